@@ -1,0 +1,89 @@
+// Package appconfig publishes the app's settings for one region as SSM
+// parameters under one path. Hosts read the path at boot (components/boot), so
+// endpoints reach the app without living in user data; secrets are SecureString.
+package appconfig
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// Args configure an AppConfig.
+type Args struct {
+	Path    string // absolute, ending in "/": e.g. /scalezero/dev/
+	Values  map[string]pulumi.StringInput
+	Secrets map[string]pulumi.StringInput // stored as SecureString
+	Tags    map[string]string
+}
+
+// AppConfig is the component.
+type AppConfig struct {
+	pulumi.ResourceState
+
+	Parameters map[string]*ssm.Parameter
+	// ReadPolicyResource is the ARN pattern a host's role may read.
+	ReadPolicyResource string
+}
+
+var (
+	pathPattern = regexp.MustCompile(`^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*/$`)
+	keyPattern  = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+)
+
+// New creates one parameter per key.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*AppConfig, error) {
+	if args == nil || !pathPattern.MatchString(args.Path) {
+		var got any
+		if args != nil {
+			got = args.Path
+		}
+		return nil, &shared.ArgError{Component: "appconfig", Arg: "Path", Value: got, Allowed: "an absolute SSM path ending in /"}
+	}
+	for _, m := range []map[string]pulumi.StringInput{args.Values, args.Secrets} {
+		for k := range m {
+			if !keyPattern.MatchString(k) {
+				return nil, &shared.ArgError{Component: "appconfig", Arg: "key", Value: k, Allowed: "an environment variable name (A-Z, 0-9, _)"}
+			}
+		}
+	}
+	c := &AppConfig{
+		Parameters:         map[string]*ssm.Parameter{},
+		ReadPolicyResource: "arn:aws:ssm:*:*:parameter" + strings.TrimSuffix(args.Path, "/") + "/*",
+	}
+	if err := ctx.RegisterComponentResource(shared.Project+":appconfig:AppConfig", name, c, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(c)
+	put := func(key string, value pulumi.StringInput, secret bool) error {
+		pa := &ssm.ParameterArgs{
+			Name: pulumi.String(args.Path + key),
+			Type: pulumi.String("String"),
+			// Plain settings are insecureValue, so a diff shows them; only
+			// secrets are SecureString values, which Pulumi keeps encrypted.
+			InsecureValue: value,
+			Tags:          shared.Tags(args.Tags, args.Path+key),
+		}
+		if secret {
+			pa.Type, pa.InsecureValue, pa.Value = pulumi.String("SecureString"), nil, pulumi.ToSecret(value).(pulumi.StringOutput)
+		}
+		p, err := ssm.NewParameter(ctx, name+"-"+strings.ToLower(strings.ReplaceAll(key, "_", "-")), pa, child)
+		c.Parameters[key] = p
+		return err
+	}
+	for _, k := range shared.SortedKeys(args.Values) {
+		if err := put(k, args.Values[k], false); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range shared.SortedKeys(args.Secrets) {
+		if err := put(k, args.Secrets[k], true); err != nil {
+			return nil, err
+		}
+	}
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"path": pulumi.String(args.Path)})
+}

@@ -1,0 +1,151 @@
+// Package cache builds an ElastiCache Redis replication group in the isolated
+// data subnets: a primary and replicas across zones with automatic failover,
+// encryption at rest and in transit, an auth token, and an eviction policy.
+package cache
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elasticache"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// Port is Redis's port.
+const Port = 6379
+
+// Policies are the maxmemory policies Redis accepts.
+var Policies = []string{
+	"allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu",
+	"volatile-random", "volatile-ttl", "noeviction",
+}
+
+// Args configure a Cache.
+type Args struct {
+	VpcID     pulumi.StringInput
+	SubnetIDs pulumi.StringArrayInput // the data subnets
+	Clients   shared.Clients
+	NodeType  string
+	Replicas  int    // at least 1: failover needs a replica
+	MaxmemoryPolicy string // default allkeys-lru: a cache may drop any key
+	EngineVersion   string // default 7.1
+	AuthToken       pulumi.StringInput
+	Tags            map[string]string
+}
+
+// Cache is the component.
+type Cache struct {
+	pulumi.ResourceState
+	name string
+
+	SecurityGroup    *ec2.SecurityGroup
+	ReplicationGroup *elasticache.ReplicationGroup
+
+	PrimaryEndpoint pulumi.StringOutput
+	ReaderEndpoint  pulumi.StringOutput
+}
+
+func (a *Args) defaults() {
+	if a.MaxmemoryPolicy == "" {
+		a.MaxmemoryPolicy = "allkeys-lru"
+	}
+	if a.EngineVersion == "" {
+		a.EngineVersion = "7.1"
+	}
+}
+
+func validate(a *Args) error {
+	bad := func(arg string, v any, allowed string) error {
+		return &shared.ArgError{Component: "cache", Arg: arg, Value: v, Allowed: allowed}
+	}
+	switch {
+	case a == nil:
+		return bad("args", nil, "non-nil Args")
+	case a.VpcID == nil || a.SubnetIDs == nil || a.AuthToken == nil:
+		return bad("VpcID/SubnetIDs/AuthToken", "nil", "all set")
+	case a.NodeType == "":
+		return bad("NodeType", `""`, "an ElastiCache node type such as cache.t4g.small")
+	case a.Replicas < 1 || a.Replicas > 5:
+		return bad("Replicas", a.Replicas, "1 to 5 (automatic failover needs a replica)")
+	case !slices.Contains(Policies, a.MaxmemoryPolicy):
+		return bad("MaxmemoryPolicy", a.MaxmemoryPolicy, "one of "+strings.Join(Policies, ", "))
+	}
+	return nil
+}
+
+// New creates the cache.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Cache, error) {
+	if args != nil {
+		args.defaults()
+	}
+	if err := validate(args); err != nil {
+		return nil, err
+	}
+	c := &Cache{}
+	if err := ctx.RegisterComponentResource(shared.Project+":cache:Cache", name, c, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(c)
+	var err error
+	if c.SecurityGroup, err = shared.SecurityGroup(ctx, name, name+": Redis from the app only", args.VpcID, args.Tags, child); err != nil {
+		return nil, err
+	}
+	c.name = name
+	if err := c.Admit(ctx, args.Clients); err != nil {
+		return nil, err
+	}
+	subnets, err := elasticache.NewSubnetGroup(ctx, name, &elasticache.SubnetGroupArgs{
+		SubnetIds: args.SubnetIDs,
+		Tags:      shared.Tags(args.Tags, name),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	params, err := elasticache.NewParameterGroup(ctx, name, &elasticache.ParameterGroupArgs{
+		Family: pulumi.String("redis7"),
+		Parameters: elasticache.ParameterGroupParameterArray{
+			elasticache.ParameterGroupParameterArgs{Name: pulumi.String("maxmemory-policy"), Value: pulumi.String(args.MaxmemoryPolicy)},
+		},
+		Tags: shared.Tags(args.Tags, name),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	c.ReplicationGroup, err = elasticache.NewReplicationGroup(ctx, name, &elasticache.ReplicationGroupArgs{
+		Description:              pulumi.String(name + ": cache and sessions"),
+		Engine:                   pulumi.String("redis"),
+		EngineVersion:            pulumi.String(args.EngineVersion),
+		NodeType:                 pulumi.String(args.NodeType),
+		NumCacheClusters:         pulumi.Int(1 + args.Replicas),
+		Port:                     pulumi.Int(Port),
+		ParameterGroupName:       params.Name,
+		SubnetGroupName:          subnets.Name,
+		SecurityGroupIds:         pulumi.StringArray{c.SecurityGroup.ID()},
+		AutomaticFailoverEnabled: pulumi.Bool(true),
+		MultiAzEnabled:           pulumi.Bool(true),
+		AtRestEncryptionEnabled:  pulumi.Bool(true),
+		TransitEncryptionEnabled: pulumi.Bool(true),
+		AuthToken:                pulumi.ToSecret(args.AuthToken).(pulumi.StringOutput),
+		SnapshotRetentionLimit:   pulumi.Int(1),
+		Tags:                     shared.Tags(args.Tags, name),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	c.PrimaryEndpoint = c.ReplicationGroup.PrimaryEndpointAddress
+	c.ReaderEndpoint = c.ReplicationGroup.ReaderEndpointAddress
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"primaryEndpoint": c.PrimaryEndpoint,
+		"readerEndpoint":  c.ReaderEndpoint,
+	})
+}
+
+// Admit lets more clients in on the port, one rule per client named after it.
+// Callers whose clients are created later (a fleet whose role needs this
+// component's outputs) admit them once they exist.
+func (c *Cache) Admit(ctx *pulumi.Context, clients shared.Clients) error {
+	return shared.AllowClients(ctx, c.name, c.SecurityGroup, clients, Port, pulumi.Parent(c))
+}

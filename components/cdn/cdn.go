@@ -1,0 +1,230 @@
+// Package cdn builds the static-content tier: a private, encrypted, versioned S3
+// bucket that only CloudFront may read (origin access control, bucket policy
+// conditioned on the distribution's ARN), and a distribution that serves /static/*
+// from it with long TTLs and sends everything else to the load balancer uncached.
+package cdn
+
+import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// Object is one static asset uploaded to the bucket.
+type Object struct {
+	Key          string // content-hashed: static/app.3f2a9c1e.css
+	ContentType  string
+	Body         string
+	CacheControl string
+}
+
+// Args configure a CDN.
+type Args struct {
+	// OriginDomain is the load balancer's DNS name: the origin for dynamic paths.
+	OriginDomain pulumi.StringInput
+	OriginHTTPS  bool
+	PriceClass   string // PriceClass_100 | PriceClass_200 | PriceClass_All
+	MinTTL       int
+	DefaultTTL   int
+	MaxTTL       int
+	Objects      []Object
+	Tags         map[string]string
+}
+
+// CDN is the component.
+type CDN struct {
+	pulumi.ResourceState
+
+	Bucket       *s3.BucketV2
+	Distribution *cloudfront.Distribution
+
+	DomainName pulumi.StringOutput
+	BaseURL    pulumi.StringOutput
+	BucketName pulumi.StringOutput
+}
+
+// AWS-managed policies for the dynamic origin: no caching, forward everything
+// the viewer sent except Host (the ALB answers for its own name).
+const (
+	managedCachingDisabled           = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+	managedAllViewerExceptHostHeader = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+	staticOrigin                     = "static"
+	appOrigin                        = "app"
+)
+
+func validate(a *Args) error {
+	bad := func(arg string, v any, allowed string) error {
+		return &shared.ArgError{Component: "cdn", Arg: arg, Value: v, Allowed: allowed}
+	}
+	switch {
+	case a == nil:
+		return bad("args", nil, "non-nil Args")
+	case a.OriginDomain == nil:
+		return bad("OriginDomain", nil, "the load balancer's DNS name")
+	case a.PriceClass != "PriceClass_100" && a.PriceClass != "PriceClass_200" && a.PriceClass != "PriceClass_All":
+		return bad("PriceClass", a.PriceClass, "PriceClass_100, PriceClass_200 or PriceClass_All")
+	case a.MinTTL < 0 || a.MinTTL > a.DefaultTTL || a.DefaultTTL > a.MaxTTL:
+		return bad("MinTTL/DefaultTTL/MaxTTL", []int{a.MinTTL, a.DefaultTTL, a.MaxTTL}, "0 <= MinTTL <= DefaultTTL <= MaxTTL")
+	}
+	return nil
+}
+
+// New creates the bucket, the distribution and the objects.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*CDN, error) {
+	if err := validate(args); err != nil {
+		return nil, err
+	}
+	c := &CDN{}
+	if err := ctx.RegisterComponentResource(shared.Project+":cdn:CDN", name, c, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(c)
+	var err error
+	if c.Bucket, err = s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
+		Tags: shared.Tags(args.Tags, name),
+	}, child); err != nil {
+		return nil, err
+	}
+	if err := shared.PrivateBucket(ctx, name, c.Bucket, child); err != nil {
+		return nil, err
+	}
+	oac, err := cloudfront.NewOriginAccessControl(ctx, name, &cloudfront.OriginAccessControlArgs{
+		OriginAccessControlOriginType: pulumi.String("s3"),
+		SigningBehavior:               pulumi.String("always"),
+		SigningProtocol:               pulumi.String("sigv4"),
+		Description:                   pulumi.String(name + ": CloudFront reads the static bucket"),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	assets, err := cloudfront.NewCachePolicy(ctx, name+"-static", &cloudfront.CachePolicyArgs{
+		Comment:    pulumi.String("content-hashed static assets"),
+		MinTtl:     pulumi.Int(args.MinTTL),
+		DefaultTtl: pulumi.Int(args.DefaultTTL),
+		MaxTtl:     pulumi.Int(args.MaxTTL),
+		ParametersInCacheKeyAndForwardedToOrigin: cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs{
+			EnableAcceptEncodingGzip:   pulumi.Bool(true),
+			EnableAcceptEncodingBrotli: pulumi.Bool(true),
+			CookiesConfig:              cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs{CookieBehavior: pulumi.String("none")},
+			HeadersConfig:              cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs{HeaderBehavior: pulumi.String("none")},
+			QueryStringsConfig:         cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs{QueryStringBehavior: pulumi.String("none")},
+		},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	originProtocol := "http-only"
+	if args.OriginHTTPS {
+		originProtocol = "https-only"
+	}
+	if c.Distribution, err = cloudfront.NewDistribution(ctx, name, &cloudfront.DistributionArgs{
+		Enabled:       pulumi.Bool(true),
+		Comment:       pulumi.String(name),
+		PriceClass:    pulumi.String(args.PriceClass),
+		HttpVersion:   pulumi.String("http2and3"),
+		IsIpv6Enabled: pulumi.Bool(true),
+		Origins: cloudfront.DistributionOriginArray{
+			cloudfront.DistributionOriginArgs{
+				OriginId:              pulumi.String(staticOrigin),
+				DomainName:            c.Bucket.BucketRegionalDomainName,
+				OriginAccessControlId: oac.ID(),
+			},
+			cloudfront.DistributionOriginArgs{
+				OriginId:   pulumi.String(appOrigin),
+				DomainName: args.OriginDomain,
+				CustomOriginConfig: cloudfront.DistributionOriginCustomOriginConfigArgs{
+					HttpPort:             pulumi.Int(80),
+					HttpsPort:            pulumi.Int(443),
+					OriginProtocolPolicy: pulumi.String(originProtocol),
+					OriginSslProtocols:   pulumi.ToStringArray([]string{"TLSv1.2"}),
+				},
+			},
+		},
+		DefaultCacheBehavior: cloudfront.DistributionDefaultCacheBehaviorArgs{
+			TargetOriginId:        pulumi.String(appOrigin),
+			ViewerProtocolPolicy:  pulumi.String("redirect-to-https"),
+			AllowedMethods:        pulumi.ToStringArray([]string{"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"}),
+			CachedMethods:         pulumi.ToStringArray([]string{"GET", "HEAD"}),
+			CachePolicyId:         pulumi.String(managedCachingDisabled),
+			OriginRequestPolicyId: pulumi.String(managedAllViewerExceptHostHeader),
+			Compress:              pulumi.Bool(true),
+		},
+		OrderedCacheBehaviors: cloudfront.DistributionOrderedCacheBehaviorArray{
+			cloudfront.DistributionOrderedCacheBehaviorArgs{
+				PathPattern:          pulumi.String("/static/*"),
+				TargetOriginId:       pulumi.String(staticOrigin),
+				ViewerProtocolPolicy: pulumi.String("redirect-to-https"),
+				AllowedMethods:       pulumi.ToStringArray([]string{"GET", "HEAD"}),
+				CachedMethods:        pulumi.ToStringArray([]string{"GET", "HEAD"}),
+				CachePolicyId:        assets.ID(),
+				Compress:             pulumi.Bool(true),
+			},
+		},
+		Restrictions: cloudfront.DistributionRestrictionsArgs{
+			GeoRestriction: cloudfront.DistributionRestrictionsGeoRestrictionArgs{RestrictionType: pulumi.String("none")},
+		},
+		ViewerCertificate: cloudfront.DistributionViewerCertificateArgs{
+			CloudfrontDefaultCertificate: pulumi.Bool(true),
+			MinimumProtocolVersion:       pulumi.String("TLSv1.2_2021"),
+		},
+		Tags: shared.Tags(args.Tags, name),
+	}, child); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
+		Bucket: c.Bucket.ID(),
+		Policy: bucketPolicy(c.Bucket.Arn, c.Distribution.Arn),
+	}, child); err != nil {
+		return nil, err
+	}
+	for _, o := range args.Objects {
+		if _, err := s3.NewBucketObjectv2(ctx, name+"-"+o.Key, &s3.BucketObjectv2Args{
+			Bucket:       c.Bucket.ID(),
+			Key:          pulumi.String(o.Key),
+			Content:      pulumi.String(o.Body),
+			ContentType:  pulumi.String(o.ContentType),
+			CacheControl: pulumi.String(o.CacheControl),
+		}, child); err != nil {
+			return nil, err
+		}
+	}
+	c.DomainName = c.Distribution.DomainName
+	c.BaseURL = pulumi.Sprintf("https://%s", c.Distribution.DomainName)
+	c.BucketName = c.Bucket.Bucket
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"domainName": c.DomainName,
+		"baseUrl":    c.BaseURL,
+		"bucketName": c.BucketName,
+	})
+}
+
+// bucketPolicy lets only this distribution read, and refuses plain HTTP.
+func bucketPolicy(bucketARN, distributionARN pulumi.StringOutput) pulumi.StringOutput {
+	return pulumi.JSONMarshal(pulumi.Map{
+		"Version": pulumi.String("2012-10-17"),
+		"Statement": pulumi.Array{
+			pulumi.Map{
+				"Sid":       pulumi.String("CloudFrontReadsThroughOAC"),
+				"Effect":    pulumi.String("Allow"),
+				"Principal": pulumi.Map{"Service": pulumi.String("cloudfront.amazonaws.com")},
+				"Action":    pulumi.String("s3:GetObject"),
+				"Resource":  pulumi.Sprintf("%s/*", bucketARN),
+				"Condition": pulumi.Map{"StringEquals": pulumi.Map{"AWS:SourceArn": distributionARN}},
+			},
+			denyInsecureTransport(bucketARN),
+		},
+	})
+}
+
+func denyInsecureTransport(bucketARN pulumi.StringOutput) pulumi.Map {
+	return pulumi.Map{
+		"Sid":       pulumi.String("DenyInsecureTransport"),
+		"Effect":    pulumi.String("Deny"),
+		"Principal": pulumi.String("*"),
+		"Action":    pulumi.String("s3:*"),
+		"Resource":  pulumi.StringArray{bucketARN, pulumi.Sprintf("%s/*", bucketARN)},
+		"Condition": pulumi.Map{"Bool": pulumi.Map{"aws:SecureTransport": pulumi.String("false")}},
+	}
+}

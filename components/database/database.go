@@ -1,0 +1,274 @@
+// Package database builds an RDS PostgreSQL primary in the isolated data
+// subnets with its read replicas, or (ReplicaOf set) a read replica of a
+// primary in another region, e.g. the second data center of phase 7.
+package database
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// Port is PostgreSQL's port; the security group admits only it.
+const Port = 5432
+
+// ReplicaSource makes the component's writer a cross-region read replica.
+type ReplicaSource struct {
+	SourceARN pulumi.StringInput // the source instance's ARN (cross-region needs the ARN)
+}
+
+// Args configure a Database.
+type Args struct {
+	VpcID     pulumi.StringInput
+	SubnetIDs pulumi.StringArrayInput // the data subnets
+	Zones     []string                // replicas are spread over these, starting after the primary's
+	Clients   shared.Clients          // security groups admitted on 5432
+
+	InstanceClass       string
+	AllocatedStorage    int
+	MaxAllocatedStorage int
+	EngineVersion       string // "16" or "16.4"
+	BackupRetentionDays int
+	MultiAZ             bool
+	DeletionProtection  bool
+	SkipFinalSnapshot   bool
+	Replicas            int
+
+	DBName   string // default "app"
+	Username string // default "app"
+
+	ReplicaOf *ReplicaSource
+	Tags      map[string]string
+}
+
+// Database is the component.
+type Database struct {
+	pulumi.ResourceState
+	name string
+
+	SecurityGroup  *ec2.SecurityGroup
+	SubnetGroup    *rds.SubnetGroup
+	ParameterGroup *rds.ParameterGroup
+	Primary        *rds.Instance
+	Replicas       []*rds.Instance
+	Key            *kms.Key // the cross-region replica's storage key
+
+	WriterEndpoint  pulumi.StringOutput
+	ReaderEndpoints pulumi.StringArrayOutput
+	// SecretARN is the Secrets Manager secret RDS manages for the master user
+	// (empty for a cross-region replica, which has no password of its own).
+	SecretARN pulumi.StringOutput
+	ARN       pulumi.StringOutput
+}
+
+func (a *Args) defaults() {
+	if a.DBName == "" {
+		a.DBName = "app"
+	}
+	if a.Username == "" {
+		a.Username = "app"
+	}
+}
+
+func validate(a *Args) error {
+	bad := func(arg string, v any, allowed string) error {
+		return &shared.ArgError{Component: "database", Arg: arg, Value: v, Allowed: allowed}
+	}
+	switch {
+	case a == nil:
+		return bad("args", nil, "non-nil Args")
+	case a.VpcID == nil || a.SubnetIDs == nil:
+		return bad("VpcID/SubnetIDs", "nil", "both set")
+	case len(a.Zones) < 1:
+		return bad("Zones", a.Zones, "at least one availability zone")
+	case !strings.HasPrefix(a.InstanceClass, "db."):
+		return bad("InstanceClass", a.InstanceClass, "an RDS class such as db.t4g.medium")
+	case a.ReplicaOf == nil && (a.AllocatedStorage < 20 || a.MaxAllocatedStorage < a.AllocatedStorage):
+		return bad("AllocatedStorage", a.AllocatedStorage, "at least 20 GiB and at most MaxAllocatedStorage")
+	case a.ReplicaOf == nil && (a.BackupRetentionDays < 1 || a.BackupRetentionDays > 35):
+		return bad("BackupRetentionDays", a.BackupRetentionDays, "1 to 35 (replicas need the primary's backups)")
+	case a.Replicas < 0 || a.Replicas > 15:
+		return bad("Replicas", a.Replicas, "0 to 15")
+	case majorVersion(a.EngineVersion) == "":
+		return bad("EngineVersion", a.EngineVersion, "a PostgreSQL version such as 16 or 16.4")
+	case a.ReplicaOf != nil && a.ReplicaOf.SourceARN == nil:
+		return bad("ReplicaOf.SourceARN", nil, "the source instance's ARN")
+	}
+	return nil
+}
+
+func majorVersion(v string) string {
+	major, _, _ := strings.Cut(v, ".")
+	for _, c := range major {
+		if c < '0' || c > '9' {
+			return ""
+		}
+	}
+	return major
+}
+
+// New creates the database.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Database, error) {
+	if err := validate(args); err != nil {
+		return nil, err
+	}
+	args.defaults()
+	d := &Database{}
+	if err := ctx.RegisterComponentResource(shared.Project+":database:Database", name, d, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(d)
+	var err error
+	if d.SecurityGroup, err = shared.SecurityGroup(ctx, name, name+": PostgreSQL from the app only", args.VpcID, args.Tags, child); err != nil {
+		return nil, err
+	}
+	d.name = name
+	if err := d.Admit(ctx, args.Clients); err != nil {
+		return nil, err
+	}
+	if d.SubnetGroup, err = rds.NewSubnetGroup(ctx, name, &rds.SubnetGroupArgs{
+		SubnetIds: args.SubnetIDs,
+		Tags:      shared.Tags(args.Tags, name),
+	}, child); err != nil {
+		return nil, err
+	}
+	if d.ParameterGroup, err = rds.NewParameterGroup(ctx, name, &rds.ParameterGroupArgs{
+		Family: pulumi.String("postgres" + majorVersion(args.EngineVersion)),
+		Parameters: rds.ParameterGroupParameterArray{
+			// Clients must use TLS: encryption in transit.
+			rds.ParameterGroupParameterArgs{Name: pulumi.String("rds.force_ssl"), Value: pulumi.String("1")},
+			rds.ParameterGroupParameterArgs{Name: pulumi.String("log_min_duration_statement"), Value: pulumi.String("500")},
+		},
+		Tags: shared.Tags(args.Tags, name),
+	}, child); err != nil {
+		return nil, err
+	}
+
+	if args.ReplicaOf != nil {
+		d.Primary, err = d.crossRegionReplica(ctx, name, args, child)
+	} else {
+		d.Primary, err = d.primary(ctx, name, args, child)
+	}
+	if err != nil {
+		return nil, err
+	}
+	source := d.Primary.Identifier
+	readers := pulumi.StringArray{}
+	for i := range args.Replicas {
+		zone := args.Zones[(i+1)%len(args.Zones)]
+		replica, err := rds.NewInstance(ctx, fmt.Sprintf("%s-replica-%d", name, i+1), &rds.InstanceArgs{
+			ReplicateSourceDb:   source,
+			InstanceClass:       pulumi.String(args.InstanceClass),
+			AvailabilityZone:    pulumi.String(zone),
+			VpcSecurityGroupIds: pulumi.StringArray{d.SecurityGroup.ID()},
+			ParameterGroupName:  d.ParameterGroup.Name,
+			StorageEncrypted:    pulumi.Bool(true),
+			PubliclyAccessible:  pulumi.Bool(false),
+			// A replica is rebuilt from the primary; it keeps no snapshot of its own.
+			SkipFinalSnapshot:       pulumi.Bool(true),
+			BackupRetentionPeriod:   pulumi.Int(0),
+			AutoMinorVersionUpgrade: pulumi.Bool(true),
+			CopyTagsToSnapshot:      pulumi.Bool(true),
+			Tags:                    shared.Tags(args.Tags, fmt.Sprintf("%s-replica-%d", name, i+1)),
+		}, child)
+		if err != nil {
+			return nil, fmt.Errorf("create replica %d: %w", i+1, err)
+		}
+		d.Replicas = append(d.Replicas, replica)
+		readers = append(readers, replica.Address)
+	}
+	d.WriterEndpoint = d.Primary.Address
+	d.ReaderEndpoints = readers.ToStringArrayOutput()
+	d.ARN = d.Primary.Arn
+	if args.ReplicaOf == nil {
+		d.SecretARN = d.Primary.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
+	} else {
+		d.SecretARN = pulumi.String("").ToStringOutput()
+	}
+	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{
+		"writerEndpoint":  d.WriterEndpoint,
+		"readerEndpoints": d.ReaderEndpoints,
+		"secretArn":       d.SecretARN,
+	})
+}
+
+func (d *Database) primary(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) (*rds.Instance, error) {
+	return rds.NewInstance(ctx, name, &rds.InstanceArgs{
+		Engine:              pulumi.String("postgres"),
+		EngineVersion:       pulumi.String(args.EngineVersion),
+		InstanceClass:       pulumi.String(args.InstanceClass),
+		AllocatedStorage:    pulumi.Int(args.AllocatedStorage),
+		MaxAllocatedStorage: pulumi.Int(args.MaxAllocatedStorage),
+		StorageType:         pulumi.String("gp3"),
+		StorageEncrypted:    pulumi.Bool(true),
+		DbName:              pulumi.String(args.DBName),
+		Username:            pulumi.String(args.Username),
+		// RDS keeps the password in Secrets Manager: it never enters Pulumi state.
+		ManageMasterUserPassword:   pulumi.Bool(true),
+		DbSubnetGroupName:          d.SubnetGroup.Name,
+		ParameterGroupName:         d.ParameterGroup.Name,
+		VpcSecurityGroupIds:        pulumi.StringArray{d.SecurityGroup.ID()},
+		PubliclyAccessible:         pulumi.Bool(false),
+		MultiAz:                    pulumi.Bool(args.MultiAZ),
+		BackupRetentionPeriod:      pulumi.Int(args.BackupRetentionDays),
+		DeletionProtection:         pulumi.Bool(args.DeletionProtection),
+		SkipFinalSnapshot:          pulumi.Bool(args.SkipFinalSnapshot),
+		FinalSnapshotIdentifier:    finalSnapshot(name, args.SkipFinalSnapshot),
+		CopyTagsToSnapshot:         pulumi.Bool(true),
+		AutoMinorVersionUpgrade:    pulumi.Bool(true),
+		PerformanceInsightsEnabled: pulumi.Bool(true),
+		Tags:                       shared.Tags(args.Tags, name),
+	}, opt)
+}
+
+func (d *Database) crossRegionReplica(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) (*rds.Instance, error) {
+	// An encrypted replica in another region must use a key of its own region.
+	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
+		Description:          pulumi.String(name + ": storage of the cross-region replica"),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(30),
+		Tags:                 shared.Tags(args.Tags, name),
+	}, opt)
+	if err != nil {
+		return nil, err
+	}
+	d.Key = key
+	return rds.NewInstance(ctx, name, &rds.InstanceArgs{
+		ReplicateSourceDb:   args.ReplicaOf.SourceARN,
+		KmsKeyId:            key.Arn,
+		InstanceClass:       pulumi.String(args.InstanceClass),
+		StorageEncrypted:    pulumi.Bool(true),
+		DbSubnetGroupName:   d.SubnetGroup.Name,
+		ParameterGroupName:  d.ParameterGroup.Name,
+		VpcSecurityGroupIds: pulumi.StringArray{d.SecurityGroup.ID()},
+		PubliclyAccessible:  pulumi.Bool(false),
+		MultiAz:             pulumi.Bool(args.MultiAZ),
+		// Keeping backups lets this replica have replicas and be promoted in a disaster.
+		BackupRetentionPeriod:   pulumi.Int(max(args.BackupRetentionDays, 1)),
+		DeletionProtection:      pulumi.Bool(args.DeletionProtection),
+		SkipFinalSnapshot:       pulumi.Bool(true),
+		CopyTagsToSnapshot:      pulumi.Bool(true),
+		AutoMinorVersionUpgrade: pulumi.Bool(true),
+		Tags:                    shared.Tags(args.Tags, name),
+	}, opt)
+}
+
+func finalSnapshot(name string, skip bool) pulumi.StringPtrInput {
+	if skip {
+		return nil
+	}
+	return pulumi.String(name + "-final")
+}
+
+// Admit lets more clients in on the port, one rule per client named after it.
+// Callers whose clients are created later (a fleet whose role needs this
+// component's outputs) admit them once they exist.
+func (d *Database) Admit(ctx *pulumi.Context, clients shared.Clients) error {
+	return shared.AllowClients(ctx, d.name, d.SecurityGroup, clients, Port, pulumi.Parent(d))
+}

@@ -1,0 +1,253 @@
+// Package dns points the stack's domain at its entry points. With one target it
+// is one record: the server's Elastic IP (phases 1-2) or an alias to the load
+// balancer. With two regions it routes by geolocation, each location health-
+// checked, and a default record that fails over between the regions, so that
+// when one region is unhealthy every location ends up in the other.
+package dns
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// Target is where a record points: an IP address or an alias to a load balancer.
+type Target struct {
+	IP      pulumi.StringInput // an A record to this address, or
+	DNSName pulumi.StringInput // an alias to this name
+	ZoneID  pulumi.StringInput // in this hosted zone
+	HTTPS   bool               // health checks use HTTPS
+}
+
+// Location sends one geolocation to a region.
+type Location struct {
+	Continent string // a continent code, or
+	Country   string // a country code
+	Secondary bool
+}
+
+// Args configure the DNS.
+type Args struct {
+	Domain string
+	ZoneID string // an existing hosted zone; empty creates one
+	// Single, or Primary and Secondary with Locations.
+	Single             *Target
+	Primary, Secondary *Target
+	Locations          []Location
+	Tags               map[string]string
+}
+
+// DNS is the component.
+type DNS struct {
+	pulumi.ResourceState
+
+	Zone         *route53.Zone // nil when an existing zone is used
+	HealthChecks []*route53.HealthCheck
+	Records      []*route53.Record
+
+	ZoneID      pulumi.StringOutput
+	NameServers pulumi.StringArrayOutput
+}
+
+func validate(a *Args) error {
+	bad := func(arg string, v any, allowed string) error {
+		return &shared.ArgError{Component: "dns", Arg: arg, Value: v, Allowed: allowed}
+	}
+	switch {
+	case a == nil:
+		return bad("args", nil, "non-nil Args")
+	case a.Domain == "" || strings.HasSuffix(a.Domain, "."):
+		return bad("Domain", a.Domain, "a DNS name without trailing dot")
+	case (a.Single == nil) == (a.Primary == nil || a.Secondary == nil):
+		return bad("Single/Primary/Secondary", "both or neither", "either Single, or Primary and Secondary")
+	case a.Single != nil && (a.Single.IP == nil) == (a.Single.DNSName == nil):
+		return bad("Single", "IP and DNSName", "exactly one of IP and DNSName")
+	case a.Secondary != nil && len(a.Locations) == 0:
+		return bad("Locations", a.Locations, "at least one location with two regions")
+	}
+	for _, t := range []*Target{a.Primary, a.Secondary} {
+		if t != nil && (t.DNSName == nil || t.ZoneID == nil) {
+			return bad("Primary/Secondary", "no alias", "load balancer aliases (DNSName and ZoneID)")
+		}
+	}
+	for _, l := range a.Locations {
+		if (l.Continent == "") == (l.Country == "") {
+			return bad("Locations", l, "exactly one of Continent and Country each")
+		}
+	}
+	return nil
+}
+
+// New creates the zone (unless given) and the records.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*DNS, error) {
+	if err := validate(args); err != nil {
+		return nil, err
+	}
+	d := &DNS{}
+	if err := ctx.RegisterComponentResource(shared.Project+":dns:DNS", name, d, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(d)
+	if args.ZoneID == "" {
+		zone, err := route53.NewZone(ctx, name, &route53.ZoneArgs{
+			Name: pulumi.String(args.Domain),
+			Tags: shared.Tags(args.Tags, name),
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		d.Zone = zone
+		d.ZoneID = zone.ZoneId
+		d.NameServers = zone.NameServers
+	} else {
+		d.ZoneID = pulumi.String(args.ZoneID).ToStringOutput()
+		d.NameServers = pulumi.StringArray{}.ToStringArrayOutput()
+	}
+	var err error
+	if args.Single != nil {
+		err = d.single(ctx, name, args, child)
+	} else {
+		err = d.geo(ctx, name, args, child)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{
+		"zoneId":      d.ZoneID,
+		"nameServers": d.NameServers,
+	})
+}
+
+// site is the apex record's logical name in every mode, so that going to two
+// regions replaces it in place (delete first: Route53 refuses a simple and a
+// geolocation record set under one name).
+func (d *DNS) site(ctx *pulumi.Context, name string, args *route53.RecordArgs, opt pulumi.ResourceOption) (*route53.Record, error) {
+	r, err := route53.NewRecord(ctx, name+"-site", args, opt, pulumi.DeleteBeforeReplace(true))
+	if err == nil {
+		d.Records = append(d.Records, r)
+	}
+	return r, err
+}
+
+func (d *DNS) single(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) error {
+	rec := &route53.RecordArgs{
+		ZoneId: d.ZoneID,
+		Name:   pulumi.String(args.Domain),
+		Type:   pulumi.String("A"),
+	}
+	if args.Single.IP != nil {
+		rec.Ttl = pulumi.Int(300)
+		rec.Records = pulumi.StringArray{args.Single.IP}
+	} else {
+		rec.Aliases = alias(args.Single, true)
+	}
+	_, err := d.site(ctx, name, rec, opt)
+	return err
+}
+
+func alias(t *Target, evaluate bool) route53.RecordAliasArray {
+	return route53.RecordAliasArray{route53.RecordAliasArgs{
+		Name:                 t.DNSName,
+		ZoneId:               t.ZoneID,
+		EvaluateTargetHealth: pulumi.Bool(evaluate),
+	}}
+}
+
+func (d *DNS) healthCheck(ctx *pulumi.Context, name string, t *Target, tags map[string]string, opt pulumi.ResourceOption) (*route53.HealthCheck, error) {
+	kind, port := "HTTP", 80
+	if t.HTTPS {
+		kind, port = "HTTPS", 443
+	}
+	hc, err := route53.NewHealthCheck(ctx, name, &route53.HealthCheckArgs{
+		Fqdn:             t.DNSName,
+		Port:             pulumi.Int(port),
+		Type:             pulumi.String(kind),
+		ResourcePath:     pulumi.String("/readyz"),
+		FailureThreshold: pulumi.Int(3),
+		RequestInterval:  pulumi.Int(30),
+		Tags:             shared.Tags(tags, name),
+	}, opt)
+	if err == nil {
+		d.HealthChecks = append(d.HealthChecks, hc)
+	}
+	return hc, err
+}
+
+func (d *DNS) geo(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) error {
+	regions := map[bool]*Target{false: args.Primary, true: args.Secondary}
+	role := map[bool]string{false: "primary", true: "secondary"}
+	checks := map[bool]*route53.HealthCheck{}
+	for _, secondary := range []bool{false, true} {
+		hc, err := d.healthCheck(ctx, name+"-"+role[secondary], regions[secondary], args.Tags, opt)
+		if err != nil {
+			return err
+		}
+		checks[secondary] = hc
+	}
+	// failover.<domain>: the primary region while it is healthy, else the secondary.
+	failoverName := "failover." + args.Domain
+	for _, secondary := range []bool{false, true} {
+		r, err := route53.NewRecord(ctx, name+"-failover-"+role[secondary], &route53.RecordArgs{
+			ZoneId:        d.ZoneID,
+			Name:          pulumi.String(failoverName),
+			Type:          pulumi.String("A"),
+			SetIdentifier: pulumi.String(role[secondary]),
+			FailoverRoutingPolicies: route53.RecordFailoverRoutingPolicyArray{route53.RecordFailoverRoutingPolicyArgs{
+				Type: pulumi.String(strings.ToUpper(role[secondary])),
+			}},
+			HealthCheckId: checks[secondary].ID(),
+			Aliases:       alias(regions[secondary], true),
+		}, opt)
+		if err != nil {
+			return err
+		}
+		d.Records = append(d.Records, r)
+	}
+	// The default location (country "*") follows the failover pair.
+	site, err := d.site(ctx, name, &route53.RecordArgs{
+		ZoneId:        d.ZoneID,
+		Name:          pulumi.String(args.Domain),
+		Type:          pulumi.String("A"),
+		SetIdentifier: pulumi.String("default"),
+		GeolocationRoutingPolicies: route53.RecordGeolocationRoutingPolicyArray{route53.RecordGeolocationRoutingPolicyArgs{
+			Country: pulumi.String("*"),
+		}},
+		Aliases: route53.RecordAliasArray{route53.RecordAliasArgs{
+			Name:                 pulumi.String(failoverName),
+			ZoneId:               d.ZoneID,
+			EvaluateTargetHealth: pulumi.Bool(true),
+		}},
+	}, opt)
+	if err != nil {
+		return err
+	}
+	// Each location goes to its region while that region is healthy; when it is
+	// not, Route53 skips the record and answers with the default.
+	for _, l := range args.Locations {
+		code := l.Continent + l.Country
+		geo := route53.RecordGeolocationRoutingPolicyArgs{}
+		if l.Continent != "" {
+			geo.Continent = pulumi.String(l.Continent)
+		} else {
+			geo.Country = pulumi.String(l.Country)
+		}
+		r, err := route53.NewRecord(ctx, fmt.Sprintf("%s-geo-%s", name, strings.ToLower(code)), &route53.RecordArgs{
+			ZoneId:                     d.ZoneID,
+			Name:                       pulumi.String(args.Domain),
+			Type:                       pulumi.String("A"),
+			SetIdentifier:              pulumi.String("geo-" + code),
+			GeolocationRoutingPolicies: route53.RecordGeolocationRoutingPolicyArray{geo},
+			HealthCheckId:              checks[l.Secondary].ID(),
+			Aliases:                    alias(regions[l.Secondary], true),
+		}, opt, pulumi.DependsOn([]pulumi.Resource{site}))
+		if err != nil {
+			return err
+		}
+		d.Records = append(d.Records, r)
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+// Package fleet builds an autoscaling group of app hosts in private subnets:
+// a security group with no ingress of its own, a launch template (IMDSv2
+// required, no public address, encrypted root volume) and the group itself,
+// which replaces its instances in a rolling refresh when the template changes.
+package fleet
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/autoscaling"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// Args configure a Fleet.
+type Args struct {
+	VpcID          pulumi.StringInput
+	SubnetIDs      pulumi.StringArrayInput // private app subnets, one per zone
+	ZoneCount      int                     // how many zones SubnetIDs spans
+	InstanceType   string
+	UserDataBase64 string
+	ProfileName    pulumi.StringInput
+	Min, Desired   int
+	Max            int
+	// TargetGroupARNs registers instances with a load balancer; the group then
+	// uses the load balancer's health checks.
+	TargetGroupARNs pulumi.StringArrayInput
+	// ImageRef is the app image the hosts run; a new image is a new template
+	// version, which starts an instance refresh.
+	ImageRef pulumi.StringInput
+	Tags     map[string]string
+}
+
+// Fleet is the component.
+type Fleet struct {
+	pulumi.ResourceState
+
+	SecurityGroup  *ec2.SecurityGroup
+	LaunchTemplate *ec2.LaunchTemplate
+	Group          *autoscaling.Group
+
+	SecurityGroupID pulumi.StringOutput
+	GroupName       pulumi.StringOutput
+}
+
+func validate(a *Args) error {
+	switch {
+	case a == nil:
+		return &shared.ArgError{Component: "fleet", Arg: "args", Value: nil, Allowed: "non-nil Args"}
+	case a.VpcID == nil || a.SubnetIDs == nil || a.ProfileName == nil:
+		return &shared.ArgError{Component: "fleet", Arg: "VpcID/SubnetIDs/ProfileName", Value: "nil", Allowed: "all three set"}
+	case a.InstanceType == "":
+		return &shared.ArgError{Component: "fleet", Arg: "InstanceType", Value: `""`, Allowed: "an EC2 instance type"}
+	case a.UserDataBase64 == "":
+		return &shared.ArgError{Component: "fleet", Arg: "UserDataBase64", Value: `""`, Allowed: "the hosts' boot script"}
+	case a.Min < 0 || a.Min > a.Max:
+		return &shared.ArgError{Component: "fleet", Arg: "Min", Value: a.Min, Allowed: fmt.Sprintf("0 to Max (%d)", a.Max)}
+	case a.Desired < a.Min || a.Desired > a.Max:
+		return &shared.ArgError{Component: "fleet", Arg: "Desired", Value: a.Desired, Allowed: fmt.Sprintf("Min (%d) to Max (%d)", a.Min, a.Max)}
+	case a.ZoneCount < 1:
+		return &shared.ArgError{Component: "fleet", Arg: "ZoneCount", Value: a.ZoneCount, Allowed: "at least 1"}
+	}
+	return nil
+}
+
+// New creates the fleet.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Fleet, error) {
+	if err := validate(args); err != nil {
+		return nil, err
+	}
+	f := &Fleet{}
+	if err := ctx.RegisterComponentResource(shared.Project+":fleet:Fleet", name, f, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(f)
+	var err error
+	if f.SecurityGroup, err = shared.SecurityGroup(ctx, name, name+" hosts", args.VpcID, args.Tags, child); err != nil {
+		return nil, err
+	}
+	ami, err := shared.AL2023(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: look up AMI: %w", name, err)
+	}
+	imageTags := shared.Tags(args.Tags, name)
+	if args.ImageRef != nil {
+		imageTags["scalezero:image"] = args.ImageRef.ToStringOutput()
+	}
+	f.LaunchTemplate, err = ec2.NewLaunchTemplate(ctx, name, &ec2.LaunchTemplateArgs{
+		ImageId:      pulumi.String(ami),
+		InstanceType: pulumi.String(args.InstanceType),
+		UserData:     pulumi.String(args.UserDataBase64),
+		IamInstanceProfile: ec2.LaunchTemplateIamInstanceProfileArgs{
+			Name: args.ProfileName,
+		},
+		MetadataOptions: ec2.LaunchTemplateMetadataOptionsArgs{
+			HttpEndpoint:            pulumi.String("enabled"),
+			HttpTokens:              pulumi.String("required"),
+			HttpPutResponseHopLimit: pulumi.Int(2), // the app runs in a container
+		},
+		NetworkInterfaces: ec2.LaunchTemplateNetworkInterfaceArray{ec2.LaunchTemplateNetworkInterfaceArgs{
+			AssociatePublicIpAddress: pulumi.String("false"),
+			DeleteOnTermination:      pulumi.String("true"),
+			SecurityGroups:           pulumi.StringArray{f.SecurityGroup.ID()},
+		}},
+		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{ec2.LaunchTemplateBlockDeviceMappingArgs{
+			DeviceName: pulumi.String("/dev/xvda"),
+			Ebs: ec2.LaunchTemplateBlockDeviceMappingEbsArgs{
+				VolumeSize:          pulumi.Int(20),
+				VolumeType:          pulumi.String("gp3"),
+				Encrypted:           pulumi.String("true"),
+				DeleteOnTermination: pulumi.String("true"),
+			},
+		}},
+		Monitoring: ec2.LaunchTemplateMonitoringArgs{Enabled: pulumi.Bool(true)},
+		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{ec2.LaunchTemplateTagSpecificationArgs{
+			ResourceType: pulumi.String("instance"),
+			Tags:         imageTags,
+		}},
+		UpdateDefaultVersion: pulumi.Bool(true),
+		Tags:                 shared.Tags(args.Tags, name),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	groupArgs := &autoscaling.GroupArgs{
+		VpcZoneIdentifiers: args.SubnetIDs,
+		MinSize:            pulumi.Int(args.Min),
+		MaxSize:            pulumi.Int(args.Max),
+		DesiredCapacity:    pulumi.Int(args.Desired),
+		LaunchTemplate: autoscaling.GroupLaunchTemplateArgs{
+			Id:      f.LaunchTemplate.ID(),
+			Version: f.LaunchTemplate.LatestVersion.ApplyT(func(v int) string { return fmt.Sprint(v) }).(pulumi.StringOutput),
+		},
+		HealthCheckType:        pulumi.String("EC2"),
+		HealthCheckGracePeriod: pulumi.Int(120),
+		InstanceRefresh: autoscaling.GroupInstanceRefreshArgs{
+			Strategy: pulumi.String("Rolling"),
+			Preferences: autoscaling.GroupInstanceRefreshPreferencesArgs{
+				MinHealthyPercentage: pulumi.Int(90),
+			},
+		},
+		EnabledMetrics: pulumi.ToStringArray([]string{"GroupInServiceInstances", "GroupDesiredCapacity"}),
+		Tags: autoscaling.GroupTagArray{autoscaling.GroupTagArgs{
+			Key: pulumi.String("Name"), Value: pulumi.String(name), PropagateAtLaunch: pulumi.Bool(true),
+		}},
+	}
+	if args.TargetGroupARNs != nil {
+		groupArgs.TargetGroupArns = args.TargetGroupARNs
+		groupArgs.HealthCheckType = pulumi.String("ELB")
+	}
+	// The desired count belongs to the scaling policies once they exist; a
+	// later `pulumi up` must not reset what they decided.
+	f.Group, err = autoscaling.NewGroup(ctx, name, groupArgs, child, pulumi.IgnoreChanges([]string{"desiredCapacity"}))
+	if err != nil {
+		return nil, err
+	}
+	f.SecurityGroupID = f.SecurityGroup.ID().ToStringOutput()
+	f.GroupName = f.Group.Name
+	return f, ctx.RegisterResourceOutputs(f, pulumi.Map{
+		"securityGroupId": f.SecurityGroupID,
+		"groupName":       f.GroupName,
+	})
+}

@@ -1,0 +1,237 @@
+// Package network builds a VPC with three tiers of subnets across availability
+// zones: public (load balancers, NAT, the phase-1 server), private app (the web
+// and worker fleets) and isolated data (databases, caches; no route out).
+package network
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// Args configure a Network.
+type Args struct {
+	CIDR              string   // the VPC block, /16 to /20
+	AvailabilityZones []string // one subnet of each tier per zone
+	// NAT gives the private app subnets a way out (package installs, ECR, SSM).
+	NAT bool
+	// NATPerAZ puts one NAT gateway in each zone instead of one in the first.
+	NATPerAZ bool
+	Tags     map[string]string
+}
+
+// Network is the component.
+type Network struct {
+	pulumi.ResourceState
+
+	VPC               *ec2.Vpc
+	PublicSubnets     []*ec2.Subnet
+	AppSubnets        []*ec2.Subnet
+	DataSubnets       []*ec2.Subnet
+	NATGateways       []*ec2.NatGateway
+	AvailabilityZones []string
+
+	VpcID           pulumi.StringOutput
+	PublicSubnetIDs pulumi.StringArrayOutput
+	AppSubnetIDs    pulumi.StringArrayOutput
+	DataSubnetIDs   pulumi.StringArrayOutput
+}
+
+// tier offsets: each tier's subnets are carved 5 bits below the VPC block,
+// 8 slots apart, so up to 8 zones fit without renumbering.
+const (
+	subnetBits = 5
+	publicSlot = 0
+	appSlot    = 8
+	dataSlot   = 16
+	maxZones   = 6
+	component  = "network"
+)
+
+func validate(a *Args) error {
+	if a == nil {
+		return &shared.ArgError{Component: component, Arg: "args", Value: nil, Allowed: "non-nil Args"}
+	}
+	if n := len(a.AvailabilityZones); n < 1 || n > maxZones {
+		return &shared.ArgError{Component: component, Arg: "AvailabilityZones", Value: a.AvailabilityZones, Allowed: fmt.Sprintf("1 to %d zones", maxZones)}
+	}
+	if _, err := shared.Subnet(a.CIDR, subnetBits, dataSlot+maxZones-1); err != nil {
+		return &shared.ArgError{Component: component, Arg: "CIDR", Value: a.CIDR, Allowed: "an IPv4 block from /16 to /20"}
+	}
+	return nil
+}
+
+// New creates the network.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Network, error) {
+	if err := validate(args); err != nil {
+		return nil, err
+	}
+	n := &Network{AvailabilityZones: args.AvailabilityZones}
+	if err := ctx.RegisterComponentResource(shared.Project+":network:Network", name, n, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(n)
+	var err error
+	n.VPC, err = ec2.NewVpc(ctx, name, &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(args.CIDR),
+		EnableDnsHostnames: pulumi.Bool(true),
+		EnableDnsSupport:   pulumi.Bool(true),
+		Tags:               shared.Tags(args.Tags, name),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	// The default security group of a VPC admits all traffic between its members;
+	// adopting it with no rules keeps anything from relying on it by accident.
+	if _, err = ec2.NewDefaultSecurityGroup(ctx, name+"-default", &ec2.DefaultSecurityGroupArgs{
+		VpcId: n.VPC.ID(),
+		Tags:  shared.Tags(args.Tags, name+"-default-locked"),
+	}, child); err != nil {
+		return nil, err
+	}
+	igw, err := ec2.NewInternetGateway(ctx, name, &ec2.InternetGatewayArgs{
+		VpcId: n.VPC.ID(),
+		Tags:  shared.Tags(args.Tags, name),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	if n.PublicSubnets, err = n.subnets(ctx, name+"-public", args, publicSlot, child); err != nil {
+		return nil, err
+	}
+	if n.AppSubnets, err = n.subnets(ctx, name+"-app", args, appSlot, child); err != nil {
+		return nil, err
+	}
+	if n.DataSubnets, err = n.subnets(ctx, name+"-data", args, dataSlot, child); err != nil {
+		return nil, err
+	}
+
+	public, err := ec2.NewRouteTable(ctx, name+"-public", &ec2.RouteTableArgs{
+		VpcId: n.VPC.ID(),
+		Routes: ec2.RouteTableRouteArray{ec2.RouteTableRouteArgs{
+			CidrBlock: pulumi.String("0.0.0.0/0"),
+			GatewayId: igw.ID(),
+		}},
+		Tags: shared.Tags(args.Tags, name+"-public"),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	if err := associate(ctx, name+"-public", args.AvailabilityZones, n.PublicSubnets, func(int) *ec2.RouteTable { return public }, child); err != nil {
+		return nil, err
+	}
+
+	if args.NAT {
+		if err := n.natGateways(ctx, name, args, child); err != nil {
+			return nil, err
+		}
+	}
+	// One route table per zone for the app tier, so that moving from one NAT
+	// to one per zone changes routes, not tables.
+	appTables := make([]*ec2.RouteTable, len(n.AppSubnets))
+	for i, az := range args.AvailabilityZones {
+		rtName := fmt.Sprintf("%s-app-%s", name, az)
+		rtArgs := &ec2.RouteTableArgs{VpcId: n.VPC.ID(), Tags: shared.Tags(args.Tags, rtName)}
+		if len(n.NATGateways) > 0 {
+			nat := n.NATGateways[min(i, len(n.NATGateways)-1)]
+			rtArgs.Routes = ec2.RouteTableRouteArray{ec2.RouteTableRouteArgs{
+				CidrBlock:    pulumi.String("0.0.0.0/0"),
+				NatGatewayId: nat.ID(),
+			}}
+		}
+		if appTables[i], err = ec2.NewRouteTable(ctx, rtName, rtArgs, child); err != nil {
+			return nil, err
+		}
+	}
+	if err := associate(ctx, name+"-app", args.AvailabilityZones, n.AppSubnets, func(i int) *ec2.RouteTable { return appTables[i] }, child); err != nil {
+		return nil, err
+	}
+	// The data tier has no route out at all.
+	data, err := ec2.NewRouteTable(ctx, name+"-data", &ec2.RouteTableArgs{
+		VpcId: n.VPC.ID(),
+		Tags:  shared.Tags(args.Tags, name+"-data"),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	if err := associate(ctx, name+"-data", args.AvailabilityZones, n.DataSubnets, func(int) *ec2.RouteTable { return data }, child); err != nil {
+		return nil, err
+	}
+
+	n.VpcID = n.VPC.ID().ToStringOutput()
+	n.PublicSubnetIDs = shared.IDs(n.PublicSubnets).ToStringArrayOutput()
+	n.AppSubnetIDs = shared.IDs(n.AppSubnets).ToStringArrayOutput()
+	n.DataSubnetIDs = shared.IDs(n.DataSubnets).ToStringArrayOutput()
+	return n, ctx.RegisterResourceOutputs(n, pulumi.Map{
+		"vpcId":           n.VpcID,
+		"publicSubnetIds": n.PublicSubnetIDs,
+		"appSubnetIds":    n.AppSubnetIDs,
+		"dataSubnetIds":   n.DataSubnetIDs,
+	})
+}
+
+func (n *Network) subnets(ctx *pulumi.Context, prefix string, args *Args, slot int, opt pulumi.ResourceOption) ([]*ec2.Subnet, error) {
+	out := make([]*ec2.Subnet, len(args.AvailabilityZones))
+	for i, az := range args.AvailabilityZones {
+		cidr, err := shared.Subnet(args.CIDR, subnetBits, slot+i)
+		if err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("%s-%s", prefix, az)
+		out[i], err = ec2.NewSubnet(ctx, name, &ec2.SubnetArgs{
+			VpcId:            n.VPC.ID(),
+			CidrBlock:        pulumi.String(cidr),
+			AvailabilityZone: pulumi.String(az),
+			// Nothing gets a public address by accident; the one server that
+			// needs one gets an Elastic IP.
+			MapPublicIpOnLaunch: pulumi.Bool(false),
+			Tags:                shared.Tags(args.Tags, name),
+		}, opt)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (n *Network) natGateways(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) error {
+	count := 1
+	if args.NATPerAZ {
+		count = len(args.AvailabilityZones)
+	}
+	for i := range count {
+		natName := fmt.Sprintf("%s-nat-%s", name, args.AvailabilityZones[i])
+		eip, err := ec2.NewEip(ctx, natName, &ec2.EipArgs{
+			Domain: pulumi.String("vpc"),
+			Tags:   shared.Tags(args.Tags, natName),
+		}, opt)
+		if err != nil {
+			return err
+		}
+		nat, err := ec2.NewNatGateway(ctx, natName, &ec2.NatGatewayArgs{
+			AllocationId: eip.ID(),
+			SubnetId:     n.PublicSubnets[i].ID(),
+			Tags:         shared.Tags(args.Tags, natName),
+		}, opt)
+		if err != nil {
+			return err
+		}
+		n.NATGateways = append(n.NATGateways, nat)
+	}
+	return nil
+}
+
+func associate(ctx *pulumi.Context, prefix string, zones []string, subnets []*ec2.Subnet, table func(int) *ec2.RouteTable, opt pulumi.ResourceOption) error {
+	for i, s := range subnets {
+		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-%s", prefix, zones[i]), &ec2.RouteTableAssociationArgs{
+			SubnetId:     s.ID(),
+			RouteTableId: table(i).ID(),
+		}, opt); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+// Package queue builds the message tier of phase 8: an encrypted SQS queue with
+// a dead-letter queue as its redrive target, and a private S3 bucket for job
+// input and output (messages carry keys, not payloads).
+package queue
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// Args configure a Queue.
+type Args struct {
+	// VisibilityTimeoutSeconds must cover JobTimeoutSeconds: a message must not
+	// reappear while a worker still runs its job.
+	VisibilityTimeoutSeconds int
+	JobTimeoutSeconds        int
+	// MaxReceiveCount: after this many failed receives a message moves to the DLQ.
+	MaxReceiveCount int
+	Tags            map[string]string
+}
+
+// Queue is the component.
+type Queue struct {
+	pulumi.ResourceState
+
+	Queue           *sqs.Queue
+	DeadLetterQueue *sqs.Queue
+	Bucket          *s3.BucketV2
+
+	QueueURL   pulumi.StringOutput
+	QueueARN   pulumi.StringOutput
+	QueueName  pulumi.StringOutput
+	BucketName pulumi.StringOutput
+	BucketARN  pulumi.StringOutput
+}
+
+func validate(a *Args) error {
+	bad := func(arg string, v any, allowed string) error {
+		return &shared.ArgError{Component: "queue", Arg: arg, Value: v, Allowed: allowed}
+	}
+	switch {
+	case a == nil:
+		return bad("args", nil, "non-nil Args")
+	case a.JobTimeoutSeconds < 1:
+		return bad("JobTimeoutSeconds", a.JobTimeoutSeconds, "at least 1")
+	case a.VisibilityTimeoutSeconds < a.JobTimeoutSeconds || a.VisibilityTimeoutSeconds > 43200:
+		return bad("VisibilityTimeoutSeconds", a.VisibilityTimeoutSeconds, fmt.Sprintf("from JobTimeoutSeconds (%d) to 43200", a.JobTimeoutSeconds))
+	case a.MaxReceiveCount < 1 || a.MaxReceiveCount > 1000:
+		return bad("MaxReceiveCount", a.MaxReceiveCount, "1 to 1000")
+	}
+	return nil
+}
+
+// New creates the queues and the bucket.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Queue, error) {
+	if err := validate(args); err != nil {
+		return nil, err
+	}
+	q := &Queue{}
+	if err := ctx.RegisterComponentResource(shared.Project+":queue:Queue", name, q, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(q)
+	var err error
+	if q.DeadLetterQueue, err = sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
+		SqsManagedSseEnabled:    pulumi.Bool(true),
+		MessageRetentionSeconds: pulumi.Int(14 * 24 * 3600), // the longest SQS keeps anything
+		Tags:                    shared.Tags(args.Tags, name+"-dlq"),
+	}, child); err != nil {
+		return nil, err
+	}
+	if q.Queue, err = sqs.NewQueue(ctx, name, &sqs.QueueArgs{
+		SqsManagedSseEnabled:     pulumi.Bool(true),
+		VisibilityTimeoutSeconds: pulumi.Int(args.VisibilityTimeoutSeconds),
+		ReceiveWaitTimeSeconds:   pulumi.Int(20), // long polling: fewer empty receives
+		MessageRetentionSeconds:  pulumi.Int(4 * 24 * 3600),
+		RedrivePolicy: pulumi.JSONMarshal(pulumi.Map{
+			"deadLetterTargetArn": q.DeadLetterQueue.Arn,
+			"maxReceiveCount":     pulumi.Int(args.MaxReceiveCount),
+		}),
+		Tags: shared.Tags(args.Tags, name),
+	}, child); err != nil {
+		return nil, err
+	}
+	// Only the main queue may send to the DLQ.
+	if _, err = sqs.NewRedriveAllowPolicy(ctx, name+"-dlq", &sqs.RedriveAllowPolicyArgs{
+		QueueUrl: q.DeadLetterQueue.Url,
+		RedriveAllowPolicy: pulumi.JSONMarshal(pulumi.Map{
+			"redrivePermission": pulumi.String("byQueue"),
+			"sourceQueueArns":   pulumi.StringArray{q.Queue.Arn},
+		}),
+	}, child); err != nil {
+		return nil, err
+	}
+	if q.Bucket, err = s3.NewBucketV2(ctx, name+"-jobs", &s3.BucketV2Args{
+		Tags: shared.Tags(args.Tags, name+"-jobs"),
+	}, child); err != nil {
+		return nil, err
+	}
+	if err := shared.PrivateBucket(ctx, name+"-jobs", q.Bucket, child); err != nil {
+		return nil, err
+	}
+	q.QueueURL = q.Queue.Url
+	q.QueueARN = q.Queue.Arn
+	q.QueueName = q.Queue.Name
+	q.BucketName = q.Bucket.Bucket
+	q.BucketARN = q.Bucket.Arn
+	return q, ctx.RegisterResourceOutputs(q, pulumi.Map{
+		"queueUrl":   q.QueueURL,
+		"dlqUrl":     q.DeadLetterQueue.Url,
+		"bucketName": q.BucketName,
+	})
+}

@@ -1,0 +1,67 @@
+package graph
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// OfflineCacheToken stands in for the cacheAuthToken secret when a stack file
+// has none (it is encrypted by Pulumi, which does not run offline). It is held
+// as a secret, so the graph shows "[secret]" as a preview would.
+const OfflineCacheToken = "offline-plan-token-not-a-secret"
+
+// StackConfig reads the config of a Pulumi.<stack>.yaml file as raw strings.
+// Encrypted values ({secure: ...}) cannot be read offline and are skipped.
+func StackConfig(path string) (map[string]string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var file struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &file); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	out := map[string]string{}
+	for k, v := range file.Config {
+		switch t := v.(type) {
+		case string:
+			out[k] = t
+		case int:
+			out[k] = strconv.Itoa(t)
+		case bool:
+			out[k] = strconv.FormatBool(t)
+		case float64:
+			out[k] = strconv.FormatFloat(t, 'f', -1, 64)
+		case map[string]any:
+			if _, secure := t["secure"]; secure {
+				continue
+			}
+			return nil, fmt.Errorf("%s: config %s: objects are not supported", path, k)
+		default:
+			return nil, fmt.Errorf("%s: config %s: unsupported value %v", path, k, v)
+		}
+	}
+	return out, nil
+}
+
+// RunStack runs the program with a stack file's config and the phase given as
+// raw text (so "abc" fails with the program's own message). Where the file has
+// no cacheAuthToken, OfflineCacheToken stands in, as a secret.
+func RunStack(path, phase string) (*Graph, error) {
+	cfg, err := StackConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	if phase != "" {
+		cfg[Project+":phase"] = phase
+	}
+	if _, ok := cfg[Project+":cacheAuthToken"]; !ok {
+		cfg[Project+":cacheAuthToken"] = OfflineCacheToken
+	}
+	return Run(cfg, "cacheAuthToken")
+}

@@ -1,0 +1,588 @@
+package stacks
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/app/assets"
+	"github.com/scalezero/scalezero/components/appconfig"
+	"github.com/scalezero/scalezero/components/boot"
+	"github.com/scalezero/scalezero/components/cache"
+	"github.com/scalezero/scalezero/components/cdn"
+	"github.com/scalezero/scalezero/components/database"
+	"github.com/scalezero/scalezero/components/dns"
+	"github.com/scalezero/scalezero/components/fleet"
+	"github.com/scalezero/scalezero/components/image"
+	"github.com/scalezero/scalezero/components/network"
+	"github.com/scalezero/scalezero/components/queue"
+	"github.com/scalezero/scalezero/components/role"
+	"github.com/scalezero/scalezero/components/shared"
+	"github.com/scalezero/scalezero/components/singleserver"
+	"github.com/scalezero/scalezero/components/webtier"
+	"github.com/scalezero/scalezero/components/worker"
+	"github.com/scalezero/scalezero/stacks/plan"
+)
+
+// region is one region's slice of the stack. The primary region's resources
+// keep the names they had before phase 7; the secondary's carry a suffix.
+type region struct {
+	role     string // "primary" or "secondary"
+	suffix   string // "" or "-secondary"
+	name     string // the AWS region
+	cidr     string
+	cert     string
+	provider *aws.Provider
+	zones    []string
+	net      *network.Network
+	cache    *cache.Cache
+	web      *webtier.WebTier
+	// readers are this region's read endpoints of the main database.
+	readers pulumi.StringArrayOutput
+}
+
+func (r *region) named(base string) string { return base + r.suffix }
+func (r *region) opts() pulumi.ResourceOption {
+	return pulumi.Providers(r.provider)
+}
+
+type builder struct {
+	ctx       *pulumi.Context
+	p         plan.Plan
+	s         plan.Settings
+	tags      map[string]string
+	paramPath string
+	regions   []*region
+	image     *image.Image
+	db        *database.Database
+	shards    []*database.Database
+	queue     *queue.Queue
+	cdn       *cdn.CDN
+	out       *Outputs
+}
+
+// BuildAWS declares the plan's tiers on AWS.
+func BuildAWS(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
+	b := &builder{
+		ctx:       ctx,
+		p:         p,
+		s:         p.Settings,
+		tags:      map[string]string{"project": shared.Project, "stack": ctx.Stack()},
+		paramPath: fmt.Sprintf("/%s/%s/", shared.Project, ctx.Stack()),
+		out:       newOutputs(p),
+	}
+	steps := []struct {
+		what string
+		run  func() error
+	}{
+		{"regions and networks", b.buildRegions},
+		{"app image", b.buildImage},
+		{"job queue", b.buildQueue},
+		{"databases", b.buildDatabases},
+		{"caches", b.buildCaches},
+		{"compute", b.buildCompute},
+		{"cdn", b.buildCDN},
+		{"app config", b.buildAppConfig},
+		{"dns", b.buildDNS},
+	}
+	for _, step := range steps {
+		if err := step.run(); err != nil {
+			return nil, fmt.Errorf("%s: %w", step.what, err)
+		}
+	}
+	return b.out, nil
+}
+
+func (b *builder) buildRegions() error {
+	specs := []*region{{role: "primary", name: b.s.PrimaryRegion, cidr: b.s.VPCCIDR, cert: b.s.CertificateARN}}
+	if b.p.MultiRegion {
+		specs = append(specs, &region{role: "secondary", suffix: "-secondary", name: b.s.SecondaryRegion, cidr: b.s.SecondaryCIDR, cert: b.s.SecondaryCertificateARN})
+	}
+	for _, r := range specs {
+		var err error
+		r.provider, err = aws.NewProvider(b.ctx, r.role, &aws.ProviderArgs{
+			Region:      pulumi.String(r.name),
+			DefaultTags: aws.ProviderDefaultTagsArgs{Tags: pulumi.ToStringMap(b.tags)},
+		})
+		if err != nil {
+			return err
+		}
+		zones, err := aws.GetAvailabilityZones(b.ctx, &aws.GetAvailabilityZonesArgs{
+			State: pulumi.StringRef("available"),
+			Filters: []aws.GetAvailabilityZonesFilter{
+				{Name: "opt-in-status", Values: []string{"opt-in-not-required"}},
+			},
+		}, pulumi.Provider(r.provider))
+		if err != nil {
+			return fmt.Errorf("look up zones of %s: %w", r.name, err)
+		}
+		if len(zones.Names) < b.s.AZCount {
+			return &plan.ConfigError{Key: "azCount", Value: fmt.Sprint(b.s.AZCount), Allowed: fmt.Sprintf("at most %d: %s has %v", len(zones.Names), r.name, zones.Names)}
+		}
+		r.zones = zones.Names[:b.s.AZCount]
+		r.net, err = network.New(b.ctx, r.named("net"), &network.Args{
+			CIDR:              r.cidr,
+			AvailabilityZones: r.zones,
+			NAT:               b.p.NAT,
+			NATPerAZ:          b.s.NATPerAZ,
+			Tags:              b.tags,
+		}, r.opts())
+		if err != nil {
+			return err
+		}
+		b.regions = append(b.regions, r)
+	}
+	return nil
+}
+
+func (b *builder) primary() *region { return b.regions[0] }
+
+func (b *builder) buildImage() error {
+	var err error
+	b.image, err = image.New(b.ctx, "app", &image.Args{
+		Context:     ".",
+		Dockerfile:  "app/Dockerfile",
+		AWSProvider: b.primary().provider,
+		Tags:        b.tags,
+	}, b.primary().opts())
+	if err == nil {
+		b.out.ImageRef = b.image.Ref
+	}
+	return err
+}
+
+func (b *builder) buildQueue() error {
+	if !b.p.Queue {
+		return nil
+	}
+	var err error
+	b.queue, err = queue.New(b.ctx, "jobs", &queue.Args{
+		VisibilityTimeoutSeconds: b.s.QueueVisibilitySeconds,
+		JobTimeoutSeconds:        b.s.JobTimeoutSeconds,
+		MaxReceiveCount:          b.s.QueueMaxReceiveCount,
+		Tags:                     b.tags,
+	}, b.primary().opts())
+	if err == nil {
+		b.out.QueueURL = b.queue.QueueURL
+		b.out.DeadLetterQueueURL = b.queue.DeadLetterQueue.Url
+		b.out.JobsBucket = b.queue.BucketName
+	}
+	return err
+}
+
+func (b *builder) databaseArgs(r *region, replicas int, multiAZ bool) *database.Args {
+	return &database.Args{
+		VpcID:               r.net.VpcID,
+		SubnetIDs:           r.net.DataSubnetIDs,
+		Zones:               r.zones,
+		InstanceClass:       b.s.DBInstanceClass,
+		AllocatedStorage:    b.s.DBAllocatedStorage,
+		MaxAllocatedStorage: b.s.DBMaxAllocatedStorage,
+		EngineVersion:       b.s.DBEngineVersion,
+		BackupRetentionDays: b.s.DBBackupRetentionDays,
+		MultiAZ:             multiAZ,
+		DeletionProtection:  b.s.DBDeletionProtection,
+		SkipFinalSnapshot:   b.s.DBSkipFinalSnapshot,
+		Replicas:            replicas,
+		Tags:                b.tags,
+	}
+}
+
+func (b *builder) buildDatabases() error {
+	if !b.p.Database {
+		return nil
+	}
+	prim := b.primary()
+	var err error
+	if b.db, err = database.New(b.ctx, "db", b.databaseArgs(prim, b.p.DBReplicas, b.p.DBMultiAZ), prim.opts()); err != nil {
+		return err
+	}
+	prim.readers = b.db.ReaderEndpoints
+	b.out.DBWriter = b.db.WriterEndpoint
+	b.out.DBReaders = b.db.ReaderEndpoints
+	b.out.DBSecretARN = b.db.SecretARN
+	if b.p.MultiRegion {
+		sec := b.regions[1]
+		args := b.databaseArgs(sec, 0, false)
+		args.ReplicaOf = &database.ReplicaSource{SourceARN: b.db.ARN}
+		replica, err := database.New(b.ctx, "db-secondary", args, sec.opts())
+		if err != nil {
+			return err
+		}
+		sec.readers = pulumi.StringArray{replica.WriterEndpoint}.ToStringArrayOutput()
+		b.out.SecondaryDBReader = replica.WriterEndpoint
+	}
+	for i := range b.p.Shards {
+		shard, err := database.New(b.ctx, fmt.Sprintf("shard-%d", i), b.databaseArgs(prim, b.s.ShardReplicas, b.s.DBMultiAZ), prim.opts())
+		if err != nil {
+			return fmt.Errorf("shard %d: %w", i, err)
+		}
+		b.shards = append(b.shards, shard)
+	}
+	if len(b.shards) > 0 {
+		b.out.ShardMap = shardMap(b.shards)
+	}
+	return nil
+}
+
+// ShardEntry is one shard of the map handed to the app.
+type ShardEntry struct {
+	ID      int      `json:"id"`
+	Writer  string   `json:"writer"`
+	Readers []string `json:"readers"`
+}
+
+func shardMap(shards []*database.Database) pulumi.StringOutput {
+	parts := make([]any, 0, 2*len(shards))
+	for _, s := range shards {
+		parts = append(parts, s.WriterEndpoint, s.ReaderEndpoints)
+	}
+	return pulumi.All(parts...).ApplyT(func(v []any) (string, error) {
+		entries := make([]ShardEntry, len(shards))
+		for i := range shards {
+			entries[i] = ShardEntry{ID: i, Writer: v[2*i].(string), Readers: v[2*i+1].([]string)}
+		}
+		out, err := json.Marshal(entries)
+		return string(out), err
+	}).(pulumi.StringOutput)
+}
+
+func (b *builder) buildCaches() error {
+	if !b.p.Cache {
+		return nil
+	}
+	for _, r := range b.regions {
+		var err error
+		r.cache, err = cache.New(b.ctx, r.named("cache"), &cache.Args{
+			VpcID:           r.net.VpcID,
+			SubnetIDs:       r.net.DataSubnetIDs,
+			NodeType:        b.s.CacheNodeType,
+			Replicas:        b.s.CacheReplicas,
+			MaxmemoryPolicy: b.s.CacheMaxmemoryPolicy,
+			AuthToken:       pulumi.ToSecret(pulumi.String(b.s.CacheAuthToken)).(pulumi.StringOutput),
+			Tags:            b.tags,
+		}, r.opts())
+		if err != nil {
+			return err
+		}
+		if r.role == "primary" {
+			b.out.CacheEndpoint = r.cache.PrimaryEndpoint
+		}
+	}
+	return nil
+}
+
+// secretARNs lists every database master secret the app reads.
+func (b *builder) secretARNs() pulumi.StringArray {
+	arns := pulumi.StringArray{}
+	if b.db != nil {
+		arns = append(arns, b.db.SecretARN)
+	}
+	for _, s := range b.shards {
+		arns = append(arns, s.SecretARN)
+	}
+	return arns
+}
+
+// statements are the inline IAM statements of a host role ("server", "web" or "worker").
+func (b *builder) statements(kind string) []role.Statement {
+	st := []role.Statement{{
+		Sid:       "ReadAppConfig",
+		Actions:   []string{"ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter"},
+		Resources: pulumi.ToStringArray([]string{"arn:aws:ssm:*:*:parameter" + strings.TrimSuffix(b.paramPath, "/") + "/*"}),
+	}}
+	if arns := b.secretARNs(); len(arns) > 0 {
+		st = append(st, role.Statement{Sid: "ReadDatabaseSecrets", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: arns})
+	}
+	if b.queue == nil {
+		return st
+	}
+	jobs := pulumi.StringArray{pulumi.Sprintf("%s/jobs/*", b.queue.BucketARN)}
+	switch kind {
+	case "web":
+		st = append(st,
+			role.Statement{Sid: "SendJobs", Actions: []string{"sqs:SendMessage", "sqs:GetQueueUrl"}, Resources: pulumi.StringArray{b.queue.QueueARN}},
+			role.Statement{Sid: "JobData", Actions: []string{"s3:PutObject", "s3:GetObject"}, Resources: jobs})
+	case "worker":
+		st = append(st,
+			role.Statement{Sid: "ConsumeJobs", Actions: []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, Resources: pulumi.StringArray{b.queue.QueueARN}},
+			role.Statement{Sid: "JobData", Actions: []string{"s3:GetObject", "s3:PutObject"}, Resources: jobs})
+	}
+	return st
+}
+
+func (b *builder) newRole(r *region, kind string) (*role.Role, error) {
+	return role.New(b.ctx, r.named(kind+"-role"), &role.Args{Statements: b.statements(kind), Tags: b.tags}, r.opts())
+}
+
+func (b *builder) userData(r *region, kind string) (string, error) {
+	return boot.Script(boot.Options{Role: kind, Region: r.name, ParamPath: b.paramPath, LocalData: b.p.LocalData})
+}
+
+// admit lets a client's security group into the region's data tier.
+func (b *builder) admit(r *region, client string, sg pulumi.StringInput) error {
+	clients := shared.Clients{client: sg}
+	if b.db != nil && r.role == "primary" {
+		if err := b.db.Admit(b.ctx, clients); err != nil {
+			return err
+		}
+		for _, s := range b.shards {
+			if err := s.Admit(b.ctx, clients); err != nil {
+				return err
+			}
+		}
+	}
+	if r.cache != nil {
+		return r.cache.Admit(b.ctx, clients)
+	}
+	return nil
+}
+
+func (b *builder) buildCompute() error {
+	if b.p.SingleServer {
+		return b.buildServer()
+	}
+	for _, r := range b.regions {
+		if err := b.buildWeb(r); err != nil {
+			return err
+		}
+	}
+	if b.p.Queue {
+		return b.buildWorkers()
+	}
+	return nil
+}
+
+func (b *builder) buildServer() error {
+	r := b.primary()
+	rl, err := b.newRole(r, "server")
+	if err != nil {
+		return err
+	}
+	script, err := b.userData(r, "web")
+	if err != nil {
+		return err
+	}
+	srv, err := singleserver.New(b.ctx, "server", &singleserver.Args{
+		VpcID:        r.net.VpcID,
+		SubnetID:     r.net.PublicSubnets[0].ID(),
+		InstanceType: b.s.ServerInstanceType,
+		UserData:     script,
+		ProfileName:  rl.ProfileName,
+		Tags:         b.tags,
+	}, r.opts())
+	if err != nil {
+		return err
+	}
+	b.out.ServerIP = srv.PublicIP
+	b.out.ServerInstanceID = srv.Instance.ID().ToStringOutput()
+	b.out.URL = pulumi.Sprintf("http://%s", srv.PublicIP)
+	return b.admit(r, "server", srv.SecurityGroupID)
+}
+
+func (b *builder) fleetArgs(r *region, kind, instanceType string, min, desired, max int, profile pulumi.StringInput) (fleet.Args, error) {
+	script, err := boot.Base64(boot.Options{Role: kind, Region: r.name, ParamPath: b.paramPath})
+	return fleet.Args{
+		ZoneCount:      len(r.zones),
+		InstanceType:   instanceType,
+		UserDataBase64: script,
+		ProfileName:    profile,
+		Min:            min,
+		Desired:        desired,
+		Max:            max,
+		ImageRef:       b.image.Ref,
+	}, err
+}
+
+func (b *builder) buildWeb(r *region) error {
+	rl, err := b.newRole(r, "web")
+	if err != nil {
+		return err
+	}
+	fa, err := b.fleetArgs(r, "web", b.s.WebInstanceType, b.s.WebMin, b.s.WebDesired, b.s.WebMax, rl.ProfileName)
+	if err != nil {
+		return err
+	}
+	var scaling *webtier.Scaling
+	if b.p.TargetScaling {
+		scaling = &webtier.Scaling{Metric: b.s.ScalingMetric, Target: b.s.ScalingTarget}
+	}
+	r.web, err = webtier.New(b.ctx, r.named("web"), &webtier.Args{
+		VpcID:           r.net.VpcID,
+		PublicSubnetIDs: r.net.PublicSubnetIDs,
+		AppSubnetIDs:    r.net.AppSubnetIDs,
+		ZoneCount:       len(r.zones),
+		CertificateARN:  r.cert,
+		Stickiness:      b.p.Stickiness,
+		Scaling:         scaling,
+		Fleet:           fa,
+		Tags:            b.tags,
+	}, r.opts())
+	if err != nil {
+		return err
+	}
+	if r.role == "primary" {
+		b.out.LoadBalancer = r.web.DNSName
+		b.out.URL = r.web.URL
+	} else {
+		b.out.SecondaryLoadBalancer = r.web.DNSName
+	}
+	return b.admit(r, "web", r.web.InstanceSGID)
+}
+
+func (b *builder) buildWorkers() error {
+	r := b.primary()
+	rl, err := b.newRole(r, "worker")
+	if err != nil {
+		return err
+	}
+	fa, err := b.fleetArgs(r, "worker", b.s.WorkerInstanceType, b.s.WorkerMin, b.s.WorkerMin, b.s.WorkerMax, rl.ProfileName)
+	if err != nil {
+		return err
+	}
+	fa.VpcID = r.net.VpcID
+	fa.SubnetIDs = r.net.AppSubnetIDs
+	fa.Tags = b.tags
+	w, err := worker.New(b.ctx, "worker", &worker.Args{
+		Fleet:              fa,
+		QueueName:          b.queue.QueueName,
+		BacklogPerInstance: b.s.BacklogPerInstance,
+	}, r.opts())
+	if err != nil {
+		return err
+	}
+	return b.admit(r, "worker", w.SecurityGroupID)
+}
+
+func (b *builder) buildCDN() error {
+	if !b.p.CDN {
+		return nil
+	}
+	files, err := assets.All()
+	if err != nil {
+		return fmt.Errorf("read app assets: %w", err)
+	}
+	objects := make([]cdn.Object, len(files))
+	for i, f := range files {
+		objects[i] = cdn.Object{Key: f.Key(), ContentType: f.ContentType, Body: string(f.Body), CacheControl: assets.CacheControl}
+	}
+	prim := b.primary()
+	// With two regions the dynamic origin is the geo-routed domain, so each
+	// edge reaches the nearest healthy region; before, the one load balancer.
+	origin, https := prim.web.DNSName, prim.cert != ""
+	if b.p.MultiRegion {
+		origin = pulumi.String(b.s.Domain).ToStringOutput()
+		https = prim.cert != "" && b.s.SecondaryCertificateARN != ""
+	}
+	b.cdn, err = cdn.New(b.ctx, "cdn", &cdn.Args{
+		OriginDomain: origin,
+		OriginHTTPS:  https,
+		PriceClass:   b.s.CDNPriceClass,
+		MinTTL:       b.s.CDNMinTTL,
+		DefaultTTL:   b.s.CDNDefaultTTL,
+		MaxTTL:       b.s.CDNMaxTTL,
+		Objects:      objects,
+		Tags:         b.tags,
+	}, prim.opts())
+	if err == nil {
+		b.out.CDNURL = b.cdn.BaseURL
+	}
+	return err
+}
+
+// appValues are the settings one region's hosts read at boot (see components/boot).
+func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.StringInput) {
+	v := map[string]pulumi.StringInput{
+		"SCALEZERO_IMAGE":           b.image.Ref,
+		"SCALEZERO_REGION":          pulumi.String(r.name),
+		"SCALEZERO_PRIMARY_REGION":  pulumi.String(b.s.PrimaryRegion),
+		"SCALEZERO_DATABASE_NAME":   pulumi.String("app"),
+		"SCALEZERO_SESSIONS_SHARED": pulumi.String(fmt.Sprint(b.p.SharedSessions)),
+	}
+	s := map[string]pulumi.StringInput{}
+	if b.p.LocalData {
+		v["SCALEZERO_DATABASE_HOST"] = pulumi.String("127.0.0.1")
+		v["SCALEZERO_DATABASE_USER"] = pulumi.String("app")
+		v["SCALEZERO_CACHE_ADDR"] = pulumi.String("127.0.0.1:6379")
+	}
+	if b.db != nil {
+		// Writes always go to the primary region's writer.
+		v["SCALEZERO_DATABASE_HOST"] = b.db.WriterEndpoint
+		v["SCALEZERO_DATABASE_SECRET_ARN"] = b.db.SecretARN
+		v["SCALEZERO_DATABASE_TLS"] = pulumi.String("true")
+		if b.p.DBReplicas > 0 || r.role == "secondary" {
+			v["SCALEZERO_DATABASE_READER_HOSTS"] = r.readers.ApplyT(func(h []string) string { return strings.Join(h, ",") }).(pulumi.StringOutput)
+		}
+	}
+	if r.cache != nil {
+		v["SCALEZERO_CACHE_ADDR"] = pulumi.Sprintf("%s:%d", r.cache.PrimaryEndpoint, cache.Port)
+		v["SCALEZERO_CACHE_TLS"] = pulumi.String("true")
+		s["SCALEZERO_CACHE_PASSWORD"] = pulumi.String(b.s.CacheAuthToken)
+	}
+	if b.cdn != nil {
+		v["SCALEZERO_CDN_BASE_URL"] = b.cdn.BaseURL
+	}
+	if b.queue != nil {
+		v["SCALEZERO_QUEUE_URL"] = b.queue.QueueURL
+		v["SCALEZERO_JOBS_BUCKET"] = b.queue.BucketName
+	}
+	if len(b.shards) > 0 {
+		v["SCALEZERO_SHARDS"] = b.out.ShardMap
+		for i, sh := range b.shards {
+			v[fmt.Sprintf("SCALEZERO_SHARD_%d_SECRET_ARN", i)] = sh.SecretARN
+		}
+	}
+	return v, s
+}
+
+func (b *builder) buildAppConfig() error {
+	for _, r := range b.regions {
+		values, secrets := b.appValues(r)
+		if _, err := appconfig.New(b.ctx, r.named("app-config"), &appconfig.Args{
+			Path:    b.paramPath,
+			Values:  values,
+			Secrets: secrets,
+			Tags:    b.tags,
+		}, r.opts()); err != nil {
+			return err
+		}
+	}
+	b.out.AppConfigPath = b.paramPath
+	return nil
+}
+
+func (b *builder) target(r *region) *dns.Target {
+	return &dns.Target{DNSName: r.web.DNSName, ZoneID: r.web.ZoneID, HTTPS: r.cert != ""}
+}
+
+func (b *builder) buildDNS() error {
+	if b.s.Domain == "" {
+		return nil
+	}
+	args := &dns.Args{Domain: b.s.Domain, ZoneID: b.s.HostedZoneID, Tags: b.tags}
+	switch {
+	case b.p.MultiRegion:
+		args.Primary, args.Secondary = b.target(b.regions[0]), b.target(b.regions[1])
+		for _, g := range b.s.GeoLocations {
+			args.Locations = append(args.Locations, dns.Location{Continent: g.Continent, Country: g.Country, Secondary: g.Secondary})
+		}
+	case b.p.SingleServer:
+		args.Single = &dns.Target{IP: b.out.ServerIP}
+	default:
+		args.Single = b.target(b.primary())
+	}
+	d, err := dns.New(b.ctx, "dns", args, b.primary().opts())
+	if err != nil {
+		return err
+	}
+	b.out.NameServers = d.NameServers
+	scheme := "http://"
+	if b.s.CertificateARN != "" {
+		scheme = "https://"
+	}
+	b.out.URL = pulumi.String(scheme + b.s.Domain).ToStringOutput()
+	return nil
+}

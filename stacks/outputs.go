@@ -1,0 +1,90 @@
+package stacks
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/stacks/plan"
+)
+
+// Outputs are the stack's exports. A value a phase does not have stays unset
+// and is not exported, so `pulumi stack output` lists only what exists.
+type Outputs struct {
+	Phase   int
+	Regions []string
+	Next    string
+
+	URL              pulumi.StringOutput
+	ImageRef         pulumi.StringOutput
+	AppConfigPath    string
+	ServerIP         pulumi.StringOutput
+	ServerInstanceID pulumi.StringOutput
+
+	LoadBalancer          pulumi.StringOutput
+	SecondaryLoadBalancer pulumi.StringOutput
+
+	DBWriter          pulumi.StringOutput
+	DBReaders         pulumi.StringArrayOutput
+	DBSecretARN       pulumi.StringOutput
+	SecondaryDBReader pulumi.StringOutput
+	ShardMap          pulumi.StringOutput
+
+	CacheEndpoint pulumi.StringOutput
+	CDNURL        pulumi.StringOutput
+	NameServers   pulumi.StringArrayOutput
+
+	QueueURL           pulumi.StringOutput
+	DeadLetterQueueURL pulumi.StringOutput
+	JobsBucket         pulumi.StringOutput
+}
+
+// nextSteps tells a user what to do once a phase is up.
+var nextSteps = map[int]string{
+	1: "Open url; connect with `aws ssm start-session --target $(pulumi stack output serverInstanceId)`. Next: phase 2 moves the database to RDS.",
+	2: "The app now writes to RDS (dbWriterEndpoint). Next: phase 3 puts a load balancer and a fleet in front.",
+	3: "Traffic goes through the load balancer to the fleet in private subnets. Next: phase 4 adds read replicas.",
+	4: "Reads go to dbReaderEndpoints, writes to dbWriterEndpoint. Next: phase 5 adds the cache and the CDN (set cacheAuthToken first).",
+	5: "Static assets come from cdnUrl; profiles are cached in cacheEndpoint. Next: phase 6 moves sessions to the cache.",
+	6: "Sessions are shared: any instance serves any user, and the fleet scales on its target. Next: phase 7 adds a second region (set domain).",
+	7: "Delegate the domain to nameServers; each region serves its locations and takes over the other's on failure. Next: phase 8 adds the job queue.",
+	8: "Send jobs to queueUrl; failed ones land in deadLetterQueueUrl. Next: phase 9 shards the users.",
+	9: "Users are spread over the shards in shardMap by user id.",
+}
+
+func newOutputs(p plan.Plan) *Outputs {
+	return &Outputs{Phase: p.Settings.Phase, Regions: p.Regions(), Next: nextSteps[p.Settings.Phase]}
+}
+
+func (o *Outputs) export(ctx *pulumi.Context) {
+	ctx.Export("phase", pulumi.Int(o.Phase))
+	ctx.Export("regions", pulumi.ToStringArray(o.Regions))
+	ctx.Export("next", pulumi.String(o.Next))
+	ctx.Export("appConfigPath", pulumi.String(o.AppConfigPath))
+	strings := map[string]pulumi.StringOutput{
+		"url":                   o.URL,
+		"imageRef":              o.ImageRef,
+		"serverPublicIp":        o.ServerIP,
+		"serverInstanceId":      o.ServerInstanceID,
+		"loadBalancerDnsName":   o.LoadBalancer,
+		"secondaryLoadBalancer": o.SecondaryLoadBalancer,
+		"dbWriterEndpoint":      o.DBWriter,
+		"dbSecretArn":           o.DBSecretARN,
+		"secondaryDbReader":     o.SecondaryDBReader,
+		"shardMap":              o.ShardMap,
+		"cacheEndpoint":         o.CacheEndpoint,
+		"cdnUrl":                o.CDNURL,
+		"queueUrl":              o.QueueURL,
+		"deadLetterQueueUrl":    o.DeadLetterQueueURL,
+		"jobsBucket":            o.JobsBucket,
+	}
+	for name, v := range strings {
+		if v.ElementType() != nil && v.OutputState != nil {
+			ctx.Export(name, v)
+		}
+	}
+	if o.DBReaders.OutputState != nil {
+		ctx.Export("dbReaderEndpoints", o.DBReaders)
+	}
+	if o.NameServers.OutputState != nil {
+		ctx.Export("nameServers", o.NameServers)
+	}
+}

@@ -1,0 +1,247 @@
+package plan
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Defaults holds the default of every config key, in one place. Pulumi.yaml
+// declares the same defaults; a test keeps the two equal.
+var Defaults = map[string]string{
+	"phase":                         "1",
+	"primaryRegion":                 "us-east-1",
+	"secondaryRegion":               "eu-west-1",
+	"azCount":                       "2",
+	"natGateways":                   "single",
+	"vpcCidr":                       "10.0.0.0/16",
+	"secondaryVpcCidr":              "10.1.0.0/16",
+	"serverInstanceType":            "t3.small",
+	"webInstanceType":               "t3.small",
+	"webMin":                        "2",
+	"webDesired":                    "2",
+	"webMax":                        "6",
+	"dbInstanceClass":               "db.t4g.medium",
+	"dbAllocatedStorage":            "20",
+	"dbMaxAllocatedStorage":         "100",
+	"dbEngineVersion":               "16.4",
+	"dbReplicas":                    "1",
+	"dbBackupRetentionDays":         "7",
+	"dbMultiAz":                     "true",
+	"dbDeletionProtection":          "true",
+	"dbSkipFinalSnapshot":           "false",
+	"domain":                        "",
+	"hostedZoneId":                  "",
+	"certificateArn":                "",
+	"secondaryCertificateArn":       "",
+	"cacheAuthToken":                "",
+	"cacheNodeType":                 "cache.t4g.small",
+	"cacheReplicas":                 "1",
+	"cacheMaxmemoryPolicy":          "allkeys-lru",
+	"cdnPriceClass":                 "PriceClass_100",
+	"cdnDefaultTtl":                 "86400",
+	"cdnMinTtl":                     "0",
+	"cdnMaxTtl":                     "31536000",
+	"scalingMetric":                 "cpu",
+	"scalingTarget":                 "50",
+	"geoLocations":                  "NA=primary,SA=primary,EU=secondary,AF=secondary,AS=secondary,OC=secondary",
+	"workerInstanceType":            "t3.small",
+	"workerMin":                     "1",
+	"workerMax":                     "10",
+	"backlogPerInstance":            "100",
+	"jobTimeoutSeconds":             "120",
+	"queueVisibilityTimeoutSeconds": "300",
+	"queueMaxReceiveCount":          "5",
+	"shards":                        "2",
+	"shardReplicas":                 "1",
+}
+
+// MaxmemoryPolicies are the eviction policies Redis and Valkey accept.
+var MaxmemoryPolicies = []string{
+	"allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu",
+	"volatile-random", "volatile-ttl", "noeviction",
+}
+
+var (
+	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	instancePattern  = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	dbClassPattern   = regexp.MustCompile(`^db\.[a-z0-9-]+\.[a-z0-9]+$`)
+	cacheNodePatern  = regexp.MustCompile(`^cache\.[a-z0-9-]+\.[a-z0-9]+$`)
+	versionPattern   = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+	domainPattern    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	acmARNPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$`)
+	zoneIDPattern    = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+	continents       = map[string]bool{"AF": true, "AN": true, "AS": true, "EU": true, "OC": true, "NA": true, "SA": true}
+	authTokenPattern = regexp.MustCompile(`^[!#-.0-?A-~]{16,128}$`)
+	countryPattern   = regexp.MustCompile(`^[A-Z]{2}$`)
+)
+
+// Load reads and validates every setting. It returns the first problem as a
+// *ConfigError naming the key and what it allows; nothing is declared before.
+func Load(get Lookup) (Settings, error) {
+	r := &reader{get: get}
+	s := Settings{}
+	s.Phase = r.intIn("phase", 1, MaxPhase)
+	if r.err != nil {
+		return s, fmt.Errorf("%w (the phase of the chapter this stack builds, e.g. `pulumi config set phase 3`)", r.err)
+	}
+
+	s.PrimaryRegion = r.matching("primaryRegion", regionPattern, "an AWS region name such as us-east-1")
+	s.SecondaryRegion = r.matching("secondaryRegion", regionPattern, "an AWS region name such as eu-west-1")
+	s.AZCount = r.intIn("azCount", 1, 6)
+	s.NATPerAZ = r.oneOf("natGateways", "single", "perAz") == "perAz"
+	s.VPCCIDR = r.cidr("vpcCidr")
+	s.SecondaryCIDR = r.cidr("secondaryVpcCidr")
+
+	s.ServerInstanceType = r.matching("serverInstanceType", instancePattern, "an EC2 instance type such as t3.small")
+	s.WebInstanceType = r.matching("webInstanceType", instancePattern, "an EC2 instance type such as t3.small")
+	s.WebMin = r.intIn("webMin", 0, 1000)
+	s.WebDesired = r.intIn("webDesired", 0, 1000)
+	s.WebMax = r.intIn("webMax", 1, 1000)
+
+	s.DBInstanceClass = r.matching("dbInstanceClass", dbClassPattern, "an RDS instance class such as db.t4g.medium")
+	s.DBAllocatedStorage = r.intIn("dbAllocatedStorage", 20, 65536)
+	s.DBMaxAllocatedStorage = r.intIn("dbMaxAllocatedStorage", 20, 65536)
+	s.DBEngineVersion = r.matching("dbEngineVersion", versionPattern, "a PostgreSQL version such as 16 or 16.4")
+	s.DBReplicas = r.intIn("dbReplicas", 0, 15)
+	s.DBBackupRetentionDays = r.intIn("dbBackupRetentionDays", 1, 35)
+	s.DBMultiAZ = r.boolean("dbMultiAz")
+	s.DBDeletionProtection = r.boolean("dbDeletionProtection")
+	s.DBSkipFinalSnapshot = r.boolean("dbSkipFinalSnapshot")
+
+	s.Domain = r.optional("domain", domainPattern, "empty, or a lower-case DNS name such as app.example.com")
+	s.HostedZoneID = r.optional("hostedZoneId", zoneIDPattern, "empty, or a Route53 hosted zone id such as Z0123456789ABC")
+	s.CertificateARN = r.optional("certificateArn", acmARNPattern, "empty, or an ACM certificate ARN in the primary region")
+	s.SecondaryCertificateARN = r.optional("secondaryCertificateArn", acmARNPattern, "empty, or an ACM certificate ARN in the secondary region")
+
+	s.CacheAuthToken = r.optional("cacheAuthToken", authTokenPattern, "16 to 128 printable characters without spaces, @, \" or /; set it with `pulumi config set --secret cacheAuthToken ...`")
+	s.CacheNodeType = r.matching("cacheNodeType", cacheNodePatern, "an ElastiCache node type such as cache.t4g.small")
+	s.CacheReplicas = r.intIn("cacheReplicas", 1, 5)
+	s.CacheMaxmemoryPolicy = r.oneOf("cacheMaxmemoryPolicy", MaxmemoryPolicies...)
+	s.CDNPriceClass = r.oneOf("cdnPriceClass", "PriceClass_100", "PriceClass_200", "PriceClass_All")
+	s.CDNMinTTL = r.intIn("cdnMinTtl", 0, 31536000)
+	s.CDNDefaultTTL = r.intIn("cdnDefaultTtl", 0, 31536000)
+	s.CDNMaxTTL = r.intIn("cdnMaxTtl", 0, 31536000)
+
+	s.ScalingMetric = r.oneOf("scalingMetric", "cpu", "requests")
+	s.ScalingTarget = r.floatIn("scalingTarget", 1, 100000)
+	s.GeoLocations = r.geoLocations("geoLocations")
+
+	s.WorkerInstanceType = r.matching("workerInstanceType", instancePattern, "an EC2 instance type such as t3.small")
+	s.WorkerMin = r.intIn("workerMin", 0, 1000)
+	s.WorkerMax = r.intIn("workerMax", 1, 1000)
+	s.BacklogPerInstance = r.intIn("backlogPerInstance", 1, 1000000)
+	s.JobTimeoutSeconds = r.intIn("jobTimeoutSeconds", 1, 43200)
+	s.QueueVisibilitySeconds = r.intIn("queueVisibilityTimeoutSeconds", 0, 43200)
+	s.QueueMaxReceiveCount = r.intIn("queueMaxReceiveCount", 1, 1000)
+
+	s.Shards = r.intIn("shards", 2, 64)
+	s.ShardReplicas = r.intIn("shardReplicas", 0, 15)
+	if r.err != nil {
+		return s, r.err
+	}
+	return s, s.crossCheck()
+}
+
+func (r *reader) matching(key string, re *regexp.Regexp, allowed string) string {
+	raw := r.str(key)
+	if !re.MatchString(raw) {
+		r.fail(key, raw, allowed)
+	}
+	return raw
+}
+
+func (r *reader) optional(key string, re *regexp.Regexp, allowed string) string {
+	raw := r.str(key)
+	if raw != "" && !re.MatchString(raw) {
+		r.fail(key, raw, allowed)
+	}
+	return raw
+}
+
+// geoLocations parses "NA=primary,EU=secondary,DE=secondary".
+func (r *reader) geoLocations(key string) []GeoLocation {
+	raw := r.str(key)
+	const allowed = "a comma-separated list of LOCATION=primary|secondary, LOCATION a continent code (AF AN AS EU NA OC SA) or a two-letter country code, each once"
+	var out []GeoLocation
+	seen := map[string]bool{}
+	for _, part := range strings.Split(raw, ",") {
+		loc, role, ok := strings.Cut(strings.TrimSpace(part), "=")
+		loc = strings.TrimSpace(loc)
+		role = strings.TrimSpace(role)
+		if !ok || (role != "primary" && role != "secondary") || seen[loc] {
+			r.fail(key, raw, allowed)
+			return nil
+		}
+		seen[loc] = true
+		g := GeoLocation{Secondary: role == "secondary"}
+		switch {
+		case continents[loc]:
+			g.Continent = loc
+		case countryPattern.MatchString(loc):
+			g.Country = loc
+		default:
+			r.fail(key, raw, allowed)
+			return nil
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// crossCheck validates rules that span keys, only where the phase uses them.
+func (s Settings) crossCheck() error {
+	p := s.Phase
+	switch {
+	case p >= 3 && s.AZCount < 2:
+		return &ConfigError{Key: "azCount", Value: fmt.Sprint(s.AZCount), Allowed: "at least 2 from phase 3 on (a load balancer and a fleet need two availability zones)"}
+	case s.WebMin > s.WebMax:
+		return &ConfigError{Key: "webMin", Value: fmt.Sprint(s.WebMin), Allowed: fmt.Sprintf("at most webMax (%d)", s.WebMax)}
+	case s.WebDesired < s.WebMin || s.WebDesired > s.WebMax:
+		return &ConfigError{Key: "webDesired", Value: fmt.Sprint(s.WebDesired), Allowed: fmt.Sprintf("from webMin (%d) to webMax (%d)", s.WebMin, s.WebMax)}
+	case s.DBMaxAllocatedStorage < s.DBAllocatedStorage:
+		return &ConfigError{Key: "dbMaxAllocatedStorage", Value: fmt.Sprint(s.DBMaxAllocatedStorage), Allowed: fmt.Sprintf("at least dbAllocatedStorage (%d)", s.DBAllocatedStorage)}
+	case p >= 4 && s.DBReplicas < 1:
+		return &ConfigError{Key: "dbReplicas", Value: fmt.Sprint(s.DBReplicas), Allowed: "at least 1 from phase 4 on (phase 4 is database replication)"}
+	case s.CDNMinTTL > s.CDNDefaultTTL || s.CDNDefaultTTL > s.CDNMaxTTL:
+		return &ConfigError{Key: "cdnDefaultTtl", Value: fmt.Sprint(s.CDNDefaultTTL), Allowed: fmt.Sprintf("cdnMinTtl (%d) <= cdnDefaultTtl <= cdnMaxTtl (%d)", s.CDNMinTTL, s.CDNMaxTTL)}
+	case s.ScalingMetric == "cpu" && s.ScalingTarget > 100:
+		return &ConfigError{Key: "scalingTarget", Value: fmt.Sprint(s.ScalingTarget), Allowed: "a CPU percentage from 1 to 100 when scalingMetric is cpu"}
+	case p >= 5 && s.CacheAuthToken == "":
+		return &ConfigError{Key: "cacheAuthToken", Allowed: "a secret of 16 to 128 characters from phase 5 on (the cache requires AUTH); set it with `pulumi config set --secret cacheAuthToken $(openssl rand -hex 32)`"}
+	case p >= 7 && s.SecondaryRegion == s.PrimaryRegion:
+		return &ConfigError{Key: "secondaryRegion", Value: s.SecondaryRegion, Allowed: "a region other than primaryRegion (" + s.PrimaryRegion + ")"}
+	case p >= 7 && s.SecondaryCIDR == s.VPCCIDR:
+		return &ConfigError{Key: "secondaryVpcCidr", Value: s.SecondaryCIDR, Allowed: "a block other than vpcCidr, so the regions can be peered later"}
+	case p >= 7 && s.Domain == "":
+		return &ConfigError{Key: "domain", Value: "", Allowed: "a DNS name from phase 7 on (geolocation routing needs a zone)"}
+	case p >= 7 && !s.hasBothRoles():
+		return &ConfigError{Key: "geoLocations", Value: s.geoCodes(), Allowed: "at least one location for each region (primary and secondary)"}
+	case s.WorkerMin > s.WorkerMax:
+		return &ConfigError{Key: "workerMin", Value: fmt.Sprint(s.WorkerMin), Allowed: fmt.Sprintf("at most workerMax (%d)", s.WorkerMax)}
+	case s.QueueVisibilitySeconds < s.JobTimeoutSeconds:
+		return &ConfigError{Key: "queueVisibilityTimeoutSeconds", Value: fmt.Sprint(s.QueueVisibilitySeconds), Allowed: fmt.Sprintf("at least jobTimeoutSeconds (%d), or a message reappears while its job still runs", s.JobTimeoutSeconds)}
+	}
+	return nil
+}
+
+func (s Settings) hasBothRoles() bool {
+	var primary, secondary bool
+	for _, g := range s.GeoLocations {
+		primary = primary || !g.Secondary
+		secondary = secondary || g.Secondary
+	}
+	return primary && secondary
+}
+
+func (s Settings) geoCodes() string {
+	parts := make([]string, len(s.GeoLocations))
+	for i, g := range s.GeoLocations {
+		role := "primary"
+		if g.Secondary {
+			role = "secondary"
+		}
+		parts[i] = g.Code() + "=" + role
+	}
+	return strings.Join(parts, ",")
+}

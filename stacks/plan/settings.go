@@ -1,0 +1,198 @@
+// Package plan turns a stack's raw configuration into validated settings and
+// decides which tiers exist in each phase. It imports no cloud SDK, so every
+// builder (aws today; localstack and docker later) reads one plan.
+package plan
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Namespace is the Pulumi config namespace (the project name) of every key below.
+const Namespace = "scalezero"
+
+// MaxPhase is the last phase of the chapter.
+const MaxPhase = 9
+
+// Settings are the validated stack settings. Field comments name the config key.
+type Settings struct {
+	Phase int // phase: 1..9
+
+	PrimaryRegion   string // primaryRegion
+	SecondaryRegion string // secondaryRegion (used from phase 7)
+	AZCount         int    // azCount
+	NATPerAZ        bool   // natGateways: single | perAz
+	VPCCIDR         string // vpcCidr
+	SecondaryCIDR   string // secondaryVpcCidr
+
+	ServerInstanceType string // serverInstanceType (phases 1-2)
+	WebInstanceType    string // webInstanceType
+	WebMin             int    // webMin
+	WebDesired         int    // webDesired
+	WebMax             int    // webMax
+
+	DBInstanceClass       string // dbInstanceClass
+	DBAllocatedStorage    int    // dbAllocatedStorage (GiB)
+	DBMaxAllocatedStorage int    // dbMaxAllocatedStorage (GiB, storage autoscaling ceiling)
+	DBEngineVersion       string // dbEngineVersion
+	DBReplicas            int    // dbReplicas (phase 4 on)
+	DBBackupRetentionDays int    // dbBackupRetentionDays
+	DBMultiAZ             bool   // dbMultiAz
+	DBDeletionProtection  bool   // dbDeletionProtection
+	DBSkipFinalSnapshot   bool   // dbSkipFinalSnapshot
+
+	Domain                  string // domain (optional)
+	HostedZoneID            string // hostedZoneId (optional: use an existing zone)
+	CertificateARN          string // certificateArn (optional: HTTPS on the primary ALB)
+	SecondaryCertificateARN string // secondaryCertificateArn (optional: HTTPS on the secondary ALB)
+
+	CacheAuthToken       string // cacheAuthToken (secret; required from phase 5)
+	CacheNodeType        string // cacheNodeType
+	CacheReplicas        int    // cacheReplicas
+	CacheMaxmemoryPolicy string // cacheMaxmemoryPolicy
+	CDNPriceClass        string // cdnPriceClass
+	CDNDefaultTTL        int    // cdnDefaultTtl (seconds)
+	CDNMinTTL            int    // cdnMinTtl
+	CDNMaxTTL            int    // cdnMaxTtl
+
+	ScalingMetric string  // scalingMetric: cpu | requests
+	ScalingTarget float64 // scalingTarget
+
+	GeoLocations []GeoLocation // geoLocations: "NA=primary,EU=secondary"
+
+	WorkerInstanceType     string // workerInstanceType
+	WorkerMin              int    // workerMin
+	WorkerMax              int    // workerMax
+	BacklogPerInstance     int    // backlogPerInstance
+	JobTimeoutSeconds      int    // jobTimeoutSeconds
+	QueueVisibilitySeconds int    // queueVisibilityTimeoutSeconds
+	QueueMaxReceiveCount   int    // queueMaxReceiveCount
+
+	Shards        int // shards (phase 9)
+	ShardReplicas int // shardReplicas
+}
+
+// GeoLocation maps a Route53 geolocation (continent code, or country code) to a region role.
+type GeoLocation struct {
+	Continent string // two-letter continent code, or "" when Country is set
+	Country   string // ISO country code, or ""
+	Secondary bool   // true: served by the secondary region
+}
+
+// Code returns the location as written in config.
+func (g GeoLocation) Code() string {
+	if g.Country != "" {
+		return g.Country
+	}
+	return g.Continent
+}
+
+// Lookup returns the raw value of a config key (without namespace) and whether it is set.
+type Lookup func(key string) (string, bool)
+
+// FromMap adapts a map of raw values, keyed with or without the namespace.
+func FromMap(m map[string]string) Lookup {
+	return func(key string) (string, bool) {
+		if v, ok := m[Namespace+":"+key]; ok {
+			return v, true
+		}
+		v, ok := m[key]
+		return v, ok
+	}
+}
+
+// ConfigError names the config key at fault and what it allows.
+type ConfigError struct {
+	Key     string
+	Value   string
+	Allowed string
+}
+
+func (e *ConfigError) Error() string {
+	if secretKeys[e.Key] {
+		return fmt.Sprintf("config %s:%s (secret) is invalid: allowed %s", Namespace, e.Key, e.Allowed)
+	}
+	return fmt.Sprintf("config %s:%s = %q is invalid: allowed %s", Namespace, e.Key, e.Value, e.Allowed)
+}
+
+// secretKeys are never echoed in errors.
+var secretKeys = map[string]bool{"cacheAuthToken": true}
+
+// reader collects the first error so that Load reads like a list of keys.
+type reader struct {
+	get Lookup
+	err error
+}
+
+func (r *reader) fail(key, value, allowed string) {
+	if r.err == nil {
+		r.err = &ConfigError{Key: key, Value: value, Allowed: allowed}
+	}
+}
+
+func (r *reader) str(key string) string {
+	if v, ok := r.get(key); ok {
+		return strings.TrimSpace(v)
+	}
+	return Defaults[key]
+}
+
+func (r *reader) intIn(key string, lo, hi int) int {
+	raw := r.str(key)
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		r.fail(key, raw, fmt.Sprintf("a whole number from %d to %d", lo, hi))
+		return lo
+	}
+	return n
+}
+
+func (r *reader) floatIn(key string, lo, hi float64) float64 {
+	raw := r.str(key)
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil || f < lo || f > hi {
+		r.fail(key, raw, fmt.Sprintf("a number from %g to %g", lo, hi))
+		return lo
+	}
+	return f
+}
+
+func (r *reader) boolean(key string) bool {
+	raw := r.str(key)
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		r.fail(key, raw, "true or false")
+	}
+	return b
+}
+
+func (r *reader) oneOf(key string, allowed ...string) string {
+	raw := r.str(key)
+	for _, a := range allowed {
+		if raw == a {
+			return raw
+		}
+	}
+	r.fail(key, raw, "one of "+strings.Join(allowed, ", "))
+	return allowed[0]
+}
+
+func (r *reader) nonEmpty(key, allowed string) string {
+	raw := r.str(key)
+	if raw == "" {
+		r.fail(key, raw, allowed)
+	}
+	return raw
+}
+
+func (r *reader) cidr(key string) string {
+	raw := r.str(key)
+	p, err := netip.ParsePrefix(raw)
+	if err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 20 {
+		r.fail(key, raw, "an IPv4 CIDR block from /16 to /20, such as 10.0.0.0/16")
+		return raw
+	}
+	return p.Masked().String()
+}

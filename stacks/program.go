@@ -1,0 +1,30 @@
+// Package stacks is the stack program: it loads and validates the config, asks
+// the plan which tiers the phase has, composes the components for the aws
+// target, and exports what a user needs next.
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/stacks/plan"
+)
+
+// Program is the Pulumi program (main.go runs it; the offline graph runs it
+// under mocks). Nothing is declared when the config is invalid.
+func Program(ctx *pulumi.Context) error {
+	settings, err := plan.Load(func(key string) (string, bool) {
+		return ctx.GetConfig(plan.Namespace + ":" + key)
+	})
+	if err != nil {
+		return err
+	}
+	p := plan.For(settings)
+	out, err := BuildAWS(ctx, p)
+	if err != nil {
+		return fmt.Errorf("phase %d: %w", p.Settings.Phase, err)
+	}
+	out.export(ctx)
+	return nil
+}

@@ -203,7 +203,8 @@ func plainValue(v resource.PropertyValue) any {
 }
 
 // Run executes the stack program with the given raw config (keys with or
-// without the "scalezero:" prefix) and returns its graph. secretKeys marks
+// without the "scalezero:" prefix) and returns its graph; on error, the graph
+// holds what was declared before the failure. secretKeys marks
 // config values that Pulumi would hold as secrets.
 func Run(config map[string]string, secretKeys ...string) (*Graph, error) {
 	cfg := map[string]string{}
@@ -228,10 +229,11 @@ func Run(config map[string]string, secretKeys ...string) (*Graph, error) {
 			info.ConfigSecretKeys = secrets
 			info.DryRun = true
 		})
-	if err != nil {
-		return nil, err
-	}
 	g := &Graph{Resources: rec.resources}
+	if err != nil {
+		// What was declared before the failure, so callers can see how far it got.
+		return g, err
+	}
 	sort.Slice(g.Resources, func(i, j int) bool { return g.Resources[i].URN < g.Resources[j].URN })
 	settings, err := plan.Load(plan.FromMap(cfg))
 	if err != nil {

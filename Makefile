@@ -1,0 +1,52 @@
+# The commands a user types. Go's build cache makes repeated runs fast; the
+# first build compiles pulumi-aws (a few minutes).
+PHASE ?= 1
+STACK ?= Pulumi.dev.yaml
+GO    ?= go
+BIN   := bin
+
+.PHONY: plan policy test test-iac test-app services bench vet fmt up preview clean
+
+plan: $(BIN)/plan ## print phase PHASE's resource graph as JSON (offline)
+	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)"
+
+$(BIN)/plan: FORCE
+	@$(GO) build -o $(BIN)/plan ./cmd/plan
+
+policy: $(BIN)/policy ## run the policy pack offline on every phase
+	@$(BIN)/policy -stack "$(STACK)"
+
+$(BIN)/policy: FORCE
+	@$(GO) build -o $(BIN)/policy ./cmd/policy
+
+services: ## start PostgreSQL (primary + streaming replica) and Redis for the app's tests
+	@scripts/test-services.sh
+
+test: services vet ## every test: config, components, transitions, policies, and the app on real servers
+	$(GO) test -count=1 ./...
+
+test-iac: ## only the infrastructure tests (no servers needed)
+	$(GO) test -count=1 ./stacks/... ./components/... ./graph/... ./policies/...
+
+test-app: services
+	$(GO) test -count=1 ./app/...
+
+bench: services ## the app's benchmarks through the real HTTP stack
+	$(GO) run ./app/cmd/loadbench
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+
+preview: ## pulumi preview of phase PHASE with the policy pack (needs AWS credentials and the Pulumi CLI)
+	pulumi config set phase "$(PHASE)"
+	pulumi preview --policy-pack policies
+
+up: ## pulumi up of phase PHASE (needs AWS credentials and the Pulumi CLI)
+	pulumi config set phase "$(PHASE)"
+	pulumi up
+
+clean:
+	rm -rf $(BIN)
+
+FORCE:

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Starts what the app's tests talk to: PostgreSQL (the machine's cluster, port
+# 5432), a streaming replica of it made with pg_basebackup (port 5433), and
+# Redis (6379). Idempotent: what already runs is left alone.
+#
+#   scripts/test-services.sh                 start everything
+#   scripts/test-services.sh stop-replica    stop the replica (tests of failover)
+#   scripts/test-services.sh start-replica   start it again
+set -euo pipefail
+
+PRIMARY_PORT=${PRIMARY_PORT:-5432}
+REPLICA_PORT=${REPLICA_PORT:-5433}
+REPLICA_DIR=${REPLICA_DIR:-/var/lib/postgresql/scalezero-replica}
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+AS_POSTGRES="runuser -u postgres --"
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "missing $1: $2" >&2; exit 1; }; }
+
+install_missing() {
+  local pkgs=()
+  [ -n "$PGBIN" ] || pkgs+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    echo "installing ${pkgs[*]}" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
+    PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  fi
+}
+
+wait_ready() { # port
+  for _ in $(seq 1 60); do
+    "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$1" && return 0
+    sleep 0.5
+  done
+  echo "PostgreSQL on port $1 did not become ready" >&2
+  return 1
+}
+
+start_primary() {
+  if ! "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PRIMARY_PORT"; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start
+  fi
+  wait_ready "$PRIMARY_PORT"
+  # The replica connects for replication over loopback.
+  local hba
+  hba=$($AS_POSTGRES psql -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -Atc 'show hba_file')
+  if ! grep -qE '^host\s+replication\s+all\s+127\.0\.0\.1/32\s+trust' "$hba"; then
+    echo 'host replication all 127.0.0.1/32 trust' >> "$hba"
+    $AS_POSTGRES psql -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -qc 'select pg_reload_conf()' >/dev/null
+  fi
+}
+
+start_replica() {
+  if "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$REPLICA_PORT"; then
+    return 0
+  fi
+  if [ ! -f "$REPLICA_DIR/standby.signal" ]; then
+    rm -rf "$REPLICA_DIR"
+    install -d -o postgres -g postgres -m 0700 "$REPLICA_DIR"
+    $AS_POSTGRES "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres \
+      -D "$REPLICA_DIR" -R -X stream -c fast
+    # Debian keeps a cluster's config under /etc; the copy needs its own.
+    $AS_POSTGRES tee "$REPLICA_DIR/postgresql.conf" >/dev/null <<CONF
+port = $REPLICA_PORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '/tmp'
+hot_standby = on
+include_if_exists = 'postgresql.auto.conf'
+CONF
+    printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' | $AS_POSTGRES tee "$REPLICA_DIR/pg_hba.conf" >/dev/null
+    $AS_POSTGRES touch "$REPLICA_DIR/pg_ident.conf"
+  fi
+  $AS_POSTGRES "$PGBIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_DIR/replica.log" -w \
+    start >/dev/null
+  wait_ready "$REPLICA_PORT"
+}
+
+stop_replica() {
+  if [ -f "$REPLICA_DIR/postmaster.pid" ]; then
+    $AS_POSTGRES "$PGBIN/pg_ctl" -D "$REPLICA_DIR" -m fast -w stop >/dev/null
+  fi
+}
+
+start_redis() {
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    install -d /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log
+    for _ in $(seq 1 40); do redis-cli -p 6379 ping >/dev/null 2>&1 && break; sleep 0.25; done
+  fi
+}
+
+case "${1:-start}" in
+  start)
+    install_missing
+    need runuser "util-linux"
+    start_primary
+    start_replica
+    start_redis
+    echo "services: postgres primary :$PRIMARY_PORT, replica :$REPLICA_PORT (streaming), redis :6379"
+    ;;
+  stop-replica) stop_replica ;;
+  start-replica) start_replica ;;
+  *) echo "usage: $0 [start|stop-replica|start-replica]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,102 @@
+package stacks_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/scalezero/scalezero/graph"
+)
+
+// testToken is the cache AUTH token the tests configure; no graph may show it.
+const testToken = "tests-cache-token-0123456789"
+
+func baseConfig(phase int) map[string]string {
+	return map[string]string{
+		"phase":               fmt.Sprint(phase),
+		"primaryRegion":       "us-east-1",
+		"secondaryRegion":     "eu-west-1",
+		"domain":              "app.example.com",
+		"cacheAuthToken":      testToken,
+		"dbSkipFinalSnapshot": "true",
+	}
+}
+
+var (
+	graphsMu sync.Mutex
+	graphs   = map[int]*graph.Graph{}
+)
+
+// phaseGraph runs the program once per phase and shares the result.
+func phaseGraph(t *testing.T, phase int) *graph.Graph {
+	t.Helper()
+	graphsMu.Lock()
+	defer graphsMu.Unlock()
+	if g, ok := graphs[phase]; ok {
+		return g
+	}
+	g, err := graph.Run(baseConfig(phase), "cacheAuthToken")
+	if err != nil {
+		t.Fatalf("phase %d: %v", phase, err)
+	}
+	graphs[phase] = g
+	return g
+}
+
+func forPhases(t *testing.T, from, to int, f func(t *testing.T, g *graph.Graph)) {
+	t.Helper()
+	for p := from; p <= to; p++ {
+		t.Run(fmt.Sprintf("phase%d", p), func(t *testing.T) { f(t, phaseGraph(t, p)) })
+	}
+}
+
+func count(g *graph.Graph, typ string) int { return len(g.OfType(typ)) }
+
+// childOf reports whether r sits (at any depth) under the component at urn.
+func childOf(g *graph.Graph, r graph.Resource, urn string) bool {
+	for p := r.Parent; p != ""; {
+		if p == urn {
+			return true
+		}
+		parent, ok := g.ByURN(p)
+		if !ok {
+			return false
+		}
+		p = parent.Parent
+	}
+	return false
+}
+
+func component(t *testing.T, g *graph.Graph, typ, name string) graph.Resource {
+	t.Helper()
+	r, ok := g.Named(typ, name)
+	if !ok {
+		t.Fatalf("phase %d has no %s %q", g.Phase, typ, name)
+	}
+	return r
+}
+
+// under returns the resources of a type under a component.
+func under(g *graph.Graph, comp graph.Resource, typ string) []graph.Resource {
+	var out []graph.Resource
+	for _, r := range g.OfType(typ) {
+		if childOf(g, r, comp.URN) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func isUnknown(v any) bool { s, ok := v.(string); return ok && s == graph.Unknown }
+
+func hasSuffix(name string, suffixes ...string) bool {
+	for _, s := range suffixes {
+		if strings.HasSuffix(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), sub) }

@@ -1,0 +1,134 @@
+package plan
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const token = "0123456789abcdef0123"
+
+func load(t *testing.T, kv map[string]string) (Settings, error) {
+	t.Helper()
+	return Load(FromMap(kv))
+}
+
+func TestDefaultsLoadForEveryPhase(t *testing.T) {
+	for phase := 1; phase <= MaxPhase; phase++ {
+		kv := map[string]string{"phase": itoa(phase), "domain": "app.example.com", "cacheAuthToken": token}
+		s, err := load(t, kv)
+		if err != nil {
+			t.Fatalf("phase %d: %v", phase, err)
+		}
+		if s.Phase != phase {
+			t.Fatalf("phase %d loaded as %d", phase, s.Phase)
+		}
+	}
+}
+
+func itoa(n int) string { return string(rune('0' + n)) }
+
+func TestBadConfigNamesTheKeyAndWhatIsAllowed(t *testing.T) {
+	cases := []struct {
+		name    string
+		kv      map[string]string
+		key     string
+		allowed string
+	}{
+		{"phase zero", map[string]string{"phase": "0"}, "phase", "1 to 9"},
+		{"phase ten", map[string]string{"phase": "10"}, "phase", "1 to 9"},
+		{"phase in words", map[string]string{"phase": "five"}, "phase", "1 to 9"},
+		{"min above max", map[string]string{"webMin": "5", "webMax": "3", "webDesired": "4"}, "webMin", "at most webMax"},
+		{"desired outside", map[string]string{"webDesired": "9"}, "webDesired", "from webMin"},
+		{"negative replicas", map[string]string{"dbReplicas": "-1"}, "dbReplicas", "0 to 15"},
+		{"no replicas in phase 4", map[string]string{"phase": "4", "dbReplicas": "0"}, "dbReplicas", "at least 1 from phase 4"},
+		{"one zone with a fleet", map[string]string{"phase": "3", "azCount": "1"}, "azCount", "at least 2 from phase 3"},
+		{"bad region", map[string]string{"primaryRegion": "Virginia"}, "primaryRegion", "AWS region"},
+		{"bad nat", map[string]string{"natGateways": "many"}, "natGateways", "single, perAz"},
+		{"bad cidr", map[string]string{"vpcCidr": "10.0.0.0/8"}, "vpcCidr", "/16 to /20"},
+		{"bad boolean", map[string]string{"dbMultiAz": "yes please"}, "dbMultiAz", "true or false"},
+		{"no cache token in phase 5", map[string]string{"phase": "5"}, "cacheAuthToken", "from phase 5"},
+		{"short cache token", map[string]string{"cacheAuthToken": "short"}, "cacheAuthToken", "16 to 128"},
+		{"unknown maxmemory policy", map[string]string{"cacheMaxmemoryPolicy": "lru-please"}, "cacheMaxmemoryPolicy", "allkeys-lru"},
+		{"ttl order", map[string]string{"cdnMinTtl": "100", "cdnDefaultTtl": "10"}, "cdnDefaultTtl", "cdnMinTtl"},
+		{"cpu over 100", map[string]string{"scalingTarget": "150"}, "scalingTarget", "CPU percentage"},
+		{"same second region", map[string]string{"phase": "7", "domain": "a.example.com", "cacheAuthToken": token, "secondaryRegion": "us-east-1"}, "secondaryRegion", "other than primaryRegion"},
+		{"phase 7 without domain", map[string]string{"phase": "7", "cacheAuthToken": token}, "domain", "from phase 7"},
+		{"geo syntax", map[string]string{"geoLocations": "NA:primary"}, "geoLocations", "LOCATION=primary|secondary"},
+		{"geo one region only", map[string]string{"phase": "7", "domain": "a.example.com", "cacheAuthToken": token, "geoLocations": "NA=primary"}, "geoLocations", "each region"},
+		{"visibility below job", map[string]string{"jobTimeoutSeconds": "600", "queueVisibilityTimeoutSeconds": "300"}, "queueVisibilityTimeoutSeconds", "at least jobTimeoutSeconds"},
+		{"one shard", map[string]string{"shards": "1"}, "shards", "2 to 64"},
+		{"worker min above max", map[string]string{"workerMin": "5", "workerMax": "2"}, "workerMin", "at most workerMax"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := load(t, c.kv)
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("want a *ConfigError, got %v", err)
+			}
+			if ce.Key != c.key {
+				t.Fatalf("error names %q, want %q: %v", ce.Key, c.key, err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "scalezero:"+c.key) || !strings.Contains(msg, c.allowed) {
+				t.Fatalf("message %q should name scalezero:%s and say %q", msg, c.key, c.allowed)
+			}
+		})
+	}
+}
+
+func TestSecretValuesAreNeverEchoed(t *testing.T) {
+	_, err := load(t, map[string]string{"cacheAuthToken": "bad token with spaces"})
+	if err == nil || strings.Contains(err.Error(), "bad token") {
+		t.Fatalf("error must reject the token without echoing it: %v", err)
+	}
+}
+
+func TestPlanTiersByPhase(t *testing.T) {
+	type tiers struct{ server, local, db, web, sticky, scaling, cache, shared, multi, queue bool }
+	want := map[int]tiers{
+		1: {server: true, local: true},
+		2: {server: true, db: true},
+		3: {db: true, web: true, sticky: true},
+		4: {db: true, web: true, sticky: true},
+		5: {db: true, web: true, sticky: true, cache: true},
+		6: {db: true, web: true, scaling: true, cache: true, shared: true},
+		7: {db: true, web: true, scaling: true, cache: true, shared: true, multi: true},
+		8: {db: true, web: true, scaling: true, cache: true, shared: true, multi: true, queue: true},
+		9: {db: true, web: true, scaling: true, cache: true, shared: true, multi: true, queue: true},
+	}
+	for phase, w := range want {
+		s, err := load(t, map[string]string{"phase": itoa(phase), "domain": "a.example.com", "cacheAuthToken": token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := For(s)
+		got := tiers{p.SingleServer, p.LocalData, p.Database, p.WebTier, p.Stickiness, p.TargetScaling, p.Cache, p.SharedSessions, p.MultiRegion, p.Queue}
+		if got != w {
+			t.Errorf("phase %d: tiers %+v, want %+v", phase, got, w)
+		}
+		if (p.DBReplicas > 0) != (phase >= 4) || (p.Shards > 0) != (phase == 9) || p.CDN != p.Cache {
+			t.Errorf("phase %d: replicas %d shards %d cdn %v", phase, p.DBReplicas, p.Shards, p.CDN)
+		}
+		if p.Stickiness && p.SharedSessions {
+			t.Errorf("phase %d: stickiness and shared sessions together", phase)
+		}
+	}
+}
+
+func TestGeoLocationsParse(t *testing.T) {
+	s, err := load(t, map[string]string{"geoLocations": "NA=primary, DE=secondary,EU=secondary"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []GeoLocation{{Continent: "NA"}, {Country: "DE", Secondary: true}, {Continent: "EU", Secondary: true}}
+	if len(s.GeoLocations) != len(want) {
+		t.Fatalf("got %+v", s.GeoLocations)
+	}
+	for i := range want {
+		if s.GeoLocations[i] != want[i] {
+			t.Fatalf("location %d: %+v, want %+v", i, s.GeoLocations[i], want[i])
+		}
+	}
+}

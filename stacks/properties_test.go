@@ -1,0 +1,246 @@
+package stacks_test
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/scalezero/scalezero/graph"
+)
+
+func TestSingleServer(t *testing.T) {
+	forPhases(t, 1, 2, func(t *testing.T, g *graph.Graph) {
+		inst := g.OfType(tInstance)[0]
+		if inst.Str("metadataOptions.httpTokens") != "required" {
+			t.Errorf("IMDSv2 not required: %v", inst.Get("metadataOptions"))
+		}
+		if inst.Get("associatePublicIpAddress") != false {
+			t.Errorf("the server must get its address from the Elastic IP only")
+		}
+		if inst.Get("rootBlockDevice.encrypted") != true {
+			t.Errorf("root volume not encrypted")
+		}
+		eip := component(t, g, "aws:ec2/eip:Eip", "server")
+		if !eip.DependsOn("instance", inst.URN) {
+			t.Errorf("the Elastic IP is not attached to the server")
+		}
+		if !strings.HasPrefix(inst.Str("ami"), "ami-") {
+			t.Errorf("AMI %q was not looked up", inst.Str("ami"))
+		}
+		if inst.Str("iamInstanceProfile") == "" {
+			t.Errorf("no instance profile for Session Manager")
+		}
+		// Only 80 and 443 are open, and to the world only there.
+		srv := component(t, g, "scalezero:singleserver:Server", "server")
+		ports := map[float64]bool{}
+		for _, rule := range under(g, srv, tIngress) {
+			ports[rule.Get("fromPort").(float64)] = true
+			if rule.Str("cidrIpv4") != "0.0.0.0/0" {
+				t.Errorf("unexpected ingress %v", rule.Inputs)
+			}
+		}
+		if len(ports) != 2 || !ports[80] || !ports[443] {
+			t.Errorf("server ingress ports %v, want 80 and 443", ports)
+		}
+		script := inst.Str("userData")
+		local := strings.Contains(script, "postgresql15-server") && strings.Contains(script, "redis6")
+		if local != (g.Phase == 1) {
+			t.Errorf("phase %d: PostgreSQL and Redis on the host = %v", g.Phase, local)
+		}
+		if !strings.Contains(script, "docker run") || !strings.Contains(script, "get-parameters-by-path") {
+			t.Errorf("user data does not start the app from its SSM settings")
+		}
+	})
+}
+
+func TestNoSSHAnywhere(t *testing.T) {
+	forPhases(t, 1, 9, func(t *testing.T, g *graph.Graph) {
+		for _, rule := range g.OfType(tIngress) {
+			from, _ := rule.Get("fromPort").(float64)
+			to, _ := rule.Get("toPort").(float64)
+			if from <= 22 && 22 <= to {
+				t.Errorf("%s admits SSH", rule.Name)
+			}
+			if rule.Str("cidrIpv4") == "0.0.0.0/0" && from != 80 && from != 443 {
+				t.Errorf("%s opens port %v to the world", rule.Name, from)
+			}
+		}
+	})
+}
+
+func TestWebFleetIsPrivateBehindTheLoadBalancer(t *testing.T) {
+	forPhases(t, 3, 9, func(t *testing.T, g *graph.Graph) {
+		if n := count(g, tInstance); n != 0 {
+			t.Errorf("%d standalone instances remain; the fleet replaces the single server", n)
+		}
+		for _, lt := range g.OfType(tLT) {
+			if v := lt.Get("networkInterfaces.0.associatePublicIpAddress"); v != "false" {
+				t.Errorf("%s: associatePublicIpAddress = %v", lt.Name, v)
+			}
+			if lt.Str("metadataOptions.httpTokens") != "required" {
+				t.Errorf("%s: IMDSv2 not required", lt.Name)
+			}
+			if lt.Get("blockDeviceMappings.0.ebs.encrypted") != "true" {
+				t.Errorf("%s: root volume not encrypted", lt.Name)
+			}
+			raw, err := base64.StdEncoding.DecodeString(lt.Str("userData"))
+			if err != nil || !strings.Contains(string(raw), "docker run") {
+				t.Errorf("%s: user data is not the app's boot script (%v)", lt.Name, err)
+			}
+		}
+		for _, suffix := range regionSuffixes(g) {
+			web := component(t, g, "scalezero:webtier:WebTier", "web"+suffix)
+			lbSG := component(t, g, tSG, "web"+suffix+"-lb")
+			fleetSG := component(t, g, tSG, "web"+suffix+"-fleet")
+			// Every rule of the instances' group admits the load balancer's group, and only it.
+			rules := 0
+			for _, rule := range g.OfType(tIngress) {
+				if !rule.DependsOn("securityGroupId", fleetSG.URN) {
+					continue
+				}
+				rules++
+				if !rule.DependsOn("referencedSecurityGroupId", lbSG.URN) || rule.Str("cidrIpv4") != "" {
+					t.Errorf("%s admits something other than the load balancer: %v", rule.Name, rule.Inputs)
+				}
+			}
+			if rules != 1 {
+				t.Errorf("%s: %d ingress rules on the fleet, want exactly 1 (from the ALB)", web.Name, rules)
+			}
+			// The ALB spans at least two subnets in distinct zones.
+			alb := under(g, web, tALB)[0]
+			zones := map[string]bool{}
+			for _, u := range alb.PropertyDependencies["subnets"] {
+				s, _ := g.ByURN(u)
+				zones[s.Str("availabilityZone")] = true
+				if !strings.Contains(s.Name, "-public-") {
+					t.Errorf("ALB in non-public subnet %s", s.Name)
+				}
+			}
+			if len(zones) < 2 {
+				t.Errorf("ALB spans zones %v", zones)
+			}
+			// The fleet lives in the private app subnets of at least two zones.
+			asg := under(g, web, tASG)[0]
+			subnets := asg.PropertyDependencies["vpcZoneIdentifiers"]
+			if len(subnets) < 2 {
+				t.Errorf("ASG in %d subnets", len(subnets))
+			}
+			for _, u := range subnets {
+				if s, _ := g.ByURN(u); s.Type != tSubnet || !strings.Contains(s.Name, "-app-") {
+					t.Errorf("ASG in %s, not a private app subnet", u)
+				}
+			}
+			tg := under(g, web, tTargetGroup)[0]
+			if tg.Str("healthCheck.path") != "/healthz" {
+				t.Errorf("target group health check %v", tg.Get("healthCheck"))
+			}
+			sticky := tg.Get("stickiness.enabled") == true
+			if sticky != (g.Phase <= 5) {
+				t.Errorf("phase %d: stickiness %v (on while sessions live in each instance, off once shared)", g.Phase, sticky)
+			}
+			if asg.Get("instanceRefresh.strategy") != "Rolling" {
+				t.Errorf("no rolling instance refresh")
+			}
+		}
+	})
+}
+
+func regionSuffixes(g *graph.Graph) []string {
+	if count(g, tProvider) == 2 {
+		return []string{"", "-secondary"}
+	}
+	return []string{""}
+}
+
+func TestDatabase(t *testing.T) {
+	forPhases(t, 2, 9, func(t *testing.T, g *graph.Graph) {
+		primaries := 0
+		for _, db := range g.OfType(tRDS) {
+			if db.Get("publiclyAccessible") != false || db.Get("storageEncrypted") != true {
+				t.Errorf("%s: publiclyAccessible %v storageEncrypted %v", db.Name, db.Get("publiclyAccessible"), db.Get("storageEncrypted"))
+			}
+			if _, ok := db.Inputs["password"]; ok {
+				t.Errorf("%s: a plain-text password is in the inputs", db.Name)
+			}
+			if db.Inputs["replicateSourceDb"] != nil {
+				continue
+			}
+			primaries++
+			if db.Get("manageMasterUserPassword") != true {
+				t.Errorf("%s: the master password is not managed by RDS", db.Name)
+			}
+			if days, _ := db.Get("backupRetentionPeriod").(float64); days < 1 {
+				t.Errorf("%s: no backups", db.Name)
+			}
+			if multi := db.Get("multiAz") == true; multi != (g.Phase >= 4) {
+				t.Errorf("phase %d: %s multiAz %v (Multi-AZ from phase 4)", g.Phase, db.Name, multi)
+			}
+		}
+		if want := 1 + 2*btoi(g.Phase == 9); primaries != want {
+			t.Errorf("%d primaries, want %d", primaries, want)
+		}
+		// 5432 only from the app's groups.
+		for _, rule := range g.OfType(tIngress) {
+			if rule.Get("fromPort") == float64(5432) && (rule.Str("cidrIpv4") != "" || len(rule.PropertyDependencies["referencedSecurityGroupId"]) != 1) {
+				t.Errorf("%s: database ingress not from a security group: %v", rule.Name, rule.Inputs)
+			}
+		}
+	})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestReplicasFollowThePrimary(t *testing.T) {
+	forPhases(t, 4, 9, func(t *testing.T, g *graph.Graph) {
+		for _, db := range g.OfType(tRDS) {
+			if db.Inputs["replicateSourceDb"] == nil {
+				continue
+			}
+			if !isUnknown(db.Inputs["replicateSourceDb"]) {
+				t.Errorf("%s: replicateSourceDb %v should be the primary's identifier, unknown before creation", db.Name, db.Inputs["replicateSourceDb"])
+			}
+			deps := db.PropertyDependencies["replicateSourceDb"]
+			if len(deps) != 1 {
+				t.Fatalf("%s: replicateSourceDb depends on %v", db.Name, deps)
+			}
+			src, _ := g.ByURN(deps[0])
+			if src.Type != tRDS || src.Inputs["replicateSourceDb"] != nil {
+				t.Errorf("%s replicates %s, which is not a primary", db.Name, src.Name)
+			}
+			if days, _ := src.Get("backupRetentionPeriod").(float64); days < 1 {
+				t.Errorf("%s: its primary %s keeps no backups", db.Name, src.Name)
+			}
+		}
+		// Replicas of one primary are spread over zones.
+		zones := map[string]bool{}
+		for _, db := range g.OfType(tRDS) {
+			if strings.HasPrefix(db.Name, "db-replica-") {
+				zones[db.Str("availabilityZone")] = true
+			}
+		}
+		if len(zones) == 0 {
+			t.Errorf("no replicas of the main database")
+		}
+	})
+}
+
+func TestSecretsNeverAppearInTheGraph(t *testing.T) {
+	forPhases(t, 5, 9, func(t *testing.T, g *graph.Graph) {
+		out, err := g.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(out), testToken) {
+			t.Fatal("the cache token is in the graph")
+		}
+		rg := g.OfType(tReplGroup)[0]
+		if rg.Inputs["authToken"] != graph.Secret {
+			t.Errorf("authToken = %v, want masked", rg.Inputs["authToken"])
+		}
+	})
+}

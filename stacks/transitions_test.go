@@ -1,0 +1,118 @@
+package stacks_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/scalezero/scalezero/graph"
+)
+
+var update = flag.Bool("update", false, "rewrite the transition golden files")
+
+// transition lists, for phase n -> n+1, each URN added (+), removed (-), kept
+// with changed inputs (~) or kept unchanged (=).
+func transition(from, to *graph.Graph) (text string, added, removed, changed []string) {
+	before := map[string]graph.Resource{}
+	for _, r := range from.Resources {
+		before[r.URN] = r
+	}
+	after := map[string]bool{}
+	var lines []string
+	for _, r := range to.Resources {
+		after[r.URN] = true
+		old, ok := before[r.URN]
+		switch {
+		case !ok:
+			added = append(added, r.URN)
+			lines = append(lines, "+ "+r.URN)
+		case !reflect.DeepEqual(old.Inputs, r.Inputs):
+			changed = append(changed, r.URN)
+			lines = append(lines, "~ "+r.URN)
+		default:
+			lines = append(lines, "= "+r.URN)
+		}
+	}
+	for _, r := range from.Resources {
+		if !after[r.URN] {
+			removed = append(removed, r.URN)
+			lines = append(lines, "- "+r.URN)
+		}
+	}
+	head := fmt.Sprintf("# phase %d -> %d: %d added, %d removed, %d changed, %d unchanged\n",
+		from.Phase, to.Phase, len(added), len(removed), len(changed), len(to.Resources)-len(added)-len(changed))
+	return head + strings.Join(lines, "\n") + "\n", added, removed, changed
+}
+
+// TestTransitionsMatchGoldenFiles fails when a URN is added, removed or changed
+// without the reviewed golden file changing with it (go test ./stacks -update).
+func TestTransitionsMatchGoldenFiles(t *testing.T) {
+	for n := 1; n < 9; n++ {
+		t.Run(fmt.Sprintf("%d-%d", n, n+1), func(t *testing.T) {
+			got, _, _, _ := transition(phaseGraph(t, n), phaseGraph(t, n+1))
+			path := filepath.Join("testdata", "transitions", fmt.Sprintf("%d-%d.txt", n, n+1))
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./stacks -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Fatalf("transition %d -> %d differs from %s; review the diff and rerun with -update:\n%s", n, n+1, path, lineDiff(string(want), got))
+			}
+		})
+	}
+}
+
+func lineDiff(want, got string) string {
+	w := map[string]bool{}
+	for _, l := range strings.Split(want, "\n") {
+		w[l] = true
+	}
+	g := map[string]bool{}
+	var out []string
+	for _, l := range strings.Split(got, "\n") {
+		g[l] = true
+		if !w[l] {
+			out = append(out, "got:  "+l)
+		}
+	}
+	for _, l := range strings.Split(want, "\n") {
+		if !g[l] {
+			out = append(out, "want: "+l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// Raising the phase only adds, except where the chapter replaces something:
+// phase 2 takes the database and cache off the host, phase 3 replaces the
+// single server by the fleet.
+func TestRaisingThePhaseRemovesOnlyWhatTheChapterReplaces(t *testing.T) {
+	allowed := map[int][]string{
+		1: {"app-config-scalezero-database-user", "app-config-scalezero-cache-addr"},
+		2: {"::server", "server-role", "db-from-server"},
+	}
+	for n := 1; n < 9; n++ {
+		_, _, removed, _ := transition(phaseGraph(t, n), phaseGraph(t, n+1))
+	next:
+		for _, urn := range removed {
+			for _, a := range allowed[n] {
+				if strings.Contains(urn, a) {
+					continue next
+				}
+			}
+			t.Errorf("phase %d -> %d removes %s", n, n+1, urn)
+		}
+		if n == 2 && len(removed) == 0 {
+			t.Errorf("phase 3 must remove the single server")
+		}
+	}
+}

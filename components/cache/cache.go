@@ -25,11 +25,11 @@ var Policies = []string{
 
 // Args configure a Cache.
 type Args struct {
-	VpcID     pulumi.StringInput
-	SubnetIDs pulumi.StringArrayInput // the data subnets
-	Clients   shared.Clients
-	NodeType  string
-	Replicas  int    // at least 1: failover needs a replica
+	VpcID           pulumi.StringInput
+	SubnetIDs       pulumi.StringArrayInput // the data subnets
+	Clients         shared.Clients
+	NodeType        string
+	Replicas        int    // at least 1: failover needs a replica
 	MaxmemoryPolicy string // default allkeys-lru: a cache may drop any key
 	EngineVersion   string // default 7.1
 	AuthToken       pulumi.StringInput

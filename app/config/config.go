@@ -1,0 +1,280 @@
+// Package config loads the app's settings with viper from, in rising order of
+// precedence: defaults, a config file, SCALEZERO_* environment variables (what
+// the infrastructure writes for each phase) and command-line flags. Load
+// validates everything before the app starts.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Config is the validated configuration.
+type Config struct {
+	Listen string
+
+	// Database: the writer, and zero or more readers (replicas).
+	DatabaseURL    string
+	ReaderURLs     []string
+	MaxConns       int32
+	HealthInterval time.Duration
+	ReadYourWrites time.Duration
+
+	// Cache: empty CacheAddr means no cache (phases 1-4).
+	CacheAddr     string
+	CachePassword string
+	CacheTLS      bool
+	CacheTTL      time.Duration
+	CacheJitter   float64
+
+	SharedSessions bool // sessions in the cache (phase 6 on); in memory otherwise
+	SessionTTL     time.Duration
+	CookieSecure   string // auto | always | never
+
+	CDNBaseURL      string // empty: assets are served by the app itself
+	MaxBodyBytes    int64
+	DrainDelay      time.Duration
+	ShutdownTimeout time.Duration
+	Region          string
+	LogLevel        string
+}
+
+var defaults = map[string]any{
+	"listen":                   ":8080",
+	"database.url":             "",
+	"database.host":            "",
+	"database.port":            5432,
+	"database.name":            "app",
+	"database.user":            "app",
+	"database.password":        "",
+	"database.tls":             false,
+	"database.reader_urls":     "",
+	"database.reader_hosts":    "",
+	"database.max_conns":       10,
+	"database.health_interval": "2s",
+	"read_your_writes":         "5s",
+	"cache.addr":               "",
+	"cache.password":           "",
+	"cache.tls":                false,
+	"cache.ttl":                "5m",
+	"cache.jitter":             0.1,
+	"sessions.shared":          false,
+	"sessions.ttl":             "24h",
+	"cookie_secure":            "auto",
+	"cdn.base_url":             "",
+	"max_body_bytes":           65536,
+	"drain_delay":              "10s",
+	"shutdown_timeout":         "20s",
+	"region":                   "",
+	"log_level":                "info",
+}
+
+// Flags registers a flag for every key on fs (dots become dashes: --cache-addr).
+func Flags(fs *pflag.FlagSet) {
+	fs.String("config", "", "a config file (yaml, json or toml)")
+	for key, def := range defaults {
+		fs.String(flagName(key), "", fmt.Sprintf("%s (default %v; env SCALEZERO_%s)", key, def, envName(key)))
+	}
+}
+
+func flagName(key string) string { return strings.NewReplacer(".", "-", "_", "-").Replace(key) }
+func envName(key string) string  { return strings.ToUpper(strings.ReplaceAll(key, ".", "_")) }
+
+// Error names the setting at fault and what it allows.
+type Error struct {
+	Key     string
+	Value   any
+	Allowed string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("config %s (env SCALEZERO_%s) = %q is invalid: allowed %s", e.Key, envName(e.Key), fmt.Sprint(e.Value), e.Allowed)
+}
+
+// Load reads the configuration; fs may be nil.
+func Load(fs *pflag.FlagSet) (Config, error) {
+	v := viper.New()
+	for k, d := range defaults {
+		v.SetDefault(k, d)
+	}
+	v.SetEnvPrefix("SCALEZERO")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	if fs != nil {
+		for key := range defaults {
+			if f := fs.Lookup(flagName(key)); f != nil && f.Changed {
+				v.Set(key, f.Value.String())
+			}
+		}
+		if f := fs.Lookup("config"); f != nil && f.Value.String() != "" {
+			v.SetConfigFile(f.Value.String())
+			if err := v.ReadInConfig(); err != nil {
+				return Config{}, fmt.Errorf("config file %s: %w", f.Value.String(), err)
+			}
+		}
+	}
+	return build(v)
+}
+
+type reader struct {
+	v   *viper.Viper
+	err error
+}
+
+func (r *reader) fail(key string, val any, allowed string) {
+	if r.err == nil {
+		r.err = &Error{Key: key, Value: val, Allowed: allowed}
+	}
+}
+
+func (r *reader) duration(key string, min time.Duration) time.Duration {
+	raw := r.v.GetString(key)
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < min {
+		r.fail(key, raw, fmt.Sprintf("a duration of at least %s, such as 5s or 2m", min))
+	}
+	return d
+}
+
+func (r *reader) integer(key string, min, max int64) int64 {
+	raw := r.v.GetString(key)
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < min || n > max {
+		r.fail(key, raw, fmt.Sprintf("a whole number from %d to %d", min, max))
+	}
+	return n
+}
+
+func (r *reader) boolean(key string) bool {
+	raw := r.v.GetString(key)
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		r.fail(key, raw, "true or false")
+	}
+	return b
+}
+
+func (r *reader) list(key string) []string {
+	var out []string
+	for _, s := range strings.Split(r.v.GetString(key), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func build(v *viper.Viper) (Config, error) {
+	r := &reader{v: v}
+	c := Config{
+		Listen:          v.GetString("listen"),
+		MaxConns:        int32(r.integer("database.max_conns", 1, 1000)),
+		HealthInterval:  r.duration("database.health_interval", 100*time.Millisecond),
+		ReadYourWrites:  r.duration("read_your_writes", 0),
+		CacheAddr:       v.GetString("cache.addr"),
+		CachePassword:   v.GetString("cache.password"),
+		CacheTLS:        r.boolean("cache.tls"),
+		CacheTTL:        r.duration("cache.ttl", time.Second),
+		SharedSessions:  r.boolean("sessions.shared"),
+		SessionTTL:      r.duration("sessions.ttl", time.Minute),
+		CookieSecure:    v.GetString("cookie_secure"),
+		CDNBaseURL:      strings.TrimSuffix(v.GetString("cdn.base_url"), "/"),
+		MaxBodyBytes:    r.integer("max_body_bytes", 1024, 10<<20),
+		DrainDelay:      r.duration("drain_delay", 0),
+		ShutdownTimeout: r.duration("shutdown_timeout", time.Second),
+		Region:          v.GetString("region"),
+		LogLevel:        v.GetString("log_level"),
+	}
+	jitter, err := strconv.ParseFloat(v.GetString("cache.jitter"), 64)
+	if err != nil || jitter < 0 || jitter > 0.5 {
+		r.fail("cache.jitter", v.GetString("cache.jitter"), "a fraction from 0 to 0.5")
+	}
+	c.CacheJitter = jitter
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		r.fail("listen", c.Listen, "host:port, such as :8080")
+	}
+	if c.CacheAddr != "" {
+		if _, _, err := net.SplitHostPort(c.CacheAddr); err != nil {
+			r.fail("cache.addr", c.CacheAddr, "host:port of Redis, or empty for no cache")
+		}
+	}
+	if c.SharedSessions && c.CacheAddr == "" {
+		r.fail("sessions.shared", true, "true only with cache.addr set (sessions live in the cache)")
+	}
+	switch c.CookieSecure {
+	case "auto", "always", "never":
+	default:
+		r.fail("cookie_secure", c.CookieSecure, "auto, always or never")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		r.fail("log_level", c.LogLevel, "debug, info, warn or error")
+	}
+	if c.CDNBaseURL != "" {
+		u, err := url.Parse(c.CDNBaseURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			r.fail("cdn.base_url", c.CDNBaseURL, "an absolute http(s) URL, or empty")
+		}
+	}
+	c.DatabaseURL, c.ReaderURLs = r.databaseURLs()
+	return c, r.err
+}
+
+// databaseURLs takes database.url and database.reader_urls as given, or builds
+// them from host, port, name, user, password and tls (what the infrastructure
+// publishes) with the reader hosts.
+func (r *reader) databaseURLs() (string, []string) {
+	v := r.v
+	readers := r.list("database.reader_urls")
+	for _, u := range append([]string{v.GetString("database.url")}, readers...) {
+		if u == "" {
+			continue
+		}
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "postgres" && p.Scheme != "postgresql") {
+			r.fail("database.url", redact(u), "a postgres:// URL")
+		}
+	}
+	if w := v.GetString("database.url"); w != "" {
+		return w, readers
+	}
+	host := v.GetString("database.host")
+	if host == "" {
+		r.fail("database.host", "", "the writer's host name (or set database.url)")
+		return "", nil
+	}
+	port := int(r.integer("database.port", 1, 65535))
+	build := func(h string) string {
+		if !strings.Contains(h, ":") {
+			h = net.JoinHostPort(h, strconv.Itoa(port))
+		}
+		u := url.URL{Scheme: "postgres", Host: h, Path: "/" + v.GetString("database.name")}
+		u.User = url.UserPassword(v.GetString("database.user"), v.GetString("database.password"))
+		q := url.Values{"sslmode": {"disable"}}
+		if r.boolean("database.tls") {
+			q.Set("sslmode", "require")
+		}
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	for _, h := range r.list("database.reader_hosts") {
+		readers = append(readers, build(h))
+	}
+	return build(host), readers
+}
+
+// redact hides a URL's password for error messages and logs.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,264 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/scalezero/scalezero/app"
+	"github.com/scalezero/scalezero/app/password"
+)
+
+const (
+	sessionCookie   = "sz_session"
+	ownWritesCookie = "sz_ryw"
+)
+
+type signupRequest struct {
+	Email       string `json:"email"`
+	Password    string `json:"password"`
+	DisplayName string `json:"display_name"`
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+type profileRequest struct {
+	DisplayName *string `json:"display_name"`
+	Bio         *string `json:"bio"`
+}
+
+func validDisplayName(s string) bool {
+	n := utf8.RuneCountInString(strings.TrimSpace(s))
+	return n >= 1 && n <= 64
+}
+
+func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
+	var req signupRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	addr, err := mail.ParseAddress(req.Email)
+	switch {
+	case err != nil || addr.Address != strings.TrimSpace(req.Email) || len(req.Email) > 254:
+		writeError(w, r, http.StatusBadRequest, "email: a plain address such as ada@example.com")
+		return
+	case utf8.RuneCountInString(req.Password) < 10 || len(req.Password) > 128:
+		writeError(w, r, http.StatusBadRequest, "password: 10 to 128 characters")
+		return
+	case !validDisplayName(req.DisplayName):
+		writeError(w, r, http.StatusBadRequest, "display_name: 1 to 64 characters")
+		return
+	}
+	hash, err := password.Hash(req.Password, s.o.PasswordParams)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	u, err := s.o.Users.CreateUser(r.Context(), app.User{Email: req.Email, DisplayName: strings.TrimSpace(req.DisplayName), PasswordHash: hash})
+	if errors.Is(err, app.ErrConflict) {
+		writeError(w, r, http.StatusConflict, "email: already registered")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if !s.startSession(w, r, u.ID) {
+		return
+	}
+	s.markOwnWrite(w, r)
+	writeJSON(w, http.StatusCreated, u)
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	u, err := s.o.Users.UserByEmail(r.Context(), req.Email)
+	if err != nil && !errors.Is(err, app.ErrNotFound) {
+		s.internal(w, r, err)
+		return
+	}
+	ok := false
+	if err == nil {
+		ok, err = password.Verify(req.Password, u.PasswordHash)
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
+	if !ok {
+		writeError(w, r, http.StatusUnauthorized, "invalid email or password")
+		return
+	}
+	if s.startSession(w, r, u.ID) {
+		writeJSON(w, http.StatusOK, u)
+	}
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.o.Sessions.Delete(r.Context(), c.Value); err != nil {
+			s.unavailable(w, r, "sessions", err)
+			return
+		}
+	}
+	s.setCookie(w, r, sessionCookie, "", -1)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64) bool {
+	token, err := s.o.Sessions.Create(r.Context(), userID)
+	if err != nil {
+		s.unavailable(w, r, "sessions", err)
+		return false
+	}
+	s.setCookie(w, r, sessionCookie, token, 0)
+	return true
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	secure := s.o.CookieSecure == "always" ||
+		(s.o.CookieSecure == "auto" && (r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"))
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+type userKey struct{}
+
+// authed runs next with the session's user id in the context, or answers 401.
+func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		if err != nil || c.Value == "" {
+			writeError(w, r, http.StatusUnauthorized, "log in first")
+			return
+		}
+		id, err := s.o.Sessions.Lookup(r.Context(), c.Value)
+		if errors.Is(err, app.ErrUnauthorized) {
+			writeError(w, r, http.StatusUnauthorized, "session expired; log in again")
+			return
+		}
+		if err != nil {
+			s.unavailable(w, r, "sessions", err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), userKey{}, id)))
+	}
+}
+
+func currentUser(r *http.Request) int64 { id, _ := r.Context().Value(userKey{}).(int64); return id }
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	u, err := s.o.Users.UserByID(r.Context(), currentUser(r))
+	if errors.Is(err, app.ErrNotFound) {
+		writeError(w, r, http.StatusUnauthorized, "the session's user no longer exists")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) { s.update(w, r, currentUser(r)) }
+
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	if id != currentUser(r) {
+		writeError(w, r, http.StatusForbidden, "you may only change your own profile")
+		return
+	}
+	s.update(w, r, id)
+}
+
+func (s *Server) update(w http.ResponseWriter, r *http.Request, id int64) {
+	var req profileRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	switch {
+	case req.DisplayName == nil && req.Bio == nil:
+		writeError(w, r, http.StatusBadRequest, "nothing to change: send display_name and/or bio")
+		return
+	case req.DisplayName != nil && !validDisplayName(*req.DisplayName):
+		writeError(w, r, http.StatusBadRequest, "display_name: 1 to 64 characters")
+		return
+	case req.Bio != nil && utf8.RuneCountInString(*req.Bio) > 500:
+		writeError(w, r, http.StatusBadRequest, "bio: at most 500 characters")
+		return
+	}
+	if req.DisplayName != nil {
+		trimmed := strings.TrimSpace(*req.DisplayName)
+		req.DisplayName = &trimmed
+	}
+	u, err := s.o.Users.UpdateProfile(r.Context(), id, app.ProfileUpdate{DisplayName: req.DisplayName, Bio: req.Bio})
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	// Before answering: the cache holds the new version, and this user's next
+	// reads go to the primary for a while, whichever instance serves them.
+	s.o.Profiles.Updated(r.Context(), u.Profile())
+	s.markOwnWrite(w, r)
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) markOwnWrite(w http.ResponseWriter, r *http.Request) {
+	if s.o.ReadYourWrites <= 0 {
+		return
+	}
+	until := time.Now().Add(s.o.ReadYourWrites).UnixMilli()
+	s.setCookie(w, r, ownWritesCookie, strconv.FormatInt(until, 10), int(s.o.ReadYourWrites.Seconds())+1)
+}
+
+// withOwnWrites marks a request that carries a fresh write marker.
+func withOwnWrites(r *http.Request) *http.Request {
+	if c, err := r.Cookie(ownWritesCookie); err == nil {
+		if until, err := strconv.ParseInt(c.Value, 10, 64); err == nil && time.Now().UnixMilli() < until {
+			return r.WithContext(app.WithOwnWrites(r.Context()))
+		}
+	}
+	return r
+}
+
+func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, r, http.StatusBadRequest, "id: a positive whole number")
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	p, err := s.o.Profiles.Profile(r.Context(), id)
+	if errors.Is(err, app.ErrNotFound) {
+		writeError(w, r, http.StatusNotFound, "no such user")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}

@@ -1,0 +1,166 @@
+// Package http is the app's web layer: the JSON API, the demo page, static
+// assets, health, readiness and metrics, with request ids, JSON logs and a
+// graceful drain.
+package http
+
+import (
+	"context"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/scalezero/scalezero/app"
+	"github.com/scalezero/scalezero/app/assets"
+	"github.com/scalezero/scalezero/app/metrics"
+	"github.com/scalezero/scalezero/app/password"
+)
+
+// Options configure a Server.
+type Options struct {
+	Users    app.UserStore
+	Profiles app.ProfileReader
+	Sessions app.SessionStore
+	Metrics  *metrics.Metrics
+	Logger   *slog.Logger
+
+	MaxBodyBytes   int64
+	CookieSecure   string        // auto | always | never
+	ReadYourWrites time.Duration // how long after a write a user's reads go to the primary
+	CDNBaseURL     string        // where /static/* is served from; empty: this server
+	Region         string
+	PasswordParams password.Params
+}
+
+// Server serves the app.
+type Server struct {
+	o        Options
+	draining atomic.Bool
+	assets   map[string]assets.Asset // by hashed name
+	urls     map[string]string       // plain name -> URL
+	page     *template.Template
+	handler  http.Handler
+}
+
+// New builds the server and its routes.
+func New(o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = 64 << 10
+	}
+	if o.PasswordParams == (password.Params{}) {
+		o.PasswordParams = password.Default
+	}
+	s := &Server{o: o, assets: map[string]assets.Asset{}, urls: map[string]string{}}
+	all, err := assets.All()
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range all {
+		s.assets[a.Hashed] = a
+		s.urls[a.Name] = o.CDNBaseURL + "/" + a.Key()
+	}
+	s.page, err = template.New("page").Funcs(template.FuncMap{"asset": func(name string) string { return s.urls[name] }}).Parse(pageHTML)
+	if err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	if o.Metrics != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Metrics.Registry, promhttp.HandlerOpts{}))
+	}
+	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("GET /static/{file}", s.static)
+	mux.HandleFunc("POST /api/signup", s.signup)
+	mux.HandleFunc("POST /api/login", s.login)
+	mux.HandleFunc("POST /api/logout", s.logout)
+	mux.HandleFunc("GET /api/me", s.authed(s.me))
+	mux.HandleFunc("PUT /api/me", s.authed(s.updateMe))
+	mux.HandleFunc("GET /api/users/{id}", s.profile)
+	mux.HandleFunc("PUT /api/users/{id}", s.authed(s.updateUser))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusNotFound, "no such route")
+	})
+	s.handler = s.observe(mux)
+	return s, nil
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Drain makes /readyz fail, so load balancers stop sending new requests.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "alive", "region": s.o.Region})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ready": false, "reason": "draining"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	if err := s.o.Users.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ready": false, "reason": "database unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ready": true})
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.page.Execute(w, map[string]string{"Region": s.o.Region}); err != nil {
+		s.o.Logger.Error("render page", "error", err, "request_id", requestID(r.Context()))
+	}
+}
+
+func (s *Server) static(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.assets[r.PathValue("file")]
+	if !ok {
+		writeError(w, r, http.StatusNotFound, "no such asset")
+		return
+	}
+	w.Header().Set("Content-Type", a.ContentType)
+	w.Header().Set("Cache-Control", assets.CacheControl)
+	w.Write(a.Body)
+}
+
+const pageHTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>scalezero</title>
+<link rel="stylesheet" href="{{asset "app.css"}}">
+</head>
+<body>
+<h1>scalezero</h1>
+<p>Served from {{if .Region}}{{.Region}}{{else}}this host{{end}}.</p>
+<form id="signup"><h2>Sign up</h2>
+  <input name="email" type="email" placeholder="email" required>
+  <input name="display_name" placeholder="display name" required>
+  <input name="password" type="password" placeholder="password (10+ characters)" required>
+  <button>Sign up</button></form>
+<form id="login"><h2>Log in</h2>
+  <input name="email" type="email" placeholder="email" required>
+  <input name="password" type="password" placeholder="password" required>
+  <button>Log in</button></form>
+<form id="profile"><h2>Your profile</h2>
+  <input name="display_name" placeholder="display name">
+  <textarea name="bio" placeholder="bio"></textarea>
+  <button>Save</button></form>
+<p><button id="whoami">Who am I?</button> <button id="logout">Log out</button></p>
+<pre id="status"></pre>
+<script src="{{asset "app.js"}}"></script>
+</body>
+</html>
+`

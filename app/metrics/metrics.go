@@ -1,0 +1,66 @@
+// Package metrics defines the app's Prometheus metrics in one registry per app
+// instance (two instances in one test process must not collide).
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics are the app's collectors. A nil *Metrics records nothing.
+type Metrics struct {
+	Registry  *prometheus.Registry
+	Requests  *prometheus.CounterVec   // route, method, status
+	Latency   *prometheus.HistogramVec // route
+	Cache     *prometheus.CounterVec   // kind (profile|session), result (hit|miss|error|skip)
+	Queries   *prometheus.CounterVec   // pool (primary|replica)
+	Fallbacks prometheus.Counter       // reads sent to the primary because no replica was healthy
+}
+
+// New creates and registers the collectors, with Go and process metrics.
+func New() *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: reg,
+		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scalezero_http_requests_total", Help: "HTTP requests by route, method and status.",
+		}, []string{"route", "method", "status"}),
+		Latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "scalezero_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route"}),
+		Cache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scalezero_cache_requests_total", Help: "Cache lookups by kind and result.",
+		}, []string{"kind", "result"}),
+		Queries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scalezero_db_queries_total", Help: "Database queries by pool.",
+		}, []string{"pool"}),
+		Fallbacks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "scalezero_db_replica_fallbacks_total", Help: "Reads sent to the primary because no replica was healthy.",
+		}),
+	}
+	reg.MustRegister(m.Requests, m.Latency, m.Cache, m.Queries, m.Fallbacks,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Query counts one query on a pool.
+func (m *Metrics) Query(pool string) {
+	if m != nil {
+		m.Queries.WithLabelValues(pool).Inc()
+	}
+}
+
+// Fallback counts one read that wanted a replica and got the primary.
+func (m *Metrics) Fallback() {
+	if m != nil {
+		m.Fallbacks.Inc()
+	}
+}
+
+// CacheResult counts one cache lookup.
+func (m *Metrics) CacheResult(kind, result string) {
+	if m != nil {
+		m.Cache.WithLabelValues(kind, result).Inc()
+	}
+}

@@ -1,0 +1,141 @@
+// Package service wires the app from its configuration: the tiers that exist
+// in the stack's phase (replicas, cache, shared sessions, CDN) are switched on
+// by config alone. cmd/scalezero, the integration tests and the benchmarks
+// all build the app here.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/scalezero/scalezero/app"
+	"github.com/scalezero/scalezero/app/config"
+	apphttp "github.com/scalezero/scalezero/app/http"
+	"github.com/scalezero/scalezero/app/memory"
+	"github.com/scalezero/scalezero/app/metrics"
+	"github.com/scalezero/scalezero/app/password"
+	"github.com/scalezero/scalezero/app/postgres"
+	"github.com/scalezero/scalezero/app/redis"
+)
+
+// Service is a built app.
+type Service struct {
+	Config  config.Config
+	DB      *postgres.DB
+	Cache   *goredis.Client // nil without a cache tier
+	Metrics *metrics.Metrics
+	HTTP    *apphttp.Server
+	Logger  *slog.Logger
+}
+
+// Logger returns a JSON logger at the configured level.
+func Logger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// Build connects to the tiers and applies migrations (waiting up to
+// migrateWait for the primary, as a fresh fleet may start before its database).
+func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password.Params, migrateWait time.Duration) (*Service, error) {
+	m := metrics.New()
+	db, err := postgres.Open(ctx, postgres.Options{
+		WriterURL: cfg.DatabaseURL, ReaderURLs: cfg.ReaderURLs, MaxConns: cfg.MaxConns,
+		HealthInterval: cfg.HealthInterval, Metrics: m, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, db, log, migrateWait); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Service{Config: cfg, DB: db, Metrics: m, Logger: log}
+	var profiles app.ProfileReader = app.StoreProfiles{Users: db}
+	var sessions app.SessionStore = memory.NewSessions(cfg.SessionTTL)
+	if cfg.CacheAddr != "" {
+		s.Cache = redis.NewClient(redis.Options{Addr: cfg.CacheAddr, Password: cfg.CachePassword, TLS: cfg.CacheTLS})
+		profiles = redis.NewProfiles(s.Cache, db, redis.ProfileOptions{TTL: cfg.CacheTTL, Jitter: cfg.CacheJitter, Metrics: m, Logger: log})
+		if cfg.SharedSessions {
+			sessions = redis.NewSessions(s.Cache, cfg.SessionTTL)
+		}
+	}
+	s.HTTP, err = apphttp.New(apphttp.Options{
+		Users: db, Profiles: profiles, Sessions: sessions, Metrics: m, Logger: log,
+		MaxBodyBytes: cfg.MaxBodyBytes, CookieSecure: cfg.CookieSecure, ReadYourWrites: cfg.ReadYourWrites,
+		CDNBaseURL: cfg.CDNBaseURL, Region: cfg.Region, PasswordParams: pw,
+	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	log.Info("app built", "replicas", db.Replicas(), "healthy_replicas", db.HealthyReplicas(),
+		"cache", cfg.CacheAddr != "", "shared_sessions", cfg.SharedSessions, "cdn", cfg.CDNBaseURL != "")
+	return s, nil
+}
+
+func migrate(ctx context.Context, db *postgres.DB, log *slog.Logger, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		err := db.Migrate()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		log.Warn("migrations not applied yet; retrying", "error", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// Close releases the pools and the cache client.
+func (s *Service) Close() {
+	s.DB.Close()
+	if s.Cache != nil {
+		s.Cache.Close()
+	}
+}
+
+// Serve listens until ctx ends, then drains: /readyz turns 503, the load
+// balancer has DrainDelay to notice, and in-flight requests get
+// ShutdownTimeout to finish.
+func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.HTTP,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.Logger.Info("listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.HTTP.Drain()
+	s.Logger.Info("draining", "delay", s.Config.DrainDelay.String())
+	time.Sleep(s.Config.DrainDelay)
+	sctx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	s.Logger.Info("stopped")
+	return nil
+}

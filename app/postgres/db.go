@@ -199,11 +199,19 @@ func (db *DB) pickReplica() *replica {
 	return nil
 }
 
-// isConnectionError tells a broken server or network from an answer (a row
-// not found, a constraint violated) or the caller giving up.
+// isConnectionError tells a server that is gone or going (no connection, the
+// connection cut, the server shutting down: SQLSTATE classes 08 and 57) from
+// an answer (no such row, a constraint violated) or the caller giving up.
 func isConnectionError(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil || errors.Is(err, pgx.ErrNoRows) || errors.Is(err, app.ErrNotFound) {
+		return false
+	}
 	var pgErr *pgconn.PgError
-	return err != nil && ctx.Err() == nil && !errors.Is(err, pgx.ErrNoRows) && !errors.As(err, &pgErr)
+	if errors.As(err, &pgErr) {
+		class := pgErr.Code[:2]
+		return class == "08" || class == "57"
+	}
+	return true
 }
 
 // read runs fn on a replica, or on the primary when the context asks for it or

@@ -1,0 +1,176 @@
+// Package testenv gives the app's tests real servers: a fresh database on the
+// machine's PostgreSQL primary (replicated to the streaming replica that
+// scripts/test-services.sh runs) and private redis-server processes. There
+// are no in-process stand-ins; a missing server fails the test with the
+// command that starts it.
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Servers, overridable for other machines.
+var (
+	PrimaryURL = env("SCALEZERO_TEST_PRIMARY", "postgres://postgres@127.0.0.1:5432")
+	ReplicaURL = env("SCALEZERO_TEST_REPLICA", "postgres://postgres@127.0.0.1:5433")
+)
+
+func env(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// Root is the repository root (for scripts/).
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
+}
+
+const startHint = "start the test servers with `scripts/test-services.sh` (make test does)"
+
+// Database creates an empty database on the primary, waits until the replica
+// has it, and drops it when the test ends. It returns the writer's and the
+// replica's URLs for it.
+func Database(t testing.TB) (writer, replica string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, PrimaryURL+"/postgres?sslmode=disable")
+	if err != nil {
+		t.Fatalf("PostgreSQL primary: %v; %s", err, startHint)
+	}
+	defer admin.Close(ctx)
+	name := fmt.Sprintf("sz_test_%d_%d", time.Now().UnixNano()%1e12, os.Getpid())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if c, err := pgx.Connect(ctx, PrimaryURL+"/postgres?sslmode=disable"); err == nil {
+			c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			c.Close(ctx)
+		}
+	})
+	writer = PrimaryURL + "/" + name + "?sslmode=disable"
+	replica = ReplicaURL + "/" + name + "?sslmode=disable"
+	WaitReplica(t, replica)
+	return writer, replica
+}
+
+// WaitReplica waits until the replica accepts connections to the database.
+func WaitReplica(t testing.TB, replica string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		c, err := pgx.Connect(ctx, replica)
+		if err == nil {
+			var standby bool
+			err = c.QueryRow(ctx, "select pg_is_in_recovery()").Scan(&standby)
+			c.Close(ctx)
+			cancel()
+			if err == nil && !standby {
+				t.Fatalf("%s is not a standby; %s", replica, startHint)
+			}
+			if err == nil {
+				return
+			}
+		} else {
+			cancel()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica: %v; %s", err, startHint)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Replica runs scripts/test-services.sh stop-replica or start-replica.
+func Replica(t testing.TB, action string) {
+	t.Helper()
+	out, err := exec.Command(filepath.Join(Root(), "scripts", "test-services.sh"), action+"-replica").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s replica: %v\n%s", action, err, out)
+	}
+}
+
+// Redis is a private redis-server process.
+type Redis struct {
+	Addr string
+	t    testing.TB
+	cmd  *exec.Cmd
+}
+
+// FreePort returns a loopback port that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// StartRedis starts redis-server on a free port; it is stopped when the test ends.
+func StartRedis(t testing.TB) *Redis {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatalf("redis-server not installed; %s", startHint)
+	}
+	r := &Redis{Addr: fmt.Sprintf("127.0.0.1:%d", FreePort(t)), t: t}
+	r.Start()
+	t.Cleanup(r.Stop)
+	return r
+}
+
+// Start (re)starts the server on its address.
+func (r *Redis) Start() {
+	r.t.Helper()
+	_, port, _ := net.SplitHostPort(r.Addr)
+	r.cmd = exec.Command("redis-server", "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no")
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatalf("start redis-server: %v", err)
+	}
+	for i := 0; i < 100; i++ {
+		if c, err := net.DialTimeout("tcp", r.Addr, 100*time.Millisecond); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r.t.Fatalf("redis-server on %s did not start", r.Addr)
+}
+
+// Stop kills the server (a crash, as far as clients can tell).
+func (r *Redis) Stop() {
+	if r.cmd != nil && r.cmd.Process != nil {
+		r.cmd.Process.Kill()
+		r.cmd.Wait()
+		r.cmd = nil
+	}
+}
+
+// Contains reports whether s has every part.
+func Contains(s string, parts ...string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,268 @@
+package redis_test
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/scalezero/scalezero/app"
+	"github.com/scalezero/scalezero/app/internal/testenv"
+	"github.com/scalezero/scalezero/app/metrics"
+	"github.com/scalezero/scalezero/app/postgres"
+	"github.com/scalezero/scalezero/app/redis"
+)
+
+type fixture struct {
+	db       *postgres.DB
+	m        *metrics.Metrics
+	redis    *testenv.Redis
+	replica  string
+	source   *countingSource
+	profiles *redis.Profiles
+}
+
+// countingSource counts loads; hold, when set, runs after the row is read and
+// before it is returned, to order a loader against a concurrent write.
+type countingSource struct {
+	db    *postgres.DB
+	loads atomic.Int64
+	delay time.Duration
+	hold  func()
+}
+
+func (s *countingSource) UserByID(ctx context.Context, id int64) (app.User, error) {
+	s.loads.Add(1)
+	time.Sleep(s.delay)
+	u, err := s.db.UserByID(ctx, id)
+	if s.hold != nil {
+		s.hold()
+	}
+	return u, err
+}
+
+func setup(t *testing.T, ttl time.Duration) *fixture {
+	t.Helper()
+	writer, replica := testenv.Database(t)
+	f := &fixture{m: metrics.New(), redis: testenv.StartRedis(t), replica: replica}
+	var err error
+	f.db, err = postgres.Open(context.Background(), postgres.Options{WriterURL: writer, ReaderURLs: []string{replica}, HealthInterval: 200 * time.Millisecond, Metrics: f.m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.db.Close)
+	if err := f.db.Migrate(); err != nil {
+		t.Fatal(err)
+	}
+	client := redis.NewClient(redis.Options{Addr: f.redis.Addr})
+	t.Cleanup(func() { client.Close() })
+	f.source = &countingSource{db: f.db}
+	f.profiles = redis.NewProfiles(client, f.source, redis.ProfileOptions{TTL: ttl, Jitter: 0.2, Metrics: f.m})
+	return f
+}
+
+func (f *fixture) user(t *testing.T, email string) app.User {
+	t.Helper()
+	u, err := f.db.CreateUser(context.Background(), app.User{Email: email, DisplayName: "Ada", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func (f *fixture) cache(result string) float64 {
+	return testutil.ToFloat64(f.m.Cache.WithLabelValues("profile", result))
+}
+
+func TestReadThroughLoadsOnceThenHits(t *testing.T) {
+	f := setup(t, time.Minute)
+	u := f.user(t, "ada@example.com")
+	for i := 0; i < 5; i++ {
+		p, err := f.profiles.Profile(context.Background(), u.ID)
+		if err != nil || p.ID != u.ID || p.DisplayName != "Ada" {
+			t.Fatalf("read %d: %+v %v", i, p, err)
+		}
+	}
+	if f.source.loads.Load() != 1 || f.cache("hit") != 4 || f.cache("miss") != 1 {
+		t.Fatalf("loads %d, hits %v, misses %v", f.source.loads.Load(), f.cache("hit"), f.cache("miss"))
+	}
+	if _, err := f.profiles.Profile(context.Background(), 999999); err != app.ErrNotFound {
+		t.Fatalf("missing profile: %v", err)
+	}
+}
+
+func TestStampedeLoadsOncePerKey(t *testing.T) {
+	f := setup(t, time.Minute)
+	u := f.user(t, "ada@example.com")
+	f.source.delay = 200 * time.Millisecond // every caller arrives while the first load runs
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := f.profiles.Profile(context.Background(), u.ID); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if n := f.source.loads.Load(); n != 1 {
+		t.Fatalf("%d loads for 50 concurrent misses of one key", n)
+	}
+}
+
+// The race that makes caches serve stale data: a loader reads the old row
+// (from a lagging replica), the write commits and refreshes the cache, then
+// the loader stores what it read. The old version must lose.
+func TestAnUpdateIsNeverServedStaleAfterTheWriteReturns(t *testing.T) {
+	f := setup(t, time.Minute)
+	ctx := context.Background()
+	u := f.user(t, "ada@example.com")
+	waitReplica(t, f.replica, u)
+	read, release := make(chan struct{}), make(chan struct{})
+	f.source.hold = func() { close(read); <-release }
+	done := make(chan app.Profile)
+	go func() {
+		p, err := f.profiles.Profile(ctx, u.ID)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- p
+	}()
+	<-read // the loader holds version 1
+	f.source.hold = nil
+	bio := "version 2"
+	updated, err := f.db.UpdateProfile(ctx, u.ID, app.ProfileUpdate{Bio: &bio})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.profiles.Updated(ctx, updated.Profile()) // what the handler does before answering
+	close(release)
+	if stale := <-done; stale.Bio != "" {
+		t.Fatalf("the loader was expected to hold version 1, got %q", stale.Bio)
+	}
+	for i := 0; i < 3; i++ {
+		p, err := f.profiles.Profile(ctx, u.ID)
+		if err != nil || p.Bio != bio {
+			t.Fatalf("read %d after the write returned: %+v, %v", i, p, err)
+		}
+	}
+}
+
+func waitReplica(t *testing.T, replica string, u app.User) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, replica)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	for i := 0; i < 200; i++ {
+		var n int
+		if c.QueryRow(ctx, "select count(*) from users where id=$1", u.ID).Scan(&n); n == 1 {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatal("replica never caught up")
+}
+
+func TestRedisDownReadsComeFromTheDatabase(t *testing.T) {
+	f := setup(t, time.Minute)
+	ctx := context.Background()
+	u := f.user(t, "ada@example.com")
+	if _, err := f.profiles.Profile(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.redis.Stop()
+	for i := 0; i < 10; i++ {
+		p, err := f.profiles.Profile(ctx, u.ID)
+		if err != nil || p.ID != u.ID {
+			t.Fatalf("read %d with Redis down: %+v %v", i, p, err)
+		}
+	}
+	if f.cache("error") < 1 || f.cache("skip") < 1 {
+		t.Fatalf("errors %v, skipped %v: the breaker did not open", f.cache("error"), f.cache("skip"))
+	}
+	// Writes still succeed, and the cache comes back into use.
+	bio := "while redis was down"
+	updated, err := f.db.UpdateProfile(ctx, u.ID, app.ProfileUpdate{Bio: &bio})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.profiles.Updated(ctx, updated.Profile())
+	f.redis.Start()
+	deadline := time.Now().Add(10 * time.Second)
+	for hits := f.cache("hit"); f.cache("hit") == hits; {
+		if time.Now().After(deadline) {
+			t.Fatal("the cache was never used again")
+		}
+		p, err := f.profiles.Profile(app.WithOwnWrites(ctx), u.ID) // loads from the primary and caches
+		if err != nil || p.Bio != bio {
+			t.Fatalf("%+v %v", p, err)
+		}
+		if p, err = f.profiles.Profile(ctx, u.ID); err != nil || p.Bio != bio {
+			t.Fatalf("%+v %v", p, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestEntriesLiveTTLWithJitter(t *testing.T) {
+	f := setup(t, 100*time.Second)
+	ctx := context.Background()
+	client := redis.NewClient(redis.Options{Addr: f.redis.Addr})
+	defer client.Close()
+	ttls := map[time.Duration]bool{}
+	for i := 0; i < 8; i++ {
+		u := f.user(t, "user"+string(rune('a'+i))+"@example.com")
+		if _, err := f.profiles.Profile(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		ttl := client.PTTL(ctx, "profile:"+strconv.FormatInt(u.ID, 10)).Val()
+		if ttl < 79*time.Second || ttl > 120*time.Second {
+			t.Fatalf("ttl %v outside 100s ± 20%%", ttl)
+		}
+		ttls[ttl.Round(time.Second)] = true
+	}
+	if len(ttls) < 2 {
+		t.Fatalf("every entry got the same ttl %v: no jitter", ttls)
+	}
+}
+
+func TestSharedSessions(t *testing.T) {
+	r := testenv.StartRedis(t)
+	ctx := context.Background()
+	one := redis.NewSessions(redis.NewClient(redis.Options{Addr: r.Addr}), time.Hour)
+	two := redis.NewSessions(redis.NewClient(redis.Options{Addr: r.Addr}), time.Hour)
+	token, err := one.Create(ctx, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := two.Lookup(ctx, token); err != nil || id != 42 {
+		t.Fatalf("another instance's lookup: %d %v", id, err)
+	}
+	if err := two.Delete(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := one.Lookup(ctx, token); err != app.ErrUnauthorized {
+		t.Fatalf("deleted session: %v", err)
+	}
+	if _, err := one.Lookup(ctx, "forged"); err != app.ErrUnauthorized {
+		t.Fatalf("unknown token: %v", err)
+	}
+	r.Stop()
+	if _, err := one.Lookup(ctx, token); err == nil || err == app.ErrUnauthorized {
+		t.Fatalf("with Redis down a lookup must fail as unavailable, got %v", err)
+	}
+}

@@ -85,10 +85,7 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("PUT /api/me", s.authed(s.updateMe))
 	mux.HandleFunc("GET /api/users/{id}", s.profile)
 	mux.HandleFunc("PUT /api/users/{id}", s.authed(s.updateUser))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, http.StatusNotFound, "no such route")
-	})
-	s.handler = s.observe(mux)
+	s.handler = s.observe(jsonErrors(mux))
 	return s, nil
 }
 

@@ -1,0 +1,189 @@
+package main_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/scalezero/scalezero/app/internal/testenv"
+)
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+)
+
+// build compiles the real binary once for the package's tests.
+func build(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "scalezero-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binary = filepath.Join(dir, "scalezero")
+		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binary
+}
+
+type proc struct {
+	cmd  *exec.Cmd
+	url  string
+	logs *bytes.Buffer
+	done chan error
+}
+
+// start runs `scalezero web` with settings given the way the infrastructure gives them.
+func start(t *testing.T, env ...string) *proc {
+	t.Helper()
+	port := testenv.FreePort(t)
+	cmd := exec.Command(build(t), "web", "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	cmd.Env = append(os.Environ(), env...)
+	p := &proc{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.done
+	})
+	for i := 0; i < 200; i++ {
+		if res, err := http.Get(p.url + "/healthz"); err == nil {
+			res.Body.Close()
+			return p
+		}
+		select {
+		case err := <-p.done:
+			t.Fatalf("the app exited: %v\n%s", err, p.logs)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("the app did not start:\n%s", p.logs)
+	return nil
+}
+
+func call(t *testing.T, method, url, body, cookie string) (int, string, []*http.Cookie) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(raw), res.Cookies()
+}
+
+func sessionCookie(t *testing.T, cookies []*http.Cookie) string {
+	for _, c := range cookies {
+		if c.Name == "sz_session" {
+			return c.Name + "=" + c.Value
+		}
+	}
+	t.Fatal("no session cookie")
+	return ""
+}
+
+func appEnv(t *testing.T, shared bool, redisAddr string) []string {
+	writer, replica := testenv.Database(t)
+	return []string{
+		"SCALEZERO_DATABASE_URL=" + writer,
+		"SCALEZERO_DATABASE_READER_URLS=" + replica,
+		"SCALEZERO_CACHE_ADDR=" + redisAddr,
+		fmt.Sprintf("SCALEZERO_SESSIONS_SHARED=%v", shared),
+		"SCALEZERO_DRAIN_DELAY=300ms",
+		"SCALEZERO_LOG_LEVEL=warn",
+	}
+}
+
+func TestTwoInstancesShareSessionsThroughRedis(t *testing.T) {
+	env := appEnv(t, true, testenv.StartRedis(t).Addr)
+	one, two := start(t, env...), start(t, env...)
+	code, body, cookies := call(t, "POST", one.url+"/api/signup", `{"email":"ada@example.com","password":"correct horse 1","display_name":"Ada"}`, "")
+	if code != 201 {
+		t.Fatalf("signup: %d %s", code, body)
+	}
+	code, body, cookies = call(t, "POST", one.url+"/api/login", `{"email":"ada@example.com","password":"correct horse 1"}`, "")
+	if code != 200 {
+		t.Fatalf("login through the first: %d %s", code, body)
+	}
+	code, body, _ = call(t, "GET", two.url+"/api/me", "", sessionCookie(t, cookies))
+	if code != 200 || !strings.Contains(body, `"email":"ada@example.com"`) {
+		t.Fatalf("who am I through the second: %d %s", code, body)
+	}
+}
+
+// Without shared sessions (phases 1-5) a session lives in one instance: the
+// reason the load balancer keeps stickiness until phase 6.
+func TestInMemorySessionsStayWithTheirInstance(t *testing.T) {
+	env := appEnv(t, false, "")
+	one, two := start(t, env...), start(t, env...)
+	_, _, cookies := call(t, "POST", one.url+"/api/signup", `{"email":"ada@example.com","password":"correct horse 1","display_name":"Ada"}`, "")
+	cookie := sessionCookie(t, cookies)
+	if code, _, _ := call(t, "GET", one.url+"/api/me", "", cookie); code != 200 {
+		t.Fatalf("same instance: %d", code)
+	}
+	if code, _, _ := call(t, "GET", two.url+"/api/me", "", cookie); code != 401 {
+		t.Fatalf("other instance: %d, want 401", code)
+	}
+}
+
+func TestSIGTERMDrainsThenExits(t *testing.T) {
+	p := start(t, append(appEnv(t, false, ""), "SCALEZERO_DRAIN_DELAY=3s")...)
+	if code, _, _ := call(t, "GET", p.url+"/readyz", "", ""); code != 200 {
+		t.Fatalf("readyz before SIGTERM: %d", code)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	// The signal arrives asynchronously; within the drain delay readyz turns
+	// 503 while the server still answers.
+	var code int
+	var body string
+	for i := 0; i < 100 && code != 503; i++ {
+		time.Sleep(20 * time.Millisecond)
+		code, body, _ = call(t, "GET", p.url+"/readyz", "", "")
+	}
+	if code != 503 || !strings.Contains(body, "draining") {
+		t.Fatalf("readyz while draining: %d %s", code, body)
+	}
+	select {
+	case err := <-p.done:
+		p.done <- err // for the cleanup
+		if err != nil {
+			t.Fatalf("exit after drain: %v\n%s", err, p.logs)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the app did not exit after SIGTERM")
+	}
+}
+
+func TestBadConfigFailsAtStartNamingTheSetting(t *testing.T) {
+	cmd := exec.Command(build(t), "web")
+	cmd.Env = append(os.Environ(), "SCALEZERO_DATABASE_URL=postgres://x@127.0.0.1/x", "SCALEZERO_CACHE_TTL=soon")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "cache.ttl (env SCALEZERO_CACHE_TTL)") {
+		t.Fatalf("want a failure naming cache.ttl, got %v: %s", err, out)
+	}
+}

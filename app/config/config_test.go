@@ -1,0 +1,98 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func flags(t *testing.T, args ...string) *pflag.FlagSet {
+	t.Helper()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+func TestInfrastructureEnvironmentBuildsURLs(t *testing.T) {
+	t.Setenv("SCALEZERO_DATABASE_HOST", "db.abc.us-east-1.rds.amazonaws.com")
+	t.Setenv("SCALEZERO_DATABASE_USER", "app")
+	t.Setenv("SCALEZERO_DATABASE_PASSWORD", "p@ss:word")
+	t.Setenv("SCALEZERO_DATABASE_TLS", "true")
+	t.Setenv("SCALEZERO_DATABASE_READER_HOSTS", "r1.example.com, r2.example.com:6543")
+	t.Setenv("SCALEZERO_CACHE_ADDR", "cache.example.com:6379")
+	t.Setenv("SCALEZERO_SESSIONS_SHARED", "true")
+	c, err := Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "postgres://app:p%40ss%3Aword@db.abc.us-east-1.rds.amazonaws.com:5432/app?sslmode=require" {
+		t.Fatalf("writer %s", c.DatabaseURL)
+	}
+	if len(c.ReaderURLs) != 2 || !strings.Contains(c.ReaderURLs[1], "@r2.example.com:6543/app") {
+		t.Fatalf("readers %v", c.ReaderURLs)
+	}
+	if !c.SharedSessions || c.CacheAddr != "cache.example.com:6379" {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestFlagsOverrideEnvironmentOverridesFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "app.yaml")
+	os.WriteFile(file, []byte("database:\n  url: postgres://file@h/db\ncache:\n  ttl: 7m\nlisten: ':7000'\n"), 0o600)
+	t.Setenv("SCALEZERO_CACHE_TTL", "9m")
+	c, err := Load(flags(t, "--config", file, "--listen", ":9999"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "postgres://file@h/db" || c.CacheTTL.String() != "9m0s" || c.Listen != ":9999" {
+		t.Fatalf("url %s ttl %s listen %s", c.DatabaseURL, c.CacheTTL, c.Listen)
+	}
+}
+
+func TestBadSettingsNameTheKey(t *testing.T) {
+	cases := map[string][2]string{
+		"SCALEZERO_CACHE_TTL":          {"soon", "cache.ttl"},
+		"SCALEZERO_CACHE_JITTER":       {"0.9", "cache.jitter"},
+		"SCALEZERO_LISTEN":             {"8080", "listen"},
+		"SCALEZERO_SESSIONS_SHARED":    {"true", "sessions.shared"},
+		"SCALEZERO_COOKIE_SECURE":      {"maybe", "cookie_secure"},
+		"SCALEZERO_CDN_BASE_URL":       {"cdn.example.com", "cdn.base_url"},
+		"SCALEZERO_DATABASE_MAX_CONNS": {"0", "database.max_conns"},
+		"SCALEZERO_DATABASE_URL":       {"mysql://x", "database.url"},
+	}
+	for env, c := range cases {
+		t.Run(env, func(t *testing.T) {
+			if env != "SCALEZERO_DATABASE_URL" {
+				t.Setenv("SCALEZERO_DATABASE_URL", "postgres://u@h/db")
+			}
+			t.Setenv(env, c[0])
+			_, err := Load(nil)
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Key != c[1] || !strings.Contains(err.Error(), env) {
+				t.Fatalf("got %v, want an error naming %s and %s", err, c[1], env)
+			}
+		})
+	}
+}
+
+func TestNoDatabaseIsAnError(t *testing.T) {
+	_, err := Load(nil)
+	if err == nil || !strings.Contains(err.Error(), "database.host") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestPasswordsAreRedactedInErrors(t *testing.T) {
+	t.Setenv("SCALEZERO_DATABASE_URL", "mysql://u:hunter2@h/db")
+	_, err := Load(nil)
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("got %v", err)
+	}
+}

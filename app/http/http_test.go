@@ -161,7 +161,7 @@ func TestBadRequestsGet4xxAndChangeNothing(t *testing.T) {
 		if code != tc.status {
 			t.Errorf("%s %s %.40q: %d, want %d (%v)", tc.method, tc.path, tc.body, code, tc.status, body)
 		}
-		if (body["error"] == nil || body["request_id"] == nil) {
+		if body["error"] == nil || body["request_id"] == nil {
 			t.Errorf("%s %s: error body %v lacks error and request_id", tc.method, tc.path, body)
 		}
 	}

@@ -185,7 +185,6 @@ func (db *DB) HealthyReplicas() int {
 // Replicas counts the configured replicas.
 func (db *DB) Replicas() int { return len(db.readers) }
 
-
 // pickReplica returns the next healthy replica, or nil.
 func (db *DB) pickReplica() *replica {
 	n := len(db.readers)

@@ -1,0 +1,236 @@
+package scalezero
+
+import rego.v1
+
+# Stack rules read the whole graph. They follow the chapter's principles on the
+# graph's structure (what references what), never on a phase number.
+
+lb_groups := {u |
+	some lb in resources_of("aws:lb/loadBalancer:LoadBalancer")
+	some u in deps(lb, "securityGroups")
+}
+
+# Groups of instances that hold an Elastic IP: the single public server of
+# the first phases, the one other legitimate internet entry point.
+eip_instance_groups := {u |
+	some eip in resources_of("aws:ec2/eip:Eip")
+	some inst_urn in deps(eip, "instance")
+	inst := by_urn(inst_urn)
+	some u in deps(inst, "vpcSecurityGroupIds")
+}
+
+# Launch-template groups of fleets registered with a target group.
+fleet_groups := {u |
+	some asg in resources_of("aws:autoscaling/group:Group")
+	count(deps(asg, "targetGroupArns")) > 0
+	some lt_urn in deps(asg, "launchTemplate")
+	lt := by_urn(lt_urn)
+	some u in deps(lt, "networkInterfaces")
+	by_urn(u).__type == "aws:ec2/securityGroup:SecurityGroup"
+}
+
+ingress_rules := [r | some r in input.resources; count(ingress(r)) > 0]
+
+# METADATA
+# title: Internet traffic enters through the load balancer
+# description: A group open to the internet belongs to a load balancer (or to the single public server of the first phases).
+# custom:
+#   message: Put the hosts behind the load balancer and admit only its security group.
+stack_deny_public_entry contains msg if {
+	some r in ingress_rules
+	some e in ingress(r)
+	e.world
+	some g in rule_group(r)
+	not g in lb_groups
+	not g in eip_instance_groups
+	msg := sprintf("'%s' opens %s to the internet, but it is neither a load balancer's nor the public server's group", [r.__name, by_urn(g).__name])
+}
+
+# METADATA
+# title: The fleet accepts traffic only from the load balancer
+# description: Once there is a load balancer, every ingress rule of a fleet's hosts references the load balancer's group.
+# custom:
+#   message: Replace the rule by one whose referencedSecurityGroupId is the load balancer's group.
+stack_deny_fleet_bypass contains msg if {
+	some r in ingress_rules
+	some g in rule_group(r)
+	g in fleet_groups
+	not from_lb(r)
+	msg := sprintf("'%s' lets traffic reach fleet hosts (%s) other than from the load balancer's group", [r.__name, by_urn(g).__name])
+}
+
+from_lb(r) if {
+	some src in deps(r, "referencedSecurityGroupId")
+	src in lb_groups
+	not world_rule(r)
+}
+
+world_rule(r) if {
+	some e in ingress(r)
+	e.world
+}
+
+# METADATA
+# title: Web fleets are redundant
+# description: A fleet behind a load balancer keeps at least two instances in at least two zones.
+# custom:
+#   message: Set minSize to 2 or more and spread vpcZoneIdentifiers over two zones.
+stack_deny_fleet_redundancy contains msg if {
+	some asg in resources_of("aws:autoscaling/group:Group")
+	count(deps(asg, "targetGroupArns")) > 0
+	sizing_known(asg)
+	not redundant(asg)
+	msg := sprintf("autoscaling group '%s' serves the load balancer with minSize %v over %d zone(s); keep 2+ instances in 2+ zones", [asg.__name, object.get(asg, "minSize", 0), count(zones(deps(asg, "vpcZoneIdentifiers")))])
+}
+
+sizing_known(asg) if {
+	not unknown(object.get(asg, "minSize", 0))
+	zones_known(deps(asg, "vpcZoneIdentifiers"))
+}
+
+redundant(asg) if {
+	object.get(asg, "minSize", 0) >= 2
+	count(zones(deps(asg, "vpcZoneIdentifiers"))) >= 2
+}
+
+# METADATA
+# title: Other fleets span two zones and two instances
+# description: Workers and other fleets should survive the loss of a zone or an instance.
+# custom:
+#   message: Set minSize to 2 and spread the subnets over two zones.
+stack_warn_fleet_redundancy contains msg if {
+	some asg in resources_of("aws:autoscaling/group:Group")
+	count(deps(asg, "targetGroupArns")) == 0
+	sizing_known(asg)
+	not redundant(asg)
+	msg := sprintf("autoscaling group '%s' has minSize %v over %d zone(s); a lost instance or zone stops it", [asg.__name, object.get(asg, "minSize", 0), count(zones(deps(asg, "vpcZoneIdentifiers")))])
+}
+
+# METADATA
+# title: Load balancers span two zones
+# description: An ALB's subnets lie in at least two availability zones.
+# custom:
+#   message: Give the load balancer public subnets in two or more zones.
+stack_deny_lb_single_zone contains msg if {
+	some lb in resources_of("aws:lb/loadBalancer:LoadBalancer")
+	zones_known(deps(lb, "subnets"))
+	count(zones(deps(lb, "subnets"))) < 2
+	msg := sprintf("load balancer '%s' spans %d zone(s); it needs two", [lb.__name, count(zones(deps(lb, "subnets")))])
+}
+
+# METADATA
+# title: A database with replicas is Multi-AZ
+# description: Once reads are spread over replicas, the primary keeps a standby in another zone.
+# custom:
+#   message: Set multiAz to true on the primary.
+stack_deny_db_multi_az contains msg if {
+	some db in resources_of("aws:rds/instance:Instance")
+	is_primary_db(db)
+	some replica in resources_of("aws:rds/instance:Instance")
+	depends_on(replica, "replicateSourceDb", db.__urn)
+	multi_az := object.get(db, "multiAz", false)
+	not unknown(multi_az)
+	multi_az != true
+	msg := sprintf("RDS primary '%s' has replicas (e.g. '%s') but no Multi-AZ standby; set multiAz: true", [db.__name, replica.__name])
+}
+
+sessions_shared if {
+	some p in resources_of("aws:ssm/parameter:Parameter")
+	endswith(object.get(p, "name", ""), "/SCALEZERO_SESSIONS_SHARED")
+	object.get(p, "insecureValue", "") == "true"
+}
+
+# METADATA
+# title: No stickiness once sessions are shared
+# description: With sessions in the shared store any instance serves any user; stickiness only unbalances the fleet.
+# custom:
+#   message: Set the target group's stickiness.enabled to false.
+stack_deny_sticky_shared_sessions contains msg if {
+	sessions_shared
+	some tg in resources_of("aws:lb/targetGroup:TargetGroup")
+	object.get(object.get(tg, "stickiness", {}), "enabled", false) == true
+	msg := sprintf("target group '%s' is sticky although sessions are shared; set stickiness.enabled: false", [tg.__name])
+}
+
+# METADATA
+# title: Every queue has a dead-letter queue
+# description: A queue that is not itself a dead-letter queue redrives to one.
+# custom:
+#   message: Give the queue a redrivePolicy whose deadLetterTargetArn is a dead-letter queue.
+stack_deny_queue_without_dlq contains msg if {
+	some q in resources_of("aws:sqs/queue:Queue")
+	not has_redrive(q)
+	not is_dead_letter_queue(q)
+	msg := sprintf("queue '%s' has no dead-letter queue; add a redrivePolicy", [q.__name])
+}
+
+has_redrive(q) if object.get(q, "redrivePolicy", "") != ""
+
+is_dead_letter_queue(q) if {
+	some other in resources_of("aws:sqs/queue:Queue")
+	depends_on(other, "redrivePolicy", q.__urn)
+}
+
+# Geolocation records whose name and location a preview already knows.
+geo_records := [r |
+	some r in resources_of("aws:route53/record:Record")
+	count(object.get(r, "geolocationRoutingPolicies", [])) > 0
+	not unknown(object.get(r, "name", unknown_value))
+	location_known(r.geolocationRoutingPolicies[0])
+]
+
+location_known(loc) if {
+	every k in ["continent", "country", "subdivision"] {
+		not unknown(object.get(loc, k, ""))
+	}
+}
+
+geo_names := {r.name | some r in geo_records}
+
+is_default_location(r) if r.geolocationRoutingPolicies[0].country == "*"
+
+# METADATA
+# title: Geolocation routing has a default
+# description: Locations no record names still get an answer.
+# custom:
+#   message: Add a record with geolocation country "*".
+stack_deny_geo_without_default contains msg if {
+	some name in geo_names
+	not default_for(name)
+	msg := sprintf("geolocation records for '%s' have no default (country \"*\") record", [name])
+}
+
+default_for(name) if {
+	some r in geo_records
+	r.name == name
+	is_default_location(r)
+}
+
+# METADATA
+# title: Geolocation records are health-checked
+# description: A location's record is skipped when its region is down, so traffic fails over.
+# custom:
+#   message: Give the record a healthCheckId (or an alias that evaluates target health).
+stack_deny_geo_unchecked contains msg if {
+	some r in geo_records
+	not is_default_location(r)
+	object.get(r, "healthCheckId", "") == ""
+	msg := sprintf("geolocation record '%s' has no health check; set healthCheckId", [r.__name])
+}
+
+# METADATA
+# title: Buckets are private and encrypted
+# description: Every bucket has a full public access block and default encryption.
+# custom:
+#   message: Use the shared.PrivateBucket helper, or add both resources for the bucket.
+stack_deny_bucket_unprotected contains msg if {
+	some b in resources_of("aws:s3/bucketV2:BucketV2")
+	some kind in ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"]
+	not guarded_by(b, kind)
+	msg := sprintf("bucket '%s' has no %s", [b.__name, kind])
+}
+
+guarded_by(b, kind) if {
+	some g in resources_of(kind)
+	depends_on(g, "bucket", b.__urn)
+}

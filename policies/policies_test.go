@@ -101,7 +101,7 @@ func TestPackFollowsTheAnalyzersRules(t *testing.T) {
 // breaks the pack: Load must fail as the analyzer would.
 func TestLoadRejectsWhatTheAnalyzerRejects(t *testing.T) {
 	for name, src := range map[string]string{
-		"other package": "package other\nimport rego.v1\ndeny_x contains \"m\" if { true }\n",
+		"other package":                "package other\nimport rego.v1\ndeny_x contains \"m\" if { true }\n",
 		"v1 syntax without the import": "package scalezero\ndeny_x contains \"m\" if { true }\n",
 	} {
 		fsys := fstest.MapFS{"a.rego": {Data: []byte("package scalezero\nimport rego.v1\ndeny_a contains \"m\" if { false }\n")}, "b.rego": {Data: []byte(src)}}

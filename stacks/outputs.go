@@ -77,7 +77,7 @@ func (o *Outputs) export(ctx *pulumi.Context) {
 		"jobsBucket":            o.JobsBucket,
 	}
 	for name, v := range strings {
-		if v.ElementType() != nil && v.OutputState != nil {
+		if v.OutputState != nil {
 			ctx.Export(name, v)
 		}
 	}

@@ -209,38 +209,47 @@ func plainValue(v resource.PropertyValue) any {
 func Run(config map[string]string, secretKeys ...string) (*Graph, error) {
 	cfg := map[string]string{}
 	for k, v := range config {
-		if !strings.Contains(k, ":") {
-			k = Project + ":" + k
-		}
-		cfg[k] = v
+		cfg[qualify(k)] = v
 	}
-	var secrets []string
-	for _, k := range secretKeys {
-		if !strings.Contains(k, ":") {
-			k = Project + ":" + k
-		}
-		secrets = append(secrets, k)
+	secrets := make([]string, len(secretKeys))
+	for i, k := range secretKeys {
+		secrets[i] = qualify(k)
 	}
-	rec := &recorder{regions: map[string]string{}}
-	err := pulumi.RunErr(stacks.Program,
-		pulumi.WithMocks(Project, Stack, rec),
-		func(info *pulumi.RunInfo) {
-			info.Config = cfg
-			info.ConfigSecretKeys = secrets
-			info.DryRun = true
-		})
-	g := &Graph{Resources: rec.resources}
+	g, err := RunProgram(stacks.Program, cfg, secrets...)
 	if err != nil {
-		// What was declared before the failure, so callers can see how far it got.
 		return g, err
 	}
-	sort.Slice(g.Resources, func(i, j int) bool { return g.Resources[i].URN < g.Resources[j].URN })
 	settings, err := plan.Load(plan.FromMap(cfg))
 	if err != nil {
 		return nil, err
 	}
 	g.Phase = settings.Phase
 	return g, nil
+}
+
+// qualify prefixes a bare key with the project's namespace.
+func qualify(key string) string {
+	if strings.Contains(key, ":") {
+		return key
+	}
+	return Project + ":" + key
+}
+
+// RunProgram runs any Pulumi program (a component's test harness, say) under
+// the recorder, as a preview with the given config.
+func RunProgram(program pulumi.RunFunc, cfg map[string]string, secretKeys ...string) (*Graph, error) {
+	rec := &recorder{regions: map[string]string{}}
+	err := pulumi.RunErr(program,
+		pulumi.WithMocks(Project, Stack, rec),
+		func(info *pulumi.RunInfo) {
+			info.Config = cfg
+			info.ConfigSecretKeys = secretKeys
+			info.DryRun = true
+		})
+	g := &Graph{Resources: rec.resources}
+	sort.Slice(g.Resources, func(i, j int) bool { return g.Resources[i].URN < g.Resources[j].URN })
+	// On error, the graph holds what was declared before the failure.
+	return g, err
 }
 
 // JSON renders the graph, indented, with a stable key order.

@@ -5,6 +5,7 @@ package network
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -58,7 +59,7 @@ func validate(a *Args) error {
 	if n := len(a.AvailabilityZones); n < 1 || n > maxZones {
 		return &shared.ArgError{Component: component, Arg: "AvailabilityZones", Value: a.AvailabilityZones, Allowed: fmt.Sprintf("1 to %d zones", maxZones)}
 	}
-	if _, err := shared.Subnet(a.CIDR, subnetBits, dataSlot+maxZones-1); err != nil {
+	if p, err := netip.ParsePrefix(a.CIDR); err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 20 {
 		return &shared.ArgError{Component: component, Arg: "CIDR", Value: a.CIDR, Allowed: "an IPv4 block from /16 to /20"}
 	}
 	return nil

@@ -1,0 +1,145 @@
+package stacks_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/boot"
+	"github.com/scalezero/scalezero/components/cache"
+	"github.com/scalezero/scalezero/components/cdn"
+	"github.com/scalezero/scalezero/components/database"
+	"github.com/scalezero/scalezero/components/fleet"
+	"github.com/scalezero/scalezero/components/network"
+	"github.com/scalezero/scalezero/components/queue"
+	"github.com/scalezero/scalezero/components/shared"
+	"github.com/scalezero/scalezero/components/webtier"
+	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/stacks/plan"
+)
+
+// Each component refuses bad arguments with an error naming the argument,
+// before it declares anything.
+func TestComponentsRejectBadArgsByName(t *testing.T) {
+	vpc := pulumi.String("vpc-1")
+	subnets := pulumi.StringArray{pulumi.String("a"), pulumi.String("b")}
+	cases := []struct {
+		arg   string
+		build func(ctx *pulumi.Context) error
+	}{
+		{"AvailabilityZones", func(ctx *pulumi.Context) error {
+			_, err := network.New(ctx, "n", &network.Args{CIDR: "10.0.0.0/16"})
+			return err
+		}},
+		{"CIDR", func(ctx *pulumi.Context) error {
+			_, err := network.New(ctx, "n", &network.Args{CIDR: "10.0.0.0/8", AvailabilityZones: []string{"a"}})
+			return err
+		}},
+		{"Min", func(ctx *pulumi.Context) error {
+			_, err := fleet.New(ctx, "f", &fleet.Args{VpcID: vpc, SubnetIDs: subnets, ProfileName: pulumi.String("p"), InstanceType: "t3.small", UserDataBase64: "eA==", ZoneCount: 2, Min: 5, Desired: 5, Max: 2})
+			return err
+		}},
+		{"ZoneCount", func(ctx *pulumi.Context) error {
+			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, AppSubnetIDs: subnets, ZoneCount: 1})
+			return err
+		}},
+		{"Scaling.Metric", func(ctx *pulumi.Context) error {
+			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, AppSubnetIDs: subnets, ZoneCount: 2, Scaling: &webtier.Scaling{Metric: "memory", Target: 1}})
+			return err
+		}},
+		{"Replicas", func(ctx *pulumi.Context) error {
+			_, err := database.New(ctx, "d", &database.Args{VpcID: vpc, SubnetIDs: subnets, Zones: []string{"a"}, InstanceClass: "db.t4g.small", AllocatedStorage: 20, MaxAllocatedStorage: 20, BackupRetentionDays: 7, EngineVersion: "16", Replicas: -1})
+			return err
+		}},
+		{"EngineVersion", func(ctx *pulumi.Context) error {
+			_, err := database.New(ctx, "d", &database.Args{VpcID: vpc, SubnetIDs: subnets, Zones: []string{"a"}, InstanceClass: "db.t4g.small", AllocatedStorage: 20, MaxAllocatedStorage: 20, BackupRetentionDays: 7, EngineVersion: "latest"})
+			return err
+		}},
+		{"MaxmemoryPolicy", func(ctx *pulumi.Context) error {
+			_, err := cache.New(ctx, "c", &cache.Args{VpcID: vpc, SubnetIDs: subnets, AuthToken: pulumi.String("x"), NodeType: "cache.t4g.small", Replicas: 1, MaxmemoryPolicy: "lru"})
+			return err
+		}},
+		{"Replicas", func(ctx *pulumi.Context) error {
+			_, err := cache.New(ctx, "c", &cache.Args{VpcID: vpc, SubnetIDs: subnets, AuthToken: pulumi.String("x"), NodeType: "cache.t4g.small", Replicas: 0})
+			return err
+		}},
+		{"PriceClass", func(ctx *pulumi.Context) error {
+			_, err := cdn.New(ctx, "c", &cdn.Args{OriginDomain: pulumi.String("x"), PriceClass: "cheap"})
+			return err
+		}},
+		{"VisibilityTimeoutSeconds", func(ctx *pulumi.Context) error {
+			_, err := queue.New(ctx, "q", &queue.Args{VisibilityTimeoutSeconds: 30, JobTimeoutSeconds: 60, MaxReceiveCount: 5})
+			return err
+		}},
+	}
+	for _, c := range cases {
+		g, err := graph.RunProgram(func(ctx *pulumi.Context) error { return c.build(ctx) }, nil)
+		var ae *shared.ArgError
+		if !errors.As(err, &ae) || ae.Arg != c.arg || !strings.Contains(err.Error(), "allowed") {
+			t.Errorf("want an ArgError naming %s, got %v", c.arg, err)
+		}
+		if len(g.Resources) != 0 {
+			t.Errorf("%s: %d resources declared before the error", c.arg, len(g.Resources))
+		}
+	}
+}
+
+// Components register as <project>:<package>:<Type> and parent every child.
+func TestComponentContract(t *testing.T) {
+	g := phaseGraph(t, 9)
+	components := 0
+	for _, r := range g.Resources {
+		if r.Custom {
+			continue
+		}
+		components++
+		parts := strings.Split(r.Type, ":")
+		if len(parts) != 3 || parts[0] != "scalezero" {
+			t.Errorf("component type %s is not scalezero:<package>:<Type>", r.Type)
+		}
+		children := 0
+		for _, c := range g.Resources {
+			if c.Parent == r.URN {
+				children++
+			}
+		}
+		if children == 0 {
+			t.Errorf("component %s %s has no children", r.Type, r.Name)
+		}
+	}
+	if components < 15 {
+		t.Fatalf("only %d components in phase 9", components)
+	}
+}
+
+func TestBootScript(t *testing.T) {
+	for _, bad := range []boot.Options{
+		{Role: "db", Region: "us-east-1", ParamPath: "/a/"},
+		{Role: "web", ParamPath: "/a/"},
+		{Role: "web", Region: "us-east-1", ParamPath: "a"},
+	} {
+		if _, err := boot.Script(bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	s, err := boot.Script(boot.Options{Role: "worker", Region: "eu-west-1", ParamPath: "/scalezero/dev/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"REGION=eu-west-1", "PARAM_PATH=/scalezero/dev/", `"$IMAGE" worker`, "_SECRET_ARN="} {
+		if !strings.Contains(s, want) {
+			t.Errorf("script lacks %q", want)
+		}
+	}
+	if strings.Contains(s, "postgresql15-server") {
+		t.Error("a fleet host installs PostgreSQL")
+	}
+}
+
+func TestCacheAndPlanAgreeOnEvictionPolicies(t *testing.T) {
+	if strings.Join(cache.Policies, ",") != strings.Join(plan.MaxmemoryPolicies, ",") {
+		t.Fatalf("cache %v, plan %v", cache.Policies, plan.MaxmemoryPolicies)
+	}
+}

@@ -36,8 +36,9 @@ test-iac: ## only the infrastructure tests (no servers needed)
 test-app: services ## only the app's tests, on real PostgreSQL and Redis
 	$(GO) test -count=1 -p 1 ./app/...
 
-bench: services ## the app's benchmarks through the real HTTP stack
+bench: services ## profile reads through the real HTTP stack, cache off and on; plan and policy speed
 	$(GO) run ./app/cmd/loadbench
+	$(GO) test -run '^$$' -bench . -benchmem ./stacks ./policies
 
 vet:
 	$(GO) vet ./...

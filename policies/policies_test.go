@@ -338,3 +338,20 @@ func unknownLeaves(v any) any {
 	}
 	return graph.Unknown
 }
+
+// BenchmarkEvaluatePhase9 evaluates every rule on the largest phase's graph.
+func BenchmarkEvaluatePhase9(b *testing.B) {
+	g, err := graph.RunStack("../Pulumi.dev.yaml", "9")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := policies.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := p.Evaluate(context.Background(), g, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

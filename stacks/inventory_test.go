@@ -104,3 +104,13 @@ func TestNamesAndTagsNeverCarryThePhase(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkPlanPhase9 runs the whole program for the largest phase under the
+// recorder: what `make plan PHASE=9` and every test pay per graph.
+func BenchmarkPlanPhase9(b *testing.B) {
+	for b.Loop() {
+		if _, err := graph.Run(baseConfig(9), "cacheAuthToken"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -83,11 +83,14 @@ func run() error {
 		return err
 	}
 	var results []result
+	// The phases' read paths: the primary alone (2-3), replicas (4), replicas
+	// behind the cache (5 on).
 	for _, mode := range []struct {
-		name  string
-		cache string
-	}{{"replicas, no cache", ""}, {"replicas + cache", redisAddr}} {
-		r, err := measure(ctx, mode.name, writer, reader, mode.cache, ids)
+		name    string
+		readers []string
+		cache   string
+	}{{"primary only", nil, ""}, {"replicas, no cache", []string{reader}, ""}, {"replicas + cache", []string{reader}, redisAddr}} {
+		r, err := measure(ctx, mode.name, writer, mode.readers, mode.cache, ids)
 		if err != nil {
 			return fmt.Errorf("%s: %w", mode.name, err)
 		}
@@ -103,9 +106,9 @@ func run() error {
 	return nil
 }
 
-func build(ctx context.Context, writer, reader, cache string) (*service.Service, error) {
+func build(ctx context.Context, writer string, readers []string, cache string) (*service.Service, error) {
 	cfg := config.Config{
-		DatabaseURL: writer, ReaderURLs: []string{reader}, MaxConns: int32(*concurrency), HealthInterval: 2 * time.Second,
+		DatabaseURL: writer, ReaderURLs: readers, MaxConns: int32(*concurrency), HealthInterval: 2 * time.Second,
 		ReadYourWrites: 5 * time.Second, CacheAddr: cache, CacheTTL: 10 * time.Minute, CacheJitter: 0.1,
 		SessionTTL: time.Hour, CookieSecure: "auto", MaxBodyBytes: 65536, ShutdownTimeout: time.Second,
 	}
@@ -114,7 +117,7 @@ func build(ctx context.Context, writer, reader, cache string) (*service.Service,
 
 // seed creates the users and waits until the replica has them all.
 func seed(ctx context.Context, writer, reader string) ([]int64, error) {
-	svc, err := build(ctx, writer, reader, "")
+	svc, err := build(ctx, writer, nil, "")
 	if err != nil {
 		return nil, err
 	}
@@ -144,8 +147,8 @@ func seed(ctx context.Context, writer, reader string) ([]int64, error) {
 	}
 }
 
-func measure(ctx context.Context, name, writer, reader, cache string, ids []int64) (result, error) {
-	svc, err := build(ctx, writer, reader, cache)
+func measure(ctx context.Context, name, writer string, readers []string, cache string, ids []int64) (result, error) {
+	svc, err := build(ctx, writer, readers, cache)
 	if err != nil {
 		return result{}, err
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/scalezero/scalezero/app"
@@ -45,51 +44,14 @@ func createUser(t *testing.T, db *postgres.DB, email string) app.User {
 	return u
 }
 
-// waitOnReplica waits until the replica has replayed the user's latest update.
-func waitOnReplica(t *testing.T, replica string, u app.User) {
-	t.Helper()
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, replica)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	for i := 0; i < 200; i++ {
-		var updated time.Time
-		if err := c.QueryRow(ctx, "select updated_at from users where id=$1", u.ID).Scan(&updated); err == nil && !updated.Before(u.UpdatedAt) {
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("replica never caught up with user %d", u.ID)
-}
-
-// pauseReplay stops the replica applying WAL: from then on the primary has
-// writes the replica has not, so where a read went shows in what it returns.
-func pauseReplay(t *testing.T, replica string) {
-	t.Helper()
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, replica)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Exec(ctx, "select pg_wal_replay_pause()"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Exec(ctx, "select pg_wal_replay_resume()")
-		c.Close(ctx)
-	})
-}
-
 func TestReadsGoToTheReplicaWritesAndOwnReadsToThePrimary(t *testing.T) {
 	writer, replica := testenv.Database(t)
 	db, m := open(t, writer, replica)
 	ctx := context.Background()
 	u := createUser(t, db, "ada@example.com")
-	waitOnReplica(t, replica, u)
+	testenv.WaitReplayed(t, replica, u.ID, u.UpdatedAt)
 
-	pauseReplay(t, replica)
+	testenv.PauseReplay(t, replica)
 	bio := "written while the replica is paused"
 	if _, err := db.UpdateProfile(ctx, u.ID, app.ProfileUpdate{Bio: &bio}); err != nil {
 		t.Fatal(err)
@@ -118,8 +80,8 @@ func TestANewRowTheReplicaLacksIsFoundOnThePrimary(t *testing.T) {
 	writer, replica := testenv.Database(t)
 	db, m := open(t, writer, replica)
 	seed := createUser(t, db, "seed@example.com")
-	waitOnReplica(t, replica, seed)
-	pauseReplay(t, replica)
+	testenv.WaitReplayed(t, replica, seed.ID, seed.UpdatedAt)
+	testenv.PauseReplay(t, replica)
 	u := createUser(t, db, "new@example.com")
 	got, err := db.UserByEmail(context.Background(), "NEW@example.com")
 	if err != nil || got.ID != u.ID {
@@ -138,7 +100,7 @@ func TestReplicaStoppedReadsFallBackToThePrimaryAndReturn(t *testing.T) {
 	db, m := open(t, writer, replica)
 	ctx := context.Background()
 	u := createUser(t, db, "ada@example.com")
-	waitOnReplica(t, replica, u)
+	testenv.WaitReplayed(t, replica, u.ID, u.UpdatedAt)
 	if _, err := db.UserByID(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/scalezero/scalezero/app"
@@ -128,7 +127,7 @@ func TestAnUpdateIsNeverServedStaleAfterTheWriteReturns(t *testing.T) {
 	f := setup(t, time.Minute)
 	ctx := context.Background()
 	u := f.user(t, "ada@example.com")
-	waitReplica(t, f.replica, u)
+	testenv.WaitReplayed(t, f.replica, u.ID, u.UpdatedAt)
 	read, release := make(chan struct{}), make(chan struct{})
 	f.source.hold = func() { close(read); <-release }
 	done := make(chan app.Profile)
@@ -157,24 +156,6 @@ func TestAnUpdateIsNeverServedStaleAfterTheWriteReturns(t *testing.T) {
 			t.Fatalf("read %d after the write returned: %+v, %v", i, p, err)
 		}
 	}
-}
-
-func waitReplica(t *testing.T, replica string, u app.User) {
-	t.Helper()
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, replica)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	for i := 0; i < 200; i++ {
-		var n int
-		if c.QueryRow(ctx, "select count(*) from users where id=$1", u.ID).Scan(&n); n == 1 {
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatal("replica never caught up")
 }
 
 func TestRedisDownReadsComeFromTheDatabase(t *testing.T) {

@@ -58,9 +58,7 @@ func (a *Args) defaults() {
 }
 
 func validate(a *Args) error {
-	bad := func(arg string, v any, allowed string) error {
-		return &shared.ArgError{Component: "cache", Arg: arg, Value: v, Allowed: allowed}
-	}
+	bad := shared.Invalid("cache")
 	switch {
 	case a == nil:
 		return bad("args", nil, "non-nil Args")

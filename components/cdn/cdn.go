@@ -55,9 +55,7 @@ const (
 )
 
 func validate(a *Args) error {
-	bad := func(arg string, v any, allowed string) error {
-		return &shared.ArgError{Component: "cdn", Arg: arg, Value: v, Allowed: allowed}
-	}
+	bad := shared.Invalid("cdn")
 	switch {
 	case a == nil:
 		return bad("args", nil, "non-nil Args")

@@ -54,9 +54,7 @@ type DNS struct {
 }
 
 func validate(a *Args) error {
-	bad := func(arg string, v any, allowed string) error {
-		return &shared.ArgError{Component: "dns", Arg: arg, Value: v, Allowed: allowed}
-	}
+	bad := shared.Invalid("dns")
 	switch {
 	case a == nil:
 		return bad("args", nil, "non-nil Args")

@@ -40,9 +40,7 @@ type Queue struct {
 }
 
 func validate(a *Args) error {
-	bad := func(arg string, v any, allowed string) error {
-		return &shared.ArgError{Component: "queue", Arg: arg, Value: v, Allowed: allowed}
-	}
+	bad := shared.Invalid("queue")
 	switch {
 	case a == nil:
 		return bad("args", nil, "non-nil Args")

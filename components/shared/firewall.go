@@ -29,28 +29,25 @@ func SecurityGroup(ctx *pulumi.Context, name, description string, vpcID pulumi.S
 
 // AllowFromGroup admits TCP port from the members of another security group.
 func AllowFromGroup(ctx *pulumi.Context, name string, sg *ec2.SecurityGroup, from pulumi.StringInput, port int, description string, opts ...pulumi.ResourceOption) error {
-	_, err := vpc.NewSecurityGroupIngressRule(ctx, name, &vpc.SecurityGroupIngressRuleArgs{
-		SecurityGroupId:           sg.ID(),
-		ReferencedSecurityGroupId: from,
-		IpProtocol:                pulumi.String("tcp"),
-		FromPort:                  pulumi.Int(port),
-		ToPort:                    pulumi.Int(port),
-		Description:               pulumi.String(description),
-	}, opts...)
-	return err
+	return allowTCP(ctx, name, sg, port, description, func(a *vpc.SecurityGroupIngressRuleArgs) { a.ReferencedSecurityGroupId = from }, opts)
 }
 
 // AllowFromAnywhere admits TCP port from the whole IPv4 internet; only public
 // entry points (the load balancer, the phase-1 server) use it, on 80 and 443.
 func AllowFromAnywhere(ctx *pulumi.Context, name string, sg *ec2.SecurityGroup, port int, description string, opts ...pulumi.ResourceOption) error {
-	_, err := vpc.NewSecurityGroupIngressRule(ctx, name, &vpc.SecurityGroupIngressRuleArgs{
+	return allowTCP(ctx, name, sg, port, description, func(a *vpc.SecurityGroupIngressRuleArgs) { a.CidrIpv4 = pulumi.String("0.0.0.0/0") }, opts)
+}
+
+func allowTCP(ctx *pulumi.Context, name string, sg *ec2.SecurityGroup, port int, description string, source func(*vpc.SecurityGroupIngressRuleArgs), opts []pulumi.ResourceOption) error {
+	args := &vpc.SecurityGroupIngressRuleArgs{
 		SecurityGroupId: sg.ID(),
-		CidrIpv4:        pulumi.String("0.0.0.0/0"),
 		IpProtocol:      pulumi.String("tcp"),
 		FromPort:        pulumi.Int(port),
 		ToPort:          pulumi.Int(port),
 		Description:     pulumi.String(description),
-	}, opts...)
+	}
+	source(args)
+	_, err := vpc.NewSecurityGroupIngressRule(ctx, name, args, opts...)
 	return err
 }
 

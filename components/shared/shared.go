@@ -46,6 +46,13 @@ func (e *ArgError) Error() string {
 	return fmt.Sprintf("%s: argument %s = %v is invalid: allowed %s", e.Component, e.Arg, e.Value, e.Allowed)
 }
 
+// Invalid returns a constructor of a component's argument errors.
+func Invalid(component string) func(arg string, value any, allowed string) error {
+	return func(arg string, value any, allowed string) error {
+		return &ArgError{Component: component, Arg: arg, Value: value, Allowed: allowed}
+	}
+}
+
 // Subnet carves the index-th block of newBits extra bits out of cidr.
 func Subnet(cidr string, newBits, index int) (string, error) {
 	p, err := netip.ParsePrefix(cidr)

@@ -59,9 +59,7 @@ type WebTier struct {
 }
 
 func validate(a *Args) error {
-	bad := func(arg string, v any, allowed string) error {
-		return &shared.ArgError{Component: "webtier", Arg: arg, Value: v, Allowed: allowed}
-	}
+	bad := shared.Invalid("webtier")
 	switch {
 	case a == nil:
 		return bad("args", nil, "non-nil Args")

@@ -174,3 +174,41 @@ func Contains(s string, parts ...string) bool {
 	}
 	return true
 }
+
+// WaitReplayed waits until the replica holds user id as of updated (or later).
+func WaitReplayed(t testing.TB, replica string, id int64, updated time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, replica)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	for i := 0; i < 400; i++ {
+		var at time.Time
+		if err := c.QueryRow(ctx, "select updated_at from users where id=$1", id).Scan(&at); err == nil && !at.Before(updated) {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatalf("the replica never replayed user %d as of %s", id, updated)
+}
+
+// PauseReplay stops the replica applying WAL until the test ends: from then on
+// the primary has writes the replica has not, so where a read went shows in
+// what it returns.
+func PauseReplay(t testing.TB, replica string) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, replica)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, "select pg_wal_replay_pause()"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Exec(ctx, "select pg_wal_replay_resume()")
+		c.Close(ctx)
+	})
+}

@@ -318,10 +318,6 @@ func (b *builder) newRole(r *region, kind string) (*role.Role, error) {
 	return role.New(b.ctx, r.named(kind+"-role"), &role.Args{Statements: b.statements(kind), Tags: b.tags}, r.opts())
 }
 
-func (b *builder) userData(r *region, kind string) (string, error) {
-	return boot.Script(boot.Options{Role: kind, Region: r.name, ParamPath: b.paramPath, LocalData: b.p.LocalData})
-}
-
 // admit lets a client's security group into the region's data tier.
 func (b *builder) admit(r *region, client string, sg pulumi.StringInput) error {
 	clients := shared.Clients{client: sg}
@@ -362,7 +358,7 @@ func (b *builder) buildServer() error {
 	if err != nil {
 		return err
 	}
-	script, err := b.userData(r, "web")
+	script, err := boot.Script(boot.Options{Role: "web", Region: r.name, ParamPath: b.paramPath, LocalData: b.p.LocalData, ServePort80: true})
 	if err != nil {
 		return err
 	}

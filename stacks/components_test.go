@@ -133,8 +133,8 @@ func TestBootScript(t *testing.T) {
 			t.Errorf("script lacks %q", want)
 		}
 	}
-	if strings.Contains(s, "postgresql15-server") {
-		t.Error("a fleet host installs PostgreSQL")
+	if strings.Contains(s, "postgresql15-server") || strings.Contains(s, "REDIRECT") {
+		t.Error("a fleet host installs PostgreSQL or takes port 80")
 	}
 }
 

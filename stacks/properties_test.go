@@ -50,6 +50,9 @@ func TestSingleServer(t *testing.T) {
 		if !strings.Contains(script, "docker run") || !strings.Contains(script, "get-parameters-by-path") {
 			t.Errorf("user data does not start the app from its SSM settings")
 		}
+		if !strings.Contains(script, "--dport 80 -j REDIRECT --to-ports 8080") {
+			t.Errorf("port 80, the one the security group opens, does not reach the app")
+		}
 	})
 }
 

@@ -19,6 +19,10 @@ type Options struct {
 	ParamPath string // e.g. /scalezero/dev/ ; each parameter's basename is an env var
 	// LocalData installs PostgreSQL and Redis on the host (phase 1's single server).
 	LocalData bool
+	// ServePort80 sends port 80 to the app's 8080: a host without a load
+	// balancer in front (the single server) is reached on 80, and the app
+	// runs as a non-root user that cannot bind it.
+	ServePort80 bool
 }
 
 var pathPattern = regexp.MustCompile(`^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*/$`)
@@ -45,6 +49,10 @@ ENV_FILE=/etc/scalezero/app.env
 
 dnf install -y docker jq
 systemctl enable --now docker
+{{- if .ServePort80}}
+dnf install -y iptables-nft
+iptables -t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080
+{{- end}}
 {{- if .LocalData}}
 
 # Phase 1: the database and the cache live on this host.

@@ -50,29 +50,49 @@ start_primary() {
   fi
 }
 
+# A replica left by an earlier run may belong to another primary, or have
+# fallen behind beyond the WAL the primary kept: then it is made anew.
 start_replica() {
-  if "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$REPLICA_PORT"; then
+  if "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$REPLICA_PORT" && streaming; then
     return 0
   fi
-  if [ ! -f "$REPLICA_DIR/standby.signal" ]; then
-    rm -rf "$REPLICA_DIR"
-    install -d -o postgres -g postgres -m 0700 "$REPLICA_DIR"
-    $AS_POSTGRES "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres \
-      -D "$REPLICA_DIR" -R -X stream -c fast
-    # Debian keeps a cluster's config under /etc; the copy needs its own.
-    $AS_POSTGRES tee "$REPLICA_DIR/postgresql.conf" >/dev/null <<CONF
+  stop_replica
+  if [ -f "$REPLICA_DIR/standby.signal" ] && launch_replica && streaming; then
+    return 0
+  fi
+  echo "making the replica with pg_basebackup" >&2
+  stop_replica
+  rm -rf "$REPLICA_DIR"
+  install -d -o postgres -g postgres -m 0700 "$REPLICA_DIR"
+  $AS_POSTGRES "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres \
+    -D "$REPLICA_DIR" -R -X stream -c fast
+  # Debian keeps a cluster's config under /etc; the copy needs its own.
+  $AS_POSTGRES tee "$REPLICA_DIR/postgresql.conf" >/dev/null <<CONF
 port = $REPLICA_PORT
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '/tmp'
 hot_standby = on
 include_if_exists = 'postgresql.auto.conf'
 CONF
-    printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' | $AS_POSTGRES tee "$REPLICA_DIR/pg_hba.conf" >/dev/null
-    $AS_POSTGRES touch "$REPLICA_DIR/pg_ident.conf"
-  fi
-  $AS_POSTGRES "$PGBIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_DIR/replica.log" -w \
-    start >/dev/null
-  wait_ready "$REPLICA_PORT"
+  printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' | $AS_POSTGRES tee "$REPLICA_DIR/pg_hba.conf" >/dev/null
+  $AS_POSTGRES touch "$REPLICA_DIR/pg_ident.conf"
+  launch_replica && streaming || { echo "the replica does not stream from the primary" >&2; return 1; }
+}
+
+launch_replica() {
+  $AS_POSTGRES "$PGBIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_DIR/replica.log" -w start >/dev/null 2>&1 &&
+    wait_ready "$REPLICA_PORT"
+}
+
+# streaming: the primary sees a standby streaming from it.
+streaming() {
+  for _ in $(seq 1 40); do
+    n=$($AS_POSTGRES psql -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -Atc \
+      "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null || echo 0)
+    [ "${n:-0}" -ge 1 ] && return 0
+    sleep 0.25
+  done
+  return 1
 }
 
 stop_replica() {

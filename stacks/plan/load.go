@@ -46,7 +46,7 @@ var Defaults = map[string]string{
 	"scalingTarget":                 "50",
 	"geoLocations":                  "NA=primary,SA=primary,EU=secondary,AF=secondary,AS=secondary,OC=secondary",
 	"workerInstanceType":            "t3.small",
-	"workerMin":                     "1",
+	"workerMin":                     "2",
 	"workerMax":                     "10",
 	"backlogPerInstance":            "100",
 	"jobTimeoutSeconds":             "120",

@@ -103,9 +103,10 @@ func (b *builder) buildRegions() error {
 	}
 	for _, r := range specs {
 		var err error
+		// No default tags: components tag what they create explicitly (the
+		// same keys in both would be set twice), so every tag shows in a diff.
 		r.provider, err = aws.NewProvider(b.ctx, r.role, &aws.ProviderArgs{
-			Region:      pulumi.String(r.name),
-			DefaultTags: aws.ProviderDefaultTagsArgs{Tags: pulumi.ToStringMap(b.tags)},
+			Region: pulumi.String(r.name),
 		})
 		if err != nil {
 			return err
@@ -292,7 +293,7 @@ func (b *builder) statements(kind string) []role.Statement {
 	st := []role.Statement{{
 		Sid:       "ReadAppConfig",
 		Actions:   []string{"ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter"},
-		Resources: pulumi.ToStringArray([]string{"arn:aws:ssm:*:*:parameter" + strings.TrimSuffix(b.paramPath, "/") + "/*"}),
+		Resources: pulumi.ToStringArray([]string{appconfig.ReadResource(b.paramPath)}),
 	}}
 	if arns := b.secretARNs(); len(arns) > 0 {
 		st = append(st, role.Statement{Sid: "ReadDatabaseSecrets", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: arns})

@@ -26,8 +26,12 @@ type AppConfig struct {
 	pulumi.ResourceState
 
 	Parameters map[string]*ssm.Parameter
-	// ReadPolicyResource is the ARN pattern a host's role may read.
-	ReadPolicyResource string
+}
+
+// ReadResource is the ARN pattern of a path's parameters, for the IAM policy
+// of the hosts that read them (in any region: SSM is regional, the path is not).
+func ReadResource(path string) string {
+	return "arn:aws:ssm:*:*:parameter" + strings.TrimSuffix(path, "/") + "/*"
 }
 
 var (
@@ -51,10 +55,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			}
 		}
 	}
-	c := &AppConfig{
-		Parameters:         map[string]*ssm.Parameter{},
-		ReadPolicyResource: "arn:aws:ssm:*:*:parameter" + strings.TrimSuffix(args.Path, "/") + "/*",
-	}
+	c := &AppConfig{Parameters: map[string]*ssm.Parameter{}}
 	if err := ctx.RegisterComponentResource(shared.Project+":appconfig:AppConfig", name, c, opts...); err != nil {
 		return nil, err
 	}

@@ -203,7 +203,9 @@ func (b *builder) buildDatabases() error {
 	}
 	prim.readers = b.db.ReaderEndpoints
 	b.out.DBWriter = b.db.WriterEndpoint
-	b.out.DBReaders = b.db.ReaderEndpoints
+	if b.p.DBReplicas > 0 {
+		b.out.DBReaders = b.db.ReaderEndpoints
+	}
 	b.out.DBSecretARN = b.db.SecretARN
 	if b.p.MultiRegion {
 		sec := b.regions[1]

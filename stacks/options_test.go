@@ -88,3 +88,31 @@ func TestRegionAwareAppConfig(t *testing.T) {
 		}
 	}
 }
+
+// Requests-per-target tracking names the ALB and target group it measures.
+func TestScalingOnRequestsPerTarget(t *testing.T) {
+	g := runWith(t, 6, map[string]string{"scalingMetric": "requests", "scalingTarget": "800"})
+	p := component(t, g, tPolicy, "web-target-tracking")
+	spec := "targetTrackingConfiguration.predefinedMetricSpecification."
+	if p.Str(spec+"predefinedMetricType") != "ALBRequestCountPerTarget" || p.Get("targetTrackingConfiguration.targetValue") != float64(800) {
+		t.Fatalf("%v", p.Inputs)
+	}
+	alb := component(t, g, tALB, "web")
+	tg := component(t, g, tTargetGroup, "web")
+	if !p.DependsOn("targetTrackingConfiguration", alb.URN) || !p.DependsOn("targetTrackingConfiguration", tg.URN) {
+		t.Fatalf("the resource label does not name the ALB and its target group: %v", p.PropertyDependencies)
+	}
+}
+
+// An existing zone is used as it is: no zone is created, records go into it.
+func TestExistingHostedZone(t *testing.T) {
+	g := runWith(t, 7, map[string]string{"hostedZoneId": "Z0123456789ABC"})
+	if n := count(g, "aws:route53/zone:Zone"); n != 0 {
+		t.Fatalf("%d zones created", n)
+	}
+	for _, r := range g.OfType(tRecord) {
+		if r.Str("zoneId") != "Z0123456789ABC" {
+			t.Errorf("%s in zone %v", r.Name, r.Inputs["zoneId"])
+		}
+	}
+}

@@ -54,12 +54,16 @@ func newOutputs(p plan.Plan) *Outputs {
 	return &Outputs{Phase: p.Settings.Phase, Regions: p.Regions(), Next: nextSteps[p.Settings.Phase]}
 }
 
-func (o *Outputs) export(ctx *pulumi.Context) {
-	ctx.Export("phase", pulumi.Int(o.Phase))
-	ctx.Export("regions", pulumi.ToStringArray(o.Regions))
-	ctx.Export("next", pulumi.String(o.Next))
-	ctx.Export("appConfigPath", pulumi.String(o.AppConfigPath))
-	strings := map[string]pulumi.StringOutput{
+// Exports returns the stack outputs a phase has, by name; what a phase lacks
+// is left out, so `pulumi stack output` lists only what exists.
+func (o *Outputs) Exports() map[string]pulumi.Input {
+	out := map[string]pulumi.Input{
+		"phase":         pulumi.Int(o.Phase),
+		"regions":       pulumi.ToStringArray(o.Regions),
+		"next":          pulumi.String(o.Next),
+		"appConfigPath": pulumi.String(o.AppConfigPath),
+	}
+	optional := map[string]pulumi.StringOutput{
 		"url":                   o.URL,
 		"imageRef":              o.ImageRef,
 		"serverPublicIp":        o.ServerIP,
@@ -76,15 +80,16 @@ func (o *Outputs) export(ctx *pulumi.Context) {
 		"deadLetterQueueUrl":    o.DeadLetterQueueURL,
 		"jobsBucket":            o.JobsBucket,
 	}
-	for name, v := range strings {
+	for name, v := range optional {
 		if v.OutputState != nil {
-			ctx.Export(name, v)
+			out[name] = v
 		}
 	}
 	if o.DBReaders.OutputState != nil {
-		ctx.Export("dbReaderEndpoints", o.DBReaders)
+		out["dbReaderEndpoints"] = o.DBReaders
 	}
 	if o.NameServers.OutputState != nil {
-		ctx.Export("nameServers", o.NameServers)
+		out["nameServers"] = o.NameServers
 	}
+	return out
 }

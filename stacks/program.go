@@ -25,6 +25,8 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return fmt.Errorf("phase %d: %w", p.Settings.Phase, err)
 	}
-	out.export(ctx)
+	for name, v := range out.Exports() {
+		ctx.Export(name, v)
+	}
 	return nil
 }

@@ -1,0 +1,65 @@
+package stacks_test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/stacks"
+	"github.com/scalezero/scalezero/stacks/plan"
+)
+
+// exportsOf runs the program for a phase and returns the names it exports.
+func exportsOf(t *testing.T, phase int) []string {
+	t.Helper()
+	var names []string
+	cfg := map[string]string{}
+	for k, v := range baseConfig(phase) {
+		cfg["scalezero:"+k] = v
+	}
+	_, err := graph.RunProgram(func(ctx *pulumi.Context) error {
+		s, err := plan.Load(plan.FromMap(cfg))
+		if err != nil {
+			return err
+		}
+		out, err := stacks.BuildAWS(ctx, plan.For(s))
+		if err != nil {
+			return err
+		}
+		for name := range out.Exports() {
+			names = append(names, name)
+		}
+		return nil
+	}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestExportsPerPhase(t *testing.T) {
+	always := "appConfigPath imageRef next phase regions url nameServers"
+	want := map[int]string{
+		1: always + " serverInstanceId serverPublicIp",
+		2: always + " serverInstanceId serverPublicIp dbWriterEndpoint dbSecretArn",
+		3: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn",
+		4: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints",
+		5: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl",
+		6: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl",
+		7: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl secondaryLoadBalancer secondaryDbReader",
+		8: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl secondaryLoadBalancer secondaryDbReader queueUrl deadLetterQueueUrl jobsBucket",
+		9: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl secondaryLoadBalancer secondaryDbReader queueUrl deadLetterQueueUrl jobsBucket shardMap",
+	}
+	for phase := 1; phase <= 9; phase++ {
+		w := strings.Fields(want[phase])
+		sort.Strings(w)
+		if got := exportsOf(t, phase); fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("phase %d exports %v, want %v", phase, got, w)
+		}
+	}
+}

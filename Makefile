@@ -42,6 +42,7 @@ bench: services ## profile reads through the real HTTP stack, cache off and on; 
 
 vet:
 	$(GO) vet ./...
+	shellcheck scripts/*.sh .ci/run
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
 preview: ## pulumi preview of phase PHASE with the policy pack (needs AWS credentials and the Pulumi CLI)

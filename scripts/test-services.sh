@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts what the app's tests talk to: PostgreSQL (the machine's cluster, port
 # 5432), a streaming replica of it made with pg_basebackup (port 5433), and
-# Redis (6379). Idempotent: what already runs is left alone.
+# Redis (6379); installs them, and shellcheck, with apt when missing.
+# Idempotent: what already runs is left alone.
 #
 #   scripts/test-services.sh                 start everything
 #   scripts/test-services.sh stop-replica    stop the replica (tests of failover)
@@ -11,7 +12,10 @@ set -euo pipefail
 PRIMARY_PORT=${PRIMARY_PORT:-5432}
 REPLICA_PORT=${REPLICA_PORT:-5433}
 REPLICA_DIR=${REPLICA_DIR:-/var/lib/postgresql/scalezero-replica}
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+# newest: the last of its arguments in version order (PostgreSQL's major versions).
+newest() { printf '%s\n' "$@" | sort -V | tail -n 1; }
+pg_bin() { local d; d=$(newest /usr/lib/postgresql/*/bin); [ -d "$d" ] && echo "$d"; }
+PGBIN=$(pg_bin || true)
 AS_POSTGRES="runuser -u postgres --"
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "missing $1: $2" >&2; exit 1; }; }
@@ -20,10 +24,11 @@ install_missing() {
   local pkgs=()
   [ -n "$PGBIN" ] || pkgs+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
+  command -v shellcheck >/dev/null 2>&1 || pkgs+=(shellcheck) # checks the hosts' user data
   if [ ${#pkgs[@]} -gt 0 ]; then
     echo "installing ${pkgs[*]}" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
-    PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    PGBIN=$(pg_bin)
   fi
 }
 
@@ -38,7 +43,7 @@ wait_ready() { # port
 
 start_primary() {
   if ! "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PRIMARY_PORT"; then
-    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start
+    pg_ctlcluster --skip-systemctl-redirect "$(basename "$(newest /etc/postgresql/*)")" main start
   fi
   wait_ready "$PRIMARY_PORT"
   # The replica connects for replication over loopback.
@@ -76,7 +81,10 @@ include_if_exists = 'postgresql.auto.conf'
 CONF
   printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' | $AS_POSTGRES tee "$REPLICA_DIR/pg_hba.conf" >/dev/null
   $AS_POSTGRES touch "$REPLICA_DIR/pg_ident.conf"
-  launch_replica && streaming || { echo "the replica does not stream from the primary" >&2; return 1; }
+  if ! { launch_replica && streaming; }; then
+    echo "the replica does not stream from the primary" >&2
+    return 1
+  fi
 }
 
 launch_replica() {

@@ -90,13 +90,4 @@ func under(g *graph.Graph, comp graph.Resource, typ string) []graph.Resource {
 
 func isUnknown(v any) bool { s, ok := v.(string); return ok && s == graph.Unknown }
 
-func hasSuffix(name string, suffixes ...string) bool {
-	for _, s := range suffixes {
-		if strings.HasSuffix(name, s) {
-			return true
-		}
-	}
-	return false
-}
-
 func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), sub) }

@@ -179,14 +179,6 @@ func (r *reader) oneOf(key string, allowed ...string) string {
 	return allowed[0]
 }
 
-func (r *reader) nonEmpty(key, allowed string) string {
-	raw := r.str(key)
-	if raw == "" {
-		r.fail(key, raw, allowed)
-	}
-	return raw
-}
-
 func (r *reader) cidr(key string) string {
 	raw := r.str(key)
 	p, err := netip.ParsePrefix(raw)

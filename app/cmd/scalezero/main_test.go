@@ -122,11 +122,11 @@ func appEnv(t *testing.T, shared bool, redisAddr string) []string {
 func TestTwoInstancesShareSessionsThroughRedis(t *testing.T) {
 	env := appEnv(t, true, testenv.StartRedis(t).Addr)
 	one, two := start(t, env...), start(t, env...)
-	code, body, cookies := call(t, "POST", one.url+"/api/signup", `{"email":"ada@example.com","password":"correct horse 1","display_name":"Ada"}`, "")
+	code, body, _ := call(t, "POST", one.url+"/api/signup", `{"email":"ada@example.com","password":"correct horse 1","display_name":"Ada"}`, "")
 	if code != 201 {
 		t.Fatalf("signup: %d %s", code, body)
 	}
-	code, body, cookies = call(t, "POST", one.url+"/api/login", `{"email":"ada@example.com","password":"correct horse 1"}`, "")
+	code, body, cookies := call(t, "POST", one.url+"/api/login", `{"email":"ada@example.com","password":"correct horse 1"}`, "")
 	if code != 200 {
 		t.Fatalf("login through the first: %d %s", code, body)
 	}

@@ -497,7 +497,6 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 	v := map[string]pulumi.StringInput{
 		"SCALEZERO_IMAGE":           b.image.Ref,
 		"SCALEZERO_REGION":          pulumi.String(r.name),
-		"SCALEZERO_PRIMARY_REGION":  pulumi.String(b.s.PrimaryRegion),
 		"SCALEZERO_DATABASE_NAME":   pulumi.String("app"),
 		"SCALEZERO_SESSIONS_SHARED": pulumi.String(fmt.Sprint(b.p.SharedSessions)),
 	}
@@ -529,7 +528,7 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 		v["SCALEZERO_JOBS_BUCKET"] = b.queue.BucketName
 	}
 	if len(b.shards) > 0 {
-		v["SCALEZERO_SHARDS"] = b.out.ShardMap
+		v["SCALEZERO_DATABASE_SHARDS"] = b.out.ShardMap
 		for i, sh := range b.shards {
 			v[fmt.Sprintf("SCALEZERO_SHARD_%d_SECRET_ARN", i)] = sh.SecretARN
 		}

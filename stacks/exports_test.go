@@ -8,6 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/scalezero/scalezero/app/config"
 	"github.com/scalezero/scalezero/graph"
 	"github.com/scalezero/scalezero/stacks"
 	"github.com/scalezero/scalezero/stacks/plan"
@@ -60,6 +61,27 @@ func TestExportsPerPhase(t *testing.T) {
 		sort.Strings(w)
 		if got := exportsOf(t, phase); fmt.Sprint(got) != fmt.Sprint(w) {
 			t.Errorf("phase %d exports %v, want %v", phase, got, w)
+		}
+	}
+}
+
+// Every setting the infrastructure publishes for the hosts is one the app
+// reads (or the boot script consumes), under the same name.
+func TestPublishedSettingsAreTheAppsSettings(t *testing.T) {
+	reads := map[string]bool{}
+	for _, v := range config.EnvVars() {
+		reads[v] = true
+	}
+	bootScript := map[string]bool{"SCALEZERO_IMAGE": true}
+	notYet := map[string]bool{"SCALEZERO_QUEUE_URL": true, "SCALEZERO_JOBS_BUCKET": true} // the worker is not written yet
+	for phase := 1; phase <= 9; phase++ {
+		for _, p := range phaseGraph(t, phase).OfType("aws:ssm/parameter:Parameter") {
+			name := p.Str("name")
+			env := name[strings.LastIndex(name, "/")+1:]
+			if reads[env] || bootScript[env] || notYet[env] || strings.HasSuffix(env, "_SECRET_ARN") {
+				continue
+			}
+			t.Errorf("phase %d publishes %s, which the app does not read", phase, env)
 		}
 	}
 }

@@ -257,7 +257,7 @@ func TestShards(t *testing.T) {
 			t.Errorf("%s has %d instances, want a primary and a replica", name, n)
 		}
 	}
-	shards := component(t, g, "aws:ssm/parameter:Parameter", "app-config-scalezero-shards")
+	shards := component(t, g, "aws:ssm/parameter:Parameter", "app-config-scalezero-database-shards")
 	for _, name := range []string{"shard-0", "shard-1"} {
 		if !shards.DependsOn("insecureValue", component(t, g, tRDS, name).URN) {
 			t.Errorf("the shard map does not name %s", name)

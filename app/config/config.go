@@ -5,9 +5,11 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -21,8 +23,11 @@ type Config struct {
 	Listen string
 
 	// Database: the writer, and zero or more readers (replicas).
-	DatabaseURL    string
-	ReaderURLs     []string
+	DatabaseURL string
+	ReaderURLs  []string
+	// Shards (phase 9): with two or more, users are spread over them and the
+	// main database (DatabaseURL) keeps the directory.
+	Shards         []Shard
 	MaxConns       int32
 	HealthInterval time.Duration
 	ReadYourWrites time.Duration
@@ -46,6 +51,13 @@ type Config struct {
 	LogLevel        string
 }
 
+// Shard is one shard database.
+type Shard struct {
+	ID         int
+	WriterURL  string
+	ReaderURLs []string
+}
+
 var defaults = map[string]any{
 	"listen":                   ":8080",
 	"database.url":             "",
@@ -57,6 +69,7 @@ var defaults = map[string]any{
 	"database.tls":             false,
 	"database.reader_urls":     "",
 	"database.reader_hosts":    "",
+	"database.shards":          "",
 	"database.max_conns":       10,
 	"database.health_interval": "2s",
 	"read_your_writes":         "5s",
@@ -82,6 +95,16 @@ func Flags(fs *pflag.FlagSet) {
 	for key, def := range defaults {
 		fs.String(flagName(key), "", fmt.Sprintf("%s (default %v; env SCALEZERO_%s)", key, def, envName(key)))
 	}
+}
+
+// EnvVars lists the environment variables the app reads, one per setting.
+func EnvVars() []string {
+	out := make([]string, 0, len(defaults))
+	for key := range defaults {
+		out = append(out, "SCALEZERO_"+envName(key))
+	}
+	sort.Strings(out)
+	return out
 }
 
 func flagName(key string) string { return strings.NewReplacer(".", "-", "_", "-").Replace(key) }
@@ -225,7 +248,50 @@ func build(v *viper.Viper) (Config, error) {
 		}
 	}
 	c.DatabaseURL, c.ReaderURLs = r.databaseURLs()
+	c.Shards = r.shards()
 	return c, r.err
+}
+
+// shards reads database.shards, the map the infrastructure publishes:
+// [{"id":0,"writer":"host","readers":["host"]}, ...]. Hosts become URLs with
+// the shard's own credentials (shard_<id>.user / .password, i.e.
+// SCALEZERO_SHARD_<id>_USER, which the hosts' boot script writes) and the
+// main database's name and TLS setting; full postgres:// URLs are kept.
+func (r *reader) shards() []Shard {
+	raw := strings.TrimSpace(r.v.GetString("database.shards"))
+	if raw == "" {
+		return nil
+	}
+	const allowed = `a JSON list of {"id":N,"writer":"host or URL","readers":[...]}, ids 0 to N-1 each once, at least 2`
+	var entries []struct {
+		ID      *int     `json:"id"`
+		Writer  string   `json:"writer"`
+		Readers []string `json:"readers"`
+	}
+	if err := json.Unmarshal([]byte(raw), &entries); err != nil || len(entries) < 2 {
+		r.fail("database.shards", raw, allowed)
+		return nil
+	}
+	out := make([]Shard, len(entries))
+	seen := map[int]bool{}
+	for _, e := range entries {
+		if e.ID == nil || *e.ID < 0 || *e.ID >= len(entries) || seen[*e.ID] || e.Writer == "" {
+			r.fail("database.shards", raw, allowed)
+			return nil
+		}
+		seen[*e.ID] = true
+		user := r.v.GetString(fmt.Sprintf("shard_%d.user", *e.ID))
+		password := r.v.GetString(fmt.Sprintf("shard_%d.password", *e.ID))
+		if user == "" {
+			user, password = r.v.GetString("database.user"), r.v.GetString("database.password")
+		}
+		s := Shard{ID: *e.ID, WriterURL: r.hostURL(e.Writer, user, password)}
+		for _, h := range e.Readers {
+			s.ReaderURLs = append(s.ReaderURLs, r.hostURL(h, user, password))
+		}
+		out[*e.ID] = s
+	}
+	return out
 }
 
 // databaseURLs takes database.url and database.reader_urls as given, or builds
@@ -250,24 +316,29 @@ func (r *reader) databaseURLs() (string, []string) {
 		r.fail("database.host", "", "the writer's host name (or set database.url)")
 		return "", nil
 	}
-	port := int(r.integer("database.port", 1, 65535))
-	build := func(h string) string {
-		if !strings.Contains(h, ":") {
-			h = net.JoinHostPort(h, strconv.Itoa(port))
-		}
-		u := url.URL{Scheme: "postgres", Host: h, Path: "/" + v.GetString("database.name")}
-		u.User = url.UserPassword(v.GetString("database.user"), v.GetString("database.password"))
-		q := url.Values{"sslmode": {"disable"}}
-		if r.boolean("database.tls") {
-			q.Set("sslmode", "require")
-		}
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
+	user, password := v.GetString("database.user"), v.GetString("database.password")
 	for _, h := range r.list("database.reader_hosts") {
-		readers = append(readers, build(h))
+		readers = append(readers, r.hostURL(h, user, password))
 	}
-	return build(host), readers
+	return r.hostURL(host, user, password), readers
+}
+
+// hostURL turns "host" or "host:port" into a URL for the app's database
+// with the given credentials; a postgres:// URL is returned as it is.
+func (r *reader) hostURL(h, user, password string) string {
+	if strings.HasPrefix(h, "postgres://") || strings.HasPrefix(h, "postgresql://") {
+		return h
+	}
+	if !strings.Contains(h, ":") {
+		h = net.JoinHostPort(h, strconv.Itoa(int(r.integer("database.port", 1, 65535))))
+	}
+	u := url.URL{Scheme: "postgres", Host: h, Path: "/" + r.v.GetString("database.name"), User: url.UserPassword(user, password)}
+	q := url.Values{"sslmode": {"disable"}}
+	if r.boolean("database.tls") {
+		q.Set("sslmode", "require")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // redact hides a URL's password for error messages and logs.

@@ -96,3 +96,30 @@ func TestPasswordsAreRedactedInErrors(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestShardMapFromTheInfrastructure(t *testing.T) {
+	t.Setenv("SCALEZERO_DATABASE_HOST", "main.example.com")
+	t.Setenv("SCALEZERO_DATABASE_TLS", "true")
+	t.Setenv("SCALEZERO_DATABASE_SHARDS", `[{"id":1,"writer":"s1.example.com","readers":["s1r.example.com"]},{"id":0,"writer":"s0.example.com","readers":[]}]`)
+	t.Setenv("SCALEZERO_SHARD_1_USER", "shard1")
+	t.Setenv("SCALEZERO_SHARD_1_PASSWORD", "pw1")
+	c, err := Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Shards) != 2 || c.Shards[0].ID != 0 || c.Shards[1].ID != 1 {
+		t.Fatalf("%+v", c.Shards)
+	}
+	if c.Shards[1].WriterURL != "postgres://shard1:pw1@s1.example.com:5432/app?sslmode=require" || len(c.Shards[1].ReaderURLs) != 1 {
+		t.Fatalf("shard 1: %+v", c.Shards[1])
+	}
+	if !strings.Contains(c.Shards[0].WriterURL, "//app:@s0.example.com:5432/") {
+		t.Fatalf("shard 0 without its own credentials: %s", c.Shards[0].WriterURL)
+	}
+	for _, bad := range []string{`[{"id":0,"writer":"a"}]`, `[{"id":0,"writer":"a"},{"id":0,"writer":"b"}]`, `[{"id":0,"writer":"a"},{"id":2,"writer":"b"}]`, `{"id":0}`, `[{"id":0,"writer":"a"},{"id":1}]`} {
+		t.Setenv("SCALEZERO_DATABASE_SHARDS", bad)
+		if _, err := Load(nil); err == nil || !strings.Contains(err.Error(), "database.shards") {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+}

@@ -322,3 +322,35 @@ func mustURL(t *testing.T, raw string) *url.URL {
 	}
 	return u
 }
+
+// Phase 9: the same API over shards; each user lands on shard id % 2.
+func TestShardedSite(t *testing.T) {
+	var shards []config.Shard
+	for i := 0; i < 2; i++ {
+		writer, replica := testenv.Database(t)
+		shards = append(shards, config.Shard{ID: i, WriterURL: writer, ReaderURLs: []string{replica}})
+	}
+	s := newSite(t, func(c *config.Config) { c.Shards = shards })
+	seen := map[int]bool{}
+	for i := 0; i < 4; i++ {
+		c := s.client()
+		id := c.signup(fmt.Sprintf("user%d@example.com", i))
+		if code, p := c.do("PUT", "/api/me", `{"bio":"sharded"}`); code != 200 || p["bio"] != "sharded" {
+			t.Fatalf("update: %d %v", code, p)
+		}
+		if code, p := s.client().do("GET", fmt.Sprintf("/api/users/%d", int(id)), ""); code != 200 || p["bio"] != "sharded" {
+			t.Fatalf("profile: %d %v", code, p)
+		}
+		shard, err := s.svc.Sharded.ShardOf(context.Background(), int64(id))
+		if err != nil || shard != int(id)%2 {
+			t.Fatalf("user %v on shard %d (%v)", id, shard, err)
+		}
+		seen[shard] = true
+		if code, _ := s.client().do("POST", "/api/login", fmt.Sprintf(`{"email":"USER%d@example.com","password":"correct horse 1"}`, i)); code != 200 {
+			t.Fatalf("login: %d", code)
+		}
+	}
+	if !seen[0] || !seen[1] {
+		t.Fatalf("users on shards %v, want both", seen)
+	}
+}

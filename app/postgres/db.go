@@ -243,6 +243,12 @@ func (db *DB) write(fn func(q querier) error) error {
 	return fn(db.writer)
 }
 
+func (db *DB) exec(ctx context.Context, sql string, args ...any) error {
+	db.metrics.Query(Primary)
+	_, err := db.writer.Exec(ctx, sql, args...)
+	return err
+}
+
 // querier is what pools and transactions share.
 type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row

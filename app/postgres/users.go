@@ -22,12 +22,20 @@ func scanUser(row pgx.Row) (app.User, error) {
 	return u, err
 }
 
-// CreateUser inserts a user; an email taken in any letter case is ErrConflict.
+// CreateUser inserts a user and its directory entry (no shard: this
+// database), in one statement; an email taken in any letter case is
+// ErrConflict. The directory is what phase 9's shard router reads.
 func (db *DB) CreateUser(ctx context.Context, u app.User) (app.User, error) {
 	var out app.User
 	err := db.write(func(q querier) (err error) {
-		out, err = scanUser(q.QueryRow(ctx,
-			`INSERT INTO users (email, display_name, bio, password_hash) VALUES ($1, $2, $3, $4) RETURNING `+userColumns,
+		out, err = scanUser(q.QueryRow(ctx, `
+			WITH u AS (
+				INSERT INTO users (email, display_name, bio, password_hash) VALUES ($1, $2, $3, $4)
+				RETURNING `+userColumns+`
+			), d AS (
+				INSERT INTO user_directory (user_id, email_lower, shard) SELECT id, lower(email), NULL FROM u
+			)
+			SELECT `+userColumns+` FROM u`,
 			strings.TrimSpace(u.Email), u.DisplayName, u.Bio, u.PasswordHash))
 		return err
 	})
@@ -38,16 +46,29 @@ func (db *DB) CreateUser(ctx context.Context, u app.User) (app.User, error) {
 	return out, err
 }
 
-// readUser reads from a replica; a row the replica does not have yet (it lags
-// the primary) is looked for on the primary before "not found" is answered.
+// readRow reads one row from a replica; a row the replica does not have yet
+// (it lags the primary) is looked for on the primary before "no rows" is
+// answered.
+func (db *DB) readRow(ctx context.Context, sql string, arg any, scan func(pgx.Row) error) error {
+	err := db.read(ctx, func(q querier) error { return scan(q.QueryRow(ctx, sql, arg)) })
+	if errors.Is(err, pgx.ErrNoRows) && !app.ReadsOwnWrites(ctx) && len(db.readers) > 0 {
+		return db.readRow(app.WithOwnWrites(ctx), sql, arg, scan)
+	}
+	return err
+}
+
 func (db *DB) readUser(ctx context.Context, sql string, arg any) (app.User, error) {
 	var u app.User
-	err := db.read(ctx, func(q querier) (err error) {
-		u, err = scanUser(q.QueryRow(ctx, sql, arg))
+	err := db.readRow(ctx, sql, arg, func(row pgx.Row) error {
+		var err error
+		u, err = scanUser(row)
+		if errors.Is(err, app.ErrNotFound) {
+			return pgx.ErrNoRows
+		}
 		return err
 	})
-	if errors.Is(err, app.ErrNotFound) && !app.ReadsOwnWrites(ctx) && len(db.readers) > 0 {
-		return db.readUser(app.WithOwnWrites(ctx), sql, arg)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return u, app.ErrNotFound
 	}
 	return u, err
 }

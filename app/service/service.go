@@ -28,9 +28,12 @@ import (
 
 // Service is a built app.
 type Service struct {
-	Config  config.Config
+	Config config.Config
+	// DB is the main database: all users before phase 9, the shard directory after.
 	DB      *postgres.DB
-	Cache   *goredis.Client // nil without a cache tier
+	Sharded *postgres.Sharded // nil before phase 9
+	Users   app.UserStore     // DB, or Sharded
+	Cache   *goredis.Client   // nil without a cache tier
 	Metrics *metrics.Metrics
 	HTTP    *apphttp.Server
 	Logger  *slog.Logger
@@ -47,29 +50,49 @@ func Logger(level string) *slog.Logger {
 // migrateWait for the primary, as a fresh fleet may start before its database).
 func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password.Params, migrateWait time.Duration) (*Service, error) {
 	m := metrics.New()
-	db, err := postgres.Open(ctx, postgres.Options{
-		WriterURL: cfg.DatabaseURL, ReaderURLs: cfg.ReaderURLs, MaxConns: cfg.MaxConns,
-		HealthInterval: cfg.HealthInterval, Metrics: m, Logger: log,
-	})
+	open := func(writer string, readers []string) (*postgres.DB, error) {
+		return postgres.Open(ctx, postgres.Options{
+			WriterURL: writer, ReaderURLs: readers, MaxConns: cfg.MaxConns,
+			HealthInterval: cfg.HealthInterval, Metrics: m, Logger: log,
+		})
+	}
+	db, err := open(cfg.DatabaseURL, cfg.ReaderURLs)
 	if err != nil {
 		return nil, err
 	}
-	if err := migrate(ctx, db, log, migrateWait); err != nil {
-		db.Close()
+	s := &Service{Config: cfg, DB: db, Users: db, Metrics: m, Logger: log}
+	var schema migrator = db
+	if len(cfg.Shards) > 0 {
+		shards := make([]*postgres.DB, len(cfg.Shards))
+		for i, sh := range cfg.Shards {
+			if shards[i], err = open(sh.WriterURL, sh.ReaderURLs); err != nil {
+				closeAll(shards)
+				db.Close()
+				return nil, fmt.Errorf("shard %d: %w", i, err)
+			}
+		}
+		if s.Sharded, err = postgres.NewSharded(db, shards); err != nil {
+			closeAll(shards)
+			db.Close()
+			return nil, err
+		}
+		s.Users, schema = s.Sharded, s.Sharded
+	}
+	if err := migrate(ctx, schema, log, migrateWait); err != nil {
+		s.Close()
 		return nil, err
 	}
-	s := &Service{Config: cfg, DB: db, Metrics: m, Logger: log}
-	var profiles app.ProfileReader = app.StoreProfiles{Users: db}
+	var profiles app.ProfileReader = app.StoreProfiles{Users: s.Users}
 	var sessions app.SessionStore = memory.NewSessions(cfg.SessionTTL)
 	if cfg.CacheAddr != "" {
 		s.Cache = redis.NewClient(redis.Options{Addr: cfg.CacheAddr, Password: cfg.CachePassword, TLS: cfg.CacheTLS})
-		profiles = redis.NewProfiles(s.Cache, db, redis.ProfileOptions{TTL: cfg.CacheTTL, Jitter: cfg.CacheJitter, Metrics: m, Logger: log})
+		profiles = redis.NewProfiles(s.Cache, s.Users, redis.ProfileOptions{TTL: cfg.CacheTTL, Jitter: cfg.CacheJitter, Metrics: m, Logger: log})
 		if cfg.SharedSessions {
 			sessions = redis.NewSessions(s.Cache, cfg.SessionTTL)
 		}
 	}
 	s.HTTP, err = apphttp.New(apphttp.Options{
-		Users: db, Profiles: profiles, Sessions: sessions, Metrics: m, Logger: log,
+		Users: s.Users, Profiles: profiles, Sessions: sessions, Metrics: m, Logger: log,
 		MaxBodyBytes: cfg.MaxBodyBytes, CookieSecure: cfg.CookieSecure, ReadYourWrites: cfg.ReadYourWrites,
 		CDNBaseURL: cfg.CDNBaseURL, Region: cfg.Region, PasswordParams: pw,
 	})
@@ -77,12 +100,14 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 		s.Close()
 		return nil, err
 	}
-	log.Info("app built", "replicas", db.Replicas(), "healthy_replicas", db.HealthyReplicas(),
+	log.Info("app built", "replicas", db.Replicas(), "healthy_replicas", db.HealthyReplicas(), "shards", len(cfg.Shards),
 		"cache", cfg.CacheAddr != "", "shared_sessions", cfg.SharedSessions, "cdn", cfg.CDNBaseURL != "")
 	return s, nil
 }
 
-func migrate(ctx context.Context, db *postgres.DB, log *slog.Logger, wait time.Duration) error {
+type migrator interface{ Migrate() error }
+
+func migrate(ctx context.Context, db migrator, log *slog.Logger, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	for {
 		err := db.Migrate()
@@ -98,9 +123,21 @@ func migrate(ctx context.Context, db *postgres.DB, log *slog.Logger, wait time.D
 	}
 }
 
+func closeAll(dbs []*postgres.DB) {
+	for _, sh := range dbs {
+		if sh != nil {
+			sh.Close()
+		}
+	}
+}
+
 // Close releases the pools and the cache client.
 func (s *Service) Close() {
-	s.DB.Close()
+	if s.Sharded != nil {
+		s.Sharded.Close() // the main database too
+	} else {
+		s.DB.Close()
+	}
 	if s.Cache != nil {
 		s.Cache.Close()
 	}

@@ -5,13 +5,22 @@ STACK ?= Pulumi.dev.yaml
 GO    ?= go
 BIN   := bin
 
-.PHONY: plan policy test test-iac test-app services bench vet fmt up preview clean
+.PHONY: plan diff policy test test-iac test-app services bench vet fmt up preview clean
 
 plan: $(BIN)/plan ## print phase PHASE's resource graph as JSON (offline)
 	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)"
 
 $(BIN)/plan: FORCE
 	@$(GO) build -o $(BIN)/plan ./cmd/plan
+
+BASE ?= origin/main
+
+diff: $(BIN)/plan ## what this branch changes in phase PHASE's graph, against BASE (a git ref), as Markdown
+	@rm -rf $(BIN)/base && git worktree add --detach -f $(BIN)/base "$(BASE)" >/dev/null
+	@cd $(BIN)/base && $(GO) run ./cmd/plan -phase "$(PHASE)" -stack "$(STACK)" > ../base.json; status=$$?; \
+	  cd ../.. && git worktree remove --force $(BIN)/base; exit $$status
+	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" > $(BIN)/head.json
+	@$(GO) run ./cmd/plandiff $(BIN)/base.json $(BIN)/head.json
 
 policy: $(BIN)/policy ## run the policy pack offline on every phase
 	@$(BIN)/policy -stack "$(STACK)"

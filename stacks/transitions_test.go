@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -17,30 +16,16 @@ var update = flag.Bool("update", false, "rewrite the transition golden files")
 // transition lists, for phase n -> n+1, each URN added (+), removed (-), kept
 // with changed inputs (~) or kept unchanged (=).
 func transition(from, to *graph.Graph) (text string, added, removed, changed []string) {
-	before := map[string]graph.Resource{}
-	for _, r := range from.Resources {
-		before[r.URN] = r
-	}
-	after := map[string]bool{}
 	var lines []string
-	for _, r := range to.Resources {
-		after[r.URN] = true
-		old, ok := before[r.URN]
-		switch {
-		case !ok:
-			added = append(added, r.URN)
-			lines = append(lines, "+ "+r.URN)
-		case !reflect.DeepEqual(old.Inputs, r.Inputs):
-			changed = append(changed, r.URN)
-			lines = append(lines, "~ "+r.URN)
-		default:
-			lines = append(lines, "= "+r.URN)
-		}
-	}
-	for _, r := range from.Resources {
-		if !after[r.URN] {
-			removed = append(removed, r.URN)
-			lines = append(lines, "- "+r.URN)
+	for _, c := range graph.Diff(from, to) {
+		lines = append(lines, c.Kind+" "+c.URN)
+		switch c.Kind {
+		case graph.Added:
+			added = append(added, c.URN)
+		case graph.Removed:
+			removed = append(removed, c.URN)
+		case graph.Changed:
+			changed = append(changed, c.URN)
 		}
 	}
 	head := fmt.Sprintf("# phase %d -> %d: %d added, %d removed, %d changed, %d unchanged\n",
@@ -114,5 +99,29 @@ func TestRaisingThePhaseRemovesOnlyWhatTheChapterReplaces(t *testing.T) {
 		if n == 2 && len(removed) == 0 {
 			t.Errorf("phase 3 must remove the single server")
 		}
+	}
+}
+
+// The review diff names each changed input with its old and new value.
+func TestDiffShowsChangedInputs(t *testing.T) {
+	changes := graph.Diff(phaseGraph(t, 5), phaseGraph(t, 6))
+	var props []string
+	for _, c := range changes {
+		for _, p := range c.Props {
+			props = append(props, fmt.Sprintf("%s %s: %v -> %v", c.Type, p.Path, p.Old, p.New))
+		}
+	}
+	got := strings.Join(props, "\n")
+	for _, want := range []string{
+		"aws:lb/targetGroup:TargetGroup stickiness.enabled: true -> false",
+		"aws:ssm/parameter:Parameter insecureValue: false -> true",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("diff lacks %q:\n%s", want, got)
+		}
+	}
+	md := graph.Markdown("phase 5 -> 6", changes)
+	if !strings.Contains(md, "1 added, 0 removed, 2 changed") || !strings.Contains(md, "`stickiness.enabled`: true → false") || strings.Contains(md, "`=`") {
+		t.Errorf("markdown:\n%s", md)
 	}
 }

@@ -1,0 +1,151 @@
+package graph
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// Change kinds, as a preview prints them.
+const (
+	Added     = "+"
+	Removed   = "-"
+	Changed   = "~"
+	Unchanged = "="
+)
+
+// Change is what happens to one URN between two graphs.
+type Change struct {
+	Kind  string
+	URN   string
+	Type  string
+	Props []PropChange // for Changed: the inputs that differ
+}
+
+// PropChange is one input that differs, at a dotted path.
+type PropChange struct {
+	Path     string
+	Old, New any // nil when absent
+}
+
+// Diff compares two graphs by URN, in URN order (removals last), with the
+// inputs that changed for each kept resource.
+func Diff(old, new *Graph) []Change {
+	before := map[string]Resource{}
+	for _, r := range old.Resources {
+		before[r.URN] = r
+	}
+	after := map[string]bool{}
+	var out []Change
+	for _, r := range new.Resources {
+		after[r.URN] = true
+		prev, ok := before[r.URN]
+		switch {
+		case !ok:
+			out = append(out, Change{Kind: Added, URN: r.URN, Type: r.Type})
+		case reflect.DeepEqual(prev.Inputs, r.Inputs):
+			out = append(out, Change{Kind: Unchanged, URN: r.URN, Type: r.Type})
+		default:
+			var props []PropChange
+			diffValues("", prev.Inputs, r.Inputs, &props)
+			out = append(out, Change{Kind: Changed, URN: r.URN, Type: r.Type, Props: props})
+		}
+	}
+	for _, r := range old.Resources {
+		if !after[r.URN] {
+			out = append(out, Change{Kind: Removed, URN: r.URN, Type: r.Type})
+		}
+	}
+	return out
+}
+
+func diffValues(path string, a, b any, out *[]PropChange) {
+	am, aok := a.(map[string]any)
+	bm, bok := b.(map[string]any)
+	if aok && bok {
+		keys := map[string]bool{}
+		for k := range am {
+			keys[k] = true
+		}
+		for k := range bm {
+			keys[k] = true
+		}
+		sorted := make([]string, 0, len(keys))
+		for k := range keys {
+			sorted = append(sorted, k)
+		}
+		sort.Strings(sorted)
+		for _, k := range sorted {
+			diffValues(join(path, k), am[k], bm[k], out)
+		}
+		return
+	}
+	as, aok := a.([]any)
+	bs, bok := b.([]any)
+	if aok && bok && len(as) == len(bs) {
+		for i := range as {
+			diffValues(join(path, fmt.Sprint(i)), as[i], bs[i], out)
+		}
+		return
+	}
+	if !reflect.DeepEqual(a, b) {
+		*out = append(*out, PropChange{Path: path, Old: a, New: b})
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// Summary counts the changes by kind: "3 added, 0 removed, 1 changed, 40 unchanged".
+func Summary(changes []Change) string {
+	n := map[string]int{}
+	for _, c := range changes {
+		n[c.Kind]++
+	}
+	return fmt.Sprintf("%d added, %d removed, %d changed, %d unchanged", n[Added], n[Removed], n[Changed], n[Unchanged])
+}
+
+// Markdown renders the changes for a pull request, leaving out what is unchanged.
+func Markdown(title string, changes []Change) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### %s\n\n%s\n\n", title, Summary(changes))
+	for _, c := range changes {
+		if c.Kind == Unchanged {
+			continue
+		}
+		fmt.Fprintf(&b, "- `%s` %s\n", c.Kind, shortURN(c.URN))
+		for _, p := range c.Props {
+			fmt.Fprintf(&b, "  - `%s`: %s → %s\n", p.Path, show(p.Old), show(p.New))
+		}
+	}
+	return b.String()
+}
+
+// shortURN drops the stack and project: the type chain and the name remain.
+func shortURN(urn string) string {
+	if parts := strings.SplitN(urn, "::", 3); len(parts) == 3 {
+		return parts[2]
+	}
+	return urn
+}
+
+func show(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "(none)"
+	case string:
+		if x == Unknown {
+			return "(known after apply)"
+		}
+		if len(x) > 80 {
+			x = x[:77] + "..."
+		}
+		return fmt.Sprintf("%q", x)
+	}
+	return fmt.Sprint(v)
+}

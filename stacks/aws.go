@@ -385,7 +385,6 @@ func (b *builder) buildServer() error {
 func (b *builder) fleetArgs(r *region, kind, instanceType string, min, desired, max int, profile pulumi.StringInput) (fleet.Args, error) {
 	script, err := boot.Base64(boot.Options{Role: kind, Region: r.name, ParamPath: b.paramPath})
 	return fleet.Args{
-		ZoneCount:      len(r.zones),
 		InstanceType:   instanceType,
 		UserDataBase64: script,
 		ProfileName:    profile,

@@ -38,7 +38,7 @@ func TestComponentsRejectBadArgsByName(t *testing.T) {
 			return err
 		}},
 		{"Min", func(ctx *pulumi.Context) error {
-			_, err := fleet.New(ctx, "f", &fleet.Args{VpcID: vpc, SubnetIDs: subnets, ProfileName: pulumi.String("p"), InstanceType: "t3.small", UserDataBase64: "eA==", ZoneCount: 2, Min: 5, Desired: 5, Max: 2})
+			_, err := fleet.New(ctx, "f", &fleet.Args{VpcID: vpc, SubnetIDs: subnets, ProfileName: pulumi.String("p"), InstanceType: "t3.small", UserDataBase64: "eA==", Min: 5, Desired: 5, Max: 2})
 			return err
 		}},
 		{"ZoneCount", func(ctx *pulumi.Context) error {

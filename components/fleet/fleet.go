@@ -18,7 +18,6 @@ import (
 type Args struct {
 	VpcID          pulumi.StringInput
 	SubnetIDs      pulumi.StringArrayInput // private app subnets, one per zone
-	ZoneCount      int                     // how many zones SubnetIDs spans
 	InstanceType   string
 	UserDataBase64 string
 	ProfileName    pulumi.StringInput
@@ -59,8 +58,6 @@ func validate(a *Args) error {
 		return &shared.ArgError{Component: "fleet", Arg: "Min", Value: a.Min, Allowed: fmt.Sprintf("0 to Max (%d)", a.Max)}
 	case a.Desired < a.Min || a.Desired > a.Max:
 		return &shared.ArgError{Component: "fleet", Arg: "Desired", Value: a.Desired, Allowed: fmt.Sprintf("Min (%d) to Max (%d)", a.Min, a.Max)}
-	case a.ZoneCount < 1:
-		return &shared.ArgError{Component: "fleet", Arg: "ZoneCount", Value: a.ZoneCount, Allowed: "at least 1"}
 	}
 	return nil
 }

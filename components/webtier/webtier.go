@@ -143,7 +143,6 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	fa := args.Fleet
 	fa.VpcID = args.VpcID
 	fa.SubnetIDs = args.AppSubnetIDs
-	fa.ZoneCount = args.ZoneCount
 	fa.TargetGroupARNs = pulumi.StringArray{w.TargetGroup.Arn}
 	fa.Tags = shared.Merge(args.Tags, fa.Tags)
 	if w.Fleet, err = fleet.New(ctx, name+"-fleet", &fa, child); err != nil {

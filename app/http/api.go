@@ -88,14 +88,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	ok := false
+	// An unknown email costs the same hash as a known one, so response times
+	// do not tell which emails have accounts.
+	hash := s.decoyHash
 	if err == nil {
-		ok, err = password.Verify(req.Password, u.PasswordHash)
-		if err != nil {
-			s.internal(w, r, err)
-			return
-		}
+		hash = u.PasswordHash
 	}
+	ok, verr := password.Verify(req.Password, hash)
+	if verr != nil {
+		s.internal(w, r, verr)
+		return
+	}
+	ok = ok && err == nil
 	if !ok {
 		writeError(w, r, http.StatusUnauthorized, "invalid email or password")
 		return

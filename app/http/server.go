@@ -43,6 +43,8 @@ type Server struct {
 	urls     map[string]string       // plain name -> URL
 	page     *template.Template
 	handler  http.Handler
+	// decoyHash is verified when a login names no account (see login).
+	decoyHash string
 }
 
 // New builds the server and its routes.
@@ -57,6 +59,10 @@ func New(o Options) (*Server, error) {
 		o.PasswordParams = password.Default
 	}
 	s := &Server{o: o, assets: map[string]assets.Asset{}, urls: map[string]string{}}
+	var err error
+	if s.decoyHash, err = password.Hash("decoy: no account has this password", o.PasswordParams); err != nil {
+		return nil, err
+	}
 	all, err := assets.All()
 	if err != nil {
 		return nil, err

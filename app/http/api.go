@@ -120,7 +120,12 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// startSession issues a new session (and ends the one the browser had, so a
+// token planted before login is worth nothing after it).
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64) bool {
+	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" {
+		_ = s.o.Sessions.Delete(r.Context(), old.Value)
+	}
 	token, err := s.o.Sessions.Create(r.Context(), userID)
 	if err != nil {
 		s.unavailable(w, r, "sessions", err)

@@ -83,6 +83,16 @@ func (c *client) do(method, path, body string) (int, map[string]any) {
 	return res.StatusCode, out
 }
 
+func (c *client) cookie(name string) string {
+	u, _ := url.Parse(c.base)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
 func (c *client) signup(email string) float64 {
 	c.t.Helper()
 	code, body := c.do("POST", "/api/signup", fmt.Sprintf(`{"email":%q,"password":"correct horse 1","display_name":"Ada"}`, email))
@@ -118,6 +128,16 @@ func TestSignupLoginProfileLogout(t *testing.T) {
 	}
 	if code, _ := c.do("POST", "/api/login", `{"email":"ADA@example.com","password":"correct horse 1"}`); code != 200 {
 		t.Fatalf("login: %d", code)
+	}
+	// Logging in again replaces the session: the old token stops working.
+	first := c.cookie("sz_session")
+	if code, _ := c.do("POST", "/api/login", `{"email":"ada@example.com","password":"correct horse 1"}`); code != 200 || c.cookie("sz_session") == first {
+		t.Fatalf("second login: %d", code)
+	}
+	stale := s.client()
+	stale.http.Jar.SetCookies(mustURL(t, s.srv.URL), []*http.Cookie{{Name: "sz_session", Value: first, Path: "/"}})
+	if code, _ := stale.do("GET", "/api/me", ""); code != http.StatusUnauthorized {
+		t.Fatalf("the replaced session still works: %d", code)
 	}
 	if code, me := c.do("GET", "/api/me", ""); code != 200 || me["bio"] != "Analyst" {
 		t.Fatalf("me after login: %d %v", code, me)

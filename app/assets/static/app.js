@@ -10,7 +10,10 @@ async function call(method, path, body) {
   document.getElementById("status").textContent = res.status + " " + text;
   return res;
 }
-function fields(form) { return Object.fromEntries(new FormData(form).entries()); }
+// Empty fields are left out: an update changes only what was filled in.
+function fields(form) {
+  return Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => v !== ""));
+}
 document.addEventListener("submit", (e) => {
   e.preventDefault();
   const f = e.target;

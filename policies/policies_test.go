@@ -201,6 +201,15 @@ var breakers = map[string]struct {
 		find(t, g, "aws:iam/rolePolicy:RolePolicy", "server-role").Inputs["policy"] =
 			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":["*"]}]}`
 	}},
+	"deny_ebs_unencrypted": {3, "maps /dev/xvda unencrypted", func(t *testing.T, g *graph.Graph) {
+		find(t, g, tLT, "web-fleet").Inputs["blockDeviceMappings"].([]any)[0].(map[string]any)["ebs"].(map[string]any)["encrypted"] = "false"
+	}},
+	"deny_elasticache_no_auth": {5, "lets any client in", func(t *testing.T, g *graph.Graph) {
+		delete(find(t, g, tRG, "cache").Inputs, "authToken")
+	}},
+	"warn_lb_invalid_headers": {3, "passes invalid header fields on", func(t *testing.T, g *graph.Graph) {
+		find(t, g, "aws:lb/loadBalancer:LoadBalancer", "web").Inputs["dropInvalidHeaderFields"] = false
+	}},
 	"stack_deny_public_entry": {2, "neither a load balancer's nor the public server's group", func(t *testing.T, g *graph.Graph) {
 		r := find(t, g, tIngr, "db-from-server")
 		r.Inputs["cidrIpv4"], r.Inputs["fromPort"], r.Inputs["toPort"] = "0.0.0.0/0", 443, 443

@@ -203,3 +203,45 @@ deny_iam_star contains msg if {
 as_array(x) := x if is_array(x)
 
 as_array(x) := [x] if not is_array(x)
+
+# METADATA
+# title: Host volumes encrypted
+# description: Root and data volumes of instances and launch templates are encrypted at rest.
+# custom:
+#   message: Set rootBlockDevice.encrypted, or blockDeviceMappings[].ebs.encrypted in a launch template, to true.
+deny_ebs_unencrypted contains msg if {
+	is_type(input, "aws:ec2/instance:Instance")
+	not_true(object.get(input, "rootBlockDevice", {}), "encrypted")
+	msg := sprintf("instance '%s' has an unencrypted root volume; set rootBlockDevice.encrypted: true", [input.__name])
+}
+
+deny_ebs_unencrypted contains msg if {
+	is_type(input, "aws:ec2/launchTemplate:LaunchTemplate")
+	some m in object.get(input, "blockDeviceMappings", [])
+	not_true(object.get(m, "ebs", {}), "encrypted")
+	msg := sprintf("launch template '%s' maps %s unencrypted; set ebs.encrypted: true", [input.__name, object.get(m, "deviceName", "a volume")])
+}
+
+# METADATA
+# title: ElastiCache requires AUTH
+# description: A cache with in-transit encryption also requires a token (or RBAC users) from clients.
+# custom:
+#   message: Set authToken (a secret) or userGroupIds.
+deny_elasticache_no_auth contains msg if {
+	is_type(input, "aws:elasticache/replicationGroup:ReplicationGroup")
+	object.get(input, "authToken", "") == ""
+	count(object.get(input, "userGroupIds", [])) == 0
+	msg := sprintf("replication group '%s' lets any client in; set authToken or userGroupIds", [input.__name])
+}
+
+# METADATA
+# title: Load balancers drop invalid headers
+# description: An ALB that drops malformed HTTP headers closes a request-smuggling path to the fleet.
+# custom:
+#   message: Set dropInvalidHeaderFields to true.
+warn_lb_invalid_headers contains msg if {
+	is_type(input, "aws:lb/loadBalancer:LoadBalancer")
+	object.get(input, "loadBalancerType", "application") == "application"
+	not_true(input, "dropInvalidHeaderFields")
+	msg := sprintf("load balancer '%s' passes invalid header fields on; set dropInvalidHeaderFields: true", [input.__name])
+}

@@ -44,12 +44,20 @@ func createUser(t *testing.T, db *postgres.DB, email string) app.User {
 	return u
 }
 
-func TestReadsGoToTheReplicaWritesAndOwnReadsToThePrimary(t *testing.T) {
+// replicated opens a fresh database with its replica and a user the replica
+// has already replayed.
+func replicated(t *testing.T) (db *postgres.DB, m *metrics.Metrics, replica string, u app.User) {
+	t.Helper()
 	writer, replica := testenv.Database(t)
-	db, m := open(t, writer, replica)
-	ctx := context.Background()
-	u := createUser(t, db, "ada@example.com")
+	db, m = open(t, writer, replica)
+	u = createUser(t, db, "ada@example.com")
 	testenv.WaitReplayed(t, replica, u.ID, u.UpdatedAt)
+	return db, m, replica, u
+}
+
+func TestReadsGoToTheReplicaWritesAndOwnReadsToThePrimary(t *testing.T) {
+	db, m, replica, u := replicated(t)
+	ctx := context.Background()
 
 	testenv.PauseReplay(t, replica)
 	bio := "written while the replica is paused"
@@ -96,11 +104,8 @@ func TestANewRowTheReplicaLacksIsFoundOnThePrimary(t *testing.T) {
 }
 
 func TestReplicaStoppedReadsFallBackToThePrimaryAndReturn(t *testing.T) {
-	writer, replica := testenv.Database(t)
-	db, m := open(t, writer, replica)
+	db, m, replica, u := replicated(t)
 	ctx := context.Background()
-	u := createUser(t, db, "ada@example.com")
-	testenv.WaitReplayed(t, replica, u.ID, u.UpdatedAt)
 	if _, err := db.UserByID(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}

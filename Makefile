@@ -37,13 +37,13 @@ IAC_PKGS = $$($(GO) list ./... | grep -v /app)
 
 test: services vet ## every test: config, components, transitions, policies, and the app on real servers
 	$(GO) test -count=1 $(IAC_PKGS)
-	$(GO) test -count=1 -p 1 ./app/...
+	$(GO) test -race -count=1 -p 1 ./app/...
 
 test-iac: ## only the infrastructure tests (no servers needed)
 	$(GO) test -count=1 $(IAC_PKGS)
 
 test-app: services ## only the app's tests, on real PostgreSQL and Redis
-	$(GO) test -count=1 -p 1 ./app/...
+	$(GO) test -race -count=1 -p 1 ./app/...
 
 bench: services ## profile reads through the real HTTP stack, cache off and on; plan and policy speed
 	$(GO) run ./app/cmd/loadbench

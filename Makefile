@@ -5,13 +5,16 @@ STACK ?= Pulumi.dev.yaml
 GO    ?= go
 BIN   := bin
 
-.PHONY: plan diff policy test test-iac test-app services bench vet fmt up preview clean
+.PHONY: plan diagram diff policy test test-iac test-app services bench vet fmt up preview clean
 
 plan: $(BIN)/plan ## print phase PHASE's resource graph as JSON (offline)
 	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)"
 
 $(BIN)/plan: FORCE
 	@$(GO) build -o $(BIN)/plan ./cmd/plan
+
+diagram: ## phase PHASE's components as a Mermaid flowchart
+	@$(GO) run ./cmd/diagram -phase "$(PHASE)" -stack "$(STACK)"
 
 BASE ?= origin/main
 

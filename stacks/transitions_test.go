@@ -125,3 +125,36 @@ func TestDiffShowsChangedInputs(t *testing.T) {
 		t.Errorf("markdown:\n%s", md)
 	}
 }
+
+func TestDiagram(t *testing.T) {
+	d := phaseGraph(t, 3).Mermaid()
+	for _, want := range []string{
+		"flowchart LR", `subgraph primary["primary"]`, `web_webtier["web<br/>(webtier)"]`,
+		"web_webtier --> net_network", "db_database --> web_webtier", "dns_dns --> web_webtier",
+	} {
+		if !strings.Contains(d, want) {
+			t.Errorf("phase 3 diagram lacks %q:\n%s", want, d)
+		}
+	}
+	if strings.Contains(d, "server") || strings.Contains(d, "secondary") {
+		t.Errorf("phase 3 diagram shows the single server or a second region:\n%s", d)
+	}
+	if d7 := phaseGraph(t, 7).Mermaid(); !strings.Contains(d7, `subgraph secondary["secondary"]`) || !strings.Contains(d7, "db_secondary_database --> db_database") {
+		t.Errorf("phase 7 diagram:\n%s", d7)
+	}
+}
+
+// The README's picture of phase 5 is the one the program draws.
+func TestReadmeDiagramIsCurrent(t *testing.T) {
+	g, err := graph.RunStack("../Pulumi.dev.yaml", "5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```mermaid\n"+g.Mermaid()+"```") {
+		t.Fatal("README's phase 5 diagram differs from `make diagram PHASE=5`; paste the new one")
+	}
+}

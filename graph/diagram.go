@@ -56,7 +56,9 @@ func (g *Graph) Mermaid() string {
 			groups[region[urn]] = append(groups[region[urn]], urn)
 		}
 	}
-	id := func(urn string) string { return strings.NewReplacer("-", "_", ".", "_").Replace(byURN[urn].Name) + "_" + kind(byURN[urn].Type) }
+	id := func(urn string) string {
+		return strings.NewReplacer("-", "_", ".", "_").Replace(byURN[urn].Name) + "_" + kind(byURN[urn].Type)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "flowchart LR\n")
 	names := make([]string, 0, len(groups))

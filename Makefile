@@ -13,8 +13,8 @@ plan: $(BIN)/plan ## print phase PHASE's resource graph as JSON (offline)
 $(BIN)/plan: FORCE
 	@$(GO) build -o $(BIN)/plan ./cmd/plan
 
-diagram: ## phase PHASE's components as a Mermaid flowchart
-	@$(GO) run ./cmd/diagram -phase "$(PHASE)" -stack "$(STACK)"
+diagram: $(BIN)/plan ## phase PHASE's components as a Mermaid flowchart
+	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" -format mermaid
 
 BASE ?= origin/main
 

@@ -1,6 +1,7 @@
-// Command plan prints one phase's offline graph as JSON:
+// Command plan prints one phase's offline graph: as JSON (the contract tests,
+// policies and reviews read) or as a Mermaid flowchart of its components.
 //
-//	go run ./cmd/plan -phase 3 [-stack Pulumi.dev.yaml]
+//	go run ./cmd/plan -phase 3 [-stack Pulumi.dev.yaml] [-format json|mermaid]
 package main
 
 import (
@@ -14,16 +15,30 @@ import (
 func main() {
 	phase := flag.String("phase", "", "the phase to plan, 1 to 9 (default: the stack file's)")
 	stack := flag.String("stack", "Pulumi.dev.yaml", "the stack config file")
+	format := flag.String("format", "json", "json (the graph) or mermaid (a diagram of its components)")
 	flag.Parse()
-	g, err := graph.RunStack(*stack, *phase)
-	if err != nil {
+	if err := run(*stack, *phase, *format); err != nil {
 		fmt.Fprintln(os.Stderr, "plan:", err)
 		os.Exit(1)
+	}
+}
+
+func run(stack, phase, format string) error {
+	if format != "json" && format != "mermaid" {
+		return fmt.Errorf("-format %q: allowed json or mermaid", format)
+	}
+	g, err := graph.RunStack(stack, phase)
+	if err != nil {
+		return err
+	}
+	if format == "mermaid" {
+		_, err = fmt.Print(g.Mermaid())
+		return err
 	}
 	out, err := g.JSON()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "plan:", err)
-		os.Exit(1)
+		return err
 	}
-	os.Stdout.Write(append(out, '\n'))
+	_, err = os.Stdout.Write(append(out, '\n'))
+	return err
 }

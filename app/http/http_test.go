@@ -24,18 +24,20 @@ import (
 var fastHash = password.Params{Memory: 1024, Time: 1, Threads: 1}
 
 type site struct {
-	t   *testing.T
+	t   testing.TB
 	svc *service.Service
 	srv *httptest.Server
 }
 
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	http *http.Client
 }
 
-func newSite(t *testing.T, tune func(*config.Config)) *site {
+func newSite(t *testing.T, tune func(*config.Config)) *site { return newSiteTB(t, tune) }
+
+func newSiteTB(t testing.TB, tune func(*config.Config)) *site {
 	t.Helper()
 	writer, replica := testenv.Database(t)
 	cfg := config.Config{

@@ -34,3 +34,12 @@ func TestMalformed(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHashDefault is what one signup or login costs in CPU and memory.
+func BenchmarkHashDefault(b *testing.B) {
+	for b.Loop() {
+		if _, err := Hash("correct horse battery", Default); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,8 +6,6 @@ import (
 	"strconv"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/scalezero/scalezero/stacks/plan"
 )
 
 // OfflineCacheToken stands in for the cacheAuthToken secret when a stack file
@@ -64,11 +62,6 @@ func RunStack(path, phase string) (*Graph, error) {
 	}
 	if _, ok := cfg[Project+":cacheAuthToken"]; !ok {
 		cfg[Project+":cacheAuthToken"] = OfflineCacheToken
-	}
-	// The program validates too; checking first gives the message without the
-	// SDK's "1 error occurred" wrapping.
-	if _, err := plan.Load(plan.FromMap(cfg)); err != nil {
-		return nil, err
 	}
 	return Run(cfg, "cacheAuthToken")
 }

@@ -216,12 +216,14 @@ func Run(config map[string]string, secretKeys ...string) (*Graph, error) {
 		secrets[i] = qualify(k)
 	}
 	g, err := RunProgram(stacks.Program, cfg, secrets...)
+	settings, cfgErr := plan.Load(plan.FromMap(cfg))
+	if cfgErr != nil {
+		// The program stopped on the same check; its error comes wrapped by
+		// the SDK ("1 error occurred"), this one names the key plainly.
+		return g, cfgErr
+	}
 	if err != nil {
 		return g, err
-	}
-	settings, err := plan.Load(plan.FromMap(cfg))
-	if err != nil {
-		return nil, err
 	}
 	g.Phase = settings.Phase
 	return g, nil

@@ -26,17 +26,11 @@ func openPlain(t *testing.T, url string) *postgres.DB {
 	return db
 }
 
-// holds reports whether the database at url has the user in its users table.
-func holds(t *testing.T, url string, id int64) bool {
+// holds reports whether the database behind c has the user in its users table.
+func holds(t *testing.T, c *pgx.Conn, id int64) bool {
 	t.Helper()
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
 	var n int
-	if err := c.QueryRow(ctx, "select count(*) from users where id = $1", id).Scan(&n); err != nil {
+	if err := c.QueryRow(context.Background(), "select count(*) from users where id = $1", id).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n == 1
@@ -61,6 +55,8 @@ func TestShardRoutingByUserID(t *testing.T) {
 	if err := sharded.Migrate(); err != nil {
 		t.Fatal(err)
 	}
+	mainConn := testenv.Conn(t, mainURL)
+	shardConns := []*pgx.Conn{testenv.Conn(t, shardURLs[0]), testenv.Conn(t, shardURLs[1])}
 	placed := map[int]int{}
 	for i := 0; i < 6; i++ {
 		email := fmt.Sprintf("User%d@Example.com", i)
@@ -70,7 +66,7 @@ func TestShardRoutingByUserID(t *testing.T) {
 		}
 		want := int(u.ID % 2)
 		placed[want]++
-		if !holds(t, shardURLs[want], u.ID) || holds(t, shardURLs[1-want], u.ID) || holds(t, mainURL, u.ID) {
+		if !holds(t, shardConns[want], u.ID) || holds(t, shardConns[1-want], u.ID) || holds(t, mainConn, u.ID) {
 			t.Fatalf("user %d is not (only) on shard %d", u.ID, want)
 		}
 		if got, err := sharded.ShardOf(ctx, u.ID); err != nil || got != want {

@@ -175,15 +175,22 @@ func Contains(s string, parts ...string) bool {
 	return true
 }
 
+// Conn connects to url for the rest of the test.
+func Conn(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	c, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatalf("connect %s: %v; %s", url, err, startHint)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
 // WaitReplayed waits until the replica holds user id as of updated (or later).
 func WaitReplayed(t testing.TB, replica string, id int64, updated time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, replica)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := Conn(t, replica)
 	for i := 0; i < 400; i++ {
 		var at time.Time
 		if err := c.QueryRow(ctx, "select updated_at from users where id=$1", id).Scan(&at); err == nil && !at.Before(updated) {
@@ -200,15 +207,9 @@ func WaitReplayed(t testing.TB, replica string, id int64, updated time.Time) {
 func PauseReplay(t testing.TB, replica string) {
 	t.Helper()
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, replica)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := Conn(t, replica) // closed after the resume below: cleanups run last-in first-out
 	if _, err := c.Exec(ctx, "select pg_wal_replay_pause()"); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		c.Exec(ctx, "select pg_wal_replay_resume()")
-		c.Close(ctx)
-	})
+	t.Cleanup(func() { c.Exec(ctx, "select pg_wal_replay_resume()") })
 }

@@ -103,10 +103,21 @@ streaming() {
   return 1
 }
 
+# A replica started by an earlier session dies with that session's processes
+# and leaves its postmaster.pid behind; pg_ctl stop refuses such a file (and
+# would signal whatever process now has that pid), so a pid file whose
+# process is not this replica's postmaster is removed instead.
 stop_replica() {
-  if [ -f "$REPLICA_DIR/postmaster.pid" ]; then
-    $AS_POSTGRES "$PGBIN/pg_ctl" -D "$REPLICA_DIR" -m fast -w stop >/dev/null
+  [ -f "$REPLICA_DIR/postmaster.pid" ] || return 0
+  local pid
+  pid=$(head -n 1 "$REPLICA_DIR/postmaster.pid")
+  if ! ps -o args= -p "$pid" 2>/dev/null | grep -qF -- "$REPLICA_DIR"; then
+    echo "removing the stale pid file of a replica that is not running" >&2
+    rm -f "$REPLICA_DIR/postmaster.pid"
+    return 0
   fi
+  $AS_POSTGRES "$PGBIN/pg_ctl" -D "$REPLICA_DIR" -m fast -w stop >/dev/null ||
+    $AS_POSTGRES "$PGBIN/pg_ctl" -D "$REPLICA_DIR" -m immediate -w stop >/dev/null
 }
 
 start_redis() {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts what the app's tests talk to: PostgreSQL (the machine's cluster, port
-# 5432), a streaming replica of it made with pg_basebackup (port 5433), and
-# Redis (6379); installs them, and shellcheck, with apt when missing.
+# 5432), a streaming replica of it made with pg_basebackup (port 5433), Redis
+# (6379), and SQS + S3 (fauxqs, an emulator speaking the current AWS wire
+# protocols, port 4566); installs them, and shellcheck, when missing.
 # Idempotent: what already runs is left alone.
 #
 #   scripts/test-services.sh                 start everything
@@ -12,6 +13,8 @@ set -euo pipefail
 PRIMARY_PORT=${PRIMARY_PORT:-5432}
 REPLICA_PORT=${REPLICA_PORT:-5433}
 REPLICA_DIR=${REPLICA_DIR:-/var/lib/postgresql/scalezero-replica}
+AWS_PORT=${AWS_PORT:-4566}
+EMULATOR_DIR=$(cd "$(dirname "$0")/aws-emulator" && pwd)
 # newest: the last of its arguments in version order (PostgreSQL's major versions).
 newest() { printf '%s\n' "$@" | sort -V | tail -n 1; }
 pg_bin() { local d; d=$(newest /usr/lib/postgresql/*/bin); [ -d "$d" ] && echo "$d"; }
@@ -25,6 +28,7 @@ install_missing() {
   [ -n "$PGBIN" ] || pkgs+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
   command -v shellcheck >/dev/null 2>&1 || pkgs+=(shellcheck) # checks the hosts' user data
+  command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)         # runs the SQS/S3 emulator
   if [ ${#pkgs[@]} -gt 0 ]; then
     echo "installing ${pkgs[*]}" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
@@ -129,6 +133,22 @@ start_redis() {
   fi
 }
 
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The emulator keeps everything in memory; tests make their own queues and
+# buckets under unique names.
+start_aws_emulator() {
+  listening "$AWS_PORT" && return 0
+  if [ ! -x "$EMULATOR_DIR/node_modules/.bin/fauxqs" ]; then
+    (cd "$EMULATOR_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  FAUXQS_PORT=$AWS_PORT FAUXQS_HOST=127.0.0.1 FAUXQS_LOGGER=false \
+    nohup "$EMULATOR_DIR/node_modules/.bin/fauxqs" >/tmp/scalezero-aws-emulator.log 2>&1 &
+  for _ in $(seq 1 60); do listening "$AWS_PORT" && return 0; sleep 0.25; done
+  echo "the SQS/S3 emulator did not start; see /tmp/scalezero-aws-emulator.log" >&2
+  return 1
+}
+
 case "${1:-start}" in
   start)
     install_missing
@@ -136,7 +156,8 @@ case "${1:-start}" in
     start_primary
     start_replica
     start_redis
-    echo "services: postgres primary :$PRIMARY_PORT, replica :$REPLICA_PORT (streaming), redis :6379"
+    start_aws_emulator
+    echo "services: postgres primary :$PRIMARY_PORT, replica :$REPLICA_PORT (streaming), redis :6379, sqs+s3 :$AWS_PORT"
     ;;
   stop-replica) stop_replica ;;
   start-replica) start_replica ;;

@@ -15,6 +15,8 @@ type Metrics struct {
 	Cache     *prometheus.CounterVec   // kind (profile|session), result (hit|miss|error|skip)
 	Queries   *prometheus.CounterVec   // pool (primary|replica)
 	Fallbacks prometheus.Counter       // reads sent to the primary because no replica was healthy
+	Jobs      *prometheus.CounterVec   // kind, outcome (queued|done|retry|failed|duplicate|poison|not_queued)
+	JobTime   *prometheus.HistogramVec // kind: how long one attempt ran
 }
 
 // New creates and registers the collectors, with Go and process metrics.
@@ -38,8 +40,15 @@ func New() *Metrics {
 		Fallbacks: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "scalezero_db_replica_fallbacks_total", Help: "Reads sent to the primary because no replica was healthy.",
 		}),
+		Jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scalezero_jobs_total", Help: "Jobs submitted and job attempts handled, by kind and outcome.",
+		}, []string{"kind", "outcome"}),
+		JobTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "scalezero_job_duration_seconds", Help: "Duration of one job attempt by kind.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"kind"}),
 	}
-	reg.MustRegister(m.Requests, m.Latency, m.Cache, m.Queries, m.Fallbacks,
+	reg.MustRegister(m.Requests, m.Latency, m.Cache, m.Queries, m.Fallbacks, m.Jobs, m.JobTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -62,5 +71,19 @@ func (m *Metrics) Fallback() {
 func (m *Metrics) CacheResult(kind, result string) {
 	if m != nil {
 		m.Cache.WithLabelValues(kind, result).Inc()
+	}
+}
+
+// Job counts one job event.
+func (m *Metrics) Job(kind, outcome string) {
+	if m != nil {
+		m.Jobs.WithLabelValues(kind, outcome).Inc()
+	}
+}
+
+// JobAttempt records how long one attempt ran.
+func (m *Metrics) JobAttempt(kind string, seconds float64) {
+	if m != nil {
+		m.JobTime.WithLabelValues(kind).Observe(seconds)
 	}
 }

@@ -1,0 +1,55 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// JobState is where a job is in its life.
+type JobState string
+
+// A job is queued until a worker takes it, running while one works on it, and
+// ends done or failed. A failed attempt that will be retried goes back to
+// queued with its error kept.
+const (
+	JobQueued  JobState = "queued"
+	JobRunning JobState = "running"
+	JobDone    JobState = "done"
+	JobFailed  JobState = "failed"
+)
+
+// Job is work the web tier hands to the worker fleet (phase 8): its input and
+// output live in the jobs bucket, the queue message carries only its id.
+type Job struct {
+	ID        string    `json:"id"`
+	UserID    int64     `json:"user_id"`
+	Kind      string    `json:"kind"`
+	State     JobState  `json:"state"`
+	Attempts  int       `json:"attempts"`
+	InputKey  string    `json:"-"`
+	OutputKey string    `json:"-"`
+	Error     string    `json:"error,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// JobStore keeps the jobs' state; every call goes to the primary.
+type JobStore interface {
+	CreateJob(ctx context.Context, j Job) (Job, error)
+	JobByID(ctx context.Context, id string) (Job, error)
+	// StartJob records that attempt number attempt has begun.
+	StartJob(ctx context.Context, id string, attempt int) error
+	FinishJob(ctx context.Context, id, outputKey string) error
+	// FailJob records an attempt's error; final ends the job as failed,
+	// otherwise it is queued again for a retry.
+	FailJob(ctx context.Context, id, reason string, final bool) error
+}
+
+// ErrPermanent marks a job error that no retry can fix (an input that is not
+// an image, say): the job fails at once instead of waiting for redrive.
+var ErrPermanent = errors.New("permanent job error")
+
+// ErrUnavailable marks a dependency that is down (the queue, the bucket): the
+// request can be repeated later.
+var ErrUnavailable = errors.New("unavailable")

@@ -1,0 +1,85 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/scalezero/scalezero/app"
+)
+
+// Jobs keep their state on the primary only: a worker and the job's owner
+// must both see the latest state, which a lagging replica may not have yet.
+
+const jobColumns = `id, user_id, kind, state, attempts, input_key, output_key, error, created_at, updated_at`
+
+func scanJob(row pgx.Row) (app.Job, error) {
+	var j app.Job
+	err := row.Scan(&j.ID, &j.UserID, &j.Kind, &j.State, &j.Attempts, &j.InputKey, &j.OutputKey, &j.Error, &j.CreatedAt, &j.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return j, app.ErrNotFound
+	}
+	return j, err
+}
+
+// CreateJob inserts a queued job.
+func (db *DB) CreateJob(ctx context.Context, j app.Job) (app.Job, error) {
+	var out app.Job
+	err := db.write(func(q querier) (err error) {
+		out, err = scanJob(q.QueryRow(ctx, `
+			INSERT INTO jobs (id, user_id, kind, state, input_key) VALUES ($1, $2, $3, 'queued', $4)
+			RETURNING `+jobColumns, j.ID, j.UserID, j.Kind, j.InputKey))
+		return err
+	})
+	return out, err
+}
+
+// JobByID reads a job; an id that is not a UUID is simply not found.
+func (db *DB) JobByID(ctx context.Context, id string) (app.Job, error) {
+	var out app.Job
+	err := db.write(func(q querier) (err error) {
+		out, err = scanJob(q.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id::text = $1`, id))
+		return err
+	})
+	return out, err
+}
+
+// StartJob marks the job running. A job already done or failed for good
+// stays as it is (a duplicate delivery): ErrConflict tells the worker so.
+func (db *DB) StartJob(ctx context.Context, id string, attempt int) error {
+	return db.updateJob(ctx, `
+		UPDATE jobs SET state = 'running', attempts = $2, updated_at = now()
+		WHERE id = $1 AND state IN ('queued', 'running')`, id, attempt)
+}
+
+// FinishJob records the output and ends the job.
+func (db *DB) FinishJob(ctx context.Context, id, outputKey string) error {
+	return db.updateJob(ctx, `
+		UPDATE jobs SET state = 'done', output_key = $2, error = '', updated_at = now()
+		WHERE id = $1`, id, outputKey)
+}
+
+// FailJob records an attempt's error: the job is queued again for a retry,
+// or failed for good when final.
+func (db *DB) FailJob(ctx context.Context, id, reason string, final bool) error {
+	state := app.JobQueued
+	if final {
+		state = app.JobFailed
+	}
+	return db.updateJob(ctx, `
+		UPDATE jobs SET state = $2, error = $3, updated_at = now()
+		WHERE id = $1 AND state <> 'done'`, id, string(state), reason)
+}
+
+func (db *DB) updateJob(ctx context.Context, sql string, args ...any) error {
+	db.metrics.Query(Primary)
+	tag, err := db.writer.Exec(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return app.ErrConflict
+	}
+	return nil
+}

@@ -525,6 +525,8 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 	if b.queue != nil {
 		v["SCALEZERO_QUEUE_URL"] = b.queue.QueueURL
 		v["SCALEZERO_JOBS_BUCKET"] = b.queue.BucketName
+		// The worker's attempt timeout is the one the queue's visibility was sized for.
+		v["SCALEZERO_WORKER_JOB_TIMEOUT"] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
 	}
 	if len(b.shards) > 0 {
 		v["SCALEZERO_DATABASE_SHARDS"] = b.out.ShardMap

@@ -73,12 +73,11 @@ func TestPublishedSettingsAreTheAppsSettings(t *testing.T) {
 		reads[v] = true
 	}
 	bootScript := map[string]bool{"SCALEZERO_IMAGE": true}
-	notYet := map[string]bool{"SCALEZERO_QUEUE_URL": true, "SCALEZERO_JOBS_BUCKET": true} // the worker is not written yet
 	for phase := 1; phase <= 9; phase++ {
 		for _, p := range phaseGraph(t, phase).OfType("aws:ssm/parameter:Parameter") {
 			name := p.Str("name")
 			env := name[strings.LastIndex(name, "/")+1:]
-			if reads[env] || bootScript[env] || notYet[env] || strings.HasSuffix(env, "_SECRET_ARN") {
+			if reads[env] || bootScript[env] || strings.HasSuffix(env, "_SECRET_ARN") {
 				continue
 			}
 			t.Errorf("phase %d publishes %s, which the app does not read", phase, env)

@@ -43,6 +43,15 @@ type Config struct {
 	SessionTTL     time.Duration
 	CookieSecure   string // auto | always | never
 
+	// Jobs (phase 8): empty QueueURL means no job tier.
+	QueueURL          string
+	JobsBucket        string
+	AWSEndpoint       string // empty: AWS itself; else an emulator such as LocalStack
+	MaxUploadBytes    int64
+	WorkerConcurrency int
+	WorkerJobTimeout  time.Duration
+	WorkerWait        time.Duration
+
 	CDNBaseURL      string // empty: assets are served by the app itself
 	MaxBodyBytes    int64
 	DrainDelay      time.Duration
@@ -82,6 +91,13 @@ var defaults = map[string]any{
 	"sessions.ttl":             "24h",
 	"cookie_secure":            "auto",
 	"cdn.base_url":             "",
+	"queue.url":                "",
+	"jobs.bucket":              "",
+	"jobs.max_upload_bytes":    4 << 20,
+	"aws.endpoint":             "",
+	"worker.concurrency":       4,
+	"worker.job_timeout":       "60s",
+	"worker.wait":              "20s",
 	"max_body_bytes":           65536,
 	"drain_delay":              "10s",
 	"shutdown_timeout":         "20s",
@@ -214,6 +230,14 @@ func build(v *viper.Viper) (Config, error) {
 		ShutdownTimeout: r.duration("shutdown_timeout", time.Second),
 		Region:          v.GetString("region"),
 		LogLevel:        v.GetString("log_level"),
+
+		QueueURL:          v.GetString("queue.url"),
+		JobsBucket:        v.GetString("jobs.bucket"),
+		AWSEndpoint:       strings.TrimSuffix(v.GetString("aws.endpoint"), "/"),
+		MaxUploadBytes:    r.integer("jobs.max_upload_bytes", 1024, 64<<20),
+		WorkerConcurrency: int(r.integer("worker.concurrency", 1, 256)),
+		WorkerJobTimeout:  r.duration("worker.job_timeout", time.Second),
+		WorkerWait:        r.duration("worker.wait", 0),
 	}
 	jitter, err := strconv.ParseFloat(v.GetString("cache.jitter"), 64)
 	if err != nil || jitter < 0 || jitter > 0.5 {
@@ -241,15 +265,35 @@ func build(v *viper.Viper) (Config, error) {
 	default:
 		r.fail("log_level", c.LogLevel, "debug, info, warn or error")
 	}
-	if c.CDNBaseURL != "" {
-		u, err := url.Parse(c.CDNBaseURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			r.fail("cdn.base_url", c.CDNBaseURL, "an absolute http(s) URL, or empty")
-		}
+	if c.CDNBaseURL != "" && !isHTTPURL(c.CDNBaseURL) {
+		r.fail("cdn.base_url", c.CDNBaseURL, "an absolute http(s) URL, or empty")
 	}
+	r.jobTier(&c)
 	c.DatabaseURL, c.ReaderURLs = r.databaseURLs()
 	c.Shards = r.shards()
 	return c, r.err
+}
+
+// jobTier checks the phase 8 settings: a queue needs its bucket, and the
+// addresses must be URLs.
+func (r *reader) jobTier(c *Config) {
+	if c.QueueURL != "" && !isHTTPURL(c.QueueURL) {
+		r.fail("queue.url", c.QueueURL, "the SQS queue's https URL, or empty for no job tier")
+	}
+	if c.QueueURL != "" && c.JobsBucket == "" {
+		r.fail("jobs.bucket", "", "the jobs bucket's name whenever queue.url is set")
+	}
+	if c.AWSEndpoint != "" && !isHTTPURL(c.AWSEndpoint) {
+		r.fail("aws.endpoint", c.AWSEndpoint, "an http(s) URL of an AWS emulator, or empty for AWS")
+	}
+	if c.WorkerWait > 20*time.Second {
+		r.fail("worker.wait", c.WorkerWait.String(), "a duration from 0s to 20s (the longest SQS long poll)")
+	}
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 // shards reads database.shards, the map the infrastructure publishes:

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -58,14 +59,20 @@ func TestFlagsOverrideEnvironmentOverridesFile(t *testing.T) {
 
 func TestBadSettingsNameTheKey(t *testing.T) {
 	cases := map[string][2]string{
-		"SCALEZERO_CACHE_TTL":          {"soon", "cache.ttl"},
-		"SCALEZERO_CACHE_JITTER":       {"0.9", "cache.jitter"},
-		"SCALEZERO_LISTEN":             {"8080", "listen"},
-		"SCALEZERO_SESSIONS_SHARED":    {"true", "sessions.shared"},
-		"SCALEZERO_COOKIE_SECURE":      {"maybe", "cookie_secure"},
-		"SCALEZERO_CDN_BASE_URL":       {"cdn.example.com", "cdn.base_url"},
-		"SCALEZERO_DATABASE_MAX_CONNS": {"0", "database.max_conns"},
-		"SCALEZERO_DATABASE_URL":       {"mysql://x", "database.url"},
+		"SCALEZERO_CACHE_TTL":             {"soon", "cache.ttl"},
+		"SCALEZERO_CACHE_JITTER":          {"0.9", "cache.jitter"},
+		"SCALEZERO_LISTEN":                {"8080", "listen"},
+		"SCALEZERO_SESSIONS_SHARED":       {"true", "sessions.shared"},
+		"SCALEZERO_COOKIE_SECURE":         {"maybe", "cookie_secure"},
+		"SCALEZERO_CDN_BASE_URL":          {"cdn.example.com", "cdn.base_url"},
+		"SCALEZERO_DATABASE_MAX_CONNS":    {"0", "database.max_conns"},
+		"SCALEZERO_DATABASE_URL":          {"mysql://x", "database.url"},
+		"SCALEZERO_QUEUE_URL":             {"jobs-queue", "queue.url"},
+		"SCALEZERO_AWS_ENDPOINT":          {"localhost:4566", "aws.endpoint"},
+		"SCALEZERO_WORKER_CONCURRENCY":    {"0", "worker.concurrency"},
+		"SCALEZERO_WORKER_JOB_TIMEOUT":    {"1m?", "worker.job_timeout"},
+		"SCALEZERO_WORKER_WAIT":           {"30s", "worker.wait"},
+		"SCALEZERO_JOBS_MAX_UPLOAD_BYTES": {"1", "jobs.max_upload_bytes"},
 	}
 	for env, c := range cases {
 		t.Run(env, func(t *testing.T) {
@@ -79,6 +86,21 @@ func TestBadSettingsNameTheKey(t *testing.T) {
 				t.Fatalf("got %v, want an error naming %s and %s", err, c[1], env)
 			}
 		})
+	}
+}
+
+func TestAQueueNeedsItsBucket(t *testing.T) {
+	t.Setenv("SCALEZERO_DATABASE_URL", "postgres://u@h/db")
+	t.Setenv("SCALEZERO_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs")
+	_, err := Load(nil)
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Key != "jobs.bucket" {
+		t.Fatalf("got %v, want an error naming jobs.bucket", err)
+	}
+	t.Setenv("SCALEZERO_JOBS_BUCKET", "jobs-bucket")
+	c, err := Load(nil)
+	if err != nil || c.QueueURL == "" || c.JobsBucket != "jobs-bucket" || c.WorkerJobTimeout != time.Minute {
+		t.Fatalf("got %+v, %v", c, err)
 	}
 }
 

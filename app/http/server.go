@@ -15,6 +15,7 @@ import (
 
 	"github.com/scalezero/scalezero/app"
 	"github.com/scalezero/scalezero/app/assets"
+	"github.com/scalezero/scalezero/app/jobs"
 	"github.com/scalezero/scalezero/app/metrics"
 	"github.com/scalezero/scalezero/app/password"
 )
@@ -28,9 +29,11 @@ type Options struct {
 	Logger   *slog.Logger
 
 	MaxBodyBytes   int64
-	CookieSecure   string        // auto | always | never
-	ReadYourWrites time.Duration // how long after a write a user's reads go to the primary
-	CDNBaseURL     string        // where /static/* is served from; empty: this server
+	CookieSecure   string          // auto | always | never
+	ReadYourWrites time.Duration   // how long after a write a user's reads go to the primary
+	CDNBaseURL     string          // where /static/* is served from; empty: this server
+	Jobs           *jobs.Submitter // nil before phase 8
+	MaxUploadBytes int64
 	Region         string
 	PasswordParams password.Params
 }
@@ -54,6 +57,9 @@ func New(o Options) (*Server, error) {
 	}
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = 64 << 10
+	}
+	if o.MaxUploadBytes == 0 {
+		o.MaxUploadBytes = 4 << 20
 	}
 	if o.PasswordParams == (password.Params{}) {
 		o.PasswordParams = password.Default
@@ -91,6 +97,9 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("PUT /api/me", s.authed(s.updateMe))
 	mux.HandleFunc("GET /api/users/{id}", s.profile)
 	mux.HandleFunc("PUT /api/users/{id}", s.authed(s.updateUser))
+	mux.HandleFunc("POST /api/me/avatar", s.authed(s.uploadAvatar))
+	mux.HandleFunc("GET /api/jobs/{id}", s.authed(s.job))
+	mux.HandleFunc("GET /api/jobs/{id}/output", s.authed(s.jobOutput))
 	s.handler = s.observe(jsonErrors(mux))
 	return s, nil
 }

@@ -17,8 +17,10 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/scalezero/scalezero/app"
+	"github.com/scalezero/scalezero/app/cloud"
 	"github.com/scalezero/scalezero/app/config"
 	apphttp "github.com/scalezero/scalezero/app/http"
+	"github.com/scalezero/scalezero/app/jobs"
 	"github.com/scalezero/scalezero/app/memory"
 	"github.com/scalezero/scalezero/app/metrics"
 	"github.com/scalezero/scalezero/app/password"
@@ -34,6 +36,7 @@ type Service struct {
 	Sharded *postgres.Sharded // nil before phase 9
 	Users   app.UserStore     // DB, or Sharded
 	Cache   *goredis.Client   // nil without a cache tier
+	Jobs    *jobs.Submitter   // nil before phase 8
 	Metrics *metrics.Metrics
 	HTTP    *apphttp.Server
 	Logger  *slog.Logger
@@ -91,17 +94,27 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 			sessions = redis.NewSessions(s.Cache, cfg.SessionTTL)
 		}
 	}
+	if cfg.QueueURL != "" {
+		// Jobs live in the main database in every phase (shards hold users).
+		aws, err := cloud.Config(ctx, cloud.Options{Region: cfg.Region, Endpoint: cfg.AWSEndpoint})
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.Jobs = &jobs.Submitter{Store: db, Bucket: cloud.NewBucket(aws, cfg.JobsBucket), Queue: cloud.NewQueue(aws, cfg.QueueURL), Metrics: m}
+	}
 	s.HTTP, err = apphttp.New(apphttp.Options{
 		Users: s.Users, Profiles: profiles, Sessions: sessions, Metrics: m, Logger: log,
 		MaxBodyBytes: cfg.MaxBodyBytes, CookieSecure: cfg.CookieSecure, ReadYourWrites: cfg.ReadYourWrites,
 		CDNBaseURL: cfg.CDNBaseURL, Region: cfg.Region, PasswordParams: pw,
+		Jobs: s.Jobs, MaxUploadBytes: cfg.MaxUploadBytes,
 	})
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
 	log.Info("app built", "replicas", db.Replicas(), "healthy_replicas", db.HealthyReplicas(), "shards", len(cfg.Shards),
-		"cache", cfg.CacheAddr != "", "shared_sessions", cfg.SharedSessions, "cdn", cfg.CDNBaseURL != "")
+		"cache", cfg.CacheAddr != "", "shared_sessions", cfg.SharedSessions, "cdn", cfg.CDNBaseURL != "", "jobs", s.Jobs != nil)
 	return s, nil
 }
 

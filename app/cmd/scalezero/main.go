@@ -1,4 +1,5 @@
-// Command scalezero is the app: `scalezero web` serves the site and the API.
+// Command scalezero is the app: `scalezero web` serves the site and the API;
+// `scalezero worker` runs the jobs the web tier queues (phase 8 on).
 // Settings come from flags, SCALEZERO_* variables or a config file (see
 // app/config); the infrastructure writes the variables for each phase.
 package main
@@ -31,10 +32,10 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
-	if cmd != "web" {
-		return fmt.Errorf("unknown command %q: allowed web", cmd)
+	if cmd != "web" && cmd != "worker" {
+		return fmt.Errorf("unknown command %q: allowed web or worker", cmd)
 	}
-	fs := pflag.NewFlagSet("scalezero web", pflag.ContinueOnError)
+	fs := pflag.NewFlagSet("scalezero "+cmd, pflag.ContinueOnError)
 	config.Flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -51,9 +52,28 @@ func run(args []string) error {
 		return err
 	}
 	defer svc.Close()
-	ln, err := net.Listen("tcp", cfg.Listen)
+	if cmd == "worker" {
+		w, err := svc.Worker(ctx, 60*time.Second)
+		if err != nil {
+			return err
+		}
+		ln, err := listen(cfg.Listen)
+		if err != nil {
+			return err
+		}
+		return svc.RunWorker(ctx, w, ln)
+	}
+	ln, err := listen(cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+		return err
 	}
 	return svc.Serve(ctx, ln)
+}
+
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	return ln, nil
 }

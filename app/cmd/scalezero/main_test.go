@@ -54,8 +54,14 @@ type proc struct {
 // start runs `scalezero web` with settings given the way the infrastructure gives them.
 func start(t *testing.T, env ...string) *proc {
 	t.Helper()
+	return startCommand(t, "web", env...)
+}
+
+// startCommand runs `scalezero <command>` and waits until it answers /healthz.
+func startCommand(t *testing.T, command string, env ...string) *proc {
+	t.Helper()
 	port := testenv.FreePort(t)
-	cmd := exec.Command(build(t), "web", "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	cmd := exec.Command(build(t), command, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
 	cmd.Env = append(os.Environ(), env...)
 	p := &proc{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &bytes.Buffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs

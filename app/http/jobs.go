@@ -1,0 +1,122 @@
+package http
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/scalezero/scalezero/app"
+	"github.com/scalezero/scalezero/app/jobs"
+)
+
+// uploadTypes are the pictures the avatar job takes.
+var uploadTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true}
+
+// jobView is a job as its owner sees it.
+type jobView struct {
+	app.Job
+	OutputURL string `json:"output_url,omitempty"`
+}
+
+func view(j app.Job) jobView {
+	v := jobView{Job: j}
+	if j.State == app.JobDone {
+		v.OutputURL = "/api/jobs/" + j.ID + "/output"
+	}
+	return v
+}
+
+// jobsEnabled answers 404 with the reason where the phase has no job tier.
+func (s *Server) jobsEnabled(w http.ResponseWriter, r *http.Request) bool {
+	if s.o.Jobs == nil {
+		writeError(w, r, http.StatusNotFound, "jobs are not enabled here: the job tier (queue.url) comes with phase 8")
+		return false
+	}
+	return true
+}
+
+// uploadAvatar takes a picture and queues the job that makes it an avatar:
+// 202 with the job, which the client polls.
+func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request) {
+	if !s.jobsEnabled(w, r) {
+		return
+	}
+	ct := r.Header.Get("Content-Type")
+	if !uploadTypes[ct] {
+		writeError(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: allowed image/png, image/jpeg or image/gif", ct))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.o.MaxUploadBytes))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("picture larger than %d bytes", s.o.MaxUploadBytes))
+		return
+	case err != nil:
+		writeError(w, r, http.StatusBadRequest, "reading the upload: "+err.Error())
+		return
+	}
+	if err := jobs.CheckImage(body); err != nil {
+		writeError(w, r, http.StatusBadRequest, "picture: "+err.Error())
+		return
+	}
+	j, err := s.o.Jobs.Submit(r.Context(), currentUser(r), jobs.AvatarKind, ct, body)
+	switch {
+	case errors.Is(err, app.ErrUnavailable):
+		s.unavailable(w, r, "job queue", err)
+		return
+	case err != nil:
+		s.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/jobs/"+j.ID)
+	writeJSON(w, http.StatusAccepted, view(j))
+}
+
+// ownJob reads the caller's job; anyone else's is "not found" too.
+func (s *Server) ownJob(w http.ResponseWriter, r *http.Request) (app.Job, bool) {
+	if !s.jobsEnabled(w, r) {
+		return app.Job{}, false
+	}
+	j, err := s.o.Jobs.Store.JobByID(r.Context(), r.PathValue("id"))
+	switch {
+	case errors.Is(err, app.ErrNotFound) || (err == nil && j.UserID != currentUser(r)):
+		writeError(w, r, http.StatusNotFound, "no such job")
+		return j, false
+	case err != nil:
+		s.internal(w, r, err)
+		return j, false
+	}
+	return j, true
+}
+
+func (s *Server) job(w http.ResponseWriter, r *http.Request) {
+	if j, ok := s.ownJob(w, r); ok {
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, view(j))
+	}
+}
+
+func (s *Server) jobOutput(w http.ResponseWriter, r *http.Request) {
+	j, ok := s.ownJob(w, r)
+	if !ok {
+		return
+	}
+	if j.State != app.JobDone {
+		writeError(w, r, http.StatusConflict, fmt.Sprintf("the job is %s: its output exists once it is done", j.State))
+		return
+	}
+	body, ct, err := s.o.Jobs.Bucket.Get(r.Context(), j.OutputKey)
+	switch {
+	case errors.Is(err, app.ErrUnavailable):
+		s.unavailable(w, r, "jobs bucket", err)
+		return
+	case err != nil:
+		s.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "private, max-age=3600") // a job's output never changes
+	w.Write(body)
+}

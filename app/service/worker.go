@@ -1,0 +1,72 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/scalezero/scalezero/app/jobs"
+)
+
+// Worker builds the job worker of phase 8. It learns the queue's
+// maxReceiveCount from the queue itself (so the attempt SQS will not repeat
+// ends the job as failed), waiting up to wait for the queue to answer.
+func (s *Service) Worker(ctx context.Context, wait time.Duration) (*jobs.Worker, error) {
+	if s.Jobs == nil {
+		return nil, errors.New("the worker needs the job tier: set queue.url (SCALEZERO_QUEUE_URL) and jobs.bucket (SCALEZERO_JOBS_BUCKET)")
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		n, err := s.Jobs.Queue.MaxReceives(ctx)
+		if err == nil {
+			return &jobs.Worker{
+				Store: s.Jobs.Store, Bucket: s.Jobs.Bucket, Queue: s.Jobs.Queue, Metrics: s.Metrics, Logger: s.Logger,
+				Handlers:    map[string]jobs.Handler{jobs.AvatarKind: jobs.Avatar},
+				Concurrency: s.Config.WorkerConcurrency, JobTimeout: s.Config.WorkerJobTimeout, Wait: s.Config.WorkerWait,
+				MaxReceives: n, Backoff: jobs.DefaultBackoff,
+			}, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("job queue %s: %w", s.Jobs.Queue.URL(), err)
+		}
+		s.Logger.Warn("job queue not reachable yet; retrying", "error", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// RunWorker runs w until ctx ends, and serves /healthz, /readyz (the queue
+// answered the last receive and the database is reachable) and /metrics on
+// ln meanwhile. It returns once the jobs in flight have finished.
+func (s *Service) RunWorker(ctx context.Context, w *jobs.Worker, ln net.Listener) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) { rw.Write([]byte("alive\n")) })
+	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {
+		pctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		defer cancel()
+		switch {
+		case !w.Healthy():
+			http.Error(rw, "job queue unreachable", http.StatusServiceUnavailable)
+		case s.DB.Ping(pctx) != nil:
+			http.Error(rw, "database unreachable", http.StatusServiceUnavailable)
+		default:
+			rw.Write([]byte("ready\n"))
+		}
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	s.Logger.Info("worker running", "queue", s.Jobs.Queue.URL(), "concurrency", w.Concurrency, "max_receives", w.MaxReceives, "addr", ln.Addr().String())
+	err := w.Run(ctx)
+	s.Logger.Info("worker stopped")
+	return err
+}

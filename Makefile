@@ -2,19 +2,22 @@
 # first build compiles pulumi-aws (a few minutes).
 PHASE ?= 1
 STACK ?= Pulumi.dev.yaml
+# TARGET=localstack plans the same phase with every AWS endpoint at LocalStack.
+TARGET ?=
+SET    := $(if $(TARGET),-set target=$(TARGET))
 GO    ?= go
 BIN   := bin
 
 .PHONY: plan diagram diff policy test test-iac test-app services bench vet fmt up preview clean
 
 plan: $(BIN)/plan ## print phase PHASE's resource graph as JSON (offline)
-	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)"
+	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET)
 
 $(BIN)/plan: FORCE
 	@$(GO) build -o $(BIN)/plan ./cmd/plan
 
 diagram: $(BIN)/plan ## phase PHASE's components as a Mermaid flowchart
-	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" -format mermaid
+	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET) -format mermaid
 
 BASE ?= origin/main
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -50,15 +51,23 @@ func StackConfig(path string) (map[string]string, error) {
 }
 
 // RunStack runs the program with a stack file's config and the phase given as
-// raw text (so "abc" fails with the program's own message). Where the file has
-// no cacheAuthToken, OfflineCacheToken stands in, as a secret.
-func RunStack(path, phase string) (*Graph, error) {
+// raw text (so "abc" fails with the program's own message); each of set is a
+// "key=value" that overrides the file (target=localstack, say). Where the
+// file has no cacheAuthToken, OfflineCacheToken stands in, as a secret.
+func RunStack(path, phase string, set ...string) (*Graph, error) {
 	cfg, err := StackConfig(path)
 	if err != nil {
 		return nil, err
 	}
 	if phase != "" {
-		cfg[Project+":phase"] = phase
+		set = append(set, "phase="+phase)
+	}
+	for _, kv := range set {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("setting %q: allowed key=value, such as target=localstack", kv)
+		}
+		cfg[qualify(k)] = v
 	}
 	if _, ok := cfg[Project+":cacheAuthToken"]; !ok {
 		cfg[Project+":cacheAuthToken"] = OfflineCacheToken

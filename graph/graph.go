@@ -49,6 +49,9 @@ type Resource struct {
 type Graph struct {
 	Phase     int        `json:"phase"`
 	Resources []Resource `json:"resources"`
+	// Invokes are the data-source tokens the program called, in order; not
+	// part of the JSON (an invoke creates nothing), but tests read them.
+	Invokes []string `json:"-"`
 }
 
 // recorder is the mock monitor.
@@ -56,6 +59,7 @@ type recorder struct {
 	mu        sync.Mutex
 	resources []Resource
 	regions   map[string]string // provider URN -> region
+	invokes   []string
 }
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -110,6 +114,7 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	r.mu.Lock()
 	region := r.regions[providerURN(args.Provider)]
+	r.invokes = append(r.invokes, args.Token)
 	r.mu.Unlock()
 	switch args.Token {
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
@@ -248,7 +253,7 @@ func RunProgram(program pulumi.RunFunc, cfg map[string]string, secretKeys ...str
 			info.ConfigSecretKeys = secretKeys
 			info.DryRun = true
 		})
-	g := &Graph{Resources: rec.resources}
+	g := &Graph{Resources: rec.resources, Invokes: rec.invokes}
 	sort.Slice(g.Resources, func(i, j int) bool { return g.Resources[i].URN < g.Resources[j].URN })
 	// On error, the graph holds what was declared before the failure.
 	return g, err

@@ -105,9 +105,7 @@ func (b *builder) buildRegions() error {
 		var err error
 		// No default tags: components tag what they create explicitly (the
 		// same keys in both would be set twice), so every tag shows in a diff.
-		r.provider, err = aws.NewProvider(b.ctx, r.role, &aws.ProviderArgs{
-			Region: pulumi.String(r.name),
-		})
+		r.provider, err = aws.NewProvider(b.ctx, r.role, b.providerArgs(r.name))
 		if err != nil {
 			return err
 		}

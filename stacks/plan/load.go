@@ -10,6 +10,8 @@ import (
 // declares the same defaults; a test keeps the two equal.
 var Defaults = map[string]string{
 	"phase":                         "1",
+	"target":                        "aws",
+	"localstackEndpoint":            "http://localhost:4566",
 	"primaryRegion":                 "us-east-1",
 	"secondaryRegion":               "eu-west-1",
 	"azCount":                       "2",
@@ -68,6 +70,7 @@ var (
 	dbClassPattern   = regexp.MustCompile(`^db\.[a-z0-9-]+\.[a-z0-9]+$`)
 	cacheNodePatern  = regexp.MustCompile(`^cache\.[a-z0-9-]+\.[a-z0-9]+$`)
 	versionPattern   = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+	endpointPattern  = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$`)
 	domainPattern    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 	acmARNPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$`)
 	zoneIDPattern    = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
@@ -85,6 +88,8 @@ func Load(get Lookup) (Settings, error) {
 	if r.err != nil {
 		return s, fmt.Errorf("%w (the phase of the chapter this stack builds, e.g. `pulumi config set phase 3`)", r.err)
 	}
+	s.Target = r.oneOf("target", "aws", "localstack")
+	s.LocalstackEndpoint = r.matching("localstackEndpoint", endpointPattern, "an http(s) URL such as http://localhost:4566")
 
 	s.PrimaryRegion = r.matching("primaryRegion", regionPattern, "an AWS region name such as us-east-1")
 	s.SecondaryRegion = r.matching("secondaryRegion", regionPattern, "an AWS region name such as eu-west-1")

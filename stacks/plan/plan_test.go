@@ -59,6 +59,8 @@ func TestBadConfigNamesTheKeyAndWhatIsAllowed(t *testing.T) {
 		{"visibility below job", map[string]string{"jobTimeoutSeconds": "600", "queueVisibilityTimeoutSeconds": "300"}, "queueVisibilityTimeoutSeconds", "at least jobTimeoutSeconds"},
 		{"one shard", map[string]string{"shards": "1"}, "shards", "2 to 64"},
 		{"worker min above max", map[string]string{"workerMin": "5", "workerMax": "2"}, "workerMin", "at most workerMax"},
+		{"unknown target", map[string]string{"target": "gcp"}, "target", "aws, localstack"},
+		{"localstack endpoint without scheme", map[string]string{"target": "localstack", "localstackEndpoint": "localhost:4566"}, "localstackEndpoint", "http(s) URL"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -20,6 +20,11 @@ const MaxPhase = 9
 type Settings struct {
 	Phase int // phase: 1..9
 
+	// Target is where the stack is built: aws, or localstack (the same
+	// resources, every AWS endpoint at LocalstackEndpoint).
+	Target             string // target: aws | localstack
+	LocalstackEndpoint string // localstackEndpoint
+
 	PrimaryRegion   string // primaryRegion
 	SecondaryRegion string // secondaryRegion (used from phase 7)
 	AZCount         int    // azCount

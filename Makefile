@@ -34,16 +34,19 @@ policy: $(BIN)/policy ## run the policy pack offline on every phase
 $(BIN)/policy: FORCE
 	@$(GO) build -o $(BIN)/policy ./cmd/policy
 
-services: ## start PostgreSQL (primary + streaming replica) and Redis for the app's tests
+services: ## start PostgreSQL (primary + streaming replica), Redis and the SQS/S3 emulator for the tests on real servers
 	@scripts/test-services.sh
 
 # The app's packages run one at a time: some stop the shared replica or pause
 # its replay, which would disturb another package's routing assertions.
-IAC_PKGS = $$($(GO) list ./... | grep -v /app)
+# The docker target's stand-ins run their scripts and init files on the same
+# real servers, so they run with the app, after `services`.
+IAC_PKGS = $$($(GO) list ./... | grep -v -e /app -e /components/containers)
 
 test: services vet ## every test: config, components, transitions, policies, and the app on real servers
 	$(GO) test -count=1 $(IAC_PKGS)
 	$(GO) test -race -count=1 -p 1 ./app/...
+	$(GO) test -count=1 ./components/containers
 
 test-iac: ## only the infrastructure tests (no servers needed)
 	$(GO) test -count=1 $(IAC_PKGS)
@@ -57,7 +60,7 @@ bench: services ## profile reads through the real HTTP stack, cache off and on; 
 
 vet:
 	$(GO) vet ./...
-	shellcheck scripts/*.sh .ci/run
+	shellcheck scripts/*.sh .ci/run components/containers/*.sh
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
 preview: ## pulumi preview of phase PHASE with the policy pack (needs AWS credentials and the Pulumi CLI)

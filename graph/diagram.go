@@ -90,11 +90,16 @@ func (g *Graph) Mermaid() string {
 	return b.String()
 }
 
-// kind is a type token's last part, lower-cased: "scalezero:webtier:WebTier" -> "webtier".
+// kind is a type token's package: "scalezero:webtier:WebTier" -> "webtier";
+// the docker target's stand-ins share one package, so theirs is the type,
+// lower-cased: "scalezero:containers:AppFleet" -> "appfleet".
 func kind(typ string) string {
 	parts := strings.Split(typ, ":")
 	if len(parts) < 2 {
 		return typ
+	}
+	if parts[1] == "containers" && len(parts) == 3 {
+		return strings.ToLower(parts[2])
 	}
 	return parts[1]
 }

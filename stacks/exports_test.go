@@ -17,8 +17,15 @@ import (
 // exportsOf runs the program for a phase and returns the names it exports.
 func exportsOf(t *testing.T, phase int) []string {
 	t.Helper()
+	return exportsOfTarget(t, "aws", phase)
+}
+
+// exportsOfTarget lists the names a phase exports on a target, through the
+// program itself (the mock monitor does not record stack outputs).
+func exportsOfTarget(t *testing.T, target string, phase int) []string {
+	t.Helper()
 	var names []string
-	cfg := map[string]string{}
+	cfg := map[string]string{"scalezero:target": target}
 	for k, v := range baseConfig(phase) {
 		cfg["scalezero:"+k] = v
 	}
@@ -27,7 +34,11 @@ func exportsOf(t *testing.T, phase int) []string {
 		if err != nil {
 			return err
 		}
-		out, err := stacks.BuildAWS(ctx, plan.For(s))
+		build := stacks.BuildAWS
+		if target == "docker" {
+			build = stacks.BuildDocker
+		}
+		out, err := build(ctx, plan.For(s))
 		if err != nil {
 			return err
 		}

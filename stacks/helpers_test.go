@@ -25,22 +25,31 @@ func baseConfig(phase int) map[string]string {
 
 var (
 	graphsMu sync.Mutex
-	graphs   = map[int]*graph.Graph{}
+	graphs   = map[string]*graph.Graph{}
 )
 
 // phaseGraph runs the program once per phase and shares the result.
 func phaseGraph(t *testing.T, phase int) *graph.Graph {
 	t.Helper()
+	return targetGraph(t, "aws", phase)
+}
+
+// targetGraph is phaseGraph for a target (aws or docker).
+func targetGraph(t *testing.T, target string, phase int) *graph.Graph {
+	t.Helper()
 	graphsMu.Lock()
 	defer graphsMu.Unlock()
-	if g, ok := graphs[phase]; ok {
+	key := fmt.Sprintf("%s/%d", target, phase)
+	if g, ok := graphs[key]; ok {
 		return g
 	}
-	g, err := graph.Run(baseConfig(phase), "cacheAuthToken")
+	cfg := baseConfig(phase)
+	cfg["target"] = target
+	g, err := graph.Run(cfg, "cacheAuthToken")
 	if err != nil {
-		t.Fatalf("phase %d: %v", phase, err)
+		t.Fatalf("phase %d, target %s: %v", phase, target, err)
 	}
-	graphs[phase] = g
+	graphs[key] = g
 	return g
 }
 

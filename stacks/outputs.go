@@ -58,10 +58,12 @@ func newOutputs(p plan.Plan) *Outputs {
 // is left out, so `pulumi stack output` lists only what exists.
 func (o *Outputs) Exports() map[string]pulumi.Input {
 	out := map[string]pulumi.Input{
-		"phase":         pulumi.Int(o.Phase),
-		"regions":       pulumi.ToStringArray(o.Regions),
-		"next":          pulumi.String(o.Next),
-		"appConfigPath": pulumi.String(o.AppConfigPath),
+		"phase":   pulumi.Int(o.Phase),
+		"regions": pulumi.ToStringArray(o.Regions),
+		"next":    pulumi.String(o.Next),
+	}
+	if o.AppConfigPath != "" { // the docker target hands settings to containers directly
+		out["appConfigPath"] = pulumi.String(o.AppConfigPath)
 	}
 	optional := map[string]pulumi.StringOutput{
 		"url":                   o.URL,

@@ -1,6 +1,6 @@
 // Package stacks is the stack program: it loads and validates the config, asks
-// the plan which tiers the phase has, composes the components for the aws
-// target, and exports what a user needs next.
+// the plan which tiers the phase has, composes the components for the
+// target (aws, localstack or docker), and exports what a user needs next.
 package stacks
 
 import (
@@ -21,7 +21,11 @@ func Program(ctx *pulumi.Context) error {
 		return err
 	}
 	p := plan.For(settings)
-	out, err := BuildAWS(ctx, p)
+	build := BuildAWS // aws and localstack differ only in their providers
+	if settings.Target == "docker" {
+		build = BuildDocker
+	}
+	out, err := build(ctx, p)
 	if err != nil {
 		return fmt.Errorf("phase %d: %w", p.Settings.Phase, err)
 	}

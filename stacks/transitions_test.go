@@ -36,23 +36,29 @@ func transition(from, to *graph.Graph) (text string, added, removed, changed []s
 // TestTransitionsMatchGoldenFiles fails when a URN is added, removed or changed
 // without the reviewed golden file changing with it (go test ./stacks -update).
 func TestTransitionsMatchGoldenFiles(t *testing.T) {
-	for n := 1; n < 9; n++ {
-		t.Run(fmt.Sprintf("%d-%d", n, n+1), func(t *testing.T) {
-			got, _, _, _ := transition(phaseGraph(t, n), phaseGraph(t, n+1))
-			path := filepath.Join("testdata", "transitions", fmt.Sprintf("%d-%d.txt", n, n+1))
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
+	dirs := map[string]string{"aws": "transitions", "docker": "transitions-docker"}
+	for target, dir := range dirs {
+		for n := 1; n < 9; n++ {
+			t.Run(fmt.Sprintf("%s/%d-%d", target, n, n+1), func(t *testing.T) {
+				got, _, _, _ := transition(targetGraph(t, target, n), targetGraph(t, target, n+1))
+				path := filepath.Join("testdata", dir, fmt.Sprintf("%d-%d.txt", n, n+1))
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./stacks -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Fatalf("transition %d -> %d differs from %s; review the diff and rerun with -update:\n%s", n, n+1, path, lineDiff(string(want), got))
-			}
-		})
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run go test ./stacks -update to create it)", err)
+				}
+				if got != string(want) {
+					t.Fatalf("%s transition %d -> %d differs from %s; review the diff and rerun with -update:\n%s", target, n, n+1, path, lineDiff(string(want), got))
+				}
+			})
+		}
 	}
 }
 
@@ -79,25 +85,33 @@ func lineDiff(want, got string) string {
 
 // Raising the phase only adds, except where the chapter replaces something:
 // phase 2 takes the database and cache off the host, phase 3 replaces the
-// single server by the fleet.
+// single server by the fleet. On every target.
 func TestRaisingThePhaseRemovesOnlyWhatTheChapterReplaces(t *testing.T) {
-	allowed := map[int][]string{
-		1: {"app-config-scalezero-database-user", "app-config-scalezero-cache-addr"},
-		2: {"::server", "server-role", "db-from-server"},
+	allowed := map[string]map[int][]string{
+		"aws": {
+			1: {"app-config-scalezero-database-user", "app-config-scalezero-cache-addr"},
+			2: {"::server", "server-role", "db-from-server"},
+		},
+		"docker": {
+			1: {"::server-db", "::server-cache"},
+			2: {"::server"},
+		},
 	}
-	for n := 1; n < 9; n++ {
-		_, _, removed, _ := transition(phaseGraph(t, n), phaseGraph(t, n+1))
-	next:
-		for _, urn := range removed {
-			for _, a := range allowed[n] {
-				if strings.Contains(urn, a) {
-					continue next
+	for target, allow := range allowed {
+		for n := 1; n < 9; n++ {
+			_, _, removed, _ := transition(targetGraph(t, target, n), targetGraph(t, target, n+1))
+		next:
+			for _, urn := range removed {
+				for _, a := range allow[n] {
+					if strings.Contains(urn, a) {
+						continue next
+					}
 				}
+				t.Errorf("%s: phase %d -> %d removes %s", target, n, n+1, urn)
 			}
-			t.Errorf("phase %d -> %d removes %s", n, n+1, urn)
-		}
-		if n == 2 && len(removed) == 0 {
-			t.Errorf("phase 3 must remove the single server")
+			if n == 2 && len(removed) == 0 {
+				t.Errorf("%s: phase 3 must remove the single server", target)
+			}
 		}
 	}
 }

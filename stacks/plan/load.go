@@ -12,6 +12,8 @@ var Defaults = map[string]string{
 	"phase":                         "1",
 	"target":                        "aws",
 	"localstackEndpoint":            "http://localhost:4566",
+	"dockerHost":                    "",
+	"localPort":                     "8080",
 	"primaryRegion":                 "us-east-1",
 	"secondaryRegion":               "eu-west-1",
 	"azCount":                       "2",
@@ -65,18 +67,19 @@ var MaxmemoryPolicies = []string{
 }
 
 var (
-	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
-	instancePattern  = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
-	dbClassPattern   = regexp.MustCompile(`^db\.[a-z0-9-]+\.[a-z0-9]+$`)
-	cacheNodePatern  = regexp.MustCompile(`^cache\.[a-z0-9-]+\.[a-z0-9]+$`)
-	versionPattern   = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
-	endpointPattern  = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$`)
-	domainPattern    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	acmARNPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$`)
-	zoneIDPattern    = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
-	continents       = map[string]bool{"AF": true, "AN": true, "AS": true, "EU": true, "OC": true, "NA": true, "SA": true}
-	authTokenPattern = regexp.MustCompile(`^[!#-.0-?A-~]{16,128}$`)
-	countryPattern   = regexp.MustCompile(`^[A-Z]{2}$`)
+	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	instancePattern   = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	dbClassPattern    = regexp.MustCompile(`^db\.[a-z0-9-]+\.[a-z0-9]+$`)
+	cacheNodePatern   = regexp.MustCompile(`^cache\.[a-z0-9-]+\.[a-z0-9]+$`)
+	versionPattern    = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+	dockerHostPattern = regexp.MustCompile(`^(unix|tcp|ssh)://\S+$`)
+	endpointPattern   = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$`)
+	domainPattern     = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	acmARNPattern     = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$`)
+	zoneIDPattern     = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+	continents        = map[string]bool{"AF": true, "AN": true, "AS": true, "EU": true, "OC": true, "NA": true, "SA": true}
+	authTokenPattern  = regexp.MustCompile(`^[!#-.0-?A-~]{16,128}$`)
+	countryPattern    = regexp.MustCompile(`^[A-Z]{2}$`)
 )
 
 // Load reads and validates every setting. It returns the first problem as a
@@ -88,8 +91,10 @@ func Load(get Lookup) (Settings, error) {
 	if r.err != nil {
 		return s, fmt.Errorf("%w (the phase of the chapter this stack builds, e.g. `pulumi config set phase 3`)", r.err)
 	}
-	s.Target = r.oneOf("target", "aws", "localstack")
+	s.Target = r.oneOf("target", "aws", "localstack", "docker")
 	s.LocalstackEndpoint = r.matching("localstackEndpoint", endpointPattern, "an http(s) URL such as http://localhost:4566")
+	s.DockerHost = r.optional("dockerHost", dockerHostPattern, "empty (DOCKER_HOST or the local socket), or unix://, tcp:// or ssh:// address")
+	s.LocalPort = r.intIn("localPort", 1024, 65000)
 
 	s.PrimaryRegion = r.matching("primaryRegion", regionPattern, "an AWS region name such as us-east-1")
 	s.SecondaryRegion = r.matching("secondaryRegion", regionPattern, "an AWS region name such as eu-west-1")

@@ -20,10 +20,13 @@ const MaxPhase = 9
 type Settings struct {
 	Phase int // phase: 1..9
 
-	// Target is where the stack is built: aws, or localstack (the same
-	// resources, every AWS endpoint at LocalstackEndpoint).
-	Target             string // target: aws | localstack
+	// Target is where the stack is built: aws; localstack (the same
+	// resources, every AWS endpoint at LocalstackEndpoint); or docker
+	// (containers standing in for each tier on one Docker host).
+	Target             string // target: aws | localstack | docker
 	LocalstackEndpoint string // localstackEndpoint
+	DockerHost         string // dockerHost (optional)
+	LocalPort          int    // localPort: the docker target's first host port
 
 	PrimaryRegion   string // primaryRegion
 	SecondaryRegion string // secondaryRegion (used from phase 7)

@@ -1,0 +1,84 @@
+package containers
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// AppPort is where the app listens in its container.
+const AppPort = 8080
+
+// AppFleetArgs configure an AppFleet.
+type AppFleetArgs struct {
+	Role     string             // web or worker: the app's subcommand
+	Count    int                // containers; a fixed count stands in for the ASG
+	Image    pulumi.StringInput // the app image built by the stack
+	Env      map[string]pulumi.StringInput
+	Networks []Network
+	HostPort int // 0: no port on the host (behind a load balancer, or a worker)
+	Tags     map[string]string
+}
+
+// AppFleet is Count app containers, named <name>-<i>.
+type AppFleet struct {
+	pulumi.ResourceState
+	Containers []*docker.Container
+	Hosts      []string // names on the networks
+}
+
+// NewAppFleet creates the containers.
+func NewAppFleet(ctx *pulumi.Context, name string, args *AppFleetArgs, opts ...pulumi.ResourceOption) (*AppFleet, error) {
+	bad := shared.Invalid("containers.AppFleet")
+	switch {
+	case args == nil:
+		return nil, bad("args", nil, "non-nil AppFleetArgs")
+	case args.Role != "web" && args.Role != "worker":
+		return nil, bad("Role", args.Role, "web or worker")
+	case args.Count < 1 || args.Count > 50:
+		return nil, bad("Count", args.Count, "1 to 50")
+	case args.Image == nil:
+		return nil, bad("Image", nil, "the app image")
+	case args.HostPort != 0 && args.Count != 1:
+		return nil, bad("HostPort", args.HostPort, "0 unless Count is 1 (one host port, one container)")
+	}
+	if args.HostPort != 0 {
+		if err := hostPort("containers.AppFleet", args.HostPort); err != nil {
+			return nil, err
+		}
+	}
+	if err := needNetworks("containers.AppFleet", args.Networks); err != nil {
+		return nil, err
+	}
+	f := &AppFleet{}
+	if err := ctx.RegisterComponentResource(shared.Project+":containers:AppFleet", name, f, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(f)
+	for i := range args.Count {
+		host := fmt.Sprintf("%s-%d", name, i)
+		c := &docker.ContainerArgs{
+			Image:            args.Image,
+			Command:          pulumi.ToStringArray([]string{args.Role}),
+			Envs:             envList(args.Env),
+			NetworksAdvanced: attach(host, args.Networks),
+			Restart:          pulumi.String("unless-stopped"),
+			StopTimeout:      pulumi.Int(40), // the app drains on SIGTERM
+			Labels:           labels(args.Tags, host),
+			MustRun:          pulumi.Bool(true),
+		}
+		if args.HostPort != 0 {
+			c.Ports = docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(AppPort), External: pulumi.Int(args.HostPort)}}
+		}
+		ctr, err := docker.NewContainer(ctx, host, c, child)
+		if err != nil {
+			return nil, err
+		}
+		f.Containers = append(f.Containers, ctr)
+		f.Hosts = append(f.Hosts, host)
+	}
+	return f, ctx.RegisterResourceOutputs(f, pulumi.Map{"hosts": pulumi.ToStringArray(f.Hosts)})
+}

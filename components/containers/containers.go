@@ -1,0 +1,88 @@
+// Package containers holds the docker target's stand-ins for each tier: the
+// same roles as the AWS components (database with replicas, cache, app fleet,
+// load balancer, CDN, job queue and bucket) as pulumi-docker containers on
+// one Docker host, so a phase can run on a laptop with no cloud account.
+package containers
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// Images pinned by tag, so a phase's graph does not change under the user.
+const (
+	PostgresImage = "postgres:16.4-bookworm"
+	RedisImage    = "redis:7.4-bookworm"
+	NginxImage    = "nginx:1.27-bookworm"
+	// fauxqs serves SQS and S3 (the app's tests use the same release).
+	EmulatorImage = "kibertoad/fauxqs:1.9.2"
+)
+
+// Network is a Docker network a container joins under its own name.
+//
+// Containers, volumes and networks get Pulumi's auto-names (name plus a
+// random suffix), so two stacks share a Docker host without clashing; on a
+// network each container answers to its component name, which is what the
+// app's settings use.
+type Network struct {
+	Name pulumi.StringInput
+}
+
+func attach(name string, nets []Network) docker.ContainerNetworksAdvancedArray {
+	out := docker.ContainerNetworksAdvancedArray{}
+	for _, n := range nets {
+		out = append(out, docker.ContainerNetworksAdvancedArgs{Name: n.Name, Aliases: pulumi.ToStringArray([]string{name})})
+	}
+	return out
+}
+
+func labels(tags map[string]string, name string) docker.ContainerLabelArray {
+	out := docker.ContainerLabelArray{docker.ContainerLabelArgs{Label: pulumi.String("scalezero.name"), Value: pulumi.String(name)}}
+	for _, k := range sortedKeys(tags) {
+		out = append(out, docker.ContainerLabelArgs{Label: pulumi.String("scalezero." + k), Value: pulumi.String(tags[k])})
+	}
+	return out
+}
+
+// envList turns settings into KEY=value entries, sorted, so the container's
+// definition does not change with map order.
+func envList(env map[string]pulumi.StringInput) pulumi.StringArray {
+	out := pulumi.StringArray{}
+	for _, k := range sortedKeys(env) {
+		out = append(out, pulumi.Sprintf("%s=%s", k, env[k]))
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// pull declares a pinned image, kept on the host when the stack goes.
+func pull(ctx *pulumi.Context, name, ref string, opts ...pulumi.ResourceOption) (*docker.RemoteImage, error) {
+	return docker.NewRemoteImage(ctx, name, &docker.RemoteImageArgs{Name: pulumi.String(ref), KeepLocally: pulumi.Bool(true)}, opts...)
+}
+
+func needNetworks(component string, nets []Network) error {
+	if len(nets) == 0 {
+		return &shared.ArgError{Component: component, Arg: "Networks", Value: "none", Allowed: "at least one network"}
+	}
+	return nil
+}
+
+func hostPort(component string, port int) error {
+	if port < 1 || port > 65535 {
+		return &shared.ArgError{Component: component, Arg: "HostPort", Value: fmt.Sprint(port), Allowed: "1 to 65535"}
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+package containers_test
+
+// These tests run the docker target's stand-ins' own code for real: the
+// replica's start script against the machine's PostgreSQL, and the job tier's
+// init file in the SQS/S3 emulator (scripts/test-services.sh installs both;
+// make test runs it first).
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/scalezero/scalezero/components/containers"
+)
+
+const hint = "start the test servers with `scripts/test-services.sh` (make test does)"
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func pgBin(t *testing.T) string {
+	t.Helper()
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	if len(dirs) == 0 {
+		t.Fatalf("no PostgreSQL binaries under /usr/lib/postgresql; %s", hint)
+	}
+	sort.Slice(dirs, func(i, j int) bool {
+		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[i])))
+		vj, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[j])))
+		return vi < vj
+	})
+	return dirs[len(dirs)-1]
+}
+
+func connect(t *testing.T, port int) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port))
+	if err != nil {
+		t.Fatalf("connect to port %d: %v", port, err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
+// startReplica runs replica.sh as the postgres user, as the container does,
+// with the machine's primary as PRIMARY_HOST.
+func startReplica(t *testing.T, script, pgdata string, port int) (stop func() string) {
+	t.Helper()
+	var logs bytes.Buffer
+	cmd := exec.Command("runuser", "-u", "postgres", "--", "env",
+		"PATH="+pgBin(t)+":/usr/bin:/bin", "PRIMARY_HOST=127.0.0.1", "PRIMARY_PORT=5432",
+		"PGDATA="+pgdata, fmt.Sprintf("PGPORT=%d", port), "bash", script)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	stop = func() string {
+		// The script execs postgres, so the signal reaches the server: a
+		// fast shutdown, as `docker stop` asks for.
+		exec.Command("runuser", "-u", "postgres", "--", pgBin(t)+"/pg_ctl", "-D", pgdata, "-m", "fast", "-w", "stop").Run()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+		}
+		return logs.String()
+	}
+	for i := 0; ; i++ {
+		if exec.Command(pgBin(t)+"/pg_isready", "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(port)).Run() == nil {
+			return stop
+		}
+		if i == 120 {
+			t.Fatalf("the replica did not start:\n%s", stop())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func TestTheReplicaScriptCopiesThePrimaryAndStreamsFromIt(t *testing.T) {
+	primary := connect(t, 5432)
+	ctx := context.Background()
+	// Not t.TempDir: its parent is private to this user, and the script
+	// runs as postgres.
+	dir, err := os.MkdirTemp("", "sz-replica-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	script := filepath.Join(dir, "replica.sh")
+	if err := os.WriteFile(script, []byte(containers.ReplicaScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pgdata := filepath.Join(dir, "data", "pgdata")
+	if err := os.MkdirAll(filepath.Dir(pgdata), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("chown", "-R", "postgres", dir).CombinedOutput(); err != nil {
+		t.Fatalf("chown: %v %s", err, out)
+	}
+	table := fmt.Sprintf("replica_script_%d", time.Now().UnixNano())
+	if _, err := primary.Exec(ctx, "CREATE TABLE "+table+" (v int)"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { primary.Exec(context.Background(), "DROP TABLE IF EXISTS "+table) })
+
+	port := freePort(t)
+	stop := startReplica(t, script, pgdata, port)
+	replica := connect(t, port)
+	var recovering bool
+	if err := replica.QueryRow(ctx, "select pg_is_in_recovery()").Scan(&recovering); err != nil || !recovering {
+		t.Fatalf("the replica is not a standby: %v %v\n%s", recovering, err, stop())
+	}
+	waitRow := func(want int) {
+		t.Helper()
+		if _, err := primary.Exec(ctx, "INSERT INTO "+table+" VALUES ($1)", want); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; ; i++ {
+			var n int
+			err := replica.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE v = $1", want).Scan(&n)
+			if err == nil && n == 1 {
+				return
+			}
+			if i == 100 {
+				t.Fatalf("row %d never reached the replica (%v)", want, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitRow(1)
+	stop()
+	replica.Close(ctx)
+
+	// A second start keeps the copy and resumes streaming.
+	stop = startReplica(t, script, pgdata, port)
+	defer stop()
+	replica = connect(t, port)
+	waitRow(2)
+}
+
+func TestTheJobTierInitMakesTheQueuesAndBucketInTheEmulator(t *testing.T) {
+	bin, _ := filepath.Abs("../../scripts/aws-emulator/node_modules/.bin/fauxqs")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("the SQS/S3 emulator is not installed (%v); %s", err, hint)
+	}
+	init := filepath.Join(t.TempDir(), "init.json")
+	if err := os.WriteFile(init, []byte(containers.JobTierInit("eu-west-1", 300, 5)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	cmd := exec.Command(bin)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.Env = append(os.Environ(), fmt.Sprintf("FAUXQS_PORT=%d", port), "FAUXQS_HOST=jobs", "FAUXQS_DEFAULT_REGION=eu-west-1",
+		"FAUXQS_INIT="+init, "FAUXQS_LOGGER=false")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			c.Close()
+			break
+		}
+		if i == 80 {
+			t.Fatalf("the emulator did not start:\n%s", logs.String())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	ctx := context.Background()
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion("eu-west-1"), awsconfig.WithBaseEndpoint(endpoint),
+		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := sqs.NewFromConfig(cfg)
+	url, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("jobs")})
+	if err != nil {
+		t.Fatalf("queue jobs: %v\n%s", err, logs.String())
+	}
+	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: url.QueueUrl, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := attrs.Attributes
+	if a["VisibilityTimeout"] != "300" || !strings.Contains(a["RedrivePolicy"], "arn:aws:sqs:eu-west-1:000000000000:jobs-dlq") ||
+		!strings.Contains(strings.ReplaceAll(a["RedrivePolicy"], `"`, ""), "maxReceiveCount:5") {
+		t.Errorf("queue attributes %v", a)
+	}
+	// The URL the stack hands the app is the one the emulator makes.
+	if want := fmt.Sprintf("http://sqs.eu-west-1.jobs:%d/000000000000/jobs", port); *url.QueueUrl != want {
+		t.Errorf("queue URL %s, want %s", *url.QueueUrl, want)
+	}
+	if _, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("jobs-dlq")}); err != nil {
+		t.Errorf("dead-letter queue: %v", err)
+	}
+	if _, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("jobs")}); err != nil {
+		t.Errorf("bucket jobs: %v", err)
+	}
+}

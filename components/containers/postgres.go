@@ -1,0 +1,158 @@
+package containers
+
+import (
+	_ "embed"
+	"fmt"
+
+	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// ReplicaScript starts a streaming replica; its first start copies the
+// primary with pg_basebackup.
+//
+//go:embed replica.sh
+var ReplicaScript string
+
+// replicationHBA lets replicas on the stack's networks stream from the
+// primary; the image runs it once, when it creates the cluster.
+const replicationHBA = `#!/usr/bin/env bash
+# Lets the stack's replicas stream from this primary.
+set -euo pipefail
+echo "host replication all all trust" >> "$PGDATA/pg_hba.conf"
+`
+
+const dataDir = "/var/lib/postgresql/data"
+
+// PostgresArgs configure a Postgres.
+type PostgresArgs struct {
+	Networks []Network
+	Replicas int
+	Tags     map[string]string
+}
+
+// Postgres is a PostgreSQL primary on its own volume, with streaming
+// replicas. Only the stack's networks reach it (no host port), with trust
+// authentication: a local stand-in, never an internet-facing database.
+type Postgres struct {
+	pulumi.ResourceState
+
+	Primary  *docker.Container
+	Replicas []*Replica
+
+	Host         pulumi.StringOutput // the primary's name on the networks
+	ReplicaHosts pulumi.StringArrayOutput
+}
+
+// New creates the primary and its replicas.
+func NewPostgres(ctx *pulumi.Context, name string, args *PostgresArgs, opts ...pulumi.ResourceOption) (*Postgres, error) {
+	bad := shared.Invalid("containers.Postgres")
+	switch {
+	case args == nil:
+		return nil, bad("args", nil, "non-nil PostgresArgs")
+	case args.Replicas < 0 || args.Replicas > 15:
+		return nil, bad("Replicas", args.Replicas, "0 to 15")
+	}
+	if err := needNetworks("containers.Postgres", args.Networks); err != nil {
+		return nil, err
+	}
+	pg := &Postgres{}
+	if err := ctx.RegisterComponentResource(shared.Project+":containers:Postgres", name, pg, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(pg)
+	img, err := pull(ctx, name, PostgresImage, child)
+	if err != nil {
+		return nil, err
+	}
+	vol, err := docker.NewVolume(ctx, name+"-data", &docker.VolumeArgs{}, child)
+	if err != nil {
+		return nil, err
+	}
+	if pg.Primary, err = docker.NewContainer(ctx, name, &docker.ContainerArgs{
+		Image:            img.ImageId,
+		Envs:             pulumi.ToStringArray([]string{"POSTGRES_USER=app", "POSTGRES_DB=app", "POSTGRES_HOST_AUTH_METHOD=trust"}),
+		Command:          pulumi.ToStringArray([]string{"postgres", "-c", "wal_keep_size=256MB"}),
+		NetworksAdvanced: attach(name, args.Networks),
+		Volumes:          docker.ContainerVolumeArray{docker.ContainerVolumeArgs{VolumeName: vol.Name, ContainerPath: pulumi.String(dataDir)}},
+		Uploads: docker.ContainerUploadArray{docker.ContainerUploadArgs{
+			File: pulumi.String("/docker-entrypoint-initdb.d/10-replication.sh"), Content: pulumi.String(replicationHBA), Executable: pulumi.Bool(true),
+		}},
+		Restart: pulumi.String("unless-stopped"),
+		Labels:  labels(args.Tags, name),
+		MustRun: pulumi.Bool(true),
+	}, child); err != nil {
+		return nil, err
+	}
+	hosts := make([]string, args.Replicas)
+	for i := range args.Replicas {
+		hosts[i] = fmt.Sprintf("%s-replica-%d", name, i)
+		r, err := NewReplica(ctx, hosts[i], &ReplicaArgs{Primary: name, Networks: args.Networks, Tags: args.Tags},
+			child, pulumi.DependsOn([]pulumi.Resource{pg.Primary}))
+		if err != nil {
+			return nil, err
+		}
+		pg.Replicas = append(pg.Replicas, r)
+	}
+	pg.Host = pulumi.String(name).ToStringOutput()
+	pg.ReplicaHosts = pulumi.ToStringArray(hosts).ToStringArrayOutput()
+	return pg, ctx.RegisterResourceOutputs(pg, pulumi.Map{"host": pg.Host, "replicaHosts": pg.ReplicaHosts})
+}
+
+// ReplicaArgs configure a Replica.
+type ReplicaArgs struct {
+	Primary  string    // the primary's name on the networks
+	Networks []Network // one of them must reach the primary
+	Tags     map[string]string
+}
+
+// Replica is a streaming replica of a Postgres primary on its own volume.
+type Replica struct {
+	pulumi.ResourceState
+	Container *docker.Container
+	Host      pulumi.StringOutput
+}
+
+// NewReplica creates a replica; in another "region" it joins that region's
+// network and the primary's.
+func NewReplica(ctx *pulumi.Context, name string, args *ReplicaArgs, opts ...pulumi.ResourceOption) (*Replica, error) {
+	if args == nil || args.Primary == "" {
+		return nil, &shared.ArgError{Component: "containers.Replica", Arg: "Primary", Value: "empty", Allowed: "the primary's container name"}
+	}
+	if err := needNetworks("containers.Replica", args.Networks); err != nil {
+		return nil, err
+	}
+	r := &Replica{}
+	if err := ctx.RegisterComponentResource(shared.Project+":containers:Replica", name, r, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(r)
+	img, err := pull(ctx, name, PostgresImage, child)
+	if err != nil {
+		return nil, err
+	}
+	vol, err := docker.NewVolume(ctx, name+"-data", &docker.VolumeArgs{}, child)
+	if err != nil {
+		return nil, err
+	}
+	if r.Container, err = docker.NewContainer(ctx, name, &docker.ContainerArgs{
+		Image:            img.ImageId,
+		User:             pulumi.String("postgres"),
+		Entrypoints:      pulumi.ToStringArray([]string{"bash", "/usr/local/bin/replica.sh"}),
+		Envs:             pulumi.ToStringArray([]string{"PRIMARY_HOST=" + args.Primary, "PGDATA=" + dataDir + "/pgdata"}),
+		NetworksAdvanced: attach(name, args.Networks),
+		Volumes:          docker.ContainerVolumeArray{docker.ContainerVolumeArgs{VolumeName: vol.Name, ContainerPath: pulumi.String(dataDir)}},
+		Uploads: docker.ContainerUploadArray{docker.ContainerUploadArgs{
+			File: pulumi.String("/usr/local/bin/replica.sh"), Content: pulumi.String(ReplicaScript), Executable: pulumi.Bool(true),
+		}},
+		Restart: pulumi.String("unless-stopped"),
+		Labels:  labels(args.Tags, name),
+		MustRun: pulumi.Bool(true),
+	}, child); err != nil {
+		return nil, err
+	}
+	r.Host = pulumi.String(name).ToStringOutput()
+	return r, ctx.RegisterResourceOutputs(r, pulumi.Map{"host": r.Host})
+}

@@ -1,0 +1,167 @@
+package containers
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// LoadBalancerArgs configure a LoadBalancer.
+type LoadBalancerArgs struct {
+	Backends []string // host names of the web containers (port AppPort)
+	// Sticky keeps a client on one backend (ip_hash), as the ALB's
+	// stickiness does while sessions live in each instance (phases 3-5).
+	Sticky   bool
+	HostPort int
+	Networks []Network
+	// After are the backends' containers: nginx resolves their names when it
+	// starts, so it must start after them.
+	After []pulumi.Resource
+	Tags  map[string]string
+}
+
+// LoadBalancer is nginx in front of the web containers.
+type LoadBalancer struct {
+	pulumi.ResourceState
+	Container *docker.Container
+	URL       pulumi.StringOutput // on the Docker host
+	Config    string              // nginx's configuration
+}
+
+// LoadBalancerConfig is nginx's configuration for the backends. A backend
+// that fails is passed over for 5s; a request it failed (or answered 503
+// while draining) is retried on the next one.
+func LoadBalancerConfig(backends []string, sticky bool) string {
+	var b strings.Builder
+	b.WriteString("upstream app {\n")
+	if sticky {
+		b.WriteString("    ip_hash;\n")
+	}
+	for _, h := range backends {
+		fmt.Fprintf(&b, "    server %s:%d max_fails=2 fail_timeout=5s;\n", h, AppPort)
+	}
+	b.WriteString(`    keepalive 32;
+}
+
+server {
+    listen 80;
+    location / {
+        proxy_pass http://app;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_next_upstream error timeout http_502 http_503;
+        client_max_body_size 8m;
+    }
+}
+`)
+	return b.String()
+}
+
+// NewLoadBalancer creates the proxy.
+func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
+	if args == nil || len(args.Backends) == 0 {
+		return nil, &shared.ArgError{Component: "containers.LoadBalancer", Arg: "Backends", Value: "none", Allowed: "at least one web container"}
+	}
+	if err := hostPort("containers.LoadBalancer", args.HostPort); err != nil {
+		return nil, err
+	}
+	if err := needNetworks("containers.LoadBalancer", args.Networks); err != nil {
+		return nil, err
+	}
+	lb := &LoadBalancer{Config: LoadBalancerConfig(args.Backends, args.Sticky)}
+	if err := ctx.RegisterComponentResource(shared.Project+":containers:LoadBalancer", name, lb, opts...); err != nil {
+		return nil, err
+	}
+	var err error
+	lb.Container, err = nginx(ctx, lb, name, args.HostPort, args.Networks, args.Tags, map[string]string{"/etc/nginx/conf.d/default.conf": lb.Config}, pulumi.DependsOn(args.After))
+	if err != nil {
+		return nil, err
+	}
+	lb.URL = pulumi.Sprintf("http://localhost:%d", args.HostPort)
+	return lb, ctx.RegisterResourceOutputs(lb, pulumi.Map{"url": lb.URL})
+}
+
+// CDNArgs configure a CDN.
+type CDNArgs struct {
+	Files    map[string][]byte // path under the site root (static/app.<hash>.css) -> body
+	Headers  string            // the Cache-Control the files are served with
+	HostPort int
+	Networks []Network
+	Tags     map[string]string
+}
+
+// CDN is nginx serving the app's hashed static files, standing in for
+// CloudFront and its bucket.
+type CDN struct {
+	pulumi.ResourceState
+	Container *docker.Container
+	BaseURL   pulumi.StringOutput
+}
+
+const cdnConfig = `server {
+    listen 80;
+    root /usr/share/nginx/html;
+    location /static/ {
+        add_header Cache-Control "%s";
+        add_header Access-Control-Allow-Origin "*";
+    }
+}
+`
+
+// NewCDN creates the file server.
+func NewCDN(ctx *pulumi.Context, name string, args *CDNArgs, opts ...pulumi.ResourceOption) (*CDN, error) {
+	if args == nil || len(args.Files) == 0 {
+		return nil, &shared.ArgError{Component: "containers.CDN", Arg: "Files", Value: "none", Allowed: "the static files to serve"}
+	}
+	if err := hostPort("containers.CDN", args.HostPort); err != nil {
+		return nil, err
+	}
+	if err := needNetworks("containers.CDN", args.Networks); err != nil {
+		return nil, err
+	}
+	c := &CDN{}
+	if err := ctx.RegisterComponentResource(shared.Project+":containers:CDN", name, c, opts...); err != nil {
+		return nil, err
+	}
+	files := map[string]string{"/etc/nginx/conf.d/default.conf": fmt.Sprintf(cdnConfig, args.Headers)}
+	for path, body := range args.Files {
+		files["/usr/share/nginx/html/"+strings.TrimPrefix(path, "/")] = string(body)
+	}
+	var err error
+	if c.Container, err = nginx(ctx, c, name, args.HostPort, args.Networks, args.Tags, files); err != nil {
+		return nil, err
+	}
+	c.BaseURL = pulumi.Sprintf("http://localhost:%d", args.HostPort)
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"baseUrl": c.BaseURL})
+}
+
+// nginx runs nginx with the given files, published on hostPort.
+func nginx(ctx *pulumi.Context, parent pulumi.Resource, name string, port int, nets []Network, tags map[string]string, files map[string]string, opts ...pulumi.ResourceOption) (*docker.Container, error) {
+	child := append([]pulumi.ResourceOption{pulumi.Parent(parent)}, opts...)
+	img, err := pull(ctx, name, NginxImage, child...)
+	if err != nil {
+		return nil, err
+	}
+	uploads := docker.ContainerUploadArray{}
+	for _, path := range sortedKeys(files) {
+		// base64: the files may be any bytes, and the graph stays one line each.
+		uploads = append(uploads, docker.ContainerUploadArgs{File: pulumi.String(path), ContentBase64: pulumi.String(base64.StdEncoding.EncodeToString([]byte(files[path])))})
+	}
+	return docker.NewContainer(ctx, name, &docker.ContainerArgs{
+		Image:            img.ImageId,
+		Ports:            docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(80), External: pulumi.Int(port)}},
+		NetworksAdvanced: attach(name, nets),
+		Uploads:          uploads,
+		Restart:          pulumi.String("unless-stopped"),
+		Labels:           labels(tags, name),
+		MustRun:          pulumi.Bool(true),
+	}, child...)
+}

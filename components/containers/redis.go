@@ -1,0 +1,67 @@
+package containers
+
+import (
+	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// RedisPort is where the cache listens on the networks.
+const RedisPort = 6379
+
+// RedisArgs configure a Redis.
+type RedisArgs struct {
+	Networks        []Network
+	AuthToken       pulumi.StringInput // the AUTH the AWS cache has; nil: none (phase 1's cache on the server)
+	MaxmemoryPolicy string
+	Tags            map[string]string
+}
+
+// Redis is the cache and session store of phases 5 on.
+type Redis struct {
+	pulumi.ResourceState
+	Container *docker.Container
+	Addr      pulumi.StringOutput // host:port on the networks
+}
+
+// NewRedis creates the cache. Its config, AUTH included, is a file, so the
+// token is in no command line.
+func NewRedis(ctx *pulumi.Context, name string, args *RedisArgs, opts ...pulumi.ResourceOption) (*Redis, error) {
+	bad := shared.Invalid("containers.Redis")
+	switch {
+	case args == nil:
+		return nil, bad("args", nil, "non-nil RedisArgs")
+	case args.MaxmemoryPolicy == "":
+		return nil, bad("MaxmemoryPolicy", "", "an eviction policy such as allkeys-lru")
+	}
+	if err := needNetworks("containers.Redis", args.Networks); err != nil {
+		return nil, err
+	}
+	r := &Redis{}
+	if err := ctx.RegisterComponentResource(shared.Project+":containers:Redis", name, r, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(r)
+	img, err := pull(ctx, name, RedisImage, child)
+	if err != nil {
+		return nil, err
+	}
+	conf := pulumi.Sprintf("port %d\nmaxmemory 256mb\nmaxmemory-policy %s\nappendonly no\n", RedisPort, args.MaxmemoryPolicy)
+	if args.AuthToken != nil {
+		conf = pulumi.ToSecret(pulumi.Sprintf("%srequirepass %s\n", conf, args.AuthToken)).(pulumi.StringOutput)
+	}
+	if r.Container, err = docker.NewContainer(ctx, name, &docker.ContainerArgs{
+		Image:            img.ImageId,
+		Command:          pulumi.ToStringArray([]string{"redis-server", "/usr/local/etc/redis/redis.conf"}),
+		NetworksAdvanced: attach(name, args.Networks),
+		Uploads:          docker.ContainerUploadArray{docker.ContainerUploadArgs{File: pulumi.String("/usr/local/etc/redis/redis.conf"), Content: conf}},
+		Restart:          pulumi.String("unless-stopped"),
+		Labels:           labels(args.Tags, name),
+		MustRun:          pulumi.Bool(true),
+	}, child); err != nil {
+		return nil, err
+	}
+	r.Addr = pulumi.Sprintf("%s:%d", name, RedisPort)
+	return r, ctx.RegisterResourceOutputs(r, pulumi.Map{"addr": r.Addr})
+}

@@ -1,0 +1,368 @@
+package stacks
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/app/assets"
+	"github.com/scalezero/scalezero/components/containers"
+	"github.com/scalezero/scalezero/components/shared"
+	"github.com/scalezero/scalezero/stacks/plan"
+)
+
+// The docker target builds each phase's tiers as containers on one Docker
+// host: a network per region, PostgreSQL with streaming replicas, Redis,
+// nginx as the load balancer and as the CDN, the SQS/S3 emulator, and the app
+// image built from app/Dockerfile running as web and worker containers. What
+// has no local stand-in is left out and said so: autoscaling (fixed counts),
+// geolocation DNS (each region's load balancer has its own port), NAT and
+// IAM. The app reads the same settings as on AWS, as environment variables.
+
+// dockerRegion is one region's network and what lives in it.
+type dockerRegion struct {
+	role    string // primary or secondary
+	suffix  string
+	name    string // the AWS region it stands for (the app reports it)
+	port    int    // its site's host port
+	network containers.Network
+	readers []string // read replicas of the main database in this region
+	cache   *containers.Redis
+}
+
+func (r *dockerRegion) named(base string) string { return base + r.suffix }
+
+type dockerBuilder struct {
+	ctx      *pulumi.Context
+	p        plan.Plan
+	s        plan.Settings
+	tags     map[string]string
+	provider pulumi.ResourceOption
+	regions  []*dockerRegion
+	image    pulumi.StringOutput
+	dbHost   string
+	shards   []*containers.Postgres
+	jobs     *containers.JobTier
+	cdn      *containers.CDN
+	out      *Outputs
+}
+
+// dockerNextSteps replace the AWS ones: what to open and try after `pulumi up`.
+var dockerNextSteps = map[int]string{
+	1: "Open url: the app, PostgreSQL and Redis as on one host. Next: phase 2 moves the database out.",
+	2: "The app now uses the separate database container (db). Next: phase 3 puts nginx and two web containers in front.",
+	3: "nginx (url) spreads requests over the web containers, each client kept on one. Next: phase 4 adds read replicas.",
+	4: "Reads go to the replicas (dbReaderEndpoints); stop one with `docker stop` and reads fall back. Next: phase 5 adds Redis and the CDN.",
+	5: "Static files come from cdnUrl; profiles are cached in Redis. Next: phase 6 shares sessions.",
+	6: "Sessions are in Redis and nginx no longer pins clients. Next: phase 7 adds a second region.",
+	7: "The second region answers on secondaryLoadBalancer, with its own replica and cache. Next: phase 8 adds the job queue.",
+	8: "POST a picture to /api/me/avatar; the worker containers make the avatar. Next: phase 9 shards the users.",
+	9: "Users are spread over the shard containers in shardMap by user id.",
+}
+
+// BuildDocker declares the plan's tiers as containers.
+func BuildDocker(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
+	b := &dockerBuilder{
+		ctx:  ctx,
+		p:    p,
+		s:    p.Settings,
+		tags: map[string]string{"project": shared.Project, "stack": ctx.Stack()},
+		out:  newOutputs(p),
+	}
+	b.out.Next = dockerNextSteps[p.Settings.Phase]
+	steps := []struct {
+		what string
+		run  func() error
+	}{
+		{"docker host and networks", b.buildNetworks},
+		{"app image", b.buildImage},
+		{"databases", b.buildDatabases},
+		{"caches", b.buildCaches},
+		{"job tier", b.buildJobs},
+		{"cdn", b.buildCDN},
+		{"app containers", b.buildApps},
+	}
+	for _, step := range steps {
+		if err := step.run(); err != nil {
+			return nil, fmt.Errorf("%s: %w", step.what, err)
+		}
+	}
+	return b.out, nil
+}
+
+func (b *dockerBuilder) buildNetworks() error {
+	args := &docker.ProviderArgs{}
+	if b.s.DockerHost != "" {
+		args.Host = pulumi.String(b.s.DockerHost)
+	}
+	prov, err := docker.NewProvider(b.ctx, "docker", args)
+	if err != nil {
+		return err
+	}
+	b.provider = pulumi.Provider(prov)
+	specs := []*dockerRegion{{role: "primary", name: b.s.PrimaryRegion, port: b.s.LocalPort}}
+	if b.p.MultiRegion {
+		specs = append(specs, &dockerRegion{role: "secondary", suffix: "-secondary", name: b.s.SecondaryRegion, port: b.s.LocalPort + 1})
+	}
+	for _, r := range specs {
+		n, err := docker.NewNetwork(b.ctx, r.named("net"), &docker.NetworkArgs{
+			Labels: docker.NetworkLabelArray{docker.NetworkLabelArgs{Label: pulumi.String("scalezero.stack"), Value: pulumi.String(b.ctx.Stack())}},
+		}, b.provider)
+		if err != nil {
+			return err
+		}
+		r.network = containers.Network{Name: n.Name}
+		b.regions = append(b.regions, r)
+	}
+	return nil
+}
+
+func (b *dockerBuilder) primary() *dockerRegion { return b.regions[0] }
+
+// buildImage builds the app image on the Docker host; it is not pushed
+// anywhere. Its id changes with its content, so containers follow a rebuild.
+func (b *dockerBuilder) buildImage() error {
+	img, err := docker.NewImage(b.ctx, "app", &docker.ImageArgs{
+		ImageName: pulumi.Sprintf("scalezero-app:%s", b.ctx.Stack()),
+		Build: docker.DockerBuildArgs{
+			Context:    pulumi.String("."),
+			Dockerfile: pulumi.String("app/Dockerfile"),
+		},
+		SkipPush: pulumi.Bool(true),
+	}, b.provider)
+	if err != nil {
+		return err
+	}
+	b.image = img.RepoDigest // a local image's id
+	b.out.ImageRef = img.RepoDigest
+	return nil
+}
+
+func (b *dockerBuilder) buildDatabases() error {
+	pr := b.primary()
+	switch {
+	case b.p.LocalData:
+		// Phase 1: the database belongs to the server, as on its one host.
+		if _, err := containers.NewPostgres(b.ctx, "server-db", &containers.PostgresArgs{Networks: []containers.Network{pr.network}, Tags: b.tags}, b.provider); err != nil {
+			return err
+		}
+		b.dbHost = "server-db"
+		b.out.DBWriter = pulumi.String(b.dbHost).ToStringOutput()
+		return nil
+	case !b.p.Database:
+		return nil
+	}
+	// The main database, its replicas, the shards and the job tier live on
+	// the primary region's network; the other region's containers join it.
+	db, err := containers.NewPostgres(b.ctx, "db", &containers.PostgresArgs{Networks: []containers.Network{pr.network}, Replicas: b.p.DBReplicas, Tags: b.tags}, b.provider)
+	if err != nil {
+		return err
+	}
+	b.dbHost = "db"
+	b.out.DBWriter = db.Host
+	for i := range b.p.DBReplicas {
+		pr.readers = append(pr.readers, fmt.Sprintf("db-replica-%d", i))
+	}
+	if b.p.DBReplicas > 0 {
+		b.out.DBReaders = db.ReplicaHosts
+	}
+	for _, r := range b.regions[1:] {
+		// The other region reads its own copy: a replica on its network and
+		// the primary's (to stream from it), as the cross-region replica.
+		rep, err := containers.NewReplica(b.ctx, r.named("db-replica"), &containers.ReplicaArgs{
+			Primary: "db", Networks: []containers.Network{r.network, pr.network}, Tags: b.tags,
+		}, b.provider, pulumi.DependsOn([]pulumi.Resource{db.Primary}))
+		if err != nil {
+			return err
+		}
+		r.readers = []string{r.named("db-replica")}
+		b.out.SecondaryDBReader = rep.Host
+	}
+	for i := range b.p.Shards {
+		sh, err := containers.NewPostgres(b.ctx, fmt.Sprintf("shard-%d", i), &containers.PostgresArgs{Networks: []containers.Network{pr.network}, Replicas: b.s.ShardReplicas, Tags: b.tags}, b.provider)
+		if err != nil {
+			return err
+		}
+		b.shards = append(b.shards, sh)
+	}
+	if len(b.shards) > 0 {
+		b.out.ShardMap = pulumi.String(b.shardMap()).ToStringOutput()
+	}
+	return nil
+}
+
+// shardMap is database.shards as the app reads it: the shards' writers and
+// readers by id (the same shape the AWS target publishes).
+func (b *dockerBuilder) shardMap() string {
+	type entry struct {
+		ID      int      `json:"id"`
+		Writer  string   `json:"writer"`
+		Readers []string `json:"readers"`
+	}
+	entries := make([]entry, len(b.shards))
+	for i := range b.shards {
+		e := entry{ID: i, Writer: fmt.Sprintf("shard-%d", i), Readers: []string{}}
+		for j := range b.s.ShardReplicas {
+			e.Readers = append(e.Readers, fmt.Sprintf("shard-%d-replica-%d", i, j))
+		}
+		entries[i] = e
+	}
+	out, _ := json.Marshal(entries)
+	return string(out)
+}
+
+func (b *dockerBuilder) buildCaches() error {
+	if b.p.LocalData {
+		c, err := containers.NewRedis(b.ctx, "server-cache", &containers.RedisArgs{
+			Networks: []containers.Network{b.primary().network}, MaxmemoryPolicy: b.s.CacheMaxmemoryPolicy, Tags: b.tags,
+		}, b.provider)
+		if err != nil {
+			return err
+		}
+		b.primary().cache = c
+		return nil
+	}
+	if !b.p.Cache {
+		return nil
+	}
+	for _, r := range b.regions {
+		c, err := containers.NewRedis(b.ctx, r.named("cache"), &containers.RedisArgs{
+			Networks: []containers.Network{r.network}, AuthToken: pulumi.ToSecret(pulumi.String(b.s.CacheAuthToken)).(pulumi.StringOutput),
+			MaxmemoryPolicy: b.s.CacheMaxmemoryPolicy, Tags: b.tags,
+		}, b.provider)
+		if err != nil {
+			return err
+		}
+		r.cache = c
+	}
+	b.out.CacheEndpoint = b.primary().cache.Addr
+	return nil
+}
+
+func (b *dockerBuilder) buildJobs() error {
+	if !b.p.Queue {
+		return nil
+	}
+	var err error
+	b.jobs, err = containers.NewJobTier(b.ctx, "jobs", &containers.JobTierArgs{
+		Region: b.s.PrimaryRegion, VisibilityTimeoutSeconds: b.s.QueueVisibilitySeconds, MaxReceiveCount: b.s.QueueMaxReceiveCount,
+		Networks: []containers.Network{b.primary().network}, Tags: b.tags,
+	}, b.provider)
+	if err != nil {
+		return err
+	}
+	b.out.QueueURL, b.out.DeadLetterQueueURL, b.out.JobsBucket = b.jobs.QueueURL, b.jobs.DLQURL, b.jobs.BucketName
+	return nil
+}
+
+func (b *dockerBuilder) buildCDN() error {
+	if !b.p.CDN {
+		return nil
+	}
+	all, err := assets.All()
+	if err != nil {
+		return fmt.Errorf("read app assets: %w", err)
+	}
+	files := map[string][]byte{}
+	for _, a := range all {
+		files[a.Key()] = a.Body
+	}
+	b.cdn, err = containers.NewCDN(b.ctx, "cdn", &containers.CDNArgs{
+		Files: files, Headers: assets.CacheControl, HostPort: b.s.LocalPort + 10,
+		Networks: []containers.Network{b.primary().network}, Tags: b.tags,
+	}, b.provider)
+	if err != nil {
+		return err
+	}
+	b.out.CDNURL = b.cdn.BaseURL
+	return nil
+}
+
+// appEnv is the app's settings in region r: the names the app reads, the
+// same as the AWS target's SSM parameters.
+func (b *dockerBuilder) appEnv(r *dockerRegion) map[string]pulumi.StringInput {
+	env := map[string]pulumi.StringInput{
+		"SCALEZERO_REGION":          pulumi.String(r.name),
+		"SCALEZERO_DATABASE_HOST":   pulumi.String(b.dbHost),
+		"SCALEZERO_SESSIONS_SHARED": pulumi.String(fmt.Sprint(b.p.SharedSessions)),
+	}
+	if len(r.readers) > 0 {
+		env["SCALEZERO_DATABASE_READER_HOSTS"] = pulumi.String(strings.Join(r.readers, ","))
+	}
+	if r.cache != nil {
+		env["SCALEZERO_CACHE_ADDR"] = r.cache.Addr
+		if b.p.Cache {
+			env["SCALEZERO_CACHE_PASSWORD"] = pulumi.ToSecret(pulumi.String(b.s.CacheAuthToken)).(pulumi.StringOutput)
+		}
+	}
+	if b.cdn != nil {
+		env["SCALEZERO_CDN_BASE_URL"] = b.cdn.BaseURL
+	}
+	if b.jobs != nil {
+		env["SCALEZERO_QUEUE_URL"] = b.jobs.QueueURL
+		env["SCALEZERO_JOBS_BUCKET"] = b.jobs.BucketName
+		env["SCALEZERO_AWS_ENDPOINT"] = b.jobs.Endpoint
+		env["SCALEZERO_WORKER_JOB_TIMEOUT"] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
+		// The emulator takes any credentials; the SDK wants some.
+		env["AWS_ACCESS_KEY_ID"] = pulumi.String("local")
+		env["AWS_SECRET_ACCESS_KEY"] = pulumi.String("local")
+	}
+	if len(b.shards) > 0 {
+		env["SCALEZERO_DATABASE_SHARDS"] = pulumi.String(b.shardMap())
+	}
+	return env
+}
+
+func (b *dockerBuilder) buildApps() error {
+	pr := b.primary()
+	if b.p.SingleServer {
+		if _, err := containers.NewAppFleet(b.ctx, "server", &containers.AppFleetArgs{
+			Role: "web", Count: 1, Image: b.image, Env: b.appEnv(pr), Networks: []containers.Network{pr.network},
+			HostPort: pr.port, Tags: b.tags,
+		}, b.provider); err != nil {
+			return err
+		}
+		b.out.URL = pulumi.Sprintf("http://localhost:%d", pr.port)
+		return nil
+	}
+	for _, r := range b.regions {
+		// A secondary region's web containers write to the primary's database.
+		nets := []containers.Network{r.network}
+		if r != pr {
+			nets = append(nets, pr.network)
+		}
+		web, err := containers.NewAppFleet(b.ctx, r.named("web"), &containers.AppFleetArgs{
+			Role: "web", Count: b.s.WebDesired, Image: b.image, Env: b.appEnv(r), Networks: nets, Tags: b.tags,
+		}, b.provider)
+		if err != nil {
+			return err
+		}
+		deps := make([]pulumi.Resource, len(web.Containers))
+		for i, c := range web.Containers {
+			deps[i] = c
+		}
+		lb, err := containers.NewLoadBalancer(b.ctx, r.named("lb"), &containers.LoadBalancerArgs{
+			Backends: web.Hosts, Sticky: b.p.Stickiness, HostPort: r.port, Networks: []containers.Network{r.network}, Tags: b.tags,
+			After: deps,
+		}, b.provider)
+		if err != nil {
+			return err
+		}
+		if r == pr {
+			b.out.URL, b.out.LoadBalancer = lb.URL, lb.URL
+		} else {
+			b.out.SecondaryLoadBalancer = lb.URL
+		}
+	}
+	if b.p.Queue {
+		if _, err := containers.NewAppFleet(b.ctx, "worker", &containers.AppFleetArgs{
+			Role: "worker", Count: max(b.s.WorkerMin, 1), Image: b.image, Env: b.appEnv(pr), Networks: []containers.Network{pr.network}, Tags: b.tags,
+		}, b.provider); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,217 @@
+package stacks_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/scalezero/scalezero/app/config"
+	"github.com/scalezero/scalezero/graph"
+)
+
+func dockerGraph(t *testing.T, phase int) *graph.Graph {
+	t.Helper()
+	return targetGraph(t, "docker", phase)
+}
+
+// alias is the name a container answers to on its networks.
+func alias(r graph.Resource) string {
+	nets, _ := r.Inputs["networksAdvanced"].([]any)
+	if len(nets) == 0 {
+		return ""
+	}
+	aliases, _ := nets[0].(map[string]any)["aliases"].([]any)
+	if len(aliases) == 0 {
+		return ""
+	}
+	return aliases[0].(string)
+}
+
+func containersOf(g *graph.Graph) map[string]graph.Resource {
+	out := map[string]graph.Resource{}
+	for _, r := range g.OfType("docker:index/container:Container") {
+		out[alias(r)] = r
+	}
+	return out
+}
+
+func strs(v any) []string {
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, fmt.Sprint(x))
+	}
+	return out
+}
+
+func TestDockerPhasesRunTheChaptersTiersAsContainers(t *testing.T) {
+	want := map[int]string{
+		1: "server-0 server-cache server-db",
+		2: "db server-0",
+		3: "db lb web-0 web-1",
+		4: "db db-replica-0 lb web-0 web-1",
+		5: "cache cdn db db-replica-0 lb web-0 web-1",
+		6: "cache cdn db db-replica-0 lb web-0 web-1",
+		7: "cache cache-secondary cdn db db-replica-0 db-replica-secondary lb lb-secondary web-0 web-1 web-secondary-0 web-secondary-1",
+		8: "cache cache-secondary cdn db db-replica-0 db-replica-secondary jobs lb lb-secondary web-0 web-1 web-secondary-0 web-secondary-1 worker-0 worker-1",
+		9: "cache cache-secondary cdn db db-replica-0 db-replica-secondary jobs lb lb-secondary shard-0 shard-0-replica-0 shard-1 shard-1-replica-0 web-0 web-1 web-secondary-0 web-secondary-1 worker-0 worker-1",
+	}
+	for phase := 1; phase <= 9; phase++ {
+		g := dockerGraph(t, phase)
+		got := slices.Sorted(func(yield func(string) bool) {
+			for name := range containersOf(g) {
+				if !yield(name) {
+					return
+				}
+			}
+		})
+		if strings.Join(got, " ") != want[phase] {
+			t.Errorf("phase %d containers:\n got %v\nwant %v", phase, got, want[phase])
+		}
+		for _, r := range g.Resources {
+			if r.Custom && !strings.HasPrefix(r.Type, "docker:") && !strings.HasPrefix(r.Type, "pulumi:providers:docker") {
+				t.Errorf("phase %d: the docker target declares %s", phase, r.Type)
+			}
+		}
+		networks := 1
+		if phase >= 7 {
+			networks = 2 // one per region
+		}
+		if n := len(g.OfType("docker:index/network:Network")); n != networks {
+			t.Errorf("phase %d: %d networks, want %d", phase, n, networks)
+		}
+	}
+}
+
+// The app containers' settings are the app's own: every name is one the app
+// reads, and the app's config loader accepts them, with the tiers the phase has.
+func TestDockerAppSettingsLoadInTheApp(t *testing.T) {
+	reads := map[string]bool{"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true}
+	for _, v := range config.EnvVars() {
+		reads[v] = true
+	}
+	for phase := 1; phase <= 9; phase++ {
+		for name, c := range containersOf(dockerGraph(t, phase)) {
+			cmd, _ := c.Inputs["command"].([]any)
+			if len(cmd) != 1 || (cmd[0] != "web" && cmd[0] != "worker") {
+				continue
+			}
+			t.Run(fmt.Sprintf("phase%d/%s", phase, name), func(t *testing.T) {
+				for _, kv := range strs(c.Inputs["envs"]) {
+					if kv == graph.Secret {
+						t.Setenv("SCALEZERO_CACHE_PASSWORD", testToken) // the one secret entry
+						continue
+					}
+					k, v, _ := strings.Cut(kv, "=")
+					if !reads[k] {
+						t.Errorf("sets %s, which the app does not read", k)
+					}
+					t.Setenv(k, v)
+				}
+				cfg, err := config.Load(nil)
+				if err != nil {
+					t.Fatalf("the app refuses its settings: %v", err)
+				}
+				secondary := strings.Contains(name, "secondary")
+				checks := []struct {
+					what string
+					ok   bool
+				}{
+					{"replicas from phase 4", (len(cfg.ReaderURLs) > 0) == (phase >= 4)},
+					{"a cache in phase 1 and from 5", (cfg.CacheAddr != "") == (phase == 1 || phase >= 5)},
+					{"the cache's password from 5", (cfg.CachePassword != "") == (phase >= 5)},
+					{"shared sessions from 6", cfg.SharedSessions == (phase >= 6)},
+					{"the CDN from 5", (cfg.CDNBaseURL != "") == (phase >= 5)},
+					{"jobs from 8", (cfg.QueueURL != "" && cfg.AWSEndpoint != "") == (phase >= 8)},
+					{"shards in 9", (len(cfg.Shards) == 2) == (phase == 9)},
+					{"the region", cfg.Region == map[bool]string{false: "us-east-1", true: "eu-west-1"}[secondary]},
+				}
+				for _, c := range checks {
+					if !c.ok {
+						t.Errorf("%s: config %+v", c.what, cfg)
+					}
+				}
+			})
+		}
+	}
+}
+
+func nginxConfig(t *testing.T, lb graph.Resource) string {
+	t.Helper()
+	for _, u := range lb.Inputs["uploads"].([]any) {
+		m := u.(map[string]any)
+		if m["file"] == "/etc/nginx/conf.d/default.conf" {
+			b, err := base64.StdEncoding.DecodeString(m["contentBase64"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	}
+	t.Fatal("no nginx config")
+	return ""
+}
+
+// nginx keeps a client on one web container exactly while sessions live in
+// each instance (phases 3-5), as the ALB's stickiness does.
+func TestDockerLoadBalancerStickinessFollowsTheSessions(t *testing.T) {
+	for phase := 3; phase <= 9; phase++ {
+		cs := containersOf(dockerGraph(t, phase))
+		conf := nginxConfig(t, cs["lb"])
+		if got := strings.Contains(conf, "ip_hash;"); got != (phase <= 5) {
+			t.Errorf("phase %d: ip_hash %v", phase, got)
+		}
+		for _, web := range []string{"web-0", "web-1"} {
+			if !strings.Contains(conf, "server "+web+":8080") {
+				t.Errorf("phase %d: nginx lacks %s:\n%s", phase, web, conf)
+			}
+		}
+		if !slices.Contains(cs["lb"].Dependencies, cs["web-0"].URN) {
+			t.Errorf("phase %d: nginx does not wait for its backends", phase)
+		}
+	}
+}
+
+// Only the site, the second region's site and the CDN reach the host; the
+// databases, caches and the job tier stay on the stack's networks.
+func TestDockerPublishesOnlyTheSites(t *testing.T) {
+	want := map[string]float64{"lb": 8080, "lb-secondary": 8081, "cdn": 8090, "server-0": 8080}
+	for phase := 1; phase <= 9; phase++ {
+		for name, c := range containersOf(dockerGraph(t, phase)) {
+			ports, _ := c.Inputs["ports"].([]any)
+			port, published := want[name]
+			switch {
+			case !published && len(ports) > 0:
+				t.Errorf("phase %d: %s publishes %v", phase, name, ports)
+			case published && (len(ports) != 1 || ports[0].(map[string]any)["external"] != port):
+				t.Errorf("phase %d: %s publishes %v, want %v", phase, name, ports, port)
+			}
+		}
+	}
+}
+
+func TestDockerRunsTheImageItBuilds(t *testing.T) {
+	g := dockerGraph(t, 8)
+	imgs := g.OfType("docker:index/image:Image")
+	if len(imgs) != 1 || imgs[0].Inputs["skipPush"] != true || imgs[0].Inputs["build"].(map[string]any)["dockerfile"] != "app/Dockerfile" {
+		t.Fatalf("app image: %+v", imgs)
+	}
+	for name, c := range containersOf(g) {
+		if !strings.HasPrefix(name, "web") && !strings.HasPrefix(name, "worker") {
+			continue
+		}
+		if deps := c.PropertyDependencies["image"]; len(deps) != 1 || deps[0] != imgs[0].URN {
+			t.Errorf("%s runs %v, want the built image", name, deps)
+		}
+	}
+	if cmd := strs(containersOf(g)["worker-0"].Inputs["command"]); fmt.Sprint(cmd) != "[worker]" {
+		t.Errorf("worker command %v", cmd)
+	}
+}
+
+func TestDockerExports(t *testing.T) {
+	if got, want := exportsOfTarget(t, "docker", 8), "cacheEndpoint cdnUrl dbReaderEndpoints dbWriterEndpoint deadLetterQueueUrl imageRef jobsBucket loadBalancerDnsName next phase queueUrl regions secondaryDbReader secondaryLoadBalancer url"; strings.Join(got, " ") != want {
+		t.Errorf("docker phase 8 exports\n got %v\nwant %s", got, want)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/scalezero/scalezero/components/boot"
 	"github.com/scalezero/scalezero/components/cache"
 	"github.com/scalezero/scalezero/components/cdn"
+	"github.com/scalezero/scalezero/components/containers"
 	"github.com/scalezero/scalezero/components/database"
 	"github.com/scalezero/scalezero/components/fleet"
 	"github.com/scalezero/scalezero/components/network"
@@ -25,6 +26,7 @@ import (
 func TestComponentsRejectBadArgsByName(t *testing.T) {
 	vpc := pulumi.String("vpc-1")
 	subnets := pulumi.StringArray{pulumi.String("a"), pulumi.String("b")}
+	nets := []containers.Network{{Name: pulumi.String("net")}}
 	cases := []struct {
 		arg   string
 		build func(ctx *pulumi.Context) error
@@ -73,6 +75,43 @@ func TestComponentsRejectBadArgsByName(t *testing.T) {
 			_, err := queue.New(ctx, "q", &queue.Args{VisibilityTimeoutSeconds: 30, JobTimeoutSeconds: 60, MaxReceiveCount: 5})
 			return err
 		}},
+		// The docker target's stand-ins.
+		{"Role", func(ctx *pulumi.Context) error {
+			_, err := containers.NewAppFleet(ctx, "a", &containers.AppFleetArgs{Role: "api", Count: 1, Image: pulumi.String("i"), Networks: nets})
+			return err
+		}},
+		{"HostPort", func(ctx *pulumi.Context) error {
+			_, err := containers.NewAppFleet(ctx, "a", &containers.AppFleetArgs{Role: "web", Count: 2, Image: pulumi.String("i"), Networks: nets, HostPort: 8080})
+			return err
+		}},
+		{"Networks", func(ctx *pulumi.Context) error {
+			_, err := containers.NewAppFleet(ctx, "a", &containers.AppFleetArgs{Role: "web", Count: 1, Image: pulumi.String("i")})
+			return err
+		}},
+		{"Replicas", func(ctx *pulumi.Context) error {
+			_, err := containers.NewPostgres(ctx, "p", &containers.PostgresArgs{Networks: nets, Replicas: 16})
+			return err
+		}},
+		{"Primary", func(ctx *pulumi.Context) error {
+			_, err := containers.NewReplica(ctx, "r", &containers.ReplicaArgs{Networks: nets})
+			return err
+		}},
+		{"MaxmemoryPolicy", func(ctx *pulumi.Context) error {
+			_, err := containers.NewRedis(ctx, "r", &containers.RedisArgs{Networks: nets})
+			return err
+		}},
+		{"Backends", func(ctx *pulumi.Context) error {
+			_, err := containers.NewLoadBalancer(ctx, "l", &containers.LoadBalancerArgs{HostPort: 8080, Networks: nets})
+			return err
+		}},
+		{"HostPort", func(ctx *pulumi.Context) error {
+			_, err := containers.NewCDN(ctx, "c", &containers.CDNArgs{Files: map[string][]byte{"a": nil}, HostPort: 70000, Networks: nets})
+			return err
+		}},
+		{"MaxReceiveCount", func(ctx *pulumi.Context) error {
+			_, err := containers.NewJobTier(ctx, "j", &containers.JobTierArgs{Region: "us-east-1", MaxReceiveCount: 0, Networks: nets})
+			return err
+		}},
 	}
 	for _, c := range cases {
 		g, err := graph.RunProgram(func(ctx *pulumi.Context) error { return c.build(ctx) }, nil)
@@ -88,7 +127,12 @@ func TestComponentsRejectBadArgsByName(t *testing.T) {
 
 // Components register as <project>:<package>:<Type> and parent every child.
 func TestComponentContract(t *testing.T) {
-	g := phaseGraph(t, 9)
+	for target, least := range map[string]int{"aws": 15, "docker": 10} {
+		componentContract(t, targetGraph(t, target, 9), least)
+	}
+}
+
+func componentContract(t *testing.T, g *graph.Graph, least int) {
 	components := 0
 	for _, r := range g.Resources {
 		if r.Custom {
@@ -109,7 +153,7 @@ func TestComponentContract(t *testing.T) {
 			t.Errorf("component %s %s has no children", r.Type, r.Name)
 		}
 	}
-	if components < 15 {
+	if components < least {
 		t.Fatalf("only %d components in phase 9", components)
 	}
 }

@@ -74,10 +74,7 @@ func BuildAWS(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
 		paramPath: fmt.Sprintf("/%s/%s/", shared.Project, ctx.Stack()),
 		out:       newOutputs(p),
 	}
-	steps := []struct {
-		what string
-		run  func() error
-	}{
+	err := runSteps([]step{
 		{"regions and networks", b.buildRegions},
 		{"app image", b.buildImage},
 		{"job queue", b.buildQueue},
@@ -87,13 +84,27 @@ func BuildAWS(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
 		{"cdn", b.buildCDN},
 		{"app config", b.buildAppConfig},
 		{"dns", b.buildDNS},
-	}
-	for _, step := range steps {
-		if err := step.run(); err != nil {
-			return nil, fmt.Errorf("%s: %w", step.what, err)
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return b.out, nil
+}
+
+// step is one stage of a builder; its name prefixes its error.
+type step struct {
+	what string
+	run  func() error
+}
+
+// runSteps runs a builder's stages in order and stops at the first error.
+func runSteps(steps []step) error {
+	for _, st := range steps {
+		if err := st.run(); err != nil {
+			return fmt.Errorf("%s: %w", st.what, err)
+		}
+	}
+	return nil
 }
 
 func (b *builder) buildRegions() error {

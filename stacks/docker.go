@@ -73,10 +73,7 @@ func BuildDocker(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
 		out:  newOutputs(p),
 	}
 	b.out.Next = dockerNextSteps[p.Settings.Phase]
-	steps := []struct {
-		what string
-		run  func() error
-	}{
+	err := runSteps([]step{
 		{"docker host and networks", b.buildNetworks},
 		{"app image", b.buildImage},
 		{"databases", b.buildDatabases},
@@ -84,11 +81,9 @@ func BuildDocker(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
 		{"job tier", b.buildJobs},
 		{"cdn", b.buildCDN},
 		{"app containers", b.buildApps},
-	}
-	for _, step := range steps {
-		if err := step.run(); err != nil {
-			return nil, fmt.Errorf("%s: %w", step.what, err)
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return b.out, nil
 }

@@ -57,23 +57,17 @@ func NewAppFleet(ctx *pulumi.Context, name string, args *AppFleetArgs, opts ...p
 	if err := ctx.RegisterComponentResource(shared.Project+":containers:AppFleet", name, f, opts...); err != nil {
 		return nil, err
 	}
-	child := pulumi.Parent(f)
 	for i := range args.Count {
 		host := fmt.Sprintf("%s-%d", name, i)
-		c := &docker.ContainerArgs{
-			Image:            args.Image,
-			Command:          pulumi.ToStringArray([]string{args.Role}),
-			Envs:             envList(args.Env),
-			NetworksAdvanced: attach(host, args.Networks),
-			Restart:          pulumi.String("unless-stopped"),
-			StopTimeout:      pulumi.Int(40), // the app drains on SIGTERM
-			Labels:           labels(args.Tags, host),
-			MustRun:          pulumi.Bool(true),
+		c := docker.ContainerArgs{
+			Command:     pulumi.ToStringArray([]string{args.Role}),
+			Envs:        envList(args.Env),
+			StopTimeout: pulumi.Int(40), // the app drains on SIGTERM
 		}
 		if args.HostPort != 0 {
 			c.Ports = docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(AppPort), External: pulumi.Int(args.HostPort)}}
 		}
-		ctr, err := docker.NewContainer(ctx, host, c, child)
+		ctr, err := (service{name: host, nets: args.Networks, tags: args.Tags, image: args.Image}).run(ctx, f, c)
 		if err != nil {
 			return nil, err
 		}

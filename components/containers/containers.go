@@ -73,6 +73,50 @@ func pull(ctx *pulumi.Context, name, ref string, opts ...pulumi.ResourceOption) 
 	return docker.NewRemoteImage(ctx, name, &docker.RemoteImageArgs{Name: pulumi.String(ref), KeepLocally: pulumi.Bool(true)}, opts...)
 }
 
+// service is what every stand-in's container shares: it joins the networks
+// under its name, restarts unless stopped, is labelled with the stack's tags,
+// and must be running for `pulumi up` to succeed.
+type service struct {
+	name     string
+	nets     []Network
+	tags     map[string]string
+	image    pulumi.StringInput // set, or pulled from ref
+	ref      string
+	volumeAt string // a named volume mounted here, kept across replacements; "" for none
+}
+
+// run declares the service's container, under parent, with c's own
+// settings; extra options (an ordering) apply to the container alone.
+func (s service) run(ctx *pulumi.Context, parent pulumi.Resource, c docker.ContainerArgs, extra ...pulumi.ResourceOption) (*docker.Container, error) {
+	child := pulumi.Parent(parent)
+	image := s.image
+	if image == nil {
+		img, err := pull(ctx, s.name, s.ref, child)
+		if err != nil {
+			return nil, err
+		}
+		image = img.ImageId
+	}
+	if s.volumeAt != "" {
+		vol, err := docker.NewVolume(ctx, s.name+"-data", &docker.VolumeArgs{}, child)
+		if err != nil {
+			return nil, err
+		}
+		c.Volumes = docker.ContainerVolumeArray{docker.ContainerVolumeArgs{VolumeName: vol.Name, ContainerPath: pulumi.String(s.volumeAt)}}
+	}
+	c.Image = image
+	c.NetworksAdvanced = attach(s.name, s.nets)
+	c.Restart = pulumi.String("unless-stopped")
+	c.Labels = labels(s.tags, s.name)
+	c.MustRun = pulumi.Bool(true)
+	return docker.NewContainer(ctx, s.name, &c, append([]pulumi.ResourceOption{child}, extra...)...)
+}
+
+// upload is one file written into a container before it starts.
+func upload(path, content string, executable bool) docker.ContainerUploadArgs {
+	return docker.ContainerUploadArgs{File: pulumi.String(path), Content: pulumi.String(content), Executable: pulumi.Bool(executable)}
+}
+
 func needNetworks(component string, nets []Network) error {
 	if len(nets) == 0 {
 		return &shared.ArgError{Component: component, Arg: "Networks", Value: "none", Allowed: "at least one network"}

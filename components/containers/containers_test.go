@@ -20,13 +20,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/scalezero/scalezero/app/cloud"
 	"github.com/scalezero/scalezero/components/containers"
 )
 
@@ -198,8 +197,10 @@ func TestTheJobTierInitMakesTheQueuesAndBucketInTheEmulator(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 	ctx := context.Background()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion("eu-west-1"), awsconfig.WithBaseEndpoint(endpoint),
-		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	// The app's own client set-up, with the credentials the stack gives it.
+	t.Setenv("AWS_ACCESS_KEY_ID", "local")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
+	cfg, err := cloud.Config(ctx, cloud.Options{Region: "eu-west-1", Endpoint: endpoint})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,24 +79,15 @@ func NewJobTier(ctx *pulumi.Context, name string, args *JobTierArgs, opts ...pul
 	if err := ctx.RegisterComponentResource(shared.Project+":containers:JobTier", name, j, opts...); err != nil {
 		return nil, err
 	}
-	child := pulumi.Parent(j)
-	img, err := pull(ctx, name, EmulatorImage, child)
-	if err != nil {
-		return nil, err
-	}
 	const initFile = "/etc/fauxqs/init.json"
-	if j.Container, err = docker.NewContainer(ctx, name, &docker.ContainerArgs{
-		Image: img.ImageId,
+	var err error
+	if j.Container, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: EmulatorImage}).run(ctx, j, docker.ContainerArgs{
 		Envs: pulumi.ToStringArray([]string{
 			fmt.Sprintf("FAUXQS_PORT=%d", EmulatorPort), "FAUXQS_HOST=" + name,
 			"FAUXQS_DEFAULT_REGION=" + args.Region, "FAUXQS_INIT=" + initFile, "FAUXQS_LOGGER=false",
 		}),
-		NetworksAdvanced: attach(name, args.Networks),
-		Uploads:          docker.ContainerUploadArray{docker.ContainerUploadArgs{File: pulumi.String(initFile), Content: pulumi.String(j.Init)}},
-		Restart:          pulumi.String("unless-stopped"),
-		Labels:           labels(args.Tags, name),
-		MustRun:          pulumi.Bool(true),
-	}, child); err != nil {
+		Uploads: docker.ContainerUploadArray{upload(initFile, j.Init, false)},
+	}); err != nil {
 		return nil, err
 	}
 	queueURL := func(q string) pulumi.StringOutput {

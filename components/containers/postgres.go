@@ -63,27 +63,12 @@ func NewPostgres(ctx *pulumi.Context, name string, args *PostgresArgs, opts ...p
 		return nil, err
 	}
 	child := pulumi.Parent(pg)
-	img, err := pull(ctx, name, PostgresImage, child)
-	if err != nil {
-		return nil, err
-	}
-	vol, err := docker.NewVolume(ctx, name+"-data", &docker.VolumeArgs{}, child)
-	if err != nil {
-		return nil, err
-	}
-	if pg.Primary, err = docker.NewContainer(ctx, name, &docker.ContainerArgs{
-		Image:            img.ImageId,
-		Envs:             pulumi.ToStringArray([]string{"POSTGRES_USER=app", "POSTGRES_DB=app", "POSTGRES_HOST_AUTH_METHOD=trust"}),
-		Command:          pulumi.ToStringArray([]string{"postgres", "-c", "wal_keep_size=256MB"}),
-		NetworksAdvanced: attach(name, args.Networks),
-		Volumes:          docker.ContainerVolumeArray{docker.ContainerVolumeArgs{VolumeName: vol.Name, ContainerPath: pulumi.String(dataDir)}},
-		Uploads: docker.ContainerUploadArray{docker.ContainerUploadArgs{
-			File: pulumi.String("/docker-entrypoint-initdb.d/10-replication.sh"), Content: pulumi.String(replicationHBA), Executable: pulumi.Bool(true),
-		}},
-		Restart: pulumi.String("unless-stopped"),
-		Labels:  labels(args.Tags, name),
-		MustRun: pulumi.Bool(true),
-	}, child); err != nil {
+	var err error
+	if pg.Primary, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: PostgresImage, volumeAt: dataDir}).run(ctx, pg, docker.ContainerArgs{
+		Envs:    pulumi.ToStringArray([]string{"POSTGRES_USER=app", "POSTGRES_DB=app", "POSTGRES_HOST_AUTH_METHOD=trust"}),
+		Command: pulumi.ToStringArray([]string{"postgres", "-c", "wal_keep_size=256MB"}),
+		Uploads: docker.ContainerUploadArray{upload("/docker-entrypoint-initdb.d/10-replication.sh", replicationHBA, true)},
+	}); err != nil {
 		return nil, err
 	}
 	hosts := make([]string, args.Replicas)
@@ -128,29 +113,13 @@ func NewReplica(ctx *pulumi.Context, name string, args *ReplicaArgs, opts ...pul
 	if err := ctx.RegisterComponentResource(shared.Project+":containers:Replica", name, r, opts...); err != nil {
 		return nil, err
 	}
-	child := pulumi.Parent(r)
-	img, err := pull(ctx, name, PostgresImage, child)
-	if err != nil {
-		return nil, err
-	}
-	vol, err := docker.NewVolume(ctx, name+"-data", &docker.VolumeArgs{}, child)
-	if err != nil {
-		return nil, err
-	}
-	if r.Container, err = docker.NewContainer(ctx, name, &docker.ContainerArgs{
-		Image:            img.ImageId,
-		User:             pulumi.String("postgres"),
-		Entrypoints:      pulumi.ToStringArray([]string{"bash", "/usr/local/bin/replica.sh"}),
-		Envs:             pulumi.ToStringArray([]string{"PRIMARY_HOST=" + args.Primary, "PGDATA=" + dataDir + "/pgdata"}),
-		NetworksAdvanced: attach(name, args.Networks),
-		Volumes:          docker.ContainerVolumeArray{docker.ContainerVolumeArgs{VolumeName: vol.Name, ContainerPath: pulumi.String(dataDir)}},
-		Uploads: docker.ContainerUploadArray{docker.ContainerUploadArgs{
-			File: pulumi.String("/usr/local/bin/replica.sh"), Content: pulumi.String(ReplicaScript), Executable: pulumi.Bool(true),
-		}},
-		Restart: pulumi.String("unless-stopped"),
-		Labels:  labels(args.Tags, name),
-		MustRun: pulumi.Bool(true),
-	}, child); err != nil {
+	var err error
+	if r.Container, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: PostgresImage, volumeAt: dataDir}).run(ctx, r, docker.ContainerArgs{
+		User:        pulumi.String("postgres"),
+		Entrypoints: pulumi.ToStringArray([]string{"bash", "/usr/local/bin/replica.sh"}),
+		Envs:        pulumi.ToStringArray([]string{"PRIMARY_HOST=" + args.Primary, "PGDATA=" + dataDir + "/pgdata"}),
+		Uploads:     docker.ContainerUploadArray{upload("/usr/local/bin/replica.sh", ReplicaScript, true)},
+	}); err != nil {
 		return nil, err
 	}
 	r.Host = pulumi.String(name).ToStringOutput()

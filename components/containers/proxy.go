@@ -145,23 +145,13 @@ func NewCDN(ctx *pulumi.Context, name string, args *CDNArgs, opts ...pulumi.Reso
 
 // nginx runs nginx with the given files, published on hostPort.
 func nginx(ctx *pulumi.Context, parent pulumi.Resource, name string, port int, nets []Network, tags map[string]string, files map[string]string, opts ...pulumi.ResourceOption) (*docker.Container, error) {
-	child := append([]pulumi.ResourceOption{pulumi.Parent(parent)}, opts...)
-	img, err := pull(ctx, name, NginxImage, child...)
-	if err != nil {
-		return nil, err
-	}
 	uploads := docker.ContainerUploadArray{}
 	for _, path := range sortedKeys(files) {
 		// base64: the files may be any bytes, and the graph stays one line each.
 		uploads = append(uploads, docker.ContainerUploadArgs{File: pulumi.String(path), ContentBase64: pulumi.String(base64.StdEncoding.EncodeToString([]byte(files[path])))})
 	}
-	return docker.NewContainer(ctx, name, &docker.ContainerArgs{
-		Image:            img.ImageId,
-		Ports:            docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(80), External: pulumi.Int(port)}},
-		NetworksAdvanced: attach(name, nets),
-		Uploads:          uploads,
-		Restart:          pulumi.String("unless-stopped"),
-		Labels:           labels(tags, name),
-		MustRun:          pulumi.Bool(true),
-	}, child...)
+	return (service{name: name, nets: nets, tags: tags, ref: NginxImage}).run(ctx, parent, docker.ContainerArgs{
+		Ports:   docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(80), External: pulumi.Int(port)}},
+		Uploads: uploads,
+	}, opts...)
 }

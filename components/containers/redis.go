@@ -42,24 +42,15 @@ func NewRedis(ctx *pulumi.Context, name string, args *RedisArgs, opts ...pulumi.
 	if err := ctx.RegisterComponentResource(shared.Project+":containers:Redis", name, r, opts...); err != nil {
 		return nil, err
 	}
-	child := pulumi.Parent(r)
-	img, err := pull(ctx, name, RedisImage, child)
-	if err != nil {
-		return nil, err
-	}
 	conf := pulumi.Sprintf("port %d\nmaxmemory 256mb\nmaxmemory-policy %s\nappendonly no\n", RedisPort, args.MaxmemoryPolicy)
 	if args.AuthToken != nil {
 		conf = pulumi.ToSecret(pulumi.Sprintf("%srequirepass %s\n", conf, args.AuthToken)).(pulumi.StringOutput)
 	}
-	if r.Container, err = docker.NewContainer(ctx, name, &docker.ContainerArgs{
-		Image:            img.ImageId,
-		Command:          pulumi.ToStringArray([]string{"redis-server", "/usr/local/etc/redis/redis.conf"}),
-		NetworksAdvanced: attach(name, args.Networks),
-		Uploads:          docker.ContainerUploadArray{docker.ContainerUploadArgs{File: pulumi.String("/usr/local/etc/redis/redis.conf"), Content: conf}},
-		Restart:          pulumi.String("unless-stopped"),
-		Labels:           labels(args.Tags, name),
-		MustRun:          pulumi.Bool(true),
-	}, child); err != nil {
+	var err error
+	if r.Container, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: RedisImage}).run(ctx, r, docker.ContainerArgs{
+		Command: pulumi.ToStringArray([]string{"redis-server", "/usr/local/etc/redis/redis.conf"}),
+		Uploads: docker.ContainerUploadArray{docker.ContainerUploadArgs{File: pulumi.String("/usr/local/etc/redis/redis.conf"), Content: conf}},
+	}); err != nil {
 		return nil, err
 	}
 	r.Addr = pulumi.Sprintf("%s:%d", name, RedisPort)

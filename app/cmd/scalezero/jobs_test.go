@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -40,14 +39,8 @@ func upload(t *testing.T, url, contentType string, body []byte, cookie string) (
 	t.Helper()
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Cookie", cookie)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(raw), res.Header
+	res, text := send(t, req, cookie)
+	return res.StatusCode, text, res.Header
 }
 
 func signup(t *testing.T, base, email string) string {
@@ -98,12 +91,9 @@ func TestAnUploadBecomesAnAvatarThroughTheQueueAndTheWorker(t *testing.T) {
 		}
 		json.Unmarshal([]byte(body), &job)
 	}
-	res, err := http.DefaultClient.Do(mustRequest(t, web.url+job.OutputURL, cookie))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	img, err := png.Decode(res.Body)
+	req, _ := http.NewRequest("GET", web.url+job.OutputURL, nil)
+	res, out := send(t, req, cookie)
+	img, err := png.Decode(strings.NewReader(out))
 	if res.StatusCode != 200 || err != nil || img.Bounds().Dx() != 128 || img.Bounds().Dy() != 128 {
 		t.Fatalf("output: %d, %v, %v", res.StatusCode, err, img)
 	}
@@ -130,15 +120,6 @@ func TestAnUploadBecomesAnAvatarThroughTheQueueAndTheWorker(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the worker did not stop on SIGTERM")
 	}
-}
-
-func mustRequest(t *testing.T, url, cookie string) *http.Request {
-	req, err := http.NewRequest("GET", url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Cookie", cookie)
-	return req
 }
 
 func TestBadUploadsAreRefusedAndQueueNothing(t *testing.T) {

@@ -91,6 +91,13 @@ func startCommand(t *testing.T, command string, env ...string) *proc {
 func call(t *testing.T, method, url, body, cookie string) (int, string, []*http.Cookie) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	res, text := send(t, req, cookie)
+	return res.StatusCode, text, res.Cookies()
+}
+
+// send makes the request with the session cookie, if any, and reads the answer.
+func send(t *testing.T, req *http.Request, cookie string) (*http.Response, string) {
+	t.Helper()
 	if cookie != "" {
 		req.Header.Set("Cookie", cookie)
 	}
@@ -100,7 +107,7 @@ func call(t *testing.T, method, url, body, cookie string) (int, string, []*http.
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(raw), res.Cookies()
+	return res, string(raw)
 }
 
 func sessionCookie(t *testing.T, cookies []*http.Cookie) string {

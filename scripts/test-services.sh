@@ -135,13 +135,14 @@ start_redis() {
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# The emulator keeps everything in memory; tests make their own queues and
-# buckets under unique names.
+# The emulator is installed in this checkout even when one already listens
+# (some tests start their own with an init file); it keeps everything in
+# memory, and tests make their own queues and buckets under unique names.
 start_aws_emulator() {
-  listening "$AWS_PORT" && return 0
   if [ ! -x "$EMULATOR_DIR/node_modules/.bin/fauxqs" ]; then
     (cd "$EMULATOR_DIR" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+  listening "$AWS_PORT" && return 0
   FAUXQS_PORT=$AWS_PORT FAUXQS_HOST=127.0.0.1 FAUXQS_LOGGER=false \
     nohup "$EMULATOR_DIR/node_modules/.bin/fauxqs" >/tmp/scalezero-aws-emulator.log 2>&1 &
   for _ in $(seq 1 60); do listening "$AWS_PORT" && return 0; sleep 0.25; done

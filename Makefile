@@ -56,7 +56,7 @@ test-app: services ## only the app's tests, on real PostgreSQL and Redis
 
 bench: services ## profile reads through the real HTTP stack, cache off and on; plan and policy speed
 	$(GO) run ./app/cmd/loadbench
-	$(GO) test -run '^$$' -bench . -benchmem ./stacks ./policies ./app/http ./app/password
+	$(GO) test -run '^$$' -bench . -benchmem ./stacks ./policies ./app/http ./app/password ./app/jobs
 
 vet:
 	$(GO) vet ./...

@@ -35,7 +35,7 @@ type tier struct {
 	metrics *metrics.Metrics
 }
 
-func newTier(t *testing.T, maxReceives, visibility int) *tier {
+func newTier(t testing.TB, maxReceives, visibility int) *tier {
 	t.Helper()
 	writer, _ := testenv.Database(t)
 	m := metrics.New()
@@ -56,7 +56,7 @@ func (tr *tier) submitter() *jobs.Submitter {
 	return &jobs.Submitter{Store: tr.db, Bucket: tr.bucket, Queue: tr.queue, Metrics: tr.metrics}
 }
 
-func (tr *tier) worker(t *testing.T, handlers map[string]jobs.Handler) *jobs.Worker {
+func (tr *tier) worker(t testing.TB, handlers map[string]jobs.Handler) *jobs.Worker {
 	maxReceives, err := tr.queue.MaxReceives(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func (tr *tier) worker(t *testing.T, handlers map[string]jobs.Handler) *jobs.Wor
 
 // start runs the worker until the test ends; the returned function stops it
 // and waits for Run to return.
-func start(t *testing.T, w *jobs.Worker) (stop func()) {
+func start(t testing.TB, w *jobs.Worker) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
@@ -129,7 +129,7 @@ func (tr *tier) waitDepth(t *testing.T, url string, want int) {
 	}
 }
 
-func picture(t *testing.T, w, h int) []byte {
+func picture(t testing.TB, w, h int) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for x := range w {

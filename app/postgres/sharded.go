@@ -136,27 +136,133 @@ func (s *Sharded) ShardOf(ctx context.Context, id int64) (int, error) {
 
 // UserByID reads the user from its shard.
 func (s *Sharded) UserByID(ctx context.Context, id int64) (app.User, error) {
-	db, _, err := s.home(ctx, `SELECT user_id, shard FROM user_directory WHERE user_id = $1`, id)
-	if err != nil {
-		return app.User{}, err
-	}
-	return db.UserByID(ctx, id)
+	return s.read(ctx, `SELECT user_id, shard FROM user_directory WHERE user_id = $1`, id)
 }
 
 // UserByEmail finds the user through the directory.
 func (s *Sharded) UserByEmail(ctx context.Context, email string) (app.User, error) {
-	db, id, err := s.home(ctx, `SELECT user_id, shard FROM user_directory WHERE email_lower = lower($1)`, strings.TrimSpace(email))
-	if err != nil {
-		return app.User{}, err
-	}
-	return db.UserByID(ctx, id)
+	return s.read(ctx, `SELECT user_id, shard FROM user_directory WHERE email_lower = lower($1)`, strings.TrimSpace(email))
 }
 
-// UpdateProfile writes to the user's shard.
-func (s *Sharded) UpdateProfile(ctx context.Context, id int64, upd app.ProfileUpdate) (app.User, error) {
-	db, _, err := s.home(ctx, `SELECT user_id, shard FROM user_directory WHERE user_id = $1`, id)
+// read looks the user up in the directory and reads it from its home. A user
+// moved away between the two is not found there: the directory is asked
+// again, on the primary, and the user read from its new home.
+func (s *Sharded) read(ctx context.Context, sql string, arg any) (app.User, error) {
+	db, id, err := s.home(ctx, sql, arg)
 	if err != nil {
 		return app.User{}, err
 	}
-	return db.UpdateProfile(ctx, id, upd)
+	u, err := db.UserByID(ctx, id)
+	if !errors.Is(err, app.ErrNotFound) {
+		return u, err
+	}
+	again, _, derr := s.home(app.WithOwnWrites(ctx), sql, arg)
+	if derr != nil || again == db {
+		return u, err
+	}
+	return again.UserByID(ctx, id)
+}
+
+// UpdateProfile writes to the user's shard while holding a share lock on the
+// user's directory row, so a move (which locks it for update) cannot copy the
+// row away between this write's lookup and the write itself.
+func (s *Sharded) UpdateProfile(ctx context.Context, id int64, upd app.ProfileUpdate) (app.User, error) {
+	var u app.User
+	err := s.lockedHome(ctx, id, "FOR SHARE", func(tx pgx.Tx, home *DB, _ int) (err error) {
+		home.metrics.Query(Primary)
+		u, err = updateProfile(ctx, s.on(tx, home), id, upd)
+		return err
+	})
+	return u, err
+}
+
+// on is where a statement on home runs while the directory transaction tx is
+// open: in tx itself when home is the main database (a second connection
+// from the same pool per request could exhaust it under load), else on
+// home's writer.
+func (s *Sharded) on(tx pgx.Tx, home *DB) querier {
+	if home == s.main {
+		return tx
+	}
+	return home.writer
+}
+
+// lockedHome runs fn inside a transaction on the main database that holds
+// the user's directory row with the given lock, passing the user's home and
+// its shard number (-1: the main database). fn's error rolls back.
+func (s *Sharded) lockedHome(ctx context.Context, id int64, lock string, fn func(tx pgx.Tx, home *DB, shard int) error) error {
+	s.main.metrics.Query(Primary)
+	tx, err := s.main.writer.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("directory: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	var shard *int32
+	err = tx.QueryRow(ctx, `SELECT shard FROM user_directory WHERE user_id = $1 `+lock, id).Scan(&shard)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return app.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("directory: %w", err)
+	}
+	home, n := s.main, -1
+	if shard != nil {
+		if n = int(*shard); n < 0 || n >= len(s.shards) {
+			return fmt.Errorf("directory: user %d is on shard %d, which this app does not know (%d shards)", id, n, len(s.shards))
+		}
+		home = s.shards[n]
+	}
+	if err := fn(tx, home, n); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// MoveUser moves a user to shard `to` (the README's resharding plan): with
+// the directory row locked for update, the row is copied to the target (an
+// upsert, so a move cut short can be run again), the directory points at the
+// target, the lock is released, and the old row is deleted. Writes wait on
+// the lock meanwhile; reads follow the directory. It returns where the user
+// was (-1: the main database); moving a user where it is changes nothing.
+func (s *Sharded) MoveUser(ctx context.Context, id int64, to int) (from int, err error) {
+	if to < 0 || to >= len(s.shards) {
+		return 0, fmt.Errorf("move user %d: shard %d: allowed 0 to %d", id, to, len(s.shards)-1)
+	}
+	var source *DB
+	err = s.lockedHome(ctx, id, "FOR UPDATE", func(tx pgx.Tx, home *DB, shard int) error {
+		from, source = shard, home
+		if shard == to {
+			return nil
+		}
+		home.metrics.Query(Primary)
+		u, err := scanUser(s.on(tx, home).QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+		if err != nil {
+			return fmt.Errorf("read the user from %s: %w", where(shard), err)
+		}
+		if err := s.shards[to].exec(ctx, `
+			INSERT INTO users (id, email, display_name, bio, password_hash, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, display_name = EXCLUDED.display_name,
+				bio = EXCLUDED.bio, password_hash = EXCLUDED.password_hash, updated_at = EXCLUDED.updated_at`,
+			u.ID, u.Email, u.DisplayName, u.Bio, u.PasswordHash, u.CreatedAt, u.UpdatedAt); err != nil {
+			return fmt.Errorf("copy to shard %d: %w", to, err)
+		}
+		_, err = tx.Exec(ctx, `UPDATE user_directory SET shard = $2 WHERE user_id = $1`, id, to)
+		return err
+	})
+	if err != nil || from == to {
+		return from, err
+	}
+	// The directory no longer points here; a failure leaves an unused copy.
+	if err := source.exec(ctx, `DELETE FROM users WHERE id = $1`, id); err != nil {
+		return from, fmt.Errorf("user %d moved to shard %d, but its old row remains on %s: %w", id, to, where(from), err)
+	}
+	return from, nil
+}
+
+func where(shard int) string {
+	if shard < 0 {
+		return "the main database"
+	}
+	return fmt.Sprintf("shard %d", shard)
 }

@@ -145,3 +145,111 @@ func TestAFailedShardWriteWithdrawsTheDirectoryEntry(t *testing.T) {
 		t.Fatalf("ping with a dead shard: %v", err)
 	}
 }
+
+// shardedSetup is a main database with a user from before sharding, and two
+// shards, all real and migrated.
+func shardedSetup(t *testing.T) (s *postgres.Sharded, old app.User, mainConn *pgx.Conn, shardConns []*pgx.Conn) {
+	t.Helper()
+	mainURL, _ := testenv.Database(t)
+	main := openPlain(t, mainURL)
+	if err := main.Migrate(); err != nil {
+		t.Fatal(err)
+	}
+	old = createUser(t, main, "old@example.com")
+	var shards []*postgres.DB
+	for range 2 {
+		u, _ := testenv.Database(t)
+		shards = append(shards, openPlain(t, u))
+		shardConns = append(shardConns, testenv.Conn(t, u))
+	}
+	s, err := postgres.NewSharded(main, shards)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(); err != nil {
+		t.Fatal(err)
+	}
+	return s, old, testenv.Conn(t, mainURL), shardConns
+}
+
+func TestMovingAUserCopiesPointsAndDeletes(t *testing.T) {
+	ctx := context.Background()
+	s, old, mainConn, shardConns := shardedSetup(t)
+	bio := "written before the move"
+	if _, err := s.UpdateProfile(ctx, old.ID, app.ProfileUpdate{Bio: &bio}); err != nil {
+		t.Fatal(err)
+	}
+	from, err := s.MoveUser(ctx, old.ID, 1)
+	if err != nil || from != -1 {
+		t.Fatalf("move from the main database: from %d, %v", from, err)
+	}
+	if holds(t, mainConn, old.ID) || !holds(t, shardConns[1], old.ID) || holds(t, shardConns[0], old.ID) {
+		t.Fatal("the user is not (only) on shard 1 after the move")
+	}
+	if got, _ := s.ShardOf(ctx, old.ID); got != 1 {
+		t.Fatalf("directory says shard %d", got)
+	}
+	got, err := s.UserByEmail(ctx, "old@example.com")
+	if err != nil || got.Bio != bio || got.PasswordHash != old.PasswordHash || !got.CreatedAt.Equal(old.CreatedAt) {
+		t.Fatalf("after the move: %+v %v", got, err)
+	}
+	// Again to the same shard: nothing happens; then on to shard 0.
+	if from, err := s.MoveUser(ctx, old.ID, 1); err != nil || from != 1 || !holds(t, shardConns[1], old.ID) {
+		t.Fatalf("moving where it is: from %d, %v", from, err)
+	}
+	if from, err := s.MoveUser(ctx, old.ID, 0); err != nil || from != 1 || !holds(t, shardConns[0], old.ID) || holds(t, shardConns[1], old.ID) {
+		t.Fatalf("shard 1 -> 0: from %d, %v", from, err)
+	}
+	if _, err := s.MoveUser(ctx, old.ID, 2); err == nil || !strings.Contains(err.Error(), "allowed 0 to 1") {
+		t.Fatalf("a shard that does not exist: %v", err)
+	}
+	if _, err := s.MoveUser(ctx, 987654321, 0); !errors.Is(err, app.ErrNotFound) {
+		t.Fatalf("a user that does not exist: %v", err)
+	}
+}
+
+// Profile writes and moves of the same user race; no write is lost: each
+// write either lands before a move copies the row or after the directory
+// points at the new home, because both hold the directory row's lock.
+func TestNoWriteIsLostWhileAUserMoves(t *testing.T) {
+	ctx := context.Background()
+	s, old, _, _ := shardedSetup(t)
+	const writes = 60
+	done := make(chan error, 1)
+	go func() {
+		for i := range writes {
+			bio := fmt.Sprint("write ", i)
+			if _, err := s.UpdateProfile(ctx, old.ID, app.ProfileUpdate{Bio: &bio}); err != nil {
+				done <- fmt.Errorf("write %d: %w", i, err)
+				return
+			}
+		}
+		done <- nil
+	}()
+	moves := 0
+	for to := 0; ; to = 1 - to {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.UserByID(ctx, old.ID)
+			if err != nil || got.Bio != fmt.Sprint("write ", writes-1) {
+				t.Fatalf("after %d moves: %+v %v, want the last write", moves, got, err)
+			}
+			if moves < 3 {
+				t.Fatalf("only %d moves raced the writes", moves)
+			}
+			return
+		default:
+		}
+		if _, err := s.MoveUser(ctx, old.ID, to); err != nil {
+			t.Fatal(err)
+		}
+		moves++
+		// Readers meanwhile always find the user, wherever it is.
+		if _, err := s.UserByID(ctx, old.ID); err != nil {
+			t.Fatalf("read during the moves: %v", err)
+		}
+	}
+}

@@ -88,14 +88,18 @@ func (db *DB) UserByID(ctx context.Context, id int64) (app.User, error) {
 func (db *DB) UpdateProfile(ctx context.Context, id int64, upd app.ProfileUpdate) (app.User, error) {
 	var u app.User
 	err := db.write(func(q querier) (err error) {
-		u, err = scanUser(q.QueryRow(ctx, `
-			UPDATE users
-			   SET display_name = COALESCE($2, display_name),
-			       bio          = COALESCE($3, bio),
-			       updated_at   = GREATEST(clock_timestamp(), updated_at + interval '1 microsecond')
-			 WHERE id = $1
-			RETURNING `+userColumns, id, upd.DisplayName, upd.Bio))
+		u, err = updateProfile(ctx, q, id, upd)
 		return err
 	})
 	return u, err
+}
+
+func updateProfile(ctx context.Context, q querier, id int64, upd app.ProfileUpdate) (app.User, error) {
+	return scanUser(q.QueryRow(ctx, `
+		UPDATE users
+		   SET display_name = COALESCE($2, display_name),
+		       bio          = COALESCE($3, bio),
+		       updated_at   = GREATEST(clock_timestamp(), updated_at + interval '1 microsecond')
+		 WHERE id = $1
+		RETURNING `+userColumns, id, upd.DisplayName, upd.Bio))
 }

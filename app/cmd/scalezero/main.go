@@ -1,11 +1,15 @@
 // Command scalezero is the app: `scalezero web` serves the site and the API;
-// `scalezero worker` runs the jobs the web tier queues (phase 8 on).
+// `scalezero worker` runs the jobs the web tier queues (phase 8 on);
+// `scalezero move-user --user-id N --to-shard S` moves one user between
+// shards (phase 9, the README's resharding plan).
 // Settings come from flags, SCALEZERO_* variables or a config file (see
 // app/config); the infrastructure writes the variables for each phase.
 package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -32,11 +36,13 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
-	if cmd != "web" && cmd != "worker" {
-		return fmt.Errorf("unknown command %q: allowed web or worker", cmd)
+	if cmd != "web" && cmd != "worker" && cmd != "move-user" {
+		return fmt.Errorf("unknown command %q: allowed web, worker or move-user", cmd)
 	}
 	fs := pflag.NewFlagSet("scalezero "+cmd, pflag.ContinueOnError)
 	config.Flags(fs)
+	userID := fs.Int64("user-id", 0, "move-user: the user to move")
+	toShard := fs.Int("to-shard", -1, "move-user: the shard to move the user to, 0 to shards-1")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +58,9 @@ func run(args []string) error {
 		return err
 	}
 	defer svc.Close()
+	if cmd == "move-user" {
+		return moveUser(ctx, svc, *userID, *toShard)
+	}
 	if cmd == "worker" {
 		w, err := svc.Worker(ctx, 60*time.Second)
 		if err != nil {
@@ -76,4 +85,19 @@ func listen(addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	return ln, nil
+}
+
+// moveUser moves one user and prints where from, as JSON.
+func moveUser(ctx context.Context, svc *service.Service, id int64, to int) error {
+	if svc.Sharded == nil {
+		return errors.New("move-user needs shards: set database.shards (SCALEZERO_DATABASE_SHARDS)")
+	}
+	if id < 1 {
+		return fmt.Errorf("--user-id %d: allowed a user id, 1 or more", id)
+	}
+	from, err := svc.Sharded.MoveUser(ctx, id, to)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(map[string]any{"user_id": id, "from": from, "to": to})
 }

@@ -67,9 +67,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
 	pause := time.Second
-	for {
+	for ctx.Err() == nil {
 		// Take one free slot before receiving, and as many more as are free:
-		// never hold a message no goroutine can start on.
+		// never hold a message no goroutine can start on. Messages that
+		// arrive as shutdown begins are still handled.
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
@@ -80,8 +81,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		for range free - len(msgs) {
 			<-slots
 		}
-		if ctx.Err() != nil {
-			return nil // a receive cut short by shutdown returns nothing
+		if err != nil && ctx.Err() != nil {
+			return nil // a receive cut short by shutdown
 		}
 		if err != nil {
 			w.healthy.Store(false)
@@ -107,6 +108,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			}()
 		}
 	}
+	return nil
 }
 
 // handle runs one delivery of a message.

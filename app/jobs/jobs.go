@@ -37,8 +37,9 @@ type Submitter struct {
 }
 
 // Submit stores the input, records the job and queues it. When the queue
-// cannot take it, the job is recorded as failed with the reason (nothing
-// is left half-done and silent) and the error wraps app.ErrUnavailable.
+// does not take it, the job is recorded as failed with the reason (nothing
+// is left half-done and silent); the error wraps app.ErrUnavailable when the
+// queue or the bucket could not be reached.
 func (s *Submitter) Submit(ctx context.Context, userID int64, kind, contentType string, input []byte) (app.Job, error) {
 	id := uuid.NewString()
 	if err := s.Bucket.Put(ctx, InputKey(id), contentType, input); err != nil {

@@ -23,9 +23,9 @@ BASE ?= origin/main
 
 diff: $(BIN)/plan ## what this branch changes in phase PHASE's graph, against BASE (a git ref), as Markdown
 	@rm -rf $(BIN)/base && git worktree add --detach -f $(BIN)/base "$(BASE)" >/dev/null
-	@cd $(BIN)/base && $(GO) run ./cmd/plan -phase "$(PHASE)" -stack "$(STACK)" > ../base.json; status=$$?; \
+	@cd $(BIN)/base && $(GO) run ./cmd/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET) > ../base.json; status=$$?; \
 	  cd ../.. && git worktree remove --force $(BIN)/base; exit $$status
-	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" > $(BIN)/head.json
+	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET) > $(BIN)/head.json
 	@$(GO) run ./cmd/plandiff $(BIN)/base.json $(BIN)/head.json
 
 policy: $(BIN)/policy ## run the policy pack offline on every phase

@@ -303,6 +303,9 @@ func TestPageAndHashedAssetsUseTheCDN(t *testing.T) {
 	if i < 0 {
 		t.Fatalf("the page does not link assets through the CDN:\n%s", page)
 	}
+	if !strings.Contains(string(page), `<form id="avatar">`) {
+		t.Errorf("the page has no avatar upload:\n%s", page)
+	}
 	href := strings.SplitN(string(page[i+len(`href="https://d111.cloudfront.net`):]), `"`, 2)[0]
 	asset, err := http.Get(s.srv.URL + href)
 	if err != nil {

@@ -170,6 +170,10 @@ const pageHTML = `<!doctype html>
   <input name="display_name" placeholder="display name">
   <textarea name="bio" placeholder="bio"></textarea>
   <button>Save</button></form>
+<form id="avatar"><h2>Your avatar (phase 8: made by the worker fleet)</h2>
+  <input name="picture" type="file" accept="image/png,image/jpeg,image/gif" required>
+  <button>Upload</button></form>
+<p><img id="avatar-img" alt="your avatar" width="128" height="128" hidden></p>
 <p><button id="whoami">Who am I?</button> <button id="logout">Log out</button></p>
 <pre id="status"></pre>
 <script src="{{asset "app.js"}}"></script>

@@ -38,8 +38,8 @@ func (g *Graph) Mermaid() string {
 		if from == "" || byURN[from].Custom {
 			continue
 		}
-		if r.Provider != "" && strings.Contains(r.Provider, "pulumi:providers:aws::") && region[from] == "" {
-			region[from] = r.Provider[strings.LastIndex(r.Provider, "::")+2:]
+		if region[from] == "" && (strings.Contains(r.Provider, "pulumi:providers:aws::") || strings.Contains(r.Provider, "pulumi:providers:docker::")) {
+			region[from] = r.Provider[strings.LastIndex(r.Provider, "::")+2:] // primary, secondary, or docker
 		}
 		for _, deps := range r.PropertyDependencies {
 			for _, d := range deps {

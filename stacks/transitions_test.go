@@ -156,6 +156,9 @@ func TestDiagram(t *testing.T) {
 	if d7 := phaseGraph(t, 7).Mermaid(); !strings.Contains(d7, `subgraph secondary["secondary"]`) || !strings.Contains(d7, "db_secondary_database --> db_database") {
 		t.Errorf("phase 7 diagram:\n%s", d7)
 	}
+	if dd := targetGraph(t, "docker", 3).Mermaid(); !strings.Contains(dd, `subgraph docker["docker"]`) || !strings.Contains(dd, `lb_loadbalancer["lb<br/>(loadbalancer)"]`) {
+		t.Errorf("docker phase 3 diagram:\n%s", dd)
+	}
 }
 
 // The README's picture of phase 5 is the one the program draws.

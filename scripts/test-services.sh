@@ -2,7 +2,8 @@
 # Starts what the app's tests talk to: PostgreSQL (the machine's cluster, port
 # 5432), a streaming replica of it made with pg_basebackup (port 5433), Redis
 # (6379), and SQS + S3 (fauxqs, an emulator speaking the current AWS wire
-# protocols, port 4566); installs them, and shellcheck, when missing.
+# protocols, port 4566); installs them, shellcheck and Chromium (for the
+# page's browser test) when missing.
 # Idempotent: what already runs is left alone.
 #
 #   scripts/test-services.sh                 start everything
@@ -29,6 +30,7 @@ install_missing() {
   command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
   command -v shellcheck >/dev/null 2>&1 || pkgs+=(shellcheck) # checks the hosts' user data
   command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)         # runs the SQS/S3 emulator
+  command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)         # drives the demo page in a test
   if [ ${#pkgs[@]} -gt 0 ]; then
     echo "installing ${pkgs[*]}" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -335,4 +336,46 @@ func TestWithTheQueueDownASubmissionFailsClearlyAndIsRecorded(t *testing.T) {
 		t.Error("worker reports healthy with its queue unreachable")
 	}
 	stop() // and it still stops promptly
+}
+
+// With the database unreachable, a worker cannot read the job: the message
+// goes back to the queue (nothing is lost), and a worker that can reach the
+// database runs it later.
+func TestWithTheDatabaseDownAJobWaitsInTheQueue(t *testing.T) {
+	tr := newTier(t, 10, 30)
+	j, err := tr.submitter().Submit(context.Background(), 1, "echo", "text/plain", []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	echo := map[string]jobs.Handler{"echo": func(_ context.Context, in []byte, _ string) ([]byte, string, error) { return in, "text/plain", nil }}
+	down, err := postgres.Open(context.Background(), postgres.Options{
+		WriterURL: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/x?sslmode=disable&connect_timeout=1", testenv.FreePort(t)), MaxConns: 2, HealthInterval: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(down.Close)
+	broken := tr.worker(t, echo)
+	broken.Store = down
+	// Paced retries: a refused connection fails at once, and unpaced
+	// deliveries would use up the redrive's receives in a moment.
+	broken.Backoff = func(int) time.Duration { return time.Second }
+	stop := start(t, broken)
+	// The message is received, fails, and comes back: two receives at least.
+	deadline := time.Now().Add(20 * time.Second)
+	for testutil.ToFloat64(tr.metrics.Jobs.WithLabelValues("unknown", "retry")) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the worker never retried")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	if n := testenv.QueueDepth(t, tr.Config, tr.DLQURL); n != 0 {
+		t.Fatalf("%d messages went to the dead-letter queue", n)
+	}
+	if got, _ := tr.db.JobByID(context.Background(), j.ID); got.State != app.JobQueued {
+		t.Fatalf("job %+v, want still queued", got)
+	}
+	start(t, tr.worker(t, echo))
+	tr.waitState(t, j.ID, app.JobDone)
 }

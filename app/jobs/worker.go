@@ -52,10 +52,11 @@ func DefaultBackoff(attempt int) time.Duration {
 // Healthy reports whether the last receive from the queue succeeded.
 func (w *Worker) Healthy() bool { return w.healthy.Load() }
 
-// Run receives and handles messages until ctx ends, then lets the jobs in
-// flight finish (each within JobTimeout) before it returns. A queue that
-// cannot be reached is retried with a pause; nothing is lost meanwhile, as
-// the messages stay in the queue.
+// Run receives and handles messages until ctx ends, then finishes the
+// receive under way (at most Wait) and lets the jobs in flight finish (each
+// within JobTimeout) before it returns. A queue that cannot be reached is
+// retried with a pause; nothing is lost meanwhile, as the messages stay in
+// the queue.
 func (w *Worker) Run(ctx context.Context) error {
 	if w.Concurrency < 1 || w.JobTimeout <= 0 || w.Backoff == nil {
 		return fmt.Errorf("jobs worker: Concurrency %d, JobTimeout %s: both must be positive, and Backoff set", w.Concurrency, w.JobTimeout)
@@ -77,12 +78,13 @@ func (w *Worker) Run(ctx context.Context) error {
 			return nil
 		}
 		free := 1 + takeFree(slots, min(w.Concurrency, 10)-1) // SQS hands out at most 10 at once
-		msgs, err := w.Queue.Receive(ctx, free, w.Wait)
+		// The long poll is not cut short by shutdown: a receive cancelled
+		// on our side may already have been answered on the queue's, and
+		// its messages would stay hidden for the whole visibility timeout.
+		// Shutdown waits for it (at most Wait) and handles what it brought.
+		msgs, err := w.Queue.Receive(context.WithoutCancel(ctx), free, w.Wait)
 		for range free - len(msgs) {
 			<-slots
-		}
-		if err != nil && ctx.Err() != nil {
-			return nil // a receive cut short by shutdown
 		}
 		if err != nil {
 			w.healthy.Store(false)

@@ -196,3 +196,22 @@ func TestTheWorkerRefusesToStartWithoutAQueue(t *testing.T) {
 		t.Fatalf("want a failure naming the queue setting, got %v: %s", err, out)
 	}
 }
+
+// With the job tier unreachable an upload gets a 503 that says so, and no job
+// is recorded; the rest of the site goes on working.
+func TestWithTheJobTierDownUploadsAreRefusedWith503(t *testing.T) {
+	env := append(jobEnv(t), "SCALEZERO_AWS_ENDPOINT=http://127.0.0.1:1") // the later setting wins
+	web := start(t, env...)
+	cookie := signup(t, web.url, "ada@example.com")
+	code, body, _ := upload(t, web.url+"/api/me/avatar", "image/png", photo(t), cookie)
+	if code != 503 || !strings.Contains(body, "job queue unavailable; try again") {
+		t.Fatalf("upload with the job tier down: %d %s", code, body)
+	}
+	var n int
+	if err := testenv.Conn(t, envValue(env, "SCALEZERO_DATABASE_URL")).QueryRow(t.Context(), "SELECT count(*) FROM jobs").Scan(&n); err != nil || n != 0 {
+		t.Errorf("jobs recorded: %d (%v), want 0", n, err)
+	}
+	if code, _, _ := call(t, "GET", web.url+"/api/me", "", cookie); code != 200 {
+		t.Errorf("who am I with the job tier down: %d", code)
+	}
+}

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -48,5 +49,44 @@ func BenchmarkJobRoundTrip(b *testing.B) {
 			}
 			time.Sleep(time.Millisecond)
 		}
+	}
+}
+
+// BenchmarkWorkerThroughput drains a backlog of avatar jobs (800x600
+// pictures) with one worker at several concurrencies: how far one worker
+// instance scales before it needs company (the fleet scales on backlog).
+func BenchmarkWorkerThroughput(b *testing.B) {
+	pic := picture(b, 800, 600)
+	for _, n := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("concurrency=%d", n), func(b *testing.B) {
+			tr := newTier(b, 3, 30)
+			s := tr.submitter()
+			var ids []string
+			for range b.N {
+				j, err := s.Submit(context.Background(), 1, jobs.AvatarKind, "image/png", pic)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ids = append(ids, j.ID)
+			}
+			w := tr.worker(b, map[string]jobs.Handler{jobs.AvatarKind: jobs.Avatar})
+			w.Concurrency = n
+			b.ResetTimer()
+			start(b, w)
+			for _, id := range ids {
+				for {
+					got, err := tr.db.JobByID(context.Background(), id)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if got.State == app.JobDone {
+						break
+					}
+					time.Sleep(2 * time.Millisecond)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
+		})
 	}
 }

@@ -215,3 +215,23 @@ func TestDockerExports(t *testing.T) {
 		t.Errorf("docker phase 8 exports\n got %v\nwant %s", got, want)
 	}
 }
+
+// A replica copies its primary as the role the primary's image created, and
+// streams from the primary's name.
+func TestDockerReplicasCopyTheirPrimaryAsItsSuperuser(t *testing.T) {
+	cs := containersOf(dockerGraph(t, 9))
+	env := func(name string) map[string]string {
+		out := map[string]string{}
+		for _, kv := range strs(cs[name].Inputs["envs"]) {
+			k, v, _ := strings.Cut(kv, "=")
+			out[k] = v
+		}
+		return out
+	}
+	for replica, primary := range map[string]string{"db-replica-0": "db", "db-replica-secondary": "db", "shard-1-replica-0": "shard-1"} {
+		r, p := env(replica), env(primary)
+		if r["PRIMARY_HOST"] != primary || r["PRIMARY_USER"] == "" || r["PRIMARY_USER"] != p["POSTGRES_USER"] {
+			t.Errorf("%s copies %s as %q; %s's superuser is %q", replica, r["PRIMARY_HOST"], r["PRIMARY_USER"], primary, p["POSTGRES_USER"])
+		}
+	}
+}

@@ -26,6 +26,10 @@ echo "host replication all all trust" >> "$PGDATA/pg_hba.conf"
 
 const dataDir = "/var/lib/postgresql/data"
 
+// superuser is the role the image creates (POSTGRES_USER): the app's, as the
+// app's settings name it, and the one replicas copy the primary as.
+const superuser = "app"
+
 // PostgresArgs configure a Postgres.
 type PostgresArgs struct {
 	Networks []Network
@@ -65,7 +69,7 @@ func NewPostgres(ctx *pulumi.Context, name string, args *PostgresArgs, opts ...p
 	child := pulumi.Parent(pg)
 	var err error
 	if pg.Primary, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: PostgresImage, volumeAt: dataDir}).run(ctx, pg, docker.ContainerArgs{
-		Envs:    pulumi.ToStringArray([]string{"POSTGRES_USER=app", "POSTGRES_DB=app", "POSTGRES_HOST_AUTH_METHOD=trust"}),
+		Envs:    pulumi.ToStringArray([]string{"POSTGRES_USER=" + superuser, "POSTGRES_DB=app", "POSTGRES_HOST_AUTH_METHOD=trust"}),
 		Command: pulumi.ToStringArray([]string{"postgres", "-c", "wal_keep_size=256MB"}),
 		Uploads: docker.ContainerUploadArray{upload("/docker-entrypoint-initdb.d/10-replication.sh", replicationHBA, true)},
 	}); err != nil {
@@ -117,8 +121,9 @@ func NewReplica(ctx *pulumi.Context, name string, args *ReplicaArgs, opts ...pul
 	if r.Container, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: PostgresImage, volumeAt: dataDir}).run(ctx, r, docker.ContainerArgs{
 		User:        pulumi.String("postgres"),
 		Entrypoints: pulumi.ToStringArray([]string{"bash", "/usr/local/bin/replica.sh"}),
-		Envs:        pulumi.ToStringArray([]string{"PRIMARY_HOST=" + args.Primary, "PGDATA=" + dataDir + "/pgdata"}),
-		Uploads:     docker.ContainerUploadArray{upload("/usr/local/bin/replica.sh", ReplicaScript, true)},
+		// The primary's superuser is the app's role (POSTGRES_USER); it copies.
+		Envs:    pulumi.ToStringArray([]string{"PRIMARY_HOST=" + args.Primary, "PRIMARY_USER=" + superuser, "PGDATA=" + dataDir + "/pgdata"}),
+		Uploads: docker.ContainerUploadArray{upload("/usr/local/bin/replica.sh", ReplicaScript, true)},
 	}); err != nil {
 		return nil, err
 	}

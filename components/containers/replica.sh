@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A streaming replica of $PRIMARY_HOST (port $PRIMARY_PORT, 5432 by default).
+# A streaming replica of $PRIMARY_HOST (port $PRIMARY_PORT, 5432 by default),
+# copied as $PRIMARY_USER (postgres by default; a role with REPLICATION).
 # The first start waits for the primary and copies it with pg_basebackup (-R
 # writes the standby settings); later starts resume streaming from where the
 # copy left off. The replica listens on PGPORT (5432 by default).
@@ -7,14 +8,15 @@ set -euo pipefail
 : "${PRIMARY_HOST:?set PRIMARY_HOST to the primary host name}"
 : "${PGDATA:?set PGDATA to the data directory}"
 PRIMARY_PORT=${PRIMARY_PORT:-5432}
+PRIMARY_USER=${PRIMARY_USER:-postgres}
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
-  until pg_isready -q -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U postgres; do
+  until pg_isready -q -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U "$PRIMARY_USER"; do
     echo "waiting for the primary at $PRIMARY_HOST" >&2
     sleep 1
   done
   rm -rf "$PGDATA"
-  pg_basebackup -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U postgres -D "$PGDATA" -R -X stream -c fast
+  pg_basebackup -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U "$PRIMARY_USER" -D "$PGDATA" -R -X stream -c fast
   chmod 0700 "$PGDATA"
   # A primary that keeps its config outside its data directory (Debian's
   # layout) leaves none in the copy: the replica gets its own.

@@ -162,8 +162,12 @@ func TestDockerLoadBalancerStickinessFollowsTheSessions(t *testing.T) {
 		if got := strings.Contains(conf, "ip_hash;"); got != (phase <= 5) {
 			t.Errorf("phase %d: ip_hash %v", phase, got)
 		}
+		// Replaced web containers get new addresses: nginx looks them up again.
+		if !strings.Contains(conf, "resolver 127.0.0.11") || !strings.Contains(conf, "zone app") {
+			t.Errorf("phase %d: nginx does not re-resolve its backends:\n%s", phase, conf)
+		}
 		for _, web := range []string{"web-0", "web-1"} {
-			if !strings.Contains(conf, "server "+web+":8080") {
+			if !strings.Contains(conf, "server "+web+":8080 resolve") {
 				t.Errorf("phase %d: nginx lacks %s:\n%s", phase, web, conf)
 			}
 		}

@@ -18,7 +18,7 @@ import (
 const (
 	PostgresImage = "postgres:16.4-bookworm"
 	RedisImage    = "redis:7.4-bookworm"
-	NginxImage    = "nginx:1.27-bookworm"
+	NginxImage    = "nginx:1.28-bookworm" // 1.27.3 on: upstream servers re-resolved (resolve)
 	// fauxqs serves SQS and S3 (the app's tests use the same release).
 	EmulatorImage = "kibertoad/fauxqs:1.9.2"
 )

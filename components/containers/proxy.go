@@ -33,17 +33,19 @@ type LoadBalancer struct {
 	Config    string              // nginx's configuration
 }
 
-// LoadBalancerConfig is nginx's configuration for the backends. A backend
-// that fails is passed over for 5s; a request it failed (or answered 503
-// while draining) is retried on the next one.
+// LoadBalancerConfig is nginx's configuration for the backends. Their names
+// are resolved again through Docker's DNS (a replaced web container comes
+// back with another address), a backend that fails is passed over for 5s,
+// and a request it failed (or answered 503 while draining) is retried on the
+// next one.
 func LoadBalancerConfig(backends []string, sticky bool) string {
 	var b strings.Builder
-	b.WriteString("upstream app {\n")
+	b.WriteString("resolver 127.0.0.11 valid=5s ipv6=off;\n\nupstream app {\n    zone app 64k;\n")
 	if sticky {
 		b.WriteString("    ip_hash;\n")
 	}
 	for _, h := range backends {
-		fmt.Fprintf(&b, "    server %s:%d max_fails=2 fail_timeout=5s;\n", h, AppPort)
+		fmt.Fprintf(&b, "    server %s:%d resolve max_fails=2 fail_timeout=5s;\n", h, AppPort)
 	}
 	b.WriteString(`    keepalive 32;
 }

@@ -45,6 +45,10 @@ func NewRedis(ctx *pulumi.Context, name string, args *RedisArgs, opts ...pulumi.
 	conf := pulumi.Sprintf("port %d\nmaxmemory 256mb\nmaxmemory-policy %s\nappendonly no\n", RedisPort, args.MaxmemoryPolicy)
 	if args.AuthToken != nil {
 		conf = pulumi.ToSecret(pulumi.Sprintf("%srequirepass %s\n", conf, args.AuthToken)).(pulumi.StringOutput)
+	} else {
+		// Without a password Redis answers only loopback unless told
+		// otherwise; the stack's network is the boundary here.
+		conf = pulumi.Sprintf("%sprotected-mode no\n", conf)
 	}
 	var err error
 	if r.Container, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: RedisImage}).run(ctx, r, docker.ContainerArgs{

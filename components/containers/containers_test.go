@@ -1,9 +1,9 @@
 package containers_test
 
 // These tests run the docker target's stand-ins' own code for real: the
-// replica's start script against the machine's PostgreSQL, and the job tier's
-// init file in the SQS/S3 emulator (scripts/test-services.sh installs both;
-// make test runs it first).
+// replica's start script against the machine's PostgreSQL, the cache's
+// config in redis-server, and the job tier's init file in the SQS/S3
+// emulator (scripts/test-services.sh installs them; make test runs it first).
 
 import (
 	"bytes"
@@ -227,5 +227,51 @@ func TestTheJobTierInitMakesTheQueuesAndBucketInTheEmulator(t *testing.T) {
 	}
 	if _, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("jobs")}); err != nil {
 		t.Errorf("bucket jobs: %v", err)
+	}
+}
+
+// The cache's redis.conf, with and without a password, runs in a real
+// redis-server with the policy and the AUTH it sets.
+func TestTheRedisConfigRunsInRedis(t *testing.T) {
+	for _, password := range []string{"", "tests-cache-token-0123456789"} {
+		conf := filepath.Join(t.TempDir(), "redis.conf")
+		if err := os.WriteFile(conf, []byte(containers.RedisConfig("allkeys-lfu", password)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		port := freePort(t)
+		// The command line's port wins over the file's (the machine's own
+		// Redis has 6379).
+		srv := exec.Command("redis-server", conf, "--port", strconv.Itoa(port), "--save", "")
+		var logs bytes.Buffer
+		srv.Stdout, srv.Stderr = &logs, &logs
+		if err := srv.Start(); err != nil {
+			t.Fatalf("redis-server: %v; %s", err, hint)
+		}
+		cli := func(args ...string) (string, error) {
+			base := []string{"-p", strconv.Itoa(port)}
+			if password != "" {
+				base = append(base, "--no-auth-warning", "-a", password)
+			}
+			out, err := exec.Command("redis-cli", append(base, args...)...).CombinedOutput()
+			return strings.TrimSpace(string(out)), err
+		}
+		var got string
+		for i := 0; i < 40; i++ {
+			if got, _ = cli("CONFIG", "GET", "maxmemory-policy"); strings.HasSuffix(got, "allkeys-lfu") {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if !strings.HasSuffix(got, "allkeys-lfu") {
+			t.Errorf("password %q: CONFIG GET says %q\n%s", password, got, logs.String())
+		}
+		if password != "" {
+			out, _ := exec.Command("redis-cli", "-p", strconv.Itoa(port), "PING").CombinedOutput()
+			if !strings.Contains(string(out), "NOAUTH") {
+				t.Errorf("without AUTH: %s", out)
+			}
+		}
+		srv.Process.Kill()
+		srv.Wait()
 	}
 }

@@ -1,6 +1,8 @@
 package containers
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -25,6 +27,17 @@ type Redis struct {
 	Addr      pulumi.StringOutput // host:port on the networks
 }
 
+// RedisConfig is the cache's redis.conf. Without a password Redis answers
+// only loopback unless told otherwise; the stack's network is the boundary
+// then (phase 1's cache on the server).
+func RedisConfig(maxmemoryPolicy, password string) string {
+	conf := fmt.Sprintf("port %d\nmaxmemory 256mb\nmaxmemory-policy %s\nappendonly no\n", RedisPort, maxmemoryPolicy)
+	if password == "" {
+		return conf + "protected-mode no\n"
+	}
+	return conf + "requirepass " + password + "\n"
+}
+
 // NewRedis creates the cache. Its config, AUTH included, is a file, so the
 // token is in no command line.
 func NewRedis(ctx *pulumi.Context, name string, args *RedisArgs, opts ...pulumi.ResourceOption) (*Redis, error) {
@@ -42,13 +55,13 @@ func NewRedis(ctx *pulumi.Context, name string, args *RedisArgs, opts ...pulumi.
 	if err := ctx.RegisterComponentResource(shared.Project+":containers:Redis", name, r, opts...); err != nil {
 		return nil, err
 	}
-	conf := pulumi.Sprintf("port %d\nmaxmemory 256mb\nmaxmemory-policy %s\nappendonly no\n", RedisPort, args.MaxmemoryPolicy)
+	var conf pulumi.StringOutput
 	if args.AuthToken != nil {
-		conf = pulumi.ToSecret(pulumi.Sprintf("%srequirepass %s\n", conf, args.AuthToken)).(pulumi.StringOutput)
+		conf = pulumi.ToSecret(args.AuthToken.ToStringOutput().ApplyT(func(token string) string {
+			return RedisConfig(args.MaxmemoryPolicy, token)
+		})).(pulumi.StringOutput)
 	} else {
-		// Without a password Redis answers only loopback unless told
-		// otherwise; the stack's network is the boundary here.
-		conf = pulumi.Sprintf("%sprotected-mode no\n", conf)
+		conf = pulumi.String(RedisConfig(args.MaxmemoryPolicy, "")).ToStringOutput()
 	}
 	var err error
 	if r.Container, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: RedisImage}).run(ctx, r, docker.ContainerArgs{

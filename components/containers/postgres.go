@@ -17,10 +17,11 @@ import (
 var ReplicaScript string
 
 // replicationHBA lets replicas on the stack's networks stream from the
-// primary; the image runs it once, when it creates the cluster.
+// primary; the image runs it once, when it creates the cluster. Uploads are
+// owned by root, so the image's entrypoint (running as postgres) sources it
+// rather than executing it: it sets no shell options.
 const replicationHBA = `#!/usr/bin/env bash
 # Lets the stack's replicas stream from this primary.
-set -euo pipefail
 echo "host replication all all trust" >> "$PGDATA/pg_hba.conf"
 `
 

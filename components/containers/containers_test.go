@@ -27,19 +27,10 @@ import (
 
 	"github.com/scalezero/scalezero/app/cloud"
 	"github.com/scalezero/scalezero/components/containers"
+	"github.com/scalezero/scalezero/internal/testnet"
 )
 
 const hint = "start the test servers with `scripts/test-services.sh` (make test does)"
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 func pgBin(t *testing.T) string {
 	t.Helper()
@@ -131,7 +122,7 @@ func TestTheReplicaScriptCopiesThePrimaryAndStreamsFromIt(t *testing.T) {
 	}
 	t.Cleanup(func() { primary.Exec(context.Background(), "DROP TABLE IF EXISTS "+table) })
 
-	port := freePort(t)
+	port := testnet.FreePort(t)
 	stop := startReplica(t, script, pgdata, port)
 	replica := connect(t, port)
 	var recovering bool
@@ -175,7 +166,7 @@ func TestTheJobTierInitMakesTheQueuesAndBucketInTheEmulator(t *testing.T) {
 	if err := os.WriteFile(init, []byte(containers.JobTierInit("eu-west-1", 300, 5)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := testnet.FreePort(t)
 	cmd := exec.Command(bin)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -238,7 +229,7 @@ func TestTheRedisConfigRunsInRedis(t *testing.T) {
 		if err := os.WriteFile(conf, []byte(containers.RedisConfig("allkeys-lfu", password)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		port := freePort(t)
+		port := testnet.FreePort(t)
 		// The command line's port wins over the file's (the machine's own
 		// Redis has 6379).
 		srv := exec.Command("redis-server", conf, "--port", strconv.Itoa(port), "--save", "")

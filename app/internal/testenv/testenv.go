@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/scalezero/scalezero/internal/testnet"
 )
 
 // Servers, overridable for other machines.
@@ -116,15 +118,7 @@ type Redis struct {
 }
 
 // FreePort returns a loopback port that was free a moment ago.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+func FreePort(t testing.TB) int { return testnet.FreePort(t) }
 
 // StartRedis starts redis-server on a free port; it is stopped when the test ends.
 func StartRedis(t testing.TB) *Redis {

@@ -63,12 +63,14 @@ vet:
 	shellcheck scripts/*.sh .ci/run components/containers/*.sh
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-preview: ## pulumi preview of phase PHASE with the policy pack (needs AWS credentials and the Pulumi CLI)
+preview: ## pulumi preview of phase PHASE with the policy pack (the Pulumi CLI; AWS credentials, LocalStack or Docker by TARGET)
 	pulumi config set phase "$(PHASE)"
+	$(if $(TARGET),pulumi config set target "$(TARGET)")
 	pulumi preview --policy-pack policies
 
-up: ## pulumi up of phase PHASE (needs AWS credentials and the Pulumi CLI)
+up: ## pulumi up of phase PHASE (the Pulumi CLI; AWS credentials, LocalStack or Docker by TARGET)
 	pulumi config set phase "$(PHASE)"
+	$(if $(TARGET),pulumi config set target "$(TARGET)")
 	pulumi up
 
 clean:

@@ -158,9 +158,7 @@ func (b *dockerBuilder) buildDatabases() error {
 	}
 	b.dbHost = "db"
 	b.out.DBWriter = db.Host
-	for i := range b.p.DBReplicas {
-		pr.readers = append(pr.readers, fmt.Sprintf("db-replica-%d", i))
-	}
+	pr.readers = db.ReplicaNames
 	if b.p.DBReplicas > 0 {
 		b.out.DBReaders = db.ReplicaHosts
 	}
@@ -198,12 +196,8 @@ func (b *dockerBuilder) shardMap() string {
 		Readers []string `json:"readers"`
 	}
 	entries := make([]entry, len(b.shards))
-	for i := range b.shards {
-		e := entry{ID: i, Writer: fmt.Sprintf("shard-%d", i), Readers: []string{}}
-		for j := range b.s.ShardReplicas {
-			e.Readers = append(e.Readers, fmt.Sprintf("shard-%d-replica-%d", i, j))
-		}
-		entries[i] = e
+	for i, sh := range b.shards {
+		entries[i] = entry{ID: i, Writer: sh.Name, Readers: append([]string{}, sh.ReplicaNames...)}
 	}
 	out, _ := json.Marshal(entries)
 	return string(out)

@@ -49,6 +49,9 @@ type Postgres struct {
 
 	Host         pulumi.StringOutput // the primary's name on the networks
 	ReplicaHosts pulumi.StringArrayOutput
+	// Name and ReplicaNames are the same names, known while the program runs.
+	Name         string
+	ReplicaNames []string
 }
 
 // New creates the primary and its replicas.
@@ -86,6 +89,7 @@ func NewPostgres(ctx *pulumi.Context, name string, args *PostgresArgs, opts ...p
 		}
 		pg.Replicas = append(pg.Replicas, r)
 	}
+	pg.Name, pg.ReplicaNames = name, hosts
 	pg.Host = pulumi.String(name).ToStringOutput()
 	pg.ReplicaHosts = pulumi.ToStringArray(hosts).ToStringArrayOutput()
 	return pg, ctx.RegisterResourceOutputs(pg, pulumi.Map{"host": pg.Host, "replicaHosts": pg.ReplicaHosts})

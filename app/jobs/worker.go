@@ -132,7 +132,7 @@ func (w *Worker) handle(ctx context.Context, m cloud.Message) {
 		log.Error("a message for a job that does not exist; left for the dead-letter queue")
 		return
 	case err != nil:
-		w.retry(ctx, log, m, "unknown", fmt.Errorf("reading the job: %w", err))
+		w.retry(ctx, log, m, msg.JobID, "unknown", fmt.Errorf("reading the job: %w", err))
 		return
 	case j.State == app.JobDone || j.State == app.JobFailed:
 		w.Metrics.Job(j.Kind, "duplicate")
@@ -145,7 +145,7 @@ func (w *Worker) handle(ctx context.Context, m cloud.Message) {
 		w.ack(ctx, log, m)
 		return
 	} else if err != nil {
-		w.retry(ctx, log, m, j.Kind, fmt.Errorf("starting the job: %w", err))
+		w.retry(ctx, log, m, j.ID, j.Kind, fmt.Errorf("starting the job: %w", err))
 		return
 	}
 	start := time.Now()
@@ -160,14 +160,14 @@ func (w *Worker) handle(ctx context.Context, m cloud.Message) {
 		log.Info("job done", "seconds", time.Since(start).Seconds())
 		w.ack(ctx, log, m)
 	case errors.Is(err, app.ErrPermanent):
-		w.fail(ctx, log, m, j, err.Error())
+		w.fail(ctx, log, j, err.Error())
 		w.ack(ctx, log, m) // no retry can help
 	case w.MaxReceives > 0 && m.ReceiveCount >= w.MaxReceives:
 		// The message stays: SQS moves it to the dead-letter queue when it
 		// next turns visible.
-		w.fail(ctx, log, m, j, fmt.Sprintf("gave up after %d attempts, the message goes to the dead-letter queue: %v", m.ReceiveCount, err))
+		w.fail(ctx, log, j, fmt.Sprintf("gave up after %d attempts, the message goes to the dead-letter queue: %v", m.ReceiveCount, err))
 	default:
-		w.retry(ctx, log, m, j.Kind, err)
+		w.retry(ctx, log, m, j.ID, j.Kind, err)
 	}
 }
 
@@ -194,14 +194,12 @@ func (w *Worker) run(ctx context.Context, j app.Job) (string, error) {
 	return OutputKey(j.ID), nil
 }
 
-// retry records the error and lets the message come back after a back-off.
-func (w *Worker) retry(ctx context.Context, log *slog.Logger, m cloud.Message, kind string, cause error) {
+// retry records the error on job jobID and lets the message come back
+// after a back-off.
+func (w *Worker) retry(ctx context.Context, log *slog.Logger, m cloud.Message, jobID, kind string, cause error) {
 	w.Metrics.Job(kind, "retry")
-	var id message
-	if json.Unmarshal([]byte(m.Body), &id) == nil && id.JobID != "" {
-		if err := w.Store.FailJob(ctx, id.JobID, cause.Error(), false); err != nil && !errors.Is(err, app.ErrConflict) {
-			log.Warn("could not record the failed attempt", "error", err)
-		}
+	if err := w.Store.FailJob(ctx, jobID, cause.Error(), false); err != nil && !errors.Is(err, app.ErrConflict) {
+		log.Warn("could not record the failed attempt", "error", err)
 	}
 	wait := w.Backoff(m.ReceiveCount)
 	log.Warn("job attempt failed; it will be retried", "error", cause, "retry_in", wait.String())
@@ -211,7 +209,7 @@ func (w *Worker) retry(ctx context.Context, log *slog.Logger, m cloud.Message, k
 	}
 }
 
-func (w *Worker) fail(ctx context.Context, log *slog.Logger, m cloud.Message, j app.Job, reason string) {
+func (w *Worker) fail(ctx context.Context, log *slog.Logger, j app.Job, reason string) {
 	w.Metrics.Job(j.Kind, "failed")
 	log.Error("job failed", "reason", reason)
 	if err := w.Store.FailJob(ctx, j.ID, reason, true); err != nil && !errors.Is(err, app.ErrConflict) {

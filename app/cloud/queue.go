@@ -44,11 +44,11 @@ func (q *Queue) Send(ctx context.Context, body string) error {
 	return nil
 }
 
-// Receive waits up to wait (long polling, at most 20s) for up to max messages.
-func (q *Queue) Receive(ctx context.Context, max int, wait time.Duration) ([]Message, error) {
+// Receive waits up to wait (long polling, at most 20s) for up to limit messages.
+func (q *Queue) Receive(ctx context.Context, limit int, wait time.Duration) ([]Message, error) {
 	out, err := q.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 		QueueUrl:                    &q.url,
-		MaxNumberOfMessages:         int32(max),
+		MaxNumberOfMessages:         int32(limit),
 		WaitTimeSeconds:             int32(wait / time.Second),
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount},
 	})
@@ -58,12 +58,10 @@ func (q *Queue) Receive(ctx context.Context, max int, wait time.Duration) ([]Mes
 	msgs := make([]Message, 0, len(out.Messages))
 	for _, m := range out.Messages {
 		n, _ := strconv.Atoi(m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)])
-		msgs = append(msgs, Message{ID: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), ReceiptHandle: aws.ToString(m.ReceiptHandle), ReceiveCount: max1(n)})
+		msgs = append(msgs, Message{ID: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), ReceiptHandle: aws.ToString(m.ReceiptHandle), ReceiveCount: max(n, 1)})
 	}
 	return msgs, nil
 }
-
-func max1(n int) int { return max(n, 1) }
 
 // Delete removes a handled message.
 func (q *Queue) Delete(ctx context.Context, m Message) error {

@@ -121,13 +121,20 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 type migrator interface{ Migrate() error }
 
 func migrate(ctx context.Context, db migrator, log *slog.Logger, wait time.Duration) error {
+	return retryFor(ctx, log, wait, "migrations not applied yet; retrying", db.Migrate)
+}
+
+// retryFor calls try once a second until it succeeds, wait has passed (its
+// last error is returned) or ctx ends: a fleet may start before the database
+// or the queue it needs answers.
+func retryFor(ctx context.Context, log *slog.Logger, wait time.Duration, warning string, try func() error) error {
 	deadline := time.Now().Add(wait)
 	for {
-		err := db.Migrate()
+		err := try()
 		if err == nil || time.Now().After(deadline) {
 			return err
 		}
-		log.Warn("migrations not applied yet; retrying", "error", err)
+		log.Warn(warning, "error", err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

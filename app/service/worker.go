@@ -20,27 +20,20 @@ func (s *Service) Worker(ctx context.Context, wait time.Duration) (*jobs.Worker,
 	if s.Jobs == nil {
 		return nil, errors.New("the worker needs the job tier: set queue.url (SCALEZERO_QUEUE_URL) and jobs.bucket (SCALEZERO_JOBS_BUCKET)")
 	}
-	deadline := time.Now().Add(wait)
-	for {
-		n, err := s.Jobs.Queue.MaxReceives(ctx)
-		if err == nil {
-			return &jobs.Worker{
-				Store: s.Jobs.Store, Bucket: s.Jobs.Bucket, Queue: s.Jobs.Queue, Metrics: s.Metrics, Logger: s.Logger,
-				Handlers:    map[string]jobs.Handler{jobs.AvatarKind: jobs.Avatar},
-				Concurrency: s.Config.WorkerConcurrency, JobTimeout: s.Config.WorkerJobTimeout, Wait: s.Config.WorkerWait,
-				MaxReceives: n, Backoff: jobs.DefaultBackoff,
-			}, nil
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("job queue %s: %w", s.Jobs.Queue.URL(), err)
-		}
-		s.Logger.Warn("job queue not reachable yet; retrying", "error", err)
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Second):
-		}
+	var maxReceives int
+	err := retryFor(ctx, s.Logger, wait, "job queue not reachable yet; retrying", func() (err error) {
+		maxReceives, err = s.Jobs.Queue.MaxReceives(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job queue %s: %w", s.Jobs.Queue.URL(), err)
 	}
+	return &jobs.Worker{
+		Store: s.Jobs.Store, Bucket: s.Jobs.Bucket, Queue: s.Jobs.Queue, Metrics: s.Metrics, Logger: s.Logger,
+		Handlers:    map[string]jobs.Handler{jobs.AvatarKind: jobs.Avatar},
+		Concurrency: s.Config.WorkerConcurrency, JobTimeout: s.Config.WorkerJobTimeout, Wait: s.Config.WorkerWait,
+		MaxReceives: maxReceives, Backoff: jobs.DefaultBackoff,
+	}, nil
 }
 
 // RunWorker runs w until ctx ends, and serves /healthz, /readyz (the queue

@@ -68,11 +68,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// pull declares a pinned image, kept on the host when the stack goes.
-func pull(ctx *pulumi.Context, name, ref string, opts ...pulumi.ResourceOption) (*docker.RemoteImage, error) {
-	return docker.NewRemoteImage(ctx, name, &docker.RemoteImageArgs{Name: pulumi.String(ref), KeepLocally: pulumi.Bool(true)}, opts...)
-}
-
 // service is what every stand-in's container shares: it joins the networks
 // under its name, restarts unless stopped, is labelled with the stack's tags,
 // and must be running for `pulumi up` to succeed.
@@ -91,7 +86,8 @@ func (s service) run(ctx *pulumi.Context, parent pulumi.Resource, c docker.Conta
 	child := pulumi.Parent(parent)
 	image := s.image
 	if image == nil {
-		img, err := pull(ctx, s.name, s.ref, child)
+		// A pinned image, kept on the host when the stack goes.
+		img, err := docker.NewRemoteImage(ctx, s.name, &docker.RemoteImageArgs{Name: pulumi.String(s.ref), KeepLocally: pulumi.Bool(true)}, child)
 		if err != nil {
 			return nil, err
 		}

@@ -55,6 +55,11 @@ func StackConfig(path string) (map[string]string, error) {
 // "key=value" that overrides the file (target=localstack, say). Where the
 // file has no cacheAuthToken, OfflineCacheToken stands in, as a secret.
 func RunStack(path, phase string, set ...string) (*Graph, error) {
+	return RunStackView(Preview, path, phase, set...)
+}
+
+// RunStackView is RunStack in either view.
+func RunStackView(view View, path, phase string, set ...string) (*Graph, error) {
 	cfg, err := StackConfig(path)
 	if err != nil {
 		return nil, err
@@ -72,5 +77,5 @@ func RunStack(path, phase string, set ...string) (*Graph, error) {
 	if _, ok := cfg[Project+":cacheAuthToken"]; !ok {
 		cfg[Project+":cacheAuthToken"] = OfflineCacheToken
 	}
-	return Run(cfg, "cacheAuthToken")
+	return RunView(view, cfg, "cacheAuthToken")
 }

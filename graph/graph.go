@@ -1,7 +1,11 @@
-// Package graph runs the real stack program under Pulumi's mock monitor, as a
-// preview would (values that only exist after creation stay unknown), and
+// Package graph runs the real stack program under Pulumi's mock monitor and
 // records every registered resource. Tests, policies, the offline plan and
-// diffs all read this one graph.
+// diffs all read this one graph, in one of two views: Preview, as a first
+// preview of a new stack shows it (values that only exist after creation stay
+// unknown), and Known, as after `pulumi up` (every output a provider declares
+// for the type is returned, made up deterministically per URN by
+// internal/knownvalues, so values computed from other resources are concrete
+// and two phases compare value with value).
 package graph
 
 import (
@@ -15,6 +19,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/scalezero/scalezero/internal/knownvalues"
 	"github.com/scalezero/scalezero/stacks"
 	"github.com/scalezero/scalezero/stacks/plan"
 )
@@ -54,8 +59,39 @@ type Graph struct {
 	Invokes []string `json:"-"`
 }
 
+// View is which values a graph holds.
+type View int
+
+const (
+	// Preview holds what a first preview of a new stack shows: ids, ARNs and
+	// endpoints are Unknown.
+	Preview View = iota
+	// Known holds what the stack holds after `pulumi up`: mocks return every
+	// output the provider declares for the type (internal/knownvalues).
+	Known
+)
+
+// ParseView reads "preview" or "known".
+func ParseView(s string) (View, error) {
+	switch s {
+	case "preview":
+		return Preview, nil
+	case "known":
+		return Known, nil
+	}
+	return Preview, fmt.Errorf("view %q: allowed known or preview", s)
+}
+
+func (v View) String() string {
+	if v == Known {
+		return "known"
+	}
+	return "preview"
+}
+
 // recorder is the mock monitor.
 type recorder struct {
+	view      View
 	mu        sync.Mutex
 	resources []Resource
 	regions   map[string]string // provider URN -> region
@@ -107,33 +143,27 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		}
 		return args.Name + "-id", args.Inputs, nil
 	}
-	return "", args.Inputs, nil
+	if r.view == Preview || !args.Custom {
+		return "", args.Inputs, nil
+	}
+	return knownvalues.Resource(knownvalues.Request{
+		URN: res.URN, Type: res.Type, Name: res.Name, Region: r.regions[res.Provider], Inputs: args.Inputs,
+	})
 }
 
-// Call answers the invokes the program makes, as the provider would.
+// Call answers the invokes the program makes, as the provider would, from
+// the same table as the test provider; in both views, as a provider answers
+// invokes during a preview too.
 func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	r.mu.Lock()
 	region := r.regions[providerURN(args.Provider)]
 	r.invokes = append(r.invokes, args.Token)
 	r.mu.Unlock()
-	switch args.Token {
-	case "aws:index/getAvailabilityZones:getAvailabilityZones":
-		if region == "" {
-			return nil, fmt.Errorf("getAvailabilityZones without a regional provider (%q)", args.Provider)
-		}
-		names := []any{region + "a", region + "b", region + "c"}
-		return resource.NewPropertyMapFromMap(map[string]any{"names": names, "id": region}), nil
-	case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"userName": "AWS", "password": "offline", "authorizationToken": "offline",
-			"proxyEndpoint": "https://000000000000.dkr.ecr." + region + ".amazonaws.com",
-		}), nil
-	case "aws:ec2/getAmi:getAmi":
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"id": "ami-al2023-" + region, "name": "al2023-ami-2023.6-x86_64", "architecture": "x86_64",
-		}), nil
+	out, err := knownvalues.Invoke(args.Token, region, args.Args, false)
+	if err != nil {
+		return nil, fmt.Errorf("the offline graph: %w (provider %q)", err, args.Provider)
 	}
-	return nil, fmt.Errorf("the offline graph does not answer invoke %s", args.Token)
+	return out, nil
 }
 
 func providerURN(ref string) string {
@@ -208,10 +238,15 @@ func plainValue(v resource.PropertyValue) any {
 }
 
 // Run executes the stack program with the given raw config (keys with or
-// without the "scalezero:" prefix) and returns its graph; on error, the graph
-// holds what was declared before the failure. secretKeys marks
-// config values that Pulumi would hold as secrets.
+// without the "scalezero:" prefix) and returns its graph in the preview view;
+// on error, the graph holds what was declared before the failure. secretKeys
+// marks config values that Pulumi would hold as secrets.
 func Run(config map[string]string, secretKeys ...string) (*Graph, error) {
+	return RunView(Preview, config, secretKeys...)
+}
+
+// RunView is Run in either view.
+func RunView(view View, config map[string]string, secretKeys ...string) (*Graph, error) {
 	cfg := map[string]string{}
 	for k, v := range config {
 		cfg[qualify(k)] = v
@@ -220,7 +255,7 @@ func Run(config map[string]string, secretKeys ...string) (*Graph, error) {
 	for i, k := range secretKeys {
 		secrets[i] = qualify(k)
 	}
-	g, err := RunProgram(stacks.Program, cfg, secrets...)
+	g, err := RunProgramView(view, stacks.Program, cfg, secrets...)
 	settings, cfgErr := plan.Load(plan.FromMap(cfg))
 	if cfgErr != nil {
 		// The program stopped on the same check; its error comes wrapped by
@@ -245,13 +280,19 @@ func qualify(key string) string {
 // RunProgram runs any Pulumi program (a component's test harness, say) under
 // the recorder, as a preview with the given config.
 func RunProgram(program pulumi.RunFunc, cfg map[string]string, secretKeys ...string) (*Graph, error) {
-	rec := &recorder{regions: map[string]string{}}
+	return RunProgramView(Preview, program, cfg, secretKeys...)
+}
+
+// RunProgramView is RunProgram in either view: Known runs it as an update,
+// with every output known.
+func RunProgramView(view View, program pulumi.RunFunc, cfg map[string]string, secretKeys ...string) (*Graph, error) {
+	rec := &recorder{view: view, regions: map[string]string{}}
 	err := pulumi.RunErr(program,
 		pulumi.WithMocks(Project, Stack, rec),
 		func(info *pulumi.RunInfo) {
 			info.Config = cfg
 			info.ConfigSecretKeys = secretKeys
-			info.DryRun = true
+			info.DryRun = view == Preview
 		})
 	g := &Graph{Resources: rec.resources, Invokes: rec.invokes}
 	sort.Slice(g.Resources, func(i, j int) bool { return g.Resources[i].URN < g.Resources[j].URN })

@@ -8,30 +8,37 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/scalezero/scalezero/graph"
 )
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: plandiff BASE.json HEAD.json")
-		os.Exit(2)
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "plandiff:", err)
+		os.Exit(1)
 	}
-	base, err := read(os.Args[1])
-	if err == nil {
-		var head *graph.Graph
-		if head, err = read(os.Args[2]); err == nil {
-			title := fmt.Sprintf("phase %d", head.Phase)
-			if base.Phase != head.Phase {
-				title = fmt.Sprintf("phase %d -> %d", base.Phase, head.Phase)
-			}
-			fmt.Print(graph.Markdown(title, graph.Diff(base, head)))
-			return
-		}
+}
+
+func run(args []string, stdout io.Writer) error {
+	if len(args) != 2 {
+		return fmt.Errorf("usage: plandiff BASE.json HEAD.json")
 	}
-	fmt.Fprintln(os.Stderr, "plandiff:", err)
-	os.Exit(1)
+	base, err := read(args[0])
+	if err != nil {
+		return err
+	}
+	head, err := read(args[1])
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("phase %d", head.Phase)
+	if base.Phase != head.Phase {
+		title = fmt.Sprintf("phase %d -> %d", base.Phase, head.Phase)
+	}
+	_, err = fmt.Fprint(stdout, graph.Markdown(title, graph.Diff(base, head)))
+	return err
 }
 
 func read(path string) (*graph.Graph, error) {

@@ -59,7 +59,7 @@ func invokeValues(token string, g *gen) map[string]any {
 	switch token {
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
 		return map[string]any{"id": r, "names": list(r+"a", r+"b", r+"c"),
-			"zoneIds": list(regionCode(r)+"-az1", regionCode(r)+"-az2", regionCode(r)+"-az3"),
+			"zoneIds":    list(regionCode(r)+"-az1", regionCode(r)+"-az2", regionCode(r)+"-az3"),
 			"groupNames": list(r, r, r)}
 	case "aws:index/getCallerIdentity:getCallerIdentity":
 		return map[string]any{"id": Account, "accountId": Account, "arn": "arn:aws:iam::" + Account + ":user/deployer", "userId": "AIDA" + g.alnum("user", 17, upperAlnum)}

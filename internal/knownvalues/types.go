@@ -51,7 +51,7 @@ var resources = map[string]reflect.Type{
 	"aws:cloudwatch/logGroup:LogGroup":       typeOf[cloudwatch.LogGroup](),
 	"aws:cloudwatch/metricAlarm:MetricAlarm": typeOf[cloudwatch.MetricAlarm](),
 
-	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":   typeOf[ec2.DefaultSecurityGroup](),
+	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": typeOf[ec2.DefaultSecurityGroup](),
 	"aws:ec2/eip:Eip":                                     typeOf[ec2.Eip](),
 	"aws:ec2/instance:Instance":                           typeOf[ec2.Instance](),
 	"aws:ec2/internetGateway:InternetGateway":             typeOf[ec2.InternetGateway](),
@@ -124,14 +124,14 @@ var resources = map[string]reflect.Type{
 }
 
 var invokes = map[string]reflect.Type{
-	"aws:index/getAvailabilityZones:getAvailabilityZones":   typeOf[aws.GetAvailabilityZonesResult](),
-	"aws:index/getCallerIdentity:getCallerIdentity":         typeOf[aws.GetCallerIdentityResult](),
-	"aws:index/getPartition:getPartition":                   typeOf[aws.GetPartitionResult](),
-	"aws:index/getRegion:getRegion":                         typeOf[aws.GetRegionResult](),
-	"aws:ec2/getAmi:getAmi":                                 typeOf[ec2.LookupAmiResult](),
-	"aws:ecr/getAuthorizationToken:getAuthorizationToken":   typeOf[ecr.GetAuthorizationTokenResult](),
-	"aws:elb/getServiceAccount:getServiceAccount":           typeOf[elb.GetServiceAccountResult](),
-	"docker:index/getRegistryImage:getRegistryImage":        typeOf[docker.LookupRegistryImageResult](),
-	"docker:index/getRemoteImage:getRemoteImage":            typeOf[docker.LookupRemoteImageResult](),
+	"aws:index/getAvailabilityZones:getAvailabilityZones":    typeOf[aws.GetAvailabilityZonesResult](),
+	"aws:index/getCallerIdentity:getCallerIdentity":          typeOf[aws.GetCallerIdentityResult](),
+	"aws:index/getPartition:getPartition":                    typeOf[aws.GetPartitionResult](),
+	"aws:index/getRegion:getRegion":                          typeOf[aws.GetRegionResult](),
+	"aws:ec2/getAmi:getAmi":                                  typeOf[ec2.LookupAmiResult](),
+	"aws:ecr/getAuthorizationToken:getAuthorizationToken":    typeOf[ecr.GetAuthorizationTokenResult](),
+	"aws:elb/getServiceAccount:getServiceAccount":            typeOf[elb.GetServiceAccountResult](),
+	"docker:index/getRegistryImage:getRegistryImage":         typeOf[docker.LookupRegistryImageResult](),
+	"docker:index/getRemoteImage:getRemoteImage":             typeOf[docker.LookupRemoteImageResult](),
 	"aws:secretsmanager/getRandomPassword:getRandomPassword": typeOf[secretsmanager.GetRandomPasswordResult](),
 }

@@ -12,9 +12,9 @@ if [ -z "$version" ] || [ "$version" != "$tools" ]; then
 	exit 1
 fi
 dir="${SCALEZERO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/scalezero}/pulumi-$version"
-bin="$dir/pulumi"
+bin="$dir/bin/pulumi" # the layout the Automation API expects under a root
 if [ ! -x "$bin" ]; then
-	mkdir -p "$dir"
+	mkdir -p "$dir/bin"
 	echo "pulumi-cli: building the Pulumi CLI $version into $dir (a few minutes, once)" >&2
 	(cd "$root/tools/pulumi" && nice -n 10 go build -trimpath -o "$bin.tmp" \
 		-ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \

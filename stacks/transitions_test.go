@@ -6,19 +6,24 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/internal/ladder"
 )
 
 var update = flag.Bool("update", false, "rewrite the transition golden files")
 
-// transition lists, for phase n -> n+1, each URN added (+), removed (-), kept
-// with changed inputs (~) or kept unchanged (=).
+// transition lists, for phase n -> m, each URN added (+), removed (-), kept
+// with changed inputs (~) or kept unchanged (=). The engine run
+// (engine/ladder_test.go) prints each step of its ladder the same way
+// (ladder.Golden), from the operations the engine reports, and compares it
+// with the same files.
 func transition(from, to *graph.Graph) (text string, added, removed, changed []string) {
-	var lines []string
+	ops := map[string]string{}
 	for _, c := range graph.Diff(from, to) {
-		lines = append(lines, c.Kind+" "+c.URN)
+		ops[c.URN] = c.Kind
 		switch c.Kind {
 		case graph.Added:
 			added = append(added, c.URN)
@@ -28,36 +33,75 @@ func transition(from, to *graph.Graph) (text string, added, removed, changed []s
 			changed = append(changed, c.URN)
 		}
 	}
-	head := fmt.Sprintf("# phase %d -> %d: %d added, %d removed, %d changed, %d unchanged\n",
-		from.Phase, to.Phase, len(added), len(removed), len(changed), len(to.Resources)-len(added)-len(changed))
-	return head + strings.Join(lines, "\n") + "\n", added, removed, changed
+	return ladder.Golden(from.Phase, to.Phase, ops), added, removed, changed
+}
+
+var (
+	flowMu     sync.Mutex
+	flowGraphs = map[string]*graph.Graph{}
+)
+
+// flowGraph is the known-value graph of a target at phase with the config a
+// user following the README has there, having been as high as reached (the
+// ladder's own workarounds included, see ladder.AwaitingFix).
+func flowGraph(t *testing.T, target string, phase, reached int) *graph.Graph {
+	t.Helper()
+	flowMu.Lock()
+	defer flowMu.Unlock()
+	key := fmt.Sprintf("%s/%d/%d", target, phase, reached)
+	if g, ok := flowGraphs[key]; ok {
+		return g
+	}
+	flows, err := ladder.Load("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, secret, err := flows[target].WithWorkarounds().Config("..", phase, reached)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := graph.RunView(graph.Known, cfg, secret...)
+	if err != nil {
+		t.Fatalf("%s phase %d (the README's flow, having reached phase %d): %v", target, phase, reached, err)
+	}
+	flowGraphs[key] = g
+	return g
 }
 
 // TestTransitionsMatchGoldenFiles fails when a URN is added, removed or changed
-// without the reviewed golden file changing with it (go test ./stacks -update).
+// without the reviewed golden file changing with it (go test ./stacks -run
+// Transitions -update). Each step compares known-value graphs, so a value
+// computed from another resource (an ARN in a policy, an endpoint in a
+// setting) shows its change. Up: n -> n+1 with the settings the README names
+// by then; down: n+1 -> n keeping everything set on the way up.
 func TestTransitionsMatchGoldenFiles(t *testing.T) {
-	dirs := map[string]string{"aws": "transitions", "docker": "transitions-docker"}
-	for target, dir := range dirs {
-		for n := 1; n < 9; n++ {
-			t.Run(fmt.Sprintf("%s/%d-%d", target, n, n+1), func(t *testing.T) {
-				got, _, _, _ := transition(targetGraph(t, target, n), targetGraph(t, target, n+1))
-				path := filepath.Join("testdata", dir, fmt.Sprintf("%d-%d.txt", n, n+1))
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-						t.Fatal(err)
+	for _, target := range []string{"aws", "docker"} {
+		for n := 1; n < ladder.MaxPhase; n++ {
+			steps := []struct{ from, to, reachedFrom, reachedTo int }{
+				{n, n + 1, n, n + 1},
+				{n + 1, n, ladder.MaxPhase, ladder.MaxPhase},
+			}
+			for _, st := range steps {
+				t.Run(fmt.Sprintf("%s/%d-%d", target, st.from, st.to), func(t *testing.T) {
+					got, _, _, _ := transition(flowGraph(t, target, st.from, st.reachedFrom), flowGraph(t, target, st.to, st.reachedTo))
+					path := filepath.Join("..", ladder.GoldenFile(target, st.from, st.to))
+					if *update {
+						if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+							t.Fatal(err)
+						}
+						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+							t.Fatal(err)
+						}
 					}
-					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
+					want, err := os.ReadFile(path)
+					if err != nil {
+						t.Fatalf("%v (run go test ./stacks -run Transitions -update to create it)", err)
 					}
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test ./stacks -update to create it)", err)
-				}
-				if got != string(want) {
-					t.Fatalf("%s transition %d -> %d differs from %s; review the diff and rerun with -update:\n%s", target, n, n+1, path, lineDiff(string(want), got))
-				}
-			})
+					if got != string(want) {
+						t.Fatalf("%s transition %d -> %d differs from %s; review the diff and rerun with -update:\n%s", target, st.from, st.to, path, lineDiff(string(want), got))
+					}
+				})
+			}
 		}
 	}
 }

@@ -1,0 +1,56 @@
+package ladder
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Operation marks, as a preview prints them: created, deleted, updated in
+// place, kept as it was, and replaced (the engine's own decision; the
+// offline graph cannot make it).
+const (
+	Create  = "+"
+	Delete  = "-"
+	Update  = "~"
+	Same    = "="
+	Replace = "±"
+)
+
+// Golden renders one step of the ladder, phase from -> to, as the reviewed
+// files in stacks/testdata/transitions*/ hold it: a header counting each
+// kind, then one line per URN: kept, added and changed ones in URN order,
+// then the removed ones in URN order.
+func Golden(from, to int, ops map[string]string) string {
+	var kept, gone []string
+	n := map[string]int{}
+	for urn, op := range ops {
+		n[op]++
+		if op == Delete {
+			gone = append(gone, urn)
+		} else {
+			kept = append(kept, urn)
+		}
+	}
+	sort.Strings(kept)
+	sort.Strings(gone)
+	var b strings.Builder
+	fmt.Fprintf(&b, "# phase %d -> %d: %d added, %d removed, %d changed, %d unchanged", from, to, n[Create], n[Delete], n[Update], n[Same])
+	if n[Replace] > 0 {
+		fmt.Fprintf(&b, ", %d replaced", n[Replace])
+	}
+	b.WriteString("\n")
+	for _, urn := range append(kept, gone...) {
+		b.WriteString(ops[urn] + " " + urn + "\n")
+	}
+	return b.String()
+}
+
+// GoldenFile is where a target's step lives, relative to the repository root.
+func GoldenFile(target string, from, to int) string {
+	dir := "transitions"
+	if target != "aws" {
+		dir += "-" + target
+	}
+	return fmt.Sprintf("stacks/testdata/%s/%d-%d.txt", dir, from, to)
+}

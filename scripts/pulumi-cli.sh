@@ -16,7 +16,7 @@ bin="$dir/bin/pulumi" # the layout the Automation API expects under a root
 if [ ! -x "$bin" ]; then
 	mkdir -p "$dir/bin"
 	echo "pulumi-cli: building the Pulumi CLI $version into $dir (a few minutes, once)" >&2
-	(cd "$root/tools/pulumi" && nice -n 10 go build -trimpath -o "$bin.tmp" \
+	(cd "$root/tools/pulumi" && nice -n 10 go build -o "$bin.tmp" \
 		-ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
 		github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
 	mv "$bin.tmp" "$bin"

@@ -121,16 +121,16 @@ func init() {
 
 		"aws:cloudwatch/logGroup:LogGroup":       {arn: arnOf("logs", true, true, byName("log-group:%s"))},
 		"aws:cloudwatch/metricAlarm:MetricAlarm": {arn: arnOf("cloudwatch", true, true, byName("alarm:%s"))},
-		"aws:cloudwatch/dashboard:Dashboard": {id: func(g *gen) string { return g.in("dashboardName") },
+		"aws:cloudwatch/dashboard:Dashboard": {id: func(g *gen) string { return g.inOr("dashboardName") },
 			more: func(g *gen) map[string]any {
-				return map[string]any{"dashboardArn": fmt.Sprintf("arn:aws:cloudwatch::%s:dashboard/%s", Account, g.in("dashboardName"))}
+				return map[string]any{"dashboardArn": fmt.Sprintf("arn:aws:cloudwatch::%s:dashboard/%s", Account, g.inOr("dashboardName"))}
 			}},
 
 		"aws:ecr/repository:Repository": {arn: arnOf("ecr", true, true, byName("repository/%s")),
 			more: func(g *gen) map[string]any {
 				return map[string]any{"repositoryUrl": fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", Account, g.region(), g.name())}
 			}},
-		"aws:ecr/lifecyclePolicy:LifecyclePolicy": {id: func(g *gen) string { return g.in("repository") }},
+		"aws:ecr/lifecyclePolicy:LifecyclePolicy": {id: func(g *gen) string { return g.inOr("repository") }},
 
 		"aws:elasticache/replicationGroup:ReplicationGroup": {arn: arnOf("elasticache", true, true, byName("replicationgroup:%s")),
 			more: func(g *gen) map[string]any {
@@ -140,7 +140,7 @@ func init() {
 					members = []any{g.name() + "-001", g.name() + "-002"}
 				}
 				return map[string]any{"primaryEndpointAddress": "master." + host, "readerEndpointAddress": "replica." + host,
-					"configurationEndpointAddress": nil, "memberClusters": members}
+					"configurationEndpointAddress": "", "memberClusters": members}
 			}},
 		"aws:elasticache/parameterGroup:ParameterGroup": {arn: arnOf("elasticache", true, true, byName("parametergroup:%s"))},
 		"aws:elasticache/subnetGroup:SubnetGroup":       {arn: arnOf("elasticache", true, true, byName("subnetgroup:%s"))},
@@ -179,10 +179,10 @@ func init() {
 			arn:  arnOf("elasticloadbalancing", true, true, func(g *gen) string { return lbSuffix(g, "targetgroup") }),
 			more: func(g *gen) map[string]any { return map[string]any{"arnSuffix": lbSuffix(g, "targetgroup")} }},
 		"aws:lb/listener:Listener": {id: self, arn: func(g *gen) string {
-			return strings.Replace(g.in("loadBalancerArn"), ":loadbalancer/", ":listener/", 1) + "/" + g.hexOf("listener", 16)
+			return strings.Replace(g.inOr("loadBalancerArn"), ":loadbalancer/", ":listener/", 1) + "/" + g.hexOf("listener", 16)
 		}},
 		"aws:lb/listenerRule:ListenerRule": {id: self, arn: func(g *gen) string {
-			return strings.Replace(g.in("listenerArn"), ":listener/", ":listener-rule/", 1) + "/" + g.hexOf("rule", 16)
+			return strings.Replace(g.inOr("listenerArn"), ":listener/", ":listener-rule/", 1) + "/" + g.hexOf("rule", 16)
 		}},
 
 		"aws:rds/instance:Instance": {id: func(g *gen) string { return "db-" + g.alnum("id", 26, upperAlnum) },
@@ -218,6 +218,9 @@ func init() {
 				return map[string]any{"zoneId": g.id(), "nameServers": ns, "primaryNameServer": primary}
 			}},
 		"aws:route53/record:Record": {id: func(g *gen) string {
+			if g.in("zoneId") == "" {
+				return g.name()
+			}
 			id := g.in("zoneId") + "_" + g.in("name") + "_" + g.in("type")
 			if s := g.in("setIdentifier"); s != "" {
 				id += "_" + s
@@ -231,9 +234,9 @@ func init() {
 			more: func(g *gen) map[string]any {
 				return map[string]any{"bucketDomainName": g.name() + ".s3.amazonaws.com", "region": g.region(),
 					"bucketRegionalDomainName": g.name() + ".s3." + g.region() + ".amazonaws.com", "hostedZoneId": "Z3AQBSTGFYJSTF",
-					"websiteDomain": nil, "websiteEndpoint": nil}
+					"websiteDomain": "", "websiteEndpoint": ""}
 			}},
-		"aws:s3/bucketObjectv2:BucketObjectv2": {id: func(g *gen) string { return g.in("key") },
+		"aws:s3/bucketObjectv2:BucketObjectv2": {id: func(g *gen) string { return g.inOr("key") },
 			arn: func(g *gen) string { return fmt.Sprintf("arn:aws:s3:::%s/%s", g.in("bucket"), g.in("key")) }},
 		"aws:s3/bucketPolicy:BucketPolicy":                                                           {id: bucketID},
 		"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":                                     {id: bucketID},
@@ -248,7 +251,7 @@ func init() {
 		})},
 		"aws:secretsmanager/secretVersion:SecretVersion": {
 			id:   func(g *gen) string { return g.in("secretId") + "|" + g.uuid("version") },
-			arn:  func(g *gen) string { return g.in("secretId") },
+			arn:  func(g *gen) string { return g.inOr("secretId") },
 			more: func(g *gen) map[string]any { return map[string]any{"versionId": g.uuid("version")} }},
 
 		"aws:acm/certificate:Certificate": {id: self, arn: arnOf("acm", true, true, func(g *gen) string { return "certificate/" + g.uuid("cert") }),
@@ -271,13 +274,13 @@ func init() {
 				}
 				return map[string]any{"domainValidationOptions": dvos, "status": "ISSUED", "validationEmails": []any{}}
 			}},
-		"aws:acm/certificateValidation:CertificateValidation": {id: func(g *gen) string { return "2025-01-01 00:00:00 +0000 UTC" }},
+		"aws:acm/certificateValidation:CertificateValidation": {id: func(g *gen) string { return g.inOr("certificateArn") }},
 
 		"aws:sns/topic:Topic": {id: self, arn: arnOf("sns", true, true, byName("%s"))},
 
 		"aws:sqs/queue:Queue": {id: func(g *gen) string { return queueURL(g) }, arn: arnOf("sqs", true, true, byName("%s")),
 			more: func(g *gen) map[string]any { return map[string]any{"url": queueURL(g)} }},
-		"aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": {id: func(g *gen) string { return g.in("queueUrl") }},
+		"aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": {id: func(g *gen) string { return g.inOr("queueUrl") }},
 
 		"aws:ssm/parameter:Parameter": {arn: arnOf("ssm", true, true, func(g *gen) string {
 			return "parameter/" + strings.TrimPrefix(g.name(), "/")
@@ -301,7 +304,7 @@ func init() {
 	}
 }
 
-func bucketID(g *gen) string { return g.in("bucket") }
+func bucketID(g *gen) string { return g.inOr("bucket") }
 
 func queueURL(g *gen) string {
 	return fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", g.region(), Account, g.name())

@@ -199,6 +199,18 @@ func (g *gen) uuid(seed string) string {
 // in returns a string input ("" when absent or unknown).
 func (g *gen) in(key string) string { s, _ := g.inputs[key].(string); return s }
 
+// inOr returns a string input the id or ARN is made from, or, when the
+// program gave none, a value of the generic shape.
+func (g *gen) inOr(key string) string {
+	if s := g.in(key); s != "" {
+		return s
+	}
+	if strings.HasSuffix(key, "Arn") || key == "secretId" {
+		return g.otherARN(strings.TrimSuffix(key, "Arn"), key)
+	}
+	return g.name()
+}
+
 func (g *gen) region() string {
 	if g.r.Region == "" {
 		return "us-east-1"

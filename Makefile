@@ -8,7 +8,7 @@ SET    := $(if $(TARGET),-set target=$(TARGET))
 GO    ?= go
 BIN   := bin
 
-.PHONY: plan diagram diff policy test test-iac test-app services bench vet fmt up preview clean
+.PHONY: plan diagram diff policy test test-iac test-engine test-app pulumi-cli services bench vet fmt up preview clean
 
 plan: $(BIN)/plan ## print phase PHASE's resource graph as JSON (offline)
 	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET)
@@ -43,13 +43,25 @@ services: ## start PostgreSQL (primary + streaming replica), Redis and the SQS/S
 # real servers, so they run with the app, after `services`.
 IAC_PKGS = $$($(GO) list ./... | grep -v -e /app -e /components/containers)
 
-test: services vet ## every test: config, components, transitions, policies, and the app on real servers
-	$(GO) test -count=1 $(IAC_PKGS)
+# The engine run (./engine) climbs the phases under the real Pulumi CLI,
+# which scripts/pulumi-cli.sh builds once from the Go module proxy into
+# ~/.cache/scalezero (a few minutes); it takes longer than go test's default
+# 10 minutes on a cold build cache, hence the timeout.
+TEST_TIMEOUT ?= 60m
+
+test: services vet pulumi-cli ## every test: config, components, transitions, policies, the engine ladder, and the app on real servers
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(IAC_PKGS)
 	$(GO) test -race -count=1 -p 1 ./app/...
 	$(GO) test -count=1 ./components/containers
 
-test-iac: ## only the infrastructure tests (no servers needed)
-	$(GO) test -count=1 $(IAC_PKGS)
+test-iac: pulumi-cli ## only the infrastructure tests, the engine ladder included (no servers needed)
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(IAC_PKGS)
+
+test-engine: pulumi-cli ## only the engine ladder, step by step
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -v ./engine
+
+pulumi-cli: ## build the Pulumi CLI the engine tests run (once per version; prints its path)
+	@scripts/pulumi-cli.sh
 
 test-app: services ## only the app's tests, on real PostgreSQL and Redis
 	$(GO) test -race -count=1 -p 1 ./app/...

@@ -8,9 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
@@ -55,24 +55,22 @@ func cliPath(root string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-var sdkModule = regexp.MustCompile(`^github\.com/pulumi/pulumi-([a-z0-9-]+)/sdk/v\d+$`)
+var sdkModule = regexp.MustCompile(`(?m)^\s*github\.com/pulumi/pulumi-([a-z0-9-]+)/sdk/v\d+ v(\S+)`)
 
 // plugins lists the provider packages the program is built with and their
-// versions, from the test binary's own module list: the SDK of each asks the
-// engine for the plugin of the same version.
-func plugins() (map[string]string, error) {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return nil, fmt.Errorf("no build info in the test binary")
+// versions, from go.mod: the SDK of each asks the engine for the plugin of
+// the same version.
+func plugins(root string) (map[string]string, error) {
+	raw, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]string{}
-	for _, dep := range info.Deps {
-		if m := sdkModule.FindStringSubmatch(dep.Path); m != nil {
-			out[m[1]] = strings.TrimPrefix(dep.Version, "v")
-		}
+	for _, m := range sdkModule.FindAllStringSubmatch(string(raw), -1) {
+		out[m[1]] = m[2]
 	}
 	if out["aws"] == "" || out["docker"] == "" {
-		return nil, fmt.Errorf("the test binary lacks the aws or docker SDK: %v", out)
+		return nil, fmt.Errorf("go.mod requires no aws or docker SDK: %v", out)
 	}
 	return out, nil
 }
@@ -121,7 +119,7 @@ func newWorkspace(ctx context.Context, root, dir, stackName string, m modes, log
 			return nil, err
 		}
 	}
-	versions, err := plugins()
+	versions, err := plugins(root)
 	if err != nil {
 		return nil, err
 	}
@@ -224,12 +222,26 @@ func collect(ch <-chan events.EngineEvent, into ops, planned bool) <-chan struct
 	return done
 }
 
+// wait lets the collector finish. The Automation API closes the event
+// channel when the CLI's event stream ends; a CLI that failed before opening
+// one (a config error) never does, and then nothing is left to read.
+func wait(done <-chan struct{}, err error) {
+	if err == nil {
+		<-done
+		return
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+}
+
 // up runs `pulumi up` and adds what it did to into.
 func (w *workspace) up(ctx context.Context, into ops) error {
 	ch := make(chan events.EngineEvent)
 	done := collect(ch, into, false)
 	_, err := w.stack.Up(ctx, optup.EventStreams(ch), optup.ProgressStreams(w.log), optup.ErrorProgressStreams(w.log))
-	<-done
+	wait(done, err)
 	return err
 }
 
@@ -239,7 +251,7 @@ func (w *workspace) preview(ctx context.Context) (ops, error) {
 	got := ops{}
 	done := collect(ch, got, true)
 	_, err := w.stack.Preview(ctx, optpreview.EventStreams(ch), optpreview.ProgressStreams(w.log), optpreview.ErrorProgressStreams(w.log))
-	<-done
+	wait(done, err)
 	return got, err
 }
 
@@ -248,7 +260,7 @@ func (w *workspace) destroy(ctx context.Context, into ops) error {
 	ch := make(chan events.EngineEvent)
 	done := collect(ch, into, false)
 	_, err := w.stack.Destroy(ctx, optdestroy.EventStreams(ch), optdestroy.ProgressStreams(w.log), optdestroy.ErrorProgressStreams(w.log))
-	<-done
+	wait(done, err)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"sort"
@@ -90,13 +91,43 @@ func diffValues(path string, a, b any, out *[]PropChange) {
 		return
 	}
 	if !reflect.DeepEqual(a, b) {
+		// A JSON document held as a string (an IAM policy, a task
+		// definition) is compared inside, so a review sees which statement
+		// changed rather than two long strings.
+		if ja, jb, ok := jsonDocs(a, b); ok {
+			diffValues(path+"#", ja, jb, out)
+			return
+		}
 		*out = append(*out, PropChange{Path: path, Old: a, New: b})
 	}
 }
 
+// jsonDocs parses two strings that both hold a JSON object or array.
+func jsonDocs(a, b any) (any, any, bool) {
+	as, aok := a.(string)
+	bs, bok := b.(string)
+	if !aok || !bok {
+		return nil, nil, false
+	}
+	var ja, jb any
+	if json.Unmarshal([]byte(as), &ja) != nil || json.Unmarshal([]byte(bs), &jb) != nil {
+		return nil, nil, false
+	}
+	switch ja.(type) {
+	case map[string]any, []any:
+	default:
+		return nil, nil, false
+	}
+	switch jb.(type) {
+	case map[string]any, []any:
+		return ja, jb, true
+	}
+	return nil, nil, false
+}
+
 func join(path, key string) string {
-	if path == "" {
-		return key
+	if path == "" || strings.HasSuffix(path, "#") {
+		return path + key
 	}
 	return path + "." + key
 }
@@ -120,7 +151,13 @@ func Markdown(title string, changes []Change) string {
 		}
 		fmt.Fprintf(&b, "- `%s` %s\n", c.Kind, shortURN(c.URN))
 		for _, p := range c.Props {
-			fmt.Fprintf(&b, "  - `%s`: %s → %s\n", p.Path, show(p.Old), show(p.New))
+			old, new := show(p.Old), show(p.New)
+			if os, ok := p.Old.(string); ok {
+				if ns, ok := p.New.(string); ok && old == new {
+					old, new = around(os, ns)
+				}
+			}
+			fmt.Fprintf(&b, "  - `%s`: %s → %s\n", p.Path, old, new)
 		}
 	}
 	return b.String()
@@ -132,6 +169,27 @@ func shortURN(urn string) string {
 		return parts[2]
 	}
 	return urn
+}
+
+// around shows two long strings that the cut in show makes look equal by
+// where they first differ.
+func around(a, b string) (string, string) {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	cut := func(s string) string {
+		from, to := max(0, i-30), min(len(s), i+50)
+		out := fmt.Sprintf("%q", s[from:to])
+		if from > 0 {
+			out = "..." + out
+		}
+		if to < len(s) {
+			out += "..."
+		}
+		return out
+	}
+	return cut(a), cut(b)
 }
 
 func show(v any) string {

@@ -5,10 +5,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/role"
 	"github.com/scalezero/scalezero/graph"
 	"github.com/scalezero/scalezero/internal/ladder"
 )
@@ -217,5 +223,65 @@ func TestReadmeDiagramIsCurrent(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), "```mermaid\n"+g.Mermaid()+"```") {
 		t.Fatal("README's phase 5 diagram differs from `make diagram PHASE=5`; paste the new one")
+	}
+}
+
+// A change that only touches a policy built from ARNs is invisible in the
+// preview view (the ARN is unknown on both sides) and shows, value by value,
+// in the known view that `make diff` compares. Two versions of a program
+// stand for two commits: the role's statement moves from one prefix of the
+// bucket to another.
+func TestKnownDiffShowsAPolicyBuiltFromARNs(t *testing.T) {
+	program := func(prefix string) pulumi.RunFunc {
+		return func(ctx *pulumi.Context) error {
+			prov, err := aws.NewProvider(ctx, "primary", &aws.ProviderArgs{Region: pulumi.String("us-east-1")})
+			if err != nil {
+				return err
+			}
+			b, err := s3.NewBucketV2(ctx, "jobs", &s3.BucketV2Args{}, pulumi.Provider(prov))
+			if err != nil {
+				return err
+			}
+			_, err = role.New(ctx, "web-role", &role.Args{Statements: []role.Statement{{
+				Sid: "JobData", Actions: []string{"s3:PutObject"},
+				Resources: pulumi.StringArray{pulumi.Sprintf("%s/%s/*", b.Arn, prefix)},
+			}}}, pulumi.Provider(prov))
+			return err
+		}
+	}
+	diff := func(view graph.View) string {
+		before, err := graph.RunProgramView(view, program("jobs"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := graph.RunProgramView(view, program("uploads"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return graph.Markdown("phase 1", graph.Diff(before, after))
+	}
+	if md := diff(graph.Preview); !strings.Contains(md, "0 changed") {
+		t.Errorf("the preview view was expected to miss the change (both sides unknown):\n%s", md)
+	}
+	md := diff(graph.Known)
+	if !strings.Contains(md, "1 changed") || !strings.Contains(md, "rolePolicy:RolePolicy::web-role") ||
+		!regexp.MustCompile(`arn:aws:s3:::jobs-[0-9a-f]{7}/jobs/\*`).MatchString(md) {
+		t.Errorf("the known view must show the policy's change with its ARNs:\n%s", md)
+	}
+}
+
+// A known-value graph holds no unknown value, in any phase of either target.
+func TestKnownGraphsHaveNoUnknowns(t *testing.T) {
+	for _, target := range []string{"aws", "docker"} {
+		for n := 1; n <= ladder.MaxPhase; n++ {
+			g := flowGraph(t, target, n, n)
+			raw, err := g.JSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(raw), graph.Unknown) {
+				t.Errorf("%s phase %d: the known-value graph holds unknown values", target, n)
+			}
+		}
 	}
 }

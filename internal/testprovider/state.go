@@ -27,6 +27,8 @@ type cloud struct {
 }
 
 type bucket struct {
+	// Versioned: versioning has been enabled at some point. Suspending it
+	// later keeps every version written, so it stays true.
 	Versioned bool           `json:"versioned"`
 	Objects   map[string]int `json:"objects"`  // key -> versions written
 	Versions  int            `json:"versions"` // versions left by deleted objects
@@ -96,7 +98,9 @@ func (s *State) Created(typ string, inputs resource.PropertyMap, outs interface{
 		case "aws:s3/bucketVersioningV2:BucketVersioningV2":
 			cfg, _ := o["versioningConfiguration"].(map[string]any)
 			status, _ := cfg["status"].(string)
-			c.bucket(get("bucket")).Versioned = status == "Enabled"
+			if status == "Enabled" {
+				c.bucket(get("bucket")).Versioned = true
+			}
 		case "aws:s3/bucketObjectv2:BucketObjectv2":
 			c.bucket(get("bucket")).Objects[get("key")]++
 		case "aws:ecr/repository:Repository":
@@ -138,13 +142,13 @@ func (s *State) Delete(typ, id string, outs resource.PropertyMap) error {
 		case "aws:s3/bucketObjectv2:BucketObjectv2":
 			b := c.bucket(str(outs, "bucket"))
 			if b.Versioned {
-				// The object's versions stay, behind a delete marker.
+				// The object's versions stay, behind a delete marker,
+				// whether versioning is still on or was suspended (which
+				// is what deleting a BucketVersioningV2 does): only
+				// deleting each version empties a versioned bucket.
 				b.Versions += b.Objects[str(outs, "key")] + 1
 			}
 			delete(b.Objects, str(outs, "key"))
-		case "aws:s3/bucketVersioningV2:BucketVersioningV2":
-			// Deleting the resource suspends versioning; versions stay.
-			c.bucket(str(outs, "bucket")).Versioned = false
 		case "aws:s3/bucketV2:BucketV2":
 			name := str(outs, "bucket")
 			if b := c.Buckets[name]; b != nil && !b.empty() && !boolean(outs, "forceDestroy") {

@@ -5,13 +5,15 @@ STACK ?= Pulumi.dev.yaml
 # TARGET=localstack plans the same phase with every AWS endpoint at LocalStack.
 TARGET ?=
 SET    := $(if $(TARGET),-set target=$(TARGET))
+# VIEW=preview plans what a first preview shows (ids, ARNs, endpoints unknown).
+VIEW  ?= known
 GO    ?= go
 BIN   := bin
 
 .PHONY: plan diagram diff policy test test-iac test-engine test-app pulumi-cli services bench vet fmt up preview clean
 
 plan: $(BIN)/plan ## print phase PHASE's resource graph as JSON (offline)
-	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET)
+	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET) -view "$(VIEW)"
 
 $(BIN)/plan: FORCE
 	@$(GO) build -o $(BIN)/plan ./cmd/plan

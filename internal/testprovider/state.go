@@ -166,6 +166,16 @@ func (s *State) Delete(typ, id string, outs resource.PropertyMap) error {
 	})
 }
 
+// HasBucket reports whether the stand-in cloud holds a bucket of that name.
+func (s *State) HasBucket(name string) (bool, error) {
+	has := false
+	err := s.with(func(c *cloud) error {
+		_, has = c.Buckets[name]
+		return nil
+	})
+	return has, err
+}
+
 // PutObject stands in for the app writing to a bucket (a job's input).
 func (s *State) PutObject(bucketName, key string) error {
 	return s.with(func(c *cloud) error {

@@ -4,7 +4,10 @@ PHASE ?= 1
 STACK ?= Pulumi.dev.yaml
 # TARGET=localstack plans the same phase with every AWS endpoint at LocalStack.
 TARGET ?=
-SET    := $(if $(TARGET),-set target=$(TARGET))
+# DOMAIN=shop.your-domain.com plans with a domain (phase 7 on aws needs one;
+# the dev stack ships without).
+DOMAIN ?=
+SET    := $(if $(TARGET),-set target=$(TARGET)) $(if $(DOMAIN),-set domain=$(DOMAIN))
 GO    ?= go
 BIN   := bin
 
@@ -28,8 +31,8 @@ diff: $(BIN)/plan ## what this branch changes in phase PHASE's graph, against BA
 	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET) > $(BIN)/head.json
 	@$(GO) run ./cmd/plandiff $(BIN)/base.json $(BIN)/head.json
 
-policy: $(BIN)/policy ## run the policy pack offline on every phase
-	@$(BIN)/policy -stack "$(STACK)"
+policy: $(BIN)/policy ## run the policy pack offline on every phase (DOMAIN=... for phases 7-9 of a stack without one)
+	@$(BIN)/policy -stack "$(STACK)" $(SET)
 
 $(BIN)/policy: FORCE
 	@$(GO) build -o $(BIN)/policy ./cmd/policy
@@ -63,15 +66,25 @@ vet:
 	shellcheck scripts/*.sh .ci/run components/containers/*.sh
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-preview: ## pulumi preview of phase PHASE with the policy pack (the Pulumi CLI; AWS credentials, LocalStack or Docker by TARGET)
-	pulumi config set phase "$(PHASE)"
-	$(if $(TARGET),pulumi config set target "$(TARGET)")
-	pulumi preview --policy-pack policies
+# The Pulumi CLI's commands. POLICY=1 adds the policy pack to a preview: the
+# CLI then installs its OPA plugin (pulumi-language-opa) on demand, which
+# needs the plugin's download site; `make policy` runs the same pack offline.
+# YES=1 lets `make up` run without a terminal (pulumi up --yes).
+POLICY ?=
+YES    ?=
 
-up: ## pulumi up of phase PHASE (the Pulumi CLI; AWS credentials, LocalStack or Docker by TARGET)
+preview: ## pulumi preview of phase PHASE (POLICY=1: with the policy pack; AWS credentials, LocalStack or Docker by TARGET)
 	pulumi config set phase "$(PHASE)"
 	$(if $(TARGET),pulumi config set target "$(TARGET)")
-	pulumi up
+	$(if $(DOMAIN),pulumi config set domain "$(DOMAIN)")
+	pulumi preview $(if $(POLICY),--policy-pack policies)
+	$(if $(POLICY),,@echo "(no policy pack: POLICY=1 adds it; make policy runs it offline)")
+
+up: ## pulumi up of phase PHASE (YES=1: no confirmation prompt; AWS credentials, LocalStack or Docker by TARGET)
+	pulumi config set phase "$(PHASE)"
+	$(if $(TARGET),pulumi config set target "$(TARGET)")
+	$(if $(DOMAIN),pulumi config set domain "$(DOMAIN)")
+	pulumi up $(if $(YES),--yes)
 
 clean:
 	rm -rf $(BIN)

@@ -12,12 +12,19 @@ import (
 // testToken is the cache AUTH token the tests configure; no graph may show it.
 const testToken = "tests-cache-token-0123456789"
 
+// testDomain is a name the tests' stacks hold (not a reserved one, which
+// the config refuses).
+const testDomain = "shop.scalezero-demo.net"
+
+// baseConfig is a stack with every tier's option on: a delegated domain
+// (so HTTPS and DNS exist from their phases) and a configured cache token.
 func baseConfig(phase int) map[string]string {
 	return map[string]string{
 		"phase":               fmt.Sprint(phase),
 		"primaryRegion":       "us-east-1",
 		"secondaryRegion":     "eu-west-1",
-		"domain":              "app.example.com",
+		"domain":              testDomain,
+		"zoneDelegated":       "true",
 		"cacheAuthToken":      testToken,
 		"dbSkipFinalSnapshot": "true",
 	}

@@ -31,9 +31,12 @@ type Args struct {
 	NodeType        string
 	Replicas        int    // at least 1: failover needs a replica
 	MaxmemoryPolicy string // default allkeys-lru: a cache may drop any key
-	EngineVersion   string // default 7.1
-	AuthToken       pulumi.StringInput
-	Tags            map[string]string
+	EngineVersion   string // default 7.1 (major.minor: ElastiCache applies the patches)
+	// AuthToken is the AUTH password; nil makes one at the first deploy
+	// (later runs' values are ignored, so it stays). Either way the token
+	// in force is the AuthToken output.
+	AuthToken pulumi.StringInput
+	Tags      map[string]string
 }
 
 // Cache is the component.
@@ -46,6 +49,7 @@ type Cache struct {
 
 	PrimaryEndpoint pulumi.StringOutput
 	ReaderEndpoint  pulumi.StringOutput
+	AuthToken       pulumi.StringOutput // secret
 }
 
 func (a *Args) defaults() {
@@ -62,8 +66,8 @@ func validate(a *Args) error {
 	switch {
 	case a == nil:
 		return bad("args", nil, "non-nil Args")
-	case a.VpcID == nil || a.SubnetIDs == nil || a.AuthToken == nil:
-		return bad("VpcID/SubnetIDs/AuthToken", "nil", "all set")
+	case a.VpcID == nil || a.SubnetIDs == nil:
+		return bad("VpcID/SubnetIDs", "nil", "both set")
 	case a.NodeType == "":
 		return bad("NodeType", `""`, "an ElastiCache node type such as cache.t4g.small")
 	case a.Replicas < 1 || a.Replicas > 5:
@@ -112,6 +116,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
+	token, keep := args.AuthToken, pulumi.IgnoreChanges(nil)
+	if token == nil {
+		token, keep = shared.GeneratedSecret(64), pulumi.IgnoreChanges([]string{"authToken"})
+	}
 	c.ReplicationGroup, err = elasticache.NewReplicationGroup(ctx, name, &elasticache.ReplicationGroupArgs{
 		Description:              pulumi.String(name + ": cache and sessions"),
 		Engine:                   pulumi.String("redis"),
@@ -126,15 +134,19 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		MultiAzEnabled:           pulumi.Bool(true),
 		AtRestEncryptionEnabled:  pulumi.Bool(true),
 		TransitEncryptionEnabled: pulumi.Bool(true),
-		AuthToken:                pulumi.ToSecret(args.AuthToken).(pulumi.StringOutput),
+		AuthToken:                pulumi.ToSecret(token).(pulumi.StringOutput),
 		SnapshotRetentionLimit:   pulumi.Int(1),
-		Tags:                     shared.Tags(args.Tags, name),
-	}, child)
+		// Changes such as a node type apply on `pulumi up`, not in the next
+		// maintenance window.
+		ApplyImmediately: pulumi.Bool(true),
+		Tags:             shared.Tags(args.Tags, name),
+	}, child, keep)
 	if err != nil {
 		return nil, err
 	}
 	c.PrimaryEndpoint = c.ReplicationGroup.PrimaryEndpointAddress
 	c.ReaderEndpoint = c.ReplicationGroup.ReaderEndpointAddress
+	c.AuthToken = pulumi.ToSecret(c.ReplicationGroup.AuthToken.Elem()).(pulumi.StringOutput)
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"primaryEndpoint": c.PrimaryEndpoint,
 		"readerEndpoint":  c.ReaderEndpoint,

@@ -20,6 +20,7 @@ import (
 	"github.com/scalezero/scalezero/components/image"
 	"github.com/scalezero/scalezero/components/logs"
 	"github.com/scalezero/scalezero/components/network"
+	"github.com/scalezero/scalezero/components/observability"
 	"github.com/scalezero/scalezero/components/queue"
 	"github.com/scalezero/scalezero/components/role"
 	"github.com/scalezero/scalezero/components/shared"
@@ -46,6 +47,7 @@ type region struct {
 	cert     *certificate.Certificate
 	cache    *cache.Cache
 	web      *webtier.WebTier
+	watch    *observability.Observability
 	config   *appconfig.AppConfig
 	// readers are this region's read endpoints of the main database.
 	readers pulumi.StringArrayOutput
@@ -69,9 +71,14 @@ type builder struct {
 	image     *image.Image
 	db        *database.Database
 	shards    []*database.Database
-	queue     *queue.Queue
-	cdn       *cdn.CDN
-	out       *Outputs
+	// secondaryDBs is the main database's copy in the second region.
+	secondaryDBs []*database.Database
+	queue        *queue.Queue
+	cdn          *cdn.CDN
+	edgeWatch    *observability.Observability // us-east-1's alarms when the primary region is elsewhere
+	worker       *worker.Worker
+	dns          *dns.DNS
+	out          *Outputs
 }
 
 // BuildAWS declares the plan's tiers on AWS. The order is that of the
@@ -97,9 +104,11 @@ func BuildAWS(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
 		{"caches", b.buildCaches},
 		{"load balancers", b.buildLoadBalancers},
 		{"cdn", b.buildCDN},
+		{"observability", b.buildObservability},
 		{"app config", b.buildAppConfig},
 		{"hosts", b.buildHosts},
 		{"dns records", b.buildDNS},
+		{"dashboards", b.finishObservability},
 	})
 	if err != nil {
 		return nil, err
@@ -297,6 +306,7 @@ func (b *builder) databaseArgs(r *region, replicas int, multiAZ bool) *database.
 		SkipFinalSnapshot:    b.s.DBSkipFinalSnapshot,
 		Replicas:             replicas,
 		SecretReplicaRegions: b.secretRegions(),
+		LogRetentionDays:     b.s.LogRetentionDays,
 		Tags:                 b.tags,
 	}
 }
@@ -325,6 +335,7 @@ func (b *builder) buildDatabases() error {
 		if err != nil {
 			return err
 		}
+		b.secondaryDBs = append(b.secondaryDBs, replica)
 		sec.readers = pulumi.StringArray{replica.WriterEndpoint}.ToStringArrayOutput()
 		b.out.SecondaryDBReader = replica.WriterEndpoint
 	}
@@ -369,12 +380,14 @@ func (b *builder) buildCaches() error {
 	}
 	for _, r := range b.regions {
 		args := &cache.Args{
-			VpcID:           r.net.VpcID,
-			SubnetIDs:       r.net.DataSubnetIDs,
-			NodeType:        b.s.CacheNodeType,
-			Replicas:        b.s.CacheReplicas,
-			MaxmemoryPolicy: b.s.CacheMaxmemoryPolicy,
-			Tags:            b.tags,
+			VpcID:            r.net.VpcID,
+			SubnetIDs:        r.net.DataSubnetIDs,
+			NodeType:         b.s.CacheNodeType,
+			Replicas:         b.s.CacheReplicas,
+			MaxmemoryPolicy:  b.s.CacheMaxmemoryPolicy,
+			SlowLogGroup:     b.paramPath + r.named("cache") + "/slow-log",
+			LogRetentionDays: b.s.LogRetentionDays,
+			Tags:             b.tags,
 		}
 		if b.s.CacheAuthToken != "" { // else the cache makes its own
 			args.AuthToken = pulumi.ToSecret(pulumi.String(b.s.CacheAuthToken)).(pulumi.StringOutput)
@@ -572,6 +585,11 @@ func (b *builder) statements(r *region, kind string) []role.Statement {
 		Actions:   []string{"ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter"},
 		Resources: pulumi.ToStringArray([]string{appconfig.ReadResource(b.paramPath)}),
 	}}
+	st = append(st, role.Statement{
+		Sid:       "WriteLogs",
+		Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Resources: pulumi.ToStringArray([]string{fmt.Sprintf("arn:aws:logs:%s:*:log-group:%s:*", r.name, observability.LogGroupName(b.paramPath, logService(kind)))}),
+	})
 	if arns := b.secretARNs(r); len(arns) > 0 {
 		list := pulumi.StringArray{}
 		for _, k := range shared.SortedKeys(arns) {
@@ -594,6 +612,14 @@ func (b *builder) statements(r *region, kind string) []role.Statement {
 			role.Statement{Sid: "JobData", Actions: []string{"s3:GetObject", "s3:PutObject"}, Resources: jobs})
 	}
 	return st
+}
+
+// logService is the app service a host kind runs: the single server is web.
+func logService(kind string) string {
+	if kind == "worker" {
+		return "worker"
+	}
+	return "web"
 }
 
 func (b *builder) newRole(r *region, kind string) (*role.Role, error) {
@@ -640,7 +666,8 @@ func (b *builder) buildServer() error {
 	if err != nil {
 		return err
 	}
-	script, err := boot.Script(boot.Options{Role: "web", Region: r.name, ParamPath: b.paramPath, ServePort80: true, Refresh: true})
+	script, err := boot.Script(boot.Options{Role: "web", Region: r.name, ParamPath: b.paramPath, ServePort80: true, Refresh: true,
+		LogGroup: observability.LogGroupName(b.paramPath, "web")})
 	if err != nil {
 		return err
 	}
@@ -667,7 +694,7 @@ func (b *builder) buildServer() error {
 // fleetArgs are a fleet's hosts in region r: they boot after the region's
 // settings exist and carry their digest, so a change in them rolls the fleet.
 func (b *builder) fleetArgs(r *region, kind, instanceType string, min, desired, max int, profile pulumi.StringInput) (fleet.Args, error) {
-	script, err := boot.Base64(boot.Options{Role: kind, Region: r.name, ParamPath: b.paramPath})
+	script, err := boot.Base64(boot.Options{Role: kind, Region: r.name, ParamPath: b.paramPath, LogGroup: observability.LogGroupName(b.paramPath, kind)})
 	return fleet.Args{
 		InstanceType:   instanceType,
 		UserDataBase64: script,
@@ -690,6 +717,7 @@ func (b *builder) buildWeb(r *region) error {
 	if err != nil {
 		return err
 	}
+	fa.RollbackAlarms = r.watch.RollbackAlarms(r.named("web"))
 	if err := r.web.AddFleet(b.ctx, &webtier.FleetArgs{AppSubnetIDs: r.net.AppSubnetIDs, Fleet: fa}); err != nil {
 		return err
 	}
@@ -709,7 +737,7 @@ func (b *builder) buildWorkers() error {
 	fa.VpcID = r.net.VpcID
 	fa.SubnetIDs = r.net.AppSubnetIDs
 	fa.Tags = b.tags
-	w, err := worker.New(b.ctx, "worker", &worker.Args{
+	b.worker, err = worker.New(b.ctx, "worker", &worker.Args{
 		Fleet:              fa,
 		QueueName:          b.queue.QueueName,
 		BacklogPerInstance: b.s.BacklogPerInstance,
@@ -717,7 +745,7 @@ func (b *builder) buildWorkers() error {
 	if err != nil {
 		return err
 	}
-	return b.admit(r, "worker", w.SecurityGroupID)
+	return b.admit(r, "worker", b.worker.SecurityGroupID)
 }
 
 func (b *builder) target(r *region) *dns.Target {
@@ -744,7 +772,8 @@ func (b *builder) buildDNS() error {
 		args.CDN = &dns.Target{DNSName: b.cdn.DomainName, ZoneID: b.cdn.ZoneID}
 		args.StaticName = b.staticName()
 	}
-	if _, err := dns.New(b.ctx, "dns", args, b.primary().opts()); err != nil {
+	var err error
+	if b.dns, err = dns.New(b.ctx, "dns", args, b.primary().opts()); err != nil {
 		return err
 	}
 	scheme := "http://"
@@ -752,5 +781,106 @@ func (b *builder) buildDNS() error {
 		scheme = "https://"
 	}
 	b.out.URL = pulumi.String(scheme + b.s.Domain).ToStringOutput()
+	return nil
+}
+
+// buildObservability watches each region's tiers (and, where the primary
+// region is not us-east-1, the global metrics from there).
+func (b *builder) buildObservability() error {
+	for _, r := range b.regions {
+		args := &observability.Args{
+			Region:        r.name,
+			DashboardName: fmt.Sprintf("%s-%s-%s", shared.Project, b.ctx.Stack(), r.role),
+			LogGroups:     []string{"web"},
+			LogGroupPath:  b.paramPath,
+			RetentionDays: b.s.LogRetentionDays,
+			AlertEmail:    b.s.AlertEmail,
+			Databases:     b.watchedDatabases(r),
+			Tags:          b.tags,
+		}
+		if r.web != nil {
+			args.LoadBalancers = []observability.LoadBalancer{{Name: r.named("web"), ARNSuffix: r.web.ARNSuffix, TargetGroupARNSuffix: r.web.TargetGroupARNSuffix}}
+		}
+		if r.cache != nil {
+			args.Caches = []observability.Cache{{Name: r.named("cache"), ReplicationGroupID: r.cache.ReplicationGroup.ID().ToStringOutput(), Nodes: 1 + b.s.CacheReplicas}}
+		}
+		if r.role == "primary" {
+			if b.queue != nil {
+				args.LogGroups = append(args.LogGroups, "worker")
+				args.Queues = []observability.Queue{{Name: "jobs", QueueName: b.queue.QueueName, DLQName: b.queue.DeadLetterQueue.Name, OldestMessageSecond: 2 * b.s.QueueVisibilitySeconds}}
+			}
+			if b.cdn != nil {
+				args.DistributionID = b.cdn.DistributionID
+			}
+		}
+		var err error
+		if r.watch, err = observability.New(b.ctx, r.named("observability"), args, r.opts()); err != nil {
+			return err
+		}
+	}
+	if b.s.PrimaryRegion == observability.EdgeRegion || (b.cdn == nil && !b.p.MultiRegion) {
+		return nil
+	}
+	args := &observability.Args{Region: observability.EdgeRegion, RetentionDays: b.s.LogRetentionDays, AlertEmail: b.s.AlertEmail, Tags: b.tags}
+	if b.cdn != nil {
+		args.DistributionID = b.cdn.DistributionID
+	}
+	var err error
+	b.edgeWatch, err = observability.New(b.ctx, "observability-edge", args, pulumi.Provider(b.edge))
+	return err
+}
+
+// watchedDatabases are the RDS instances of region r: writers and replicas.
+func (b *builder) watchedDatabases(r *region) []observability.Database {
+	var out []observability.Database
+	add := func(d *database.Database, name string, replicaOf bool) {
+		if d == nil {
+			return
+		}
+		out = append(out, observability.Database{Name: name, Identifier: d.Primary.Identifier, Replica: replicaOf, StorageGiB: b.s.DBAllocatedStorage})
+		for i, rep := range d.Replicas {
+			out = append(out, observability.Database{Name: fmt.Sprintf("%s-replica-%d", name, i+1), Identifier: rep.Identifier, Replica: true, StorageGiB: b.s.DBAllocatedStorage})
+		}
+	}
+	if r.role == "primary" {
+		add(b.db, "db", false)
+		for i, s := range b.shards {
+			add(s, fmt.Sprintf("shard-%d", i), false)
+		}
+		return out
+	}
+	for _, rd := range b.secondaryDBs {
+		add(rd, "db-secondary", true)
+	}
+	return out
+}
+
+// finishObservability watches the hosts and health checks and draws each
+// region's dashboard.
+func (b *builder) finishObservability() error {
+	var checks []observability.HealthCheck
+	if b.dns != nil {
+		for i, hc := range b.dns.HealthChecks {
+			checks = append(checks, observability.HealthCheck{Name: b.regions[i].named("region"), ID: hc.ID().ToStringOutput()})
+		}
+	}
+	for _, r := range b.regions {
+		late := &observability.Late{}
+		if r.web != nil && r.web.Fleet != nil {
+			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("web"), Service: "web", GroupName: r.web.Fleet.GroupName})
+		}
+		if r.role == "primary" {
+			if b.worker != nil {
+				late.Fleets = append(late.Fleets, observability.Fleet{Name: "worker", Service: "worker", GroupName: b.worker.Fleet.GroupName})
+			}
+			late.HealthChecks = checks
+		}
+		if err := r.watch.Finish(b.ctx, late); err != nil {
+			return err
+		}
+	}
+	if b.edgeWatch != nil {
+		return b.edgeWatch.Finish(b.ctx, &observability.Late{HealthChecks: checks})
+	}
 	return nil
 }

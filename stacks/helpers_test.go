@@ -1,6 +1,7 @@
 package stacks_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"sync"
@@ -107,3 +108,13 @@ func under(g *graph.Graph, comp graph.Resource, typ string) []graph.Resource {
 func isUnknown(v any) bool { s, ok := v.(string); return ok && s == graph.Unknown }
 
 func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), sub) }
+
+// userData decodes a launch template's user data.
+func userData(t *testing.T, lt graph.Resource) string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(lt.Str("userData"))
+	if err != nil {
+		t.Fatalf("%s: user data: %v", lt.Name, err)
+	}
+	return string(raw)
+}

@@ -91,10 +91,8 @@ func TestLocalstackPointsEveryServiceTheProgramCallsAtLocalStack(t *testing.T) {
 			}
 		}
 	}
-	// sts: the provider asks it who it is, which shows as no resource type;
-	// cloudwatch: the worker fleet's alarm that starts it from zero, with
-	// workerMin 0 (not the default).
-	used["sts"], used["cloudwatch"] = true, true
+	// sts: the provider asks it who it is, which shows as no resource type.
+	used["sts"] = true
 	var got []string
 	for svc := range used {
 		got = append(got, svc)

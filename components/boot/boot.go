@@ -126,8 +126,15 @@ var userData = template.Must(template.New("user-data").Parse(`#!/bin/bash
 # Rendered by components/boot. The app's settings live in SSM under
 # {{.ParamPath}}; scalezero-apply reads them and starts the app.
 set -euo pipefail
-dnf install -y docker jq
+dnf install -y docker jq amazon-cloudwatch-agent
 systemctl enable --now docker
+
+# Host memory and disk, per host and per autoscaling group (CWAgent).
+cat > /opt/aws/amazon-cloudwatch-agent/etc/scalezero.json <<'AGENT'
+{{.Agent}}
+AGENT
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \
+  -c file:/opt/aws/amazon-cloudwatch-agent/etc/scalezero.json
 {{- if .ServePort80}}
 dnf install -y iptables-nft
 iptables -t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080
@@ -178,6 +185,15 @@ func ApplyScript(o Options) (string, error) {
 	return b.String(), nil
 }
 
+// AgentConfig is the CloudWatch agent's configuration: memory and root-disk
+// use every minute in the CWAgent namespace, by instance and by group (the
+// dimensions components/observability reads).
+const AgentConfig = `{"agent":{"metrics_collection_interval":60},` +
+	`"metrics":{"namespace":"CWAgent",` +
+	`"append_dimensions":{"AutoScalingGroupName":"${aws:AutoScalingGroupName}","InstanceId":"${aws:InstanceId}"},` +
+	`"aggregation_dimensions":[["AutoScalingGroupName"],["InstanceId"]],` +
+	`"metrics_collected":{"mem":{"measurement":["mem_used_percent"]},"disk":{"measurement":["used_percent"],"resources":["/"]}}}}`
+
 // Script returns the user data as plain text.
 func Script(o Options) (string, error) {
 	a, err := ApplyScript(o)
@@ -187,8 +203,8 @@ func Script(o Options) (string, error) {
 	var b strings.Builder
 	if err := userData.Execute(&b, struct {
 		Options
-		Apply string
-	}{o, a}); err != nil {
+		Apply, Agent string
+	}{o, a, AgentConfig}); err != nil {
 		return "", fmt.Errorf("boot: render user data: %w", err)
 	}
 	return b.String(), nil

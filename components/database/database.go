@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
@@ -56,6 +57,9 @@ type Args struct {
 	// SecretReplicaRegions copy the master secret into other regions, so
 	// hosts there read it from their own region (phase 7's second region).
 	SecretReplicaRegions []string
+	// LogRetentionDays keeps each instance's exported PostgreSQL log this
+	// long (one of CloudWatch Logs' periods); 0 exports none.
+	LogRetentionDays int
 
 	ReplicaOf *ReplicaSource
 	Tags      map[string]string
@@ -74,6 +78,7 @@ type Database struct {
 	Key            *kms.Key               // the cross-region replica's storage key
 	Secret         *secretsmanager.Secret // the master credentials (nil for a cross-region replica)
 	SecretVersion  *secretsmanager.SecretVersion
+	LogGroups      []*cloudwatch.LogGroup
 
 	WriterEndpoint  pulumi.StringOutput
 	ReaderEndpoints pulumi.StringArrayOutput
@@ -168,10 +173,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
+	logs, err := d.logGroup(ctx, name, d.SubnetGroup.Name, args, child)
+	if err != nil {
+		return nil, err
+	}
 	if args.ReplicaOf != nil {
-		d.Primary, err = d.crossRegionReplica(ctx, name, args, child)
+		d.Primary, err = d.crossRegionReplica(ctx, name, args, child, logs)
 	} else {
-		d.Primary, err = d.primary(ctx, name, args, child)
+		d.Primary, err = d.primary(ctx, name, args, child, logs)
 	}
 	if err != nil {
 		return nil, err
@@ -180,14 +189,21 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	readers := pulumi.StringArray{}
 	for i := range args.Replicas {
 		zone := args.Zones[(i+1)%len(args.Zones)]
+		id := pulumi.Sprintf("%s-r%d", d.SubnetGroup.Name, i+1)
+		logs, err := d.logGroup(ctx, fmt.Sprintf("%s-replica-%d", name, i+1), id, args, child)
+		if err != nil {
+			return nil, err
+		}
 		replica, err := rds.NewInstance(ctx, fmt.Sprintf("%s-replica-%d", name, i+1), &rds.InstanceArgs{
-			ReplicateSourceDb:   source,
-			InstanceClass:       pulumi.String(args.InstanceClass),
-			AvailabilityZone:    pulumi.String(zone),
-			VpcSecurityGroupIds: pulumi.StringArray{d.SecurityGroup.ID()},
-			ParameterGroupName:  d.ParameterGroup.Name,
-			StorageEncrypted:    pulumi.Bool(true),
-			PubliclyAccessible:  pulumi.Bool(false),
+			Identifier:                   id,
+			EnabledCloudwatchLogsExports: exports(args),
+			ReplicateSourceDb:            source,
+			InstanceClass:                pulumi.String(args.InstanceClass),
+			AvailabilityZone:             pulumi.String(zone),
+			VpcSecurityGroupIds:          pulumi.StringArray{d.SecurityGroup.ID()},
+			ParameterGroupName:           d.ParameterGroup.Name,
+			StorageEncrypted:             pulumi.Bool(true),
+			PubliclyAccessible:           pulumi.Bool(false),
 			// A replica is rebuilt from the primary; it keeps no snapshot of its own.
 			SkipFinalSnapshot:       pulumi.Bool(true),
 			BackupRetentionPeriod:   pulumi.Int(0),
@@ -195,7 +211,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			ApplyImmediately:        pulumi.Bool(true),
 			CopyTagsToSnapshot:      pulumi.Bool(true),
 			Tags:                    shared.Tags(args.Tags, fmt.Sprintf("%s-replica-%d", name, i+1)),
-		}, child)
+		}, child, logs, pulumi.DeleteBeforeReplace(true))
 		if err != nil {
 			return nil, fmt.Errorf("create replica %d: %w", i+1, err)
 		}
@@ -219,17 +235,19 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	})
 }
 
-func (d *Database) primary(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) (*rds.Instance, error) {
+func (d *Database) primary(ctx *pulumi.Context, name string, args *Args, opt, logs pulumi.ResourceOption) (*rds.Instance, error) {
 	return rds.NewInstance(ctx, name, &rds.InstanceArgs{
-		Engine:              pulumi.String("postgres"),
-		EngineVersion:       pulumi.String(args.EngineVersion),
-		InstanceClass:       pulumi.String(args.InstanceClass),
-		AllocatedStorage:    pulumi.Int(args.AllocatedStorage),
-		MaxAllocatedStorage: pulumi.Int(args.MaxAllocatedStorage),
-		StorageType:         pulumi.String("gp3"),
-		StorageEncrypted:    pulumi.Bool(true),
-		DbName:              pulumi.String(args.DBName),
-		Username:            pulumi.String(args.Username),
+		Identifier:                   d.SubnetGroup.Name,
+		EnabledCloudwatchLogsExports: exports(args),
+		Engine:                       pulumi.String("postgres"),
+		EngineVersion:                pulumi.String(args.EngineVersion),
+		InstanceClass:                pulumi.String(args.InstanceClass),
+		AllocatedStorage:             pulumi.Int(args.AllocatedStorage),
+		MaxAllocatedStorage:          pulumi.Int(args.MaxAllocatedStorage),
+		StorageType:                  pulumi.String("gp3"),
+		StorageEncrypted:             pulumi.Bool(true),
+		DbName:                       pulumi.String(args.DBName),
+		Username:                     pulumi.String(args.Username),
 		// Made on the first deploy, kept as a Pulumi secret; later runs'
 		// new values are ignored, and a rotation (the secret and ALTER
 		// ROLE) is not undone by the next `pulumi up`.
@@ -251,7 +269,37 @@ func (d *Database) primary(ctx *pulumi.Context, name string, args *Args, opt pul
 		ApplyImmediately:           pulumi.Bool(true),
 		PerformanceInsightsEnabled: pulumi.Bool(true),
 		Tags:                       shared.Tags(args.Tags, name),
-	}, opt, pulumi.IgnoreChanges([]string{"password"}))
+	}, opt, logs, pulumi.IgnoreChanges([]string{"password"}), pulumi.DeleteBeforeReplace(true))
+}
+
+// logGroup makes the log group an instance exports its PostgreSQL log to,
+// before the instance: RDS would otherwise make it itself, keep its logs
+// forever, and leave it behind when the stack is destroyed. The group's
+// name holds the instance's identifier, so the identifier is chosen here
+// (the subnet group's auto-name, new with each database) rather than by the
+// provider; an instance is then replaced delete-first, as two cannot share
+// it. The returned option makes the instance wait for the group.
+func (d *Database) logGroup(ctx *pulumi.Context, name string, identifier pulumi.StringOutput, args *Args, opt pulumi.ResourceOption) (pulumi.ResourceOption, error) {
+	if args.LogRetentionDays == 0 {
+		return pulumi.DependsOn(nil), nil
+	}
+	lg, err := cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
+		Name:            pulumi.Sprintf("/aws/rds/instance/%s/postgresql", identifier),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+		Tags:            shared.Tags(args.Tags, name),
+	}, opt)
+	if err != nil {
+		return nil, err
+	}
+	d.LogGroups = append(d.LogGroups, lg)
+	return pulumi.DependsOn([]pulumi.Resource{lg}), nil
+}
+
+func exports(args *Args) pulumi.StringArrayInput {
+	if args.LogRetentionDays == 0 {
+		return nil
+	}
+	return pulumi.StringArray{pulumi.String("postgresql")}
 }
 
 // credentials keeps the master user's name and password in a secret of the
@@ -302,7 +350,7 @@ func (d *Database) SecretARNIn(region string) pulumi.StringOutput {
 	}).(pulumi.StringOutput)
 }
 
-func (d *Database) crossRegionReplica(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) (*rds.Instance, error) {
+func (d *Database) crossRegionReplica(ctx *pulumi.Context, name string, args *Args, opt, logs pulumi.ResourceOption) (*rds.Instance, error) {
 	// An encrypted replica in another region must use a key of its own region.
 	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
 		Description:          pulumi.String(name + ": storage of the cross-region replica"),
@@ -315,15 +363,17 @@ func (d *Database) crossRegionReplica(ctx *pulumi.Context, name string, args *Ar
 	}
 	d.Key = key
 	return rds.NewInstance(ctx, name, &rds.InstanceArgs{
-		ReplicateSourceDb:   args.ReplicaOf.SourceARN,
-		KmsKeyId:            key.Arn,
-		InstanceClass:       pulumi.String(args.InstanceClass),
-		StorageEncrypted:    pulumi.Bool(true),
-		DbSubnetGroupName:   d.SubnetGroup.Name,
-		ParameterGroupName:  d.ParameterGroup.Name,
-		VpcSecurityGroupIds: pulumi.StringArray{d.SecurityGroup.ID()},
-		PubliclyAccessible:  pulumi.Bool(false),
-		MultiAz:             pulumi.Bool(args.MultiAZ),
+		Identifier:                   d.SubnetGroup.Name,
+		EnabledCloudwatchLogsExports: exports(args),
+		ReplicateSourceDb:            args.ReplicaOf.SourceARN,
+		KmsKeyId:                     key.Arn,
+		InstanceClass:                pulumi.String(args.InstanceClass),
+		StorageEncrypted:             pulumi.Bool(true),
+		DbSubnetGroupName:            d.SubnetGroup.Name,
+		ParameterGroupName:           d.ParameterGroup.Name,
+		VpcSecurityGroupIds:          pulumi.StringArray{d.SecurityGroup.ID()},
+		PubliclyAccessible:           pulumi.Bool(false),
+		MultiAz:                      pulumi.Bool(args.MultiAZ),
 		// Keeping backups lets this replica have replicas and be promoted in a disaster.
 		BackupRetentionPeriod:   pulumi.Int(max(args.BackupRetentionDays, 1)),
 		DeletionProtection:      pulumi.Bool(args.DeletionProtection),
@@ -332,7 +382,7 @@ func (d *Database) crossRegionReplica(ctx *pulumi.Context, name string, args *Ar
 		AutoMinorVersionUpgrade: pulumi.Bool(true),
 		ApplyImmediately:        pulumi.Bool(true),
 		Tags:                    shared.Tags(args.Tags, name),
-	}, opt)
+	}, opt, logs, pulumi.DeleteBeforeReplace(true))
 }
 
 // finalSnapshot names the snapshot RDS takes when the primary is deleted.

@@ -37,7 +37,11 @@ type Args struct {
 	// After are resources the hosts need before they boot (the parameters
 	// they read): the template waits for them.
 	After []pulumi.Resource
-	Tags  map[string]string
+	// RollbackAlarms: an instance refresh that sets one of these off rolls
+	// back to the previous template (the load balancer's 5xx and unhealthy
+	// hosts alarms, for a web fleet).
+	RollbackAlarms pulumi.StringArrayInput
+	Tags           map[string]string
 }
 
 // Fleet is the component.
@@ -150,12 +154,13 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		HealthCheckType:        pulumi.String("EC2"),
 		HealthCheckGracePeriod: pulumi.Int(120),
 		InstanceRefresh: autoscaling.GroupInstanceRefreshArgs{
-			Strategy: pulumi.String("Rolling"),
-			Preferences: autoscaling.GroupInstanceRefreshPreferencesArgs{
-				MinHealthyPercentage: pulumi.Int(90),
-			},
+			Strategy:    pulumi.String("Rolling"),
+			Preferences: refreshPreferences(args.RollbackAlarms),
 		},
-		EnabledMetrics: pulumi.ToStringArray([]string{"GroupInServiceInstances", "GroupDesiredCapacity"}),
+		// Published every minute, at zero too: dashboards, and the worker
+		// fleet's start from zero, read them.
+		EnabledMetrics:     pulumi.ToStringArray([]string{"GroupInServiceInstances", "GroupDesiredCapacity"}),
+		MetricsGranularity: pulumi.String("1Minute"),
 		Tags: autoscaling.GroupTagArray{autoscaling.GroupTagArgs{
 			Key: pulumi.String("Name"), Value: pulumi.String(name), PropagateAtLaunch: pulumi.Bool(true),
 		}},
@@ -176,4 +181,15 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		"securityGroupId": f.SecurityGroupID,
 		"groupName":       f.GroupName,
 	})
+}
+
+// refreshPreferences: keep 90% in service while rolling; with alarms, roll
+// back automatically when one goes off during the refresh.
+func refreshPreferences(alarms pulumi.StringArrayInput) autoscaling.GroupInstanceRefreshPreferencesArgs {
+	p := autoscaling.GroupInstanceRefreshPreferencesArgs{MinHealthyPercentage: pulumi.Int(90)}
+	if alarms != nil {
+		p.AutoRollback = pulumi.Bool(true)
+		p.AlarmSpecification = autoscaling.GroupInstanceRefreshPreferencesAlarmSpecificationArgs{Alarms: alarms}
+	}
+	return p
 }

@@ -41,6 +41,7 @@ var Defaults = map[string]string{
 	"bucketForceDestroy":            "false",
 	"cookieKeys":                    "",
 	"logRetentionDays":              "30",
+	"alertEmail":                    "",
 	"cacheAuthToken":                "",
 	"cacheNodeType":                 "cache.t4g.small",
 	"cacheReplicas":                 "1",
@@ -84,6 +85,7 @@ var (
 	authTokenPattern = regexp.MustCompile(`^[A-Za-z0-9!&#$^<>-]{16,128}$`)
 	cookieKeyPattern = regexp.MustCompile(`^[0-9a-f]{64,}(,[0-9a-f]{64,})*$`)
 	countryPattern   = regexp.MustCompile(`^[A-Z]{2}$`)
+	emailPattern     = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$`)
 )
 
 // Load reads and validates every setting. It returns the first problem as a
@@ -132,6 +134,7 @@ func Load(get Lookup) (Settings, error) {
 	s.LBDeletionProtection = r.boolean("lbDeletionProtection")
 	s.BucketForceDestroy = r.boolean("bucketForceDestroy")
 	s.LogRetentionDays = r.logRetention("logRetentionDays")
+	s.AlertEmail = r.optional("alertEmail", emailPattern, "empty, or an email address that alarms notify (confirm the subscription AWS mails)")
 	s.CookieKeys = r.optional("cookieKeys", cookieKeyPattern, "empty (the stack makes one), or comma-separated keys of at least 64 lower-case hex characters, the newest first")
 
 	s.CacheAuthToken = r.optional("cacheAuthToken", authTokenPattern, "empty (the stack makes one), or 16 to 128 characters: letters, digits and ! & # $ ^ < > - only (ElastiCache's AUTH rules)")

@@ -62,6 +62,7 @@ type Settings struct {
 	BucketForceDestroy   bool   // bucketForceDestroy: buckets of user data (jobs, logs) may be deleted with their objects
 	CookieKeys           string // cookieKeys (secret, optional): keys signing the app's cookies, newest first
 	LogRetentionDays     int    // logRetentionDays: access logs and log groups
+	AlertEmail           string // alertEmail (optional): who alarms mail
 
 	CacheAuthToken       string // cacheAuthToken (secret, optional: the stack makes one)
 	CacheNodeType        string // cacheNodeType

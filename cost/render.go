@@ -48,19 +48,31 @@ func (e *Estimate) Markdown() string {
 	return b.String()
 }
 
-// Summary is the table of phases, each with what its step adds a month.
-func Summary(ests []*Estimate) string {
+// Phase is one phase's estimate, or why it could not be priced.
+type Phase struct {
+	Number int
+	Est    *Estimate
+	Err    error
+}
+
+// Summary is the table of phases, each with what its step adds a month. A
+// phase that cannot be priced shows so, and so does the step after it.
+func Summary(phases []Phase) string {
 	var b strings.Builder
 	b.WriteString("| phase | monthly | step | what the step adds or removes |\n|---|---:|---:|---|\n")
 	var prev *Estimate
-	for _, e := range ests {
-		step, what := "", "first phase"
-		if prev != nil {
-			step = signed(e.Total - prev.Total)
-			what = tierChanges(prev, e)
+	for i, p := range phases {
+		switch {
+		case p.Est == nil:
+			fmt.Fprintf(&b, "| %d | not priced | | see below |\n", p.Number)
+		case i == 0:
+			fmt.Fprintf(&b, "| %d | %s | | first phase |\n", p.Number, usd(p.Est.Total))
+		case prev == nil:
+			fmt.Fprintf(&b, "| %d | %s | | (previous phase not priced) |\n", p.Number, usd(p.Est.Total))
+		default:
+			fmt.Fprintf(&b, "| %d | %s | %s | %s |\n", p.Number, usd(p.Est.Total), signed(p.Est.Total-prev.Total), tierChanges(prev, p.Est))
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %s |\n", e.Phase, usd(e.Total), step, what)
-		prev = e
+		prev = p.Est
 	}
 	return b.String()
 }

@@ -46,31 +46,38 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ests := make([]*cost.Estimate, len(files))
+	phases := make([]cost.Phase, len(files))
 	var errs []error
 	for i, f := range files {
 		g, err := cost.ReadGraph(f)
 		if err == nil {
-			ests[i], err = cost.Compute(g, table, use)
+			phases[i] = cost.Phase{Number: g.Phase}
+			phases[i].Est, err = cost.Compute(g, table, use)
 		}
 		if err != nil {
+			phases[i].Err = err
 			errs = append(errs, err)
 		}
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
+	failed := errors.Join(errs...)
 	switch {
+	case *diff && failed != nil:
+		// The review shows why the cost is missing, and the command fails.
+		fmt.Fprintf(out, "#### Cost: not priced\n\n```\n%v\n```\n", failed)
+		return failed
 	case *diff:
-		title := fmt.Sprintf("phase %d", ests[1].Phase)
-		if ests[0].Phase != ests[1].Phase {
-			title = fmt.Sprintf("phase %d -> %d", ests[0].Phase, ests[1].Phase)
+		base, head := phases[0].Est, phases[1].Est
+		title := fmt.Sprintf("phase %d", head.Phase)
+		if base.Phase != head.Phase {
+			title = fmt.Sprintf("phase %d -> %d", base.Phase, head.Phase)
 		}
-		_, err = fmt.Fprint(out, cost.Diff(title, ests[0], ests[1]))
-	case len(ests) == 1:
-		_, err = fmt.Fprint(out, ests[0].Markdown())
-	default:
-		_, err = fmt.Fprintf(out, "Monthly on-demand cost per phase (price table of %s):\n\n%s", table.Date, cost.Summary(ests))
+		_, err = fmt.Fprint(out, cost.Diff(title, base, head))
+		return err
+	case len(phases) == 1 && failed == nil:
+		_, err = fmt.Fprint(out, phases[0].Est.Markdown())
+		return err
+	case len(phases) > 1:
+		fmt.Fprintf(out, "Monthly on-demand cost per phase (price table of %s):\n\n%s", table.Date, cost.Summary(phases))
 	}
-	return err
+	return failed
 }

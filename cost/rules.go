@@ -113,8 +113,11 @@ func autoscalingGroup(c *charges) {
 	n, basis := 0.0, "desiredCapacity"
 	if v, ok := c.r.Inputs["desiredCapacity"].(float64); ok {
 		n = v
+	} else if v, ok := c.r.Inputs["minSize"].(float64); ok {
+		n, basis = v, "minSize"
 	} else {
-		n, basis = c.num(c.r, "minSize"), "minSize"
+		c.fail("neither desiredCapacity nor minSize is a known number")
+		return
 	}
 	if _, mixed := c.r.Inputs["mixedInstancesPolicy"]; mixed {
 		c.fail("mixedInstancesPolicy is not priced")

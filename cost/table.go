@@ -69,19 +69,22 @@ var units = map[string]func(t *Table, price, qty float64) float64{
 func DefaultTable() (*Table, error) { return ParseTable(defaultPrices) }
 
 // LoadTable reads a price table from a file; "" is the default table.
-func LoadTable(path string) (*Table, error) {
+func LoadTable(path string) (*Table, error) { return load(path, defaultPrices, ParseTable) }
+
+// load parses a file, or the built-in default when path is "".
+func load[T any](path string, builtin []byte, parse func([]byte) (*T, error)) (*T, error) {
 	if path == "" {
-		return DefaultTable()
+		return parse(builtin)
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	t, err := ParseTable(raw)
+	v, err := parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return t, nil
+	return v, nil
 }
 
 // ParseTable decodes and checks a price table: a date, the hours in a month,

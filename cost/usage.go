@@ -3,7 +3,6 @@ package cost
 import (
 	"bytes"
 	"fmt"
-	"os"
 
 	"gopkg.in/yaml.v3"
 )
@@ -40,20 +39,7 @@ type Usage struct {
 func DefaultUsage() (*Usage, error) { return ParseUsage(defaultUsage) }
 
 // LoadUsage reads a usage file; "" is the default one.
-func LoadUsage(path string) (*Usage, error) {
-	if path == "" {
-		return DefaultUsage()
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	u, err := ParseUsage(raw)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return u, nil
-}
+func LoadUsage(path string) (*Usage, error) { return load(path, defaultUsage, ParseUsage) }
 
 // ParseUsage decodes a usage file and checks that every quantity is there
 // and none is negative.

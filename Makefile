@@ -11,7 +11,7 @@ SET    := $(if $(TARGET),-set target=$(TARGET)) $(if $(DOMAIN),-set domain=$(DOM
 GO    ?= go
 BIN   := bin
 
-.PHONY: plan diagram diff policy test test-iac test-app services bench vet fmt up preview clean
+.PHONY: plan diagram diff cost policy test test-iac test-app services bench vet fmt up preview clean
 
 plan: $(BIN)/plan ## print phase PHASE's resource graph as JSON (offline)
 	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET)
@@ -30,6 +30,27 @@ diff: $(BIN)/plan ## what this branch changes in phase PHASE's graph, against BA
 	  cd ../.. && git worktree remove --force $(BIN)/base; exit $$status
 	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET) > $(BIN)/head.json
 	@$(GO) run ./cmd/plandiff $(BIN)/base.json $(BIN)/head.json
+	-@$(GO) run ./cmd/cost $(COST_FLAGS) -diff $(BIN)/base.json $(BIN)/head.json
+
+# `make cost` prices the dev stack's offline graphs with cost/prices.yaml and
+# the traffic in cost/usage.yaml (USAGE=my-usage.yaml for yours, PRICES=... for
+# another table). Phases 7-9 need a domain: cost plans every phase with
+# DOMAIN, else COST_DOMAIN, so all nine share the same settings.
+COST_DOMAIN ?= shop.scalezero-demo.net
+USAGE  ?=
+PRICES ?=
+COST_FLAGS := $(if $(USAGE),-usage $(USAGE)) $(if $(PRICES),-prices $(PRICES))
+COST_SET   := $(if $(TARGET),-set target=$(TARGET)) -set domain=$(or $(DOMAIN),$(COST_DOMAIN))
+
+cost: $(BIN)/plan $(BIN)/cost ## monthly on-demand cost of phase PHASE per resource and tier; without PHASE, phases 1-9 and what each step adds
+	@phases="$(if $(filter command line environment,$(origin PHASE)),$(PHASE),1 2 3 4 5 6 7 8 9)"; files=""; \
+	for p in $$phases; do \
+	  $(BIN)/plan -phase "$$p" -stack "$(STACK)" $(COST_SET) > $(BIN)/cost-$$p.json || exit 1; files="$$files $(BIN)/cost-$$p.json"; \
+	done; \
+	$(BIN)/cost $(COST_FLAGS) $$files
+
+$(BIN)/cost: FORCE
+	@$(GO) build -o $(BIN)/cost ./cmd/cost
 
 policy: $(BIN)/policy ## run the policy pack offline on every phase (DOMAIN=... for phases 7-9 of a stack without one)
 	@$(BIN)/policy -stack "$(STACK)" $(SET)

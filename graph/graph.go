@@ -31,10 +31,11 @@ const Unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 // Secret replaces every secret value: the graph is printed and committed.
 const Secret = "[secret]"
 
-// Project and Stack name the offline run.
+// Project and Stack name the offline run; Account is its AWS account.
 const (
 	Project = "scalezero"
 	Stack   = "dev"
+	Account = knownvalues.Account
 )
 
 // Resource is one registered resource.
@@ -48,6 +49,38 @@ type Resource struct {
 	Inputs               map[string]any      `json:"inputs"`
 	Dependencies         []string            `json:"dependencies"`
 	PropertyDependencies map[string][]string `json:"propertyDependencies"`
+	// Options are the resource options that change what the engine does
+	// with it (left out when none is set).
+	Options *Options `json:"options,omitempty"`
+}
+
+// Options are a resource's lifecycle options, as registered.
+type Options struct {
+	IgnoreChanges       []string `json:"ignoreChanges,omitempty"`
+	ReplaceOnChanges    []string `json:"replaceOnChanges,omitempty"`
+	RetainOnDelete      bool     `json:"retainOnDelete,omitempty"`
+	DeleteBeforeReplace bool     `json:"deleteBeforeReplace,omitempty"`
+	Protect             bool     `json:"protect,omitempty"`
+}
+
+func options(rpc interface {
+	GetIgnoreChanges() []string
+	GetReplaceOnChanges() []string
+	GetRetainOnDelete() bool
+	GetDeleteBeforeReplace() bool
+	GetProtect() bool
+}) *Options {
+	o := Options{
+		IgnoreChanges:       rpc.GetIgnoreChanges(),
+		ReplaceOnChanges:    rpc.GetReplaceOnChanges(),
+		RetainOnDelete:      rpc.GetRetainOnDelete(),
+		DeleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
+		Protect:             rpc.GetProtect(),
+	}
+	if len(o.IgnoreChanges) == 0 && len(o.ReplaceOnChanges) == 0 && !o.RetainOnDelete && !o.DeleteBeforeReplace && !o.Protect {
+		return nil
+	}
+	return &o
 }
 
 // Graph is what a phase declares.
@@ -123,6 +156,7 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	}
 	if rpc != nil {
 		res.Parent = rpc.GetParent()
+		res.Options = options(rpc)
 		res.Dependencies = append(res.Dependencies, rpc.GetDependencies()...)
 		sort.Strings(res.Dependencies)
 		for prop, deps := range rpc.GetPropertyDependencies() {

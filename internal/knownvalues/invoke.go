@@ -22,7 +22,7 @@ func Invoke(token, region string, args resource.PropertyMap, emptyLists bool) (r
 	if !ok {
 		return nil, &MissingInvokeError{Token: token}
 	}
-	if region == "" && token != "docker:index/getRegistryImage:getRegistryImage" && token != "docker:index/getRemoteImage:getRemoteImage" {
+	if region == "" && !global[token] {
 		return nil, fmt.Errorf("invoke %s without a region: the provider has no region configured", token)
 	}
 	g := newGen(Request{URN: "invoke::" + token + "::" + region, Type: token, Name: token, Region: region, EmptyLists: emptyLists}, args)
@@ -46,6 +46,15 @@ func Invoke(token, region string, args resource.PropertyMap, emptyLists bool) (r
 		out[k] = v
 	}
 	return resource.NewPropertyMapFromMap(out), nil
+}
+
+// global are the invokes whose answer does not depend on a region (and
+// docker's, which has none).
+var global = map[string]bool{
+	"aws:index/getCallerIdentity:getCallerIdentity":  true,
+	"aws:index/getPartition:getPartition":            true,
+	"docker:index/getRegistryImage:getRegistryImage": true,
+	"docker:index/getRemoteImage:getRemoteImage":     true,
 }
 
 func invokeValues(token string, g *gen) map[string]any {

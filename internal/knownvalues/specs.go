@@ -119,6 +119,10 @@ func init() {
 		"aws:cloudfront/originRequestPolicy:OriginRequestPolicy": {id: func(g *gen) string { return g.uuid("id") }},
 		"aws:cloudfront/originAccessControl:OriginAccessControl": {id: func(g *gen) string { return "E" + g.alnum("id", 13, upperAlnum) }},
 
+		"aws:cloudwatch/logDeliverySource:LogDeliverySource":           {arn: arnOf("logs", true, true, byName("delivery-source:%s"))},
+		"aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": {arn: arnOf("logs", true, true, byName("delivery-destination:%s"))},
+		"aws:cloudwatch/logDelivery:LogDelivery": {id: func(g *gen) string { return g.alnum("id", 16, upperAlnum+lowerAlnum[:26]) },
+			arn: arnOf("logs", true, true, byID("delivery:%s"))},
 		"aws:cloudwatch/logGroup:LogGroup":       {arn: arnOf("logs", true, true, byName("log-group:%s"))},
 		"aws:cloudwatch/metricAlarm:MetricAlarm": {arn: arnOf("cloudwatch", true, true, byName("alarm:%s"))},
 		"aws:cloudwatch/dashboard:Dashboard": {id: func(g *gen) string { return g.inOr("dashboardName") },

@@ -47,9 +47,12 @@ var resources = map[string]reflect.Type{
 	"aws:cloudfront/originAccessControl:OriginAccessControl": typeOf[cloudfront.OriginAccessControl](),
 	"aws:cloudfront/originRequestPolicy:OriginRequestPolicy": typeOf[cloudfront.OriginRequestPolicy](),
 
-	"aws:cloudwatch/dashboard:Dashboard":     typeOf[cloudwatch.Dashboard](),
-	"aws:cloudwatch/logGroup:LogGroup":       typeOf[cloudwatch.LogGroup](),
-	"aws:cloudwatch/metricAlarm:MetricAlarm": typeOf[cloudwatch.MetricAlarm](),
+	"aws:cloudwatch/dashboard:Dashboard":                           typeOf[cloudwatch.Dashboard](),
+	"aws:cloudwatch/logDelivery:LogDelivery":                       typeOf[cloudwatch.LogDelivery](),
+	"aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": typeOf[cloudwatch.LogDeliveryDestination](),
+	"aws:cloudwatch/logDeliverySource:LogDeliverySource":           typeOf[cloudwatch.LogDeliverySource](),
+	"aws:cloudwatch/logGroup:LogGroup":                             typeOf[cloudwatch.LogGroup](),
+	"aws:cloudwatch/metricAlarm:MetricAlarm":                       typeOf[cloudwatch.MetricAlarm](),
 
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": typeOf[ec2.DefaultSecurityGroup](),
 	"aws:ec2/eip:Eip":                                     typeOf[ec2.Eip](),

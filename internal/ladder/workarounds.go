@@ -22,28 +22,7 @@ type Workaround struct {
 // fix lands (the engine run says which); a Set entry also changes the
 // ladder's config, so then regenerate the golden transitions
 // (go test ./stacks -run Transitions -update) and review them.
-var AwaitingFix = []Workaround{
-	{Target: "aws", Step: "up 1", Fails: "missing configuration value 'cacheAuthToken'",
-		Why: "Pulumi.yaml declares cacheAuthToken without a default, so the CLI demands it at every phase; the README asks for it before phase 5 (issue 9, item 3)",
-		Set: &Setting{Key: "cacheAuthToken", Value: Values["cacheAuthToken"], Secret: true, Before: 1}},
-	{Target: "docker", Step: "up 1", Fails: "missing configuration value 'cacheAuthToken'",
-		Why: "as for aws: a new docker stack cannot start without cacheAuthToken, which the README's docker section never names (issue 9, item 3)",
-		Set: &Setting{Key: "cacheAuthToken", Value: Values["cacheAuthToken"], Secret: true, Before: 1}},
-	{Target: "aws", Step: "up 1", Fails: "InvalidDomainName",
-		Why: "Pulumi.dev.yaml ships domain app.scalezero.example.com, a reserved name Route 53 refuses (issue 13)",
-		Set: &Setting{Key: "domain", Value: Values["domain"], Before: 1}},
-	{Target: "docker", Step: "up 7", Fails: `config scalezero:domain = "" is invalid`,
-		Why: "the docker target demands a domain at phase 7 though it builds no DNS and the README's docker section names none (issue 9, item 3)",
-		Set: &Setting{Key: "domain", Value: Values["domain"], Before: 7}},
-	{Target: "aws", Step: "down 5", Fails: "BucketNotEmpty",
-		Why: "the CDN bucket is versioned and keeps its assets' versions; without forceDestroy S3 refuses to delete it (issue 13)"},
-	{Target: "aws", Step: "down 8", Fails: "BucketNotEmpty",
-		Why: "the jobs bucket holds the app's uploads; without forceDestroy S3 refuses to delete it (issue 13)"},
-	{Target: "aws", Step: "destroy", Fails: "RepositoryNotEmptyException",
-		Why: "the ECR repository holds the pushed image and sets forceDelete false (issue 13)"},
-	{Target: "aws", Step: "empty lists", Fails: "panic",
-		Why: "the program indexes outputs that may be empty (issue 8, item 7)"},
-}
+var AwaitingFix = []Workaround{}
 
 // Awaiting returns the entries for a target's step.
 func Awaiting(target, step string) []Workaround {

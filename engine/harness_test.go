@@ -236,32 +236,39 @@ func wait(done <-chan struct{}, err error) {
 	}
 }
 
-// up runs `pulumi up` and adds what it did to into.
-func (w *workspace) up(ctx context.Context, into ops) error {
+// watch runs an operation with an event stream and adds what it reports to
+// into: completed steps, or, for a preview, planned ones.
+func watch(into ops, planned bool, op func(chan<- events.EngineEvent) error) error {
 	ch := make(chan events.EngineEvent)
-	done := collect(ch, into, false)
-	_, err := w.stack.Up(ctx, optup.EventStreams(ch), optup.ProgressStreams(w.log), optup.ErrorProgressStreams(w.log))
+	done := collect(ch, into, planned)
+	err := op(ch)
 	wait(done, err)
 	return err
+}
+
+// up runs `pulumi up` and adds what it did to into.
+func (w *workspace) up(ctx context.Context, into ops) error {
+	return watch(into, false, func(ch chan<- events.EngineEvent) error {
+		_, err := w.stack.Up(ctx, optup.EventStreams(ch), optup.ProgressStreams(w.log), optup.ErrorProgressStreams(w.log))
+		return err
+	})
 }
 
 // preview runs `pulumi preview` and returns what it would do.
 func (w *workspace) preview(ctx context.Context) (ops, error) {
-	ch := make(chan events.EngineEvent)
 	got := ops{}
-	done := collect(ch, got, true)
-	_, err := w.stack.Preview(ctx, optpreview.EventStreams(ch), optpreview.ProgressStreams(w.log), optpreview.ErrorProgressStreams(w.log))
-	wait(done, err)
-	return got, err
+	return got, watch(got, true, func(ch chan<- events.EngineEvent) error {
+		_, err := w.stack.Preview(ctx, optpreview.EventStreams(ch), optpreview.ProgressStreams(w.log), optpreview.ErrorProgressStreams(w.log))
+		return err
+	})
 }
 
 // destroy runs `pulumi destroy`.
 func (w *workspace) destroy(ctx context.Context, into ops) error {
-	ch := make(chan events.EngineEvent)
-	done := collect(ch, into, false)
-	_, err := w.stack.Destroy(ctx, optdestroy.EventStreams(ch), optdestroy.ProgressStreams(w.log), optdestroy.ErrorProgressStreams(w.log))
-	wait(done, err)
-	return err
+	return watch(into, false, func(ch chan<- events.EngineEvent) error {
+		_, err := w.stack.Destroy(ctx, optdestroy.EventStreams(ch), optdestroy.ProgressStreams(w.log), optdestroy.ErrorProgressStreams(w.log))
+		return err
+	})
 }
 
 // changes lists the URNs a preview would touch.
@@ -274,25 +281,4 @@ func (o ops) changes() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// lineDiff lists the lines only one side has.
-func lineDiff(want, got string) string {
-	w, g := map[string]bool{}, map[string]bool{}
-	for _, l := range strings.Split(want, "\n") {
-		w[l] = true
-	}
-	var out []string
-	for _, l := range strings.Split(got, "\n") {
-		g[l] = true
-		if !w[l] {
-			out = append(out, "engine:  "+l)
-		}
-	}
-	for _, l := range strings.Split(want, "\n") {
-		if !g[l] {
-			out = append(out, "golden:  "+l)
-		}
-	}
-	return strings.Join(out, "\n")
 }

@@ -289,7 +289,7 @@ func (c *climber) compare(t *testing.T, from, to int, got ops) {
 		t.Fatal(err)
 	}
 	if text != string(want) {
-		t.Errorf("%s %d -> %d: the engine's operations differ from %s (which the offline known-value graph also checks):\n%s", c.flow.Target, from, to, path, lineDiff(string(want), text))
+		t.Errorf("%s %d -> %d: the engine's operations differ from %s (which the offline known-value graph also checks):\n%s", c.flow.Target, from, to, path, ladder.LineDiff(string(want), text, "golden:  ", "engine:  "))
 	}
 }
 

@@ -104,33 +104,12 @@ func TestTransitionsMatchGoldenFiles(t *testing.T) {
 						t.Fatalf("%v (run go test ./stacks -run Transitions -update to create it)", err)
 					}
 					if got != string(want) {
-						t.Fatalf("%s transition %d -> %d differs from %s; review the diff and rerun with -update:\n%s", target, st.from, st.to, path, lineDiff(string(want), got))
+						t.Fatalf("%s transition %d -> %d differs from %s; review the diff and rerun with -update:\n%s", target, st.from, st.to, path, ladder.LineDiff(string(want), got, "want: ", "got:  "))
 					}
 				})
 			}
 		}
 	}
-}
-
-func lineDiff(want, got string) string {
-	w := map[string]bool{}
-	for _, l := range strings.Split(want, "\n") {
-		w[l] = true
-	}
-	g := map[string]bool{}
-	var out []string
-	for _, l := range strings.Split(got, "\n") {
-		g[l] = true
-		if !w[l] {
-			out = append(out, "got:  "+l)
-		}
-	}
-	for _, l := range strings.Split(want, "\n") {
-		if !g[l] {
-			out = append(out, "want: "+l)
-		}
-	}
-	return strings.Join(out, "\n")
 }
 
 // Raising the phase only adds, except where the chapter replaces something:

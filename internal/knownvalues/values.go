@@ -431,43 +431,21 @@ func (g *gen) otherARN(what, seed string) string {
 }
 
 // plainMap turns inputs into plain values: secrets unwrapped, unknowns "".
-func plainMap(m resource.PropertyMap) map[string]any {
-	out := map[string]any{}
-	for k, v := range m {
-		if x := plainValue(v); x != nil {
-			out[string(k)] = x
-		}
-	}
-	return out
-}
+func plainMap(m resource.PropertyMap) map[string]any { return m.MapRepl(nil, plainRepl) }
 
-func plainValue(v resource.PropertyValue) any {
+func plainRepl(v resource.PropertyValue) (any, bool) {
 	switch {
 	case v.IsSecret():
-		return plainValue(v.SecretValue().Element)
+		return v.SecretValue().Element.MapRepl(nil, plainRepl), true
 	case v.IsComputed():
-		return ""
+		return "", true
 	case v.IsOutput():
-		o := v.OutputValue()
-		if !o.Known {
-			return ""
+		if o := v.OutputValue(); o.Known {
+			return o.Element.MapRepl(nil, plainRepl), true
 		}
-		return plainValue(o.Element)
-	case v.IsObject():
-		return plainMap(v.ObjectValue())
-	case v.IsArray():
-		arr := v.ArrayValue()
-		out := make([]any, len(arr))
-		for i, e := range arr {
-			out[i] = plainValue(e)
-		}
-		return out
+		return "", true
 	case v.IsResourceReference():
-		return string(v.ResourceReferenceValue().URN)
-	case v.IsNull():
-		return nil
-	case v.IsString(), v.IsNumber(), v.IsBool():
-		return v.V
+		return string(v.ResourceReferenceValue().URN), true
 	}
-	return nil
+	return nil, false
 }

@@ -54,3 +54,24 @@ func GoldenFile(target string, from, to int) string {
 	}
 	return fmt.Sprintf("stacks/testdata/%s/%d-%d.txt", dir, from, to)
 }
+
+// LineDiff lists the lines only one side has, each marked with its side.
+func LineDiff(want, got, wantSide, gotSide string) string {
+	w, g := map[string]bool{}, map[string]bool{}
+	for _, l := range strings.Split(want, "\n") {
+		w[l] = true
+	}
+	var out []string
+	for _, l := range strings.Split(got, "\n") {
+		g[l] = true
+		if !w[l] {
+			out = append(out, gotSide+l)
+		}
+	}
+	for _, l := range strings.Split(want, "\n") {
+		if !g[l] {
+			out = append(out, wantSide+l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

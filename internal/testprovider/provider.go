@@ -235,36 +235,31 @@ func (p *Provider) outputs(req knownvalues.Request) (string, *structpb.Struct, e
 	return id, s, err
 }
 
+// apply returns what a create or an update of props leaves, and records it.
+func (p *Provider) apply(urn, typ, name string, props *structpb.Struct, preview bool) (string, *structpb.Struct, error) {
+	inputs, err := unmarshal(props)
+	if err != nil {
+		return "", nil, err
+	}
+	id, outs, err := p.outputs(knownvalues.Request{URN: urn, Type: typ, Name: name, Inputs: inputs, Preview: preview})
+	if err != nil || preview {
+		return id, outs, err
+	}
+	return id, outs, p.state.Created(typ, inputs, outs)
+}
+
 func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	inputs, err := unmarshal(req.GetProperties())
+	id, outs, err := p.apply(req.GetUrn(), req.GetType(), req.GetName(), req.GetProperties(), req.GetPreview())
 	if err != nil {
 		return nil, err
-	}
-	id, outs, err := p.outputs(knownvalues.Request{URN: req.GetUrn(), Type: req.GetType(), Name: req.GetName(), Inputs: inputs, Preview: req.GetPreview()})
-	if err != nil {
-		return nil, err
-	}
-	if !req.GetPreview() {
-		if err := p.state.Created(req.GetType(), inputs, outs); err != nil {
-			return nil, err
-		}
 	}
 	return &pulumirpc.CreateResponse{Id: id, Properties: outs}, nil
 }
 
 func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	inputs, err := unmarshal(req.GetNews())
+	_, outs, err := p.apply(req.GetUrn(), req.GetType(), req.GetName(), req.GetNews(), req.GetPreview())
 	if err != nil {
 		return nil, err
-	}
-	_, outs, err := p.outputs(knownvalues.Request{URN: req.GetUrn(), Type: req.GetType(), Name: req.GetName(), Inputs: inputs, Preview: req.GetPreview()})
-	if err != nil {
-		return nil, err
-	}
-	if !req.GetPreview() {
-		if err := p.state.Created(req.GetType(), inputs, outs); err != nil {
-			return nil, err
-		}
 	}
 	return &pulumirpc.UpdateResponse{Properties: outs}, nil
 }

@@ -82,9 +82,12 @@ bench: services ## profile reads through the real HTTP stack, cache off and on; 
 	$(GO) run ./app/cmd/loadbench
 	$(GO) test -run '^$$' -bench . -benchmem ./stacks ./policies ./app/http ./app/password ./app/jobs
 
+ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
 vet:
 	$(GO) vet ./...
 	shellcheck scripts/*.sh .ci/run components/containers/*.sh
+	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
 # The Pulumi CLI's commands. POLICY=1 adds the policy pack to a preview: the

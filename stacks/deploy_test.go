@@ -346,3 +346,23 @@ func (emptyLists) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 func (emptyLists) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	return nil, errors.New("no invokes")
 }
+
+// The apex is the geolocation default record in every phase, so raising
+// the phase to two regions, or lowering it back, only updates it: Route53
+// refuses a simple record beside geolocation ones under one name, and
+// Pulumi deletes what a phase no longer has only after its updates.
+func TestApexIsAlwaysTheGeolocationDefault(t *testing.T) {
+	for phase := 1; phase <= 9; phase++ {
+		site := component(t, phaseGraph(t, phase), tRecord, "dns-site")
+		if site.Str("setIdentifier") != "default" || site.Str("geolocationRoutingPolicies.0.country") != "*" {
+			t.Errorf("phase %d: the apex is not the geolocation default: %v", phase, site.Inputs)
+		}
+	}
+	for _, step := range [][2]int{{6, 7}, {7, 6}} {
+		for _, c := range graph.Diff(phaseGraph(t, step[0]), phaseGraph(t, step[1])) {
+			if strings.HasSuffix(c.URN, "::dns-site") && c.Kind != graph.Changed {
+				t.Errorf("%d -> %d: the apex is %s, want updated in place", step[0], step[1], c.Kind)
+			}
+		}
+	}
+}

@@ -1,8 +1,9 @@
 // Package dns holds the stack's domain: its hosted zone (Zone, made early,
 // as certificates are validated in it) and the records that point the
 // domain at its entry points (DNS, made last, once those exist). With one
-// target the apex is one record: the server's Elastic IP (phases 1-2) or an
-// alias to the load balancer. With two regions it routes by geolocation,
+// target the apex is one record (the geolocation default, see site): the
+// server's Elastic IP (phases 1-2) or an alias to the load balancer. With
+// two regions it routes by geolocation,
 // each location health-checked, and a default record that fails over between
 // the regions, so that when one region is unhealthy every location ends up
 // in the other. The CDN, when it has the domain's certificate, answers as
@@ -172,13 +173,21 @@ func (d *DNS) record(ctx *pulumi.Context, name string, args *route53.RecordArgs,
 	return err
 }
 
-// site is the apex record's logical name in every mode. Going to two regions
-// updates it in place (the provider replaces a record only when its name or
-// zone changes; its update deletes the simple record and creates the
-// geolocation default in one change batch). Should it ever be replaced, the
-// old one must go first: Route53 refuses a simple and a geolocation record
-// set under one name.
+// site is the apex record, in every mode the geolocation record of the
+// default location (country "*"), alone while there is one region. Route53
+// refuses a simple and a geolocation record set under one name, and Pulumi
+// deletes what a phase no longer has only after it has created and updated
+// the rest: with a simple record in one region, going to two regions would
+// create geolocation records beside it, and going back would turn it simple
+// beside them, and Route53 would refuse either. As a geolocation default
+// throughout, each step only updates its target (the server, the load
+// balancer, the failover pair) in place; geolocation queries cost a little
+// more than simple ones. Should it ever be replaced, the old one goes first.
 func (d *DNS) site(ctx *pulumi.Context, name string, args *route53.RecordArgs, opts ...pulumi.ResourceOption) (*route53.Record, error) {
+	args.SetIdentifier = pulumi.String("default")
+	args.GeolocationRoutingPolicies = route53.RecordGeolocationRoutingPolicyArray{route53.RecordGeolocationRoutingPolicyArgs{
+		Country: pulumi.String("*"),
+	}}
 	r, err := route53.NewRecord(ctx, name+"-site", args, append(opts, pulumi.DeleteBeforeReplace(true))...)
 	if err == nil {
 		d.Records = append(d.Records, r)
@@ -267,13 +276,9 @@ func (d *DNS) geo(ctx *pulumi.Context, name string, args *Args, opt pulumi.Resou
 	// refuses an alias to a record set that does not exist yet
 	// (InvalidChangeBatch).
 	site, err := d.site(ctx, name, &route53.RecordArgs{
-		ZoneId:        args.Zone.ZoneID,
-		Name:          pulumi.String(args.Zone.Domain),
-		Type:          pulumi.String("A"),
-		SetIdentifier: pulumi.String("default"),
-		GeolocationRoutingPolicies: route53.RecordGeolocationRoutingPolicyArray{route53.RecordGeolocationRoutingPolicyArgs{
-			Country: pulumi.String("*"),
-		}},
+		ZoneId: args.Zone.ZoneID,
+		Name:   pulumi.String(args.Zone.Domain),
+		Type:   pulumi.String("A"),
 		Aliases: route53.RecordAliasArray{route53.RecordAliasArgs{
 			Name:                 pulumi.String(failoverName),
 			ZoneId:               args.Zone.ZoneID,

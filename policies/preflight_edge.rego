@@ -342,7 +342,7 @@ stack_deny_cloudfront_certificate contains msg if {
 # custom:
 #   kind: preflight
 #   types: [aws:cloudfront/distribution:Distribution]
-#   doc: 'Amazon CloudFront API Reference, "ViewerCertificate" (MinimumProtocolVersion, SSLSupportMethod) (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ViewerCertificate.html); Developer Guide, "Use custom URLs by adding alternate domain names (CNAMEs)"'
+#   doc: 'Amazon CloudFront API Reference, "ViewerCertificate" (MinimumProtocolVersion, SSLSupportMethod) (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ViewerCertificate.html); Developer Guide, "Use custom URLs by adding alternate domain names (CNAMEs)"; Pulumi AWS provider, "aws.cloudfront.Distribution" (viewerCertificate.minimumProtocolVersion: can only be set if cloudfrontDefaultCertificate is false) (https://www.pulumi.com/registry/packages/aws/api-docs/cloudfront/distribution/)'
 #   message: Set minimumProtocolVersion and aliases only with acmCertificateArn and sslSupportMethod sni-only.
 deny_cloudfront_viewer_certificate contains msg if {
 	input.__type == "aws:cloudfront/distribution:Distribution"
@@ -585,7 +585,7 @@ dns_name(n) := trim_suffix(lower(n), ".")
 
 # METADATA
 # title: No hosted zone for a top-level domain or example.com
-# description: Route 53 creates no hosted zone for a top-level domain (such as com), and refuses the reserved example.com (InvalidDomainName; RFC 2606).
+# description: Route 53 creates no public hosted zone for a top-level domain (such as com), and refuses the reserved example.com and names under it (InvalidDomainName; RFC 2606).
 # custom:
 #   kind: preflight
 #   types: [aws:route53/zone:Zone]
@@ -593,6 +593,7 @@ dns_name(n) := trim_suffix(lower(n), ".")
 #   message: Use a domain you own; leave the domain unset until you have one.
 deny_route53_reserved_zone contains msg if {
 	input.__type == "aws:route53/zone:Zone"
+	count(object.get(input, "vpcs", [])) == 0
 	n := dns_name(str(props(input), "name"))
 	not contains(n, ".")
 	msg := sprintf("hosted zone '%s' is for the top-level domain %s; Route 53 creates none", [input.__name, n])

@@ -134,7 +134,7 @@ stack_deny_subnet_cidr contains msg if {
 
 # METADATA
 # title: A subnet's zone is in its provider's region
-# description: An availability zone's name is its region's code followed by a letter (us-east-1a); a subnet is created in a zone of the region its provider calls.
+# description: An Availability Zone's (or Local Zone's) name begins with its region's code (us-east-1a); a subnet is created in a zone of the region its provider calls.
 # custom:
 #   kind: preflight
 #   types: [aws:ec2/subnet:Subnet]
@@ -144,7 +144,7 @@ stack_deny_subnet_zone_region contains msg if {
 	some s in resources_of(subnet)
 	zone := str(s, "availabilityZone")
 	region := region_of(s)
-	not regex.match(sprintf("^%s[a-z]$", [region]), zone)
+	not startswith(zone, region)
 	msg := sprintf("subnet '%s' asks for zone %s through a provider of %s", [s.__name, zone, region])
 }
 

@@ -288,6 +288,8 @@ type breaker struct {
 	structural string
 	// disable turns off other rules the same breakage necessarily trips.
 	disable []string
+	// at is the type, name and input path a setting breaks.
+	at [3]string
 }
 
 // breakers break one resource of one phase per best-practice rule.

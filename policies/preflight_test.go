@@ -272,6 +272,71 @@ func fixAll(t *testing.T, g *graph.Graph) {
 
 func repeat(s string, n int) string { return strings.Repeat(s, n) }
 
+// addPlainRecord adds a simple A record to the stack's zone.
+func addPlainRecord(t *testing.T, g *graph.Graph, name, recordName string) {
+	zone := find(t, g, tZone, "dns")
+	add(g, newResource(tRecord, name, map[string]any{"name": recordName, "type": "A", "ttl": 60, "records": []any{"192.0.2.1"}, "zoneId": graph.Unknown},
+		map[string][]string{"zoneId": {zone.URN}}))
+}
+
+// oneSubnet keeps only the first subnet of a resource's subnet list; the
+// unknown case hides that subnet's zone.
+func oneSubnet(phase int, typ, name, prop, first, want string) breaker {
+	return breaker{phase: phase, want: want, fix: fixAll,
+		apply: func(t *testing.T, g *graph.Graph) {
+			r := find(t, g, typ, name)
+			r.PropertyDependencies[prop] = r.PropertyDependencies[prop][:1]
+		},
+		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tSubnet, first, "availabilityZone") },
+	}
+}
+
+// withUnknown makes another input unknown in the unknown-value case: the one
+// the rule decides on besides the broken one.
+func (b breaker) withUnknown(typ, name, path string) breaker {
+	b.unknown = func(t *testing.T, g *graph.Graph) { unknownAt(t, g, typ, name, path) }
+	return b
+}
+
+// secret makes the broken input a secret in the unknown-value case, as the
+// offline graph shows secrets: a rule never reads the mask as the value.
+func (b breaker) secret() breaker {
+	at := b.at
+	b.unknown = func(t *testing.T, g *graph.Graph) { put(t, find(t, g, at[0], at[1]), at[2], graph.Secret) }
+	return b
+}
+
+// disabling turns off other rules the breakage trips too.
+func (b breaker) disabling(rules ...string) breaker {
+	b.disable = rules
+	return b
+}
+
+// added is the case of a type the program does not declare yet: a resource
+// made by hand with a value the rule refuses at path.
+func added(phase int, r graph.Resource, path, want string) breaker {
+	return breaker{phase: phase, want: want, fix: fixAll,
+		apply: func(t *testing.T, g *graph.Graph) {
+			raw, _ := json.Marshal(r) // a copy per case: unknownAt writes into it
+			var cp graph.Resource
+			if err := json.Unmarshal(raw, &cp); err != nil {
+				t.Fatal(err)
+			}
+			add(g, cp)
+		},
+		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, r.Type, r.Name, path) },
+	}
+}
+
+// setting is the common case: one input of one resource set to a value the
+// rule refuses, and that input unknown for the unknown-value case.
+func setting(phase int, typ, name, path string, v any, want string) breaker {
+	return breaker{phase: phase, want: want, fix: fixAll, at: [3]string{typ, name, path},
+		apply:   func(t *testing.T, g *graph.Graph) { put(t, find(t, g, typ, name), path, v) },
+		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, typ, name, path) },
+	}
+}
+
 // preflightBreakers break one resource per preflight rule (and the two queue
 // rules of the best-practice pack).
 var preflightBreakers = map[string]breaker{
@@ -298,12 +363,8 @@ var preflightBreakers = map[string]breaker{
 			dropDeps(r, "kmsKeyId")
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRDS, "db", "storageEncrypted") }},
-	"stack_deny_encrypted_replica_of_plain_source": {phase: 4, want: "is encrypted but its source 'db' is not", fix: fixAll,
-		disable: []string{"deny_rds_unencrypted"}, // an unencrypted source breaks that best-practice rule too
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tRDS, "db").Inputs["storageEncrypted"] = false
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRDS, "db", "storageEncrypted") }},
+	// An unencrypted source breaks the best-practice deny_rds_unencrypted too.
+	"stack_deny_encrypted_replica_of_plain_source": setting(4, tRDS, "db", "storageEncrypted", false, "is encrypted but its source 'db' is not").disabling("deny_rds_unencrypted"),
 	"stack_deny_too_many_replicas": {phase: 4, want: "has 16 read replicas", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			for i := 2; i <= 16; i++ {
@@ -311,35 +372,18 @@ var preflightBreakers = map[string]breaker{
 			}
 		},
 		structural: "counts replicas by their dependencies, which a preview knows"},
-	"stack_deny_db_parameter_group_family": {phase: 2, want: "is of family postgres15", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tPG, "db").Inputs["family"] = "postgres15" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tPG, "db", "family") }},
-	"stack_deny_db_subnet_group_zones": {phase: 2, want: "spans 1 availability zone(s)", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			sg := find(t, g, tDBSubnet, "db")
-			sg.PropertyDependencies["subnetIds"] = sg.PropertyDependencies["subnetIds"][:1]
-		},
-		unknown: func(t *testing.T, g *graph.Graph) {
-			unknownAt(t, g, tSubnet, "net-data-us-east-1a", "availabilityZone")
-		}},
-	"deny_rds_identifier": {phase: 2, want: "gets the identifier '1db'", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tRDS, "db").Inputs["identifier"] = "1db" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRDS, "db", "identifier") }},
-	"deny_rds_minor_version_pinned": {phase: 2, want: "pins postgres 16.6", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tRDS, "db").Inputs["engineVersion"] = "16.6" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRDS, "db", "autoMinorVersionUpgrade") }},
+	"stack_deny_db_parameter_group_family": setting(2, tPG, "db", "family", "postgres15", "is of family postgres15"),
+	"stack_deny_db_subnet_group_zones":     oneSubnet(2, tDBSubnet, "db", "subnetIds", "net-data-us-east-1a", "spans 1 availability zone(s)"),
+	"deny_rds_identifier":                  setting(2, tRDS, "db", "identifier", "1db", "gets the identifier '1db'"),
+	"deny_rds_minor_version_pinned":        setting(2, tRDS, "db", "engineVersion", "16.6", "pins postgres 16.6").withUnknown(tRDS, "db", "autoMinorVersionUpgrade"),
 	"deny_rds_password_and_managed_password": {phase: 2, want: "sets both password and manageMasterUserPassword", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			db := find(t, g, tRDS, "db")
 			db.Inputs["password"], db.Inputs["manageMasterUserPassword"] = graph.Secret, true
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRDS, "db", "manageMasterUserPassword") }},
-	"deny_rds_master_password": {phase: 2, want: "has a master password RDS refuses (9 characters", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tRDS, "db").Inputs["password"] = "has@sign1" },
-		unknown: func(t *testing.T, g *graph.Graph) { find(t, g, tRDS, "db").Inputs["password"] = graph.Secret }},
-	"deny_rds_multi_az_with_zone": {phase: 4, want: "is Multi-AZ and names an availability zone", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tRDS, "db").Inputs["availabilityZone"] = "us-east-1a" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRDS, "db", "multiAz") }},
+	"deny_rds_master_password":    setting(2, tRDS, "db", "password", "has@sign1", "has a master password RDS refuses (9 characters").secret(),
+	"deny_rds_multi_az_with_zone": setting(4, tRDS, "db", "availabilityZone", "us-east-1a", "is Multi-AZ and names an availability zone").withUnknown(tRDS, "db", "multiAz"),
 	"deny_rds_final_snapshot_unnamed": {phase: 2, want: "keeps a final snapshot but names none", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			db := find(t, g, tRDS, "db")
@@ -347,63 +391,23 @@ var preflightBreakers = map[string]breaker{
 			delete(db.Inputs, "finalSnapshotIdentifier")
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRDS, "db", "skipFinalSnapshot") }},
-	"deny_rds_storage_and_backups": {phase: 2, want: "allocates 10 GiB", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tRDS, "db").Inputs["allocatedStorage"] = 10 },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRDS, "db", "allocatedStorage") }},
-	"deny_rds_group_names": {phase: 2, want: "gets the name '1pg'", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tPG, "db").Inputs["name"] = "1pg" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tPG, "db", "name") }},
+	"deny_rds_storage_and_backups": setting(2, tRDS, "db", "allocatedStorage", 10, "allocates 10 GiB"),
+	"deny_rds_group_names":         setting(2, tPG, "db", "name", "1pg", "gets the name '1pg'"),
 	// ElastiCache
-	"deny_elasticache_failover_nodes": {phase: 5, want: "with 1 cache cluster(s)", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tRG, "cache").Inputs["numCacheClusters"] = 1 },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRG, "cache", "numCacheClusters") }},
-	"deny_elasticache_auth_without_tls": {phase: 5, want: "sets an AUTH token without in-transit encryption", fix: fixAll,
-		disable: []string{"deny_elasticache_unencrypted"}, // transit encryption off breaks that best-practice rule too
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tRG, "cache").Inputs["transitEncryptionEnabled"] = false
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRG, "cache", "transitEncryptionEnabled") }},
-	"deny_elasticache_auth_token_format": {phase: 5, want: "has an AUTH token ElastiCache refuses (16 characters", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tRG, "cache").Inputs["authToken"] = "token with space" },
-		unknown: func(t *testing.T, g *graph.Graph) { find(t, g, tRG, "cache").Inputs["authToken"] = graph.Secret }},
-	"deny_elasticache_group_id": {phase: 5, want: "gets the id 'cache--x'", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tRG, "cache").Inputs["replicationGroupId"] = "cache--x" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRG, "cache", "replicationGroupId") }},
-	"deny_elasticache_group_names": {phase: 5, want: "gets the name '9cache'", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tCachePG, "cache").Inputs["name"] = "9cache" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tCachePG, "cache", "name") }},
-	"deny_elasticache_maxmemory_policy": {phase: 5, want: "sets maxmemory-policy 'lru'", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { put(t, find(t, g, tCachePG, "cache"), "parameters.0.value", "lru") },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tCachePG, "cache", "parameters.0.value") }},
-	"stack_deny_cache_parameter_group_family": {phase: 5, want: "is of family redis6.x", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tCachePG, "cache").Inputs["family"] = "redis6.x" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRG, "cache", "engineVersion") }},
+	"deny_elasticache_failover_nodes": setting(5, tRG, "cache", "numCacheClusters", 1, "with 1 cache cluster(s)"),
+	// Transit encryption off breaks the best-practice deny_elasticache_unencrypted too.
+	"deny_elasticache_auth_without_tls":       setting(5, tRG, "cache", "transitEncryptionEnabled", false, "sets an AUTH token without in-transit encryption").disabling("deny_elasticache_unencrypted"),
+	"deny_elasticache_auth_token_format":      setting(5, tRG, "cache", "authToken", "token with space", "has an AUTH token ElastiCache refuses (16 characters").secret(),
+	"deny_elasticache_group_id":               setting(5, tRG, "cache", "replicationGroupId", "cache--x", "gets the id 'cache--x'"),
+	"deny_elasticache_group_names":            setting(5, tCachePG, "cache", "name", "9cache", "gets the name '9cache'"),
+	"deny_elasticache_maxmemory_policy":       setting(5, tCachePG, "cache", "parameters.0.value", "lru", "sets maxmemory-policy 'lru'"),
+	"stack_deny_cache_parameter_group_family": setting(5, tCachePG, "cache", "family", "redis6.x", "is of family redis6.x").withUnknown(tRG, "cache", "engineVersion"),
 	// KMS, Secrets Manager, SSM
-	"deny_kms_key_settings": {phase: 7, want: "waits 5 days before deletion", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tKMS, "db-secondary").Inputs["deletionWindowInDays"] = 5
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tKMS, "db-secondary", "deletionWindowInDays") }},
-	"deny_secret_recovery_window": {phase: 2, want: "has a recovery window of 3 days", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			add(g, newResource(tSecret, "db-master", map[string]any{"recoveryWindowInDays": 3}, nil))
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tSecret, "db-master", "recoveryWindowInDays") }},
-	"deny_secret_name": {phase: 2, want: "gets the name 'db master'", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			add(g, newResource(tSecret, "db-master", map[string]any{"name": "db master"}, nil))
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tSecret, "db-master", "name") }},
-	"deny_secret_version": {phase: 2, want: "holds 70000 bytes", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			add(g, newResource(tSecretV, "db-master", map[string]any{"secretString": repeat("a", 70000)}, nil))
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tSecretV, "db-master", "secretString") }},
-	"stack_deny_secret_replica_region": {phase: 2, want: "lives in us-east-1 and lists us-east-1 as a replica region", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			add(g, newResource(tSecret, "db-master", map[string]any{"replicas": []any{map[string]any{"region": "us-east-1"}}}, nil))
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tSecret, "db-master", "replicas.0.region") }},
+	"deny_kms_key_settings":            setting(7, tKMS, "db-secondary", "deletionWindowInDays", 5, "waits 5 days before deletion"),
+	"deny_secret_recovery_window":      added(2, newResource(tSecret, "db-master", map[string]any{"recoveryWindowInDays": 3}, nil), "recoveryWindowInDays", "has a recovery window of 3 days"),
+	"deny_secret_name":                 added(2, newResource(tSecret, "db-master", map[string]any{"name": "db master"}, nil), "name", "gets the name 'db master'"),
+	"deny_secret_version":              added(2, newResource(tSecretV, "db-master", map[string]any{"secretString": repeat("a", 70000)}, nil), "secretString", "holds 70000 bytes"),
+	"stack_deny_secret_replica_region": added(2, newResource(tSecret, "db-master", map[string]any{"replicas": []any{map[string]any{"region": "us-east-1"}}}, nil), "replicas.0.region", "lives in us-east-1 and lists us-east-1 as a replica region"),
 	"deny_ssm_parameter_size": {phase: 1, want: "holds 5000 bytes; the Standard tier allows 4096", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			find(t, g, tParam, "app-config-scalezero-region").Inputs["insecureValue"] = repeat("x", 5000)
@@ -411,11 +415,7 @@ var preflightBreakers = map[string]breaker{
 		unknown: func(t *testing.T, g *graph.Graph) {
 			unknownAt(t, g, tParam, "app-config-scalezero-region", "insecureValue")
 		}},
-	"deny_ssm_parameter_name": {phase: 1, want: "names may not begin with aws or ssm", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tParam, "app-config-scalezero-region").Inputs["name"] = "/aws/region"
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tParam, "app-config-scalezero-region", "name") }},
+	"deny_ssm_parameter_name": setting(1, tParam, "app-config-scalezero-region", "name", "/aws/region", "names may not begin with aws or ssm"),
 	"stack_deny_ssm_parameter_duplicate": {phase: 1, want: "both create /scalezero/dev/SCALEZERO_REGION in us-east-1", fix: fixAll,
 		disable: []string{"stack_deny_host_before_parameters"}, // the server does not depend on the added copy
 		apply: func(t *testing.T, g *graph.Graph) {
@@ -439,16 +439,8 @@ var preflightBreakers = map[string]breaker{
 		disable:    []string{"stack_deny_eip_before_internet_gateway"}, // the server's address does not wait for the second gateway
 		apply:      func(t *testing.T, g *graph.Graph) { clone(t, g, tIGW, "net", "net-again") },
 		structural: "counts gateways by their dependency on the VPC, which a preview knows"},
-	"deny_cidr_block_size": {phase: 1, want: "asks for 10.0.255.240/29", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tSubnet, "net-data-us-east-1b").Inputs["cidrBlock"] = "10.0.255.240/29"
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tSubnet, "net-data-us-east-1b", "cidrBlock") }},
-	"stack_deny_subnet_cidr": {phase: 1, want: "lies outside its VPC 'net'", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tSubnet, "net-data-us-east-1b").Inputs["cidrBlock"] = "10.9.0.0/21"
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tSubnet, "net-data-us-east-1b", "cidrBlock") }},
+	"deny_cidr_block_size":   setting(1, tSubnet, "net-data-us-east-1b", "cidrBlock", "10.0.255.240/29", "asks for 10.0.255.240/29"),
+	"stack_deny_subnet_cidr": setting(1, tSubnet, "net-data-us-east-1b", "cidrBlock", "10.9.0.0/21", "lies outside its VPC 'net'"),
 	"stack_deny_subnet_zone_region": {phase: 1, want: "asks for zone eu-west-1b through a provider of us-east-1", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			find(t, g, tSubnet, "net-data-us-east-1b").Inputs["availabilityZone"] = "eu-west-1b"
@@ -465,50 +457,28 @@ var preflightBreakers = map[string]breaker{
 			rt.Inputs["routes"] = append(rt.Inputs["routes"].([]any), map[string]any{"cidrBlock": "0.0.0.0/0", "gatewayId": graph.Unknown})
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRT, "net-public", "routes.1.cidrBlock") }},
-	"deny_security_group_name": {phase: 1, want: "has a description EC2 refuses", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tSG, "server").Inputs["description"] = "serveur public – web"
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tSG, "server", "description") }},
+	"deny_security_group_name": setting(1, tSG, "server", "description", "serveur public – web", "has a description EC2 refuses"),
 	"deny_sg_rule_peer": {phase: 1, want: "names 2 peers", fix: fixAll,
 		apply:      func(t *testing.T, g *graph.Graph) { find(t, g, tIngr, "server-80").Inputs["cidrIpv6"] = "::/0" },
 		structural: "reads which peer properties are set, which a preview knows even when their values are not"},
 	"deny_sg_rule_ports": {phase: 2, want: "opens tcp ports 5433-5432", fix: fixAll,
 		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tIngr, "db-from-server").Inputs["fromPort"] = 5433 },
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tIngr, "db-from-server", "toPort") }},
-	"deny_sg_rule_description": {phase: 1, want: "has a rule description EC2 refuses: 'public web <b>'", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tIngr, "server-80").Inputs["description"] = "public web <b>"
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tIngr, "server-80", "description") }},
+	"deny_sg_rule_description": setting(1, tIngr, "server-80", "description", "public web <b>", "has a rule description EC2 refuses: 'public web <b>'"),
 	"stack_deny_duplicate_sg_rule": {phase: 1, want: "are the same rule", fix: fixAll,
 		apply:   func(t *testing.T, g *graph.Graph) { clone(t, g, tIngr, "server-80", "server-80-again") },
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tIngr, "server-80-again", "fromPort") }},
 	// Hosts, scaling, IAM
-	"deny_user_data_size": {phase: 1, want: "has 17000 bytes of user data", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tInst, "server").Inputs["userData"] = repeat("#", 17000)
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tInst, "server", "userData") }},
+	"deny_user_data_size": setting(1, tInst, "server", "userData", repeat("#", 17000), "has 17000 bytes of user data"),
 	"stack_deny_host_before_parameters": {phase: 3, want: "'web-fleet-again' reads /scalezero/dev/ in us-east-1 at boot", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			lt := clone(t, g, tLT, "web-fleet", "web-fleet-again")
 			lt.Dependencies = []string{}
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tLT, "web-fleet-again", "userData") }},
-	"deny_launch_template_settings": {phase: 3, want: "sets a metadata hop limit of 0", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			put(t, find(t, g, tLT, "web-fleet"), "metadataOptions.httpPutResponseHopLimit", 0)
-		},
-		unknown: func(t *testing.T, g *graph.Graph) {
-			unknownAt(t, g, tLT, "web-fleet", "metadataOptions.httpPutResponseHopLimit")
-		}},
-	"deny_launch_template_name": {phase: 3, want: "gets the name 'lt'", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tLT, "web-fleet").Inputs["name"] = "lt" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tLT, "web-fleet", "name") }},
-	"deny_asg_capacity": {phase: 3, want: "wants 9 instances outside minSize 2 to maxSize 6", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tASG, "web-fleet").Inputs["desiredCapacity"] = 9 },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tASG, "web-fleet", "desiredCapacity") }},
+	"deny_launch_template_settings": setting(3, tLT, "web-fleet", "metadataOptions.httpPutResponseHopLimit", 0, "sets a metadata hop limit of 0"),
+	"deny_launch_template_name":     setting(3, tLT, "web-fleet", "name", "lt", "gets the name 'lt'"),
+	"deny_asg_capacity":             setting(3, tASG, "web-fleet", "desiredCapacity", 9, "wants 9 instances outside minSize 2 to maxSize 6"),
 	"deny_scaling_policy_parameters": {phase: 6, want: "of type TargetTrackingScaling sets cooldown", fix: fixAll,
 		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tPolicy, "web-target-tracking").Inputs["cooldown"] = 60 },
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tPolicy, "web-target-tracking", "policyType") }},
@@ -526,14 +496,8 @@ var preflightBreakers = map[string]breaker{
 		unknown: func(t *testing.T, g *graph.Graph) {
 			unknownAt(t, g, tPolicy, "web-target-tracking", "stepAdjustments.2.metricIntervalLowerBound")
 		}},
-	"deny_iam_names": {phase: 1, want: "(explicit, 70 characters); IAM allows 64", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tRole, "server-role").Inputs["name"] = repeat("r", 70) },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRole, "server-role", "name") }},
-	"stack_deny_role_inline_policy_size": {phase: 1, want: "characters of inline policy; IAM allows 10240", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tRolePol, "server-role").Inputs["policy"] = `{"Version":"2012-10-17","Statement":[{"Sid":"` + repeat("S", 11000) + `","Effect":"Allow","Action":"ssm:GetParameter","Resource":"arn:aws:ssm:*:*:parameter/x"}]}`
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRolePol, "server-role", "policy") }},
+	"deny_iam_names":                     setting(1, tRole, "server-role", "name", repeat("r", 70), "(explicit, 70 characters); IAM allows 64"),
+	"stack_deny_role_inline_policy_size": setting(1, tRolePol, "server-role", "policy", `{"Version":"2012-10-17","Statement":[{"Sid":"`+repeat("S", 11000)+`","Effect":"Allow","Action":"ssm:GetParameter","Resource":"arn:aws:ssm:*:*:parameter/x"}]}`, "characters of inline policy; IAM allows 10240"),
 	"stack_deny_role_managed_policies": {phase: 1, want: "gets 21 managed policies", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			for i := 0; i < 19; i++ {
@@ -542,34 +506,17 @@ var preflightBreakers = map[string]breaker{
 		},
 		structural: "counts attachments by their dependency on the role, which a preview knows"},
 	// Load balancers and certificates
-	"deny_lb_name": {phase: 3, want: "gets the name 'web_lb'", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tLB, "web").Inputs["name"] = "web_lb" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tLB, "web", "name") }},
-	"deny_lb_attributes": {phase: 3, want: "has an idle timeout of 5000 s", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tLB, "web").Inputs["idleTimeout"] = 5000 },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tLB, "web", "idleTimeout") }},
-	"stack_deny_lb_single_zone": {phase: 3, want: "spans 1 zone(s)", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			r := find(t, g, tLB, "web")
-			r.PropertyDependencies["subnets"] = r.PropertyDependencies["subnets"][:1]
-		},
-		unknown: func(t *testing.T, g *graph.Graph) {
-			unknownAt(t, g, tSubnet, "net-public-us-east-1a", "availabilityZone")
-		}},
+	"deny_lb_name":              setting(3, tLB, "web", "name", "web_lb", "gets the name 'web_lb'"),
+	"deny_lb_attributes":        setting(3, tLB, "web", "idleTimeout", 5000, "has an idle timeout of 5000 s"),
+	"stack_deny_lb_single_zone": oneSubnet(3, tLB, "web", "subnets", "net-public-us-east-1a", "spans 1 zone(s)"),
 	"stack_deny_lb_two_subnets_one_zone": {phase: 3, want: "has 2 subnets in us-east-1a", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			dependOn(find(t, g, tLB, "web"), "subnets", find(t, g, tSubnet, "net-app-us-east-1a").URN)
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tSubnet, "net-app-us-east-1a", "availabilityZone") }},
-	"deny_target_group_name": {phase: 3, want: "gets the name '-tg'", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tTG, "web").Inputs["name"] = "-tg" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tTG, "web", "name") }},
-	"deny_target_group_health_check": {phase: 3, want: "sets health check interval 400", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { put(t, find(t, g, tTG, "web"), "healthCheck.interval", 400) },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tTG, "web", "healthCheck.interval") }},
-	"deny_target_group_attributes": {phase: 3, want: "delays deregistration 4000 s", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tTG, "web").Inputs["deregistrationDelay"] = 4000 },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tTG, "web", "deregistrationDelay") }},
+	"deny_target_group_name":         setting(3, tTG, "web", "name", "-tg", "gets the name '-tg'"),
+	"deny_target_group_health_check": setting(3, tTG, "web", "healthCheck.interval", 400, "sets health check interval 400"),
+	"deny_target_group_attributes":   setting(3, tTG, "web", "deregistrationDelay", 4000, "delays deregistration 4000 s"),
 	"deny_listener_tls_settings": {phase: 3, want: "HTTP listener 'web-http' sets sslPolicy", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			find(t, g, tListener, "web-http").Inputs["sslPolicy"] = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -601,29 +548,11 @@ var preflightBreakers = map[string]breaker{
 		},
 		disable: []string{"stack_deny_validation_before_records"}, // the added validation has no records
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tProvider, "secondary", "region") }},
-	"deny_cloudfront_viewer_certificate": {phase: 5, want: "has alternate domain names [\"www.scalezero.dev\"] but only the default certificate", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tDist, "cdn").Inputs["aliases"] = []any{"www.scalezero.dev"}
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tDist, "cdn", "aliases") }},
-	"deny_cloudfront_behaviors": {phase: 5, want: "the default behavior targets origin 'nowhere'", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			put(t, find(t, g, tDist, "cdn"), "defaultCacheBehavior.targetOriginId", "nowhere")
-		},
-		unknown: func(t *testing.T, g *graph.Graph) {
-			unknownAt(t, g, tDist, "cdn", "defaultCacheBehavior.targetOriginId")
-		}},
-	"deny_cloudfront_comment": {phase: 5, want: "has a 200-character comment", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tCachePol, "cdn-static").Inputs["comment"] = repeat("c", 200)
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tCachePol, "cdn-static", "comment") }},
-	"deny_cloudfront_cache_policy_ttl": {phase: 5, want: "has minTtl 100000, defaultTtl 86400", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tCachePol, "cdn-static").Inputs["minTtl"] = 100000 },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tCachePol, "cdn-static", "minTtl") }},
-	"deny_cloudfront_origin_access_control": {phase: 5, want: "sets signingProtocol 'sigv2'", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tOAC, "cdn").Inputs["signingProtocol"] = "sigv2" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tOAC, "cdn", "signingProtocol") }},
+	"deny_cloudfront_viewer_certificate":    setting(5, tDist, "cdn", "aliases", []any{"www.scalezero.dev"}, "has alternate domain names [\"www.scalezero.dev\"] but only the default certificate"),
+	"deny_cloudfront_behaviors":             setting(5, tDist, "cdn", "defaultCacheBehavior.targetOriginId", "nowhere", "the default behavior targets origin 'nowhere'"),
+	"deny_cloudfront_comment":               setting(5, tCachePol, "cdn-static", "comment", repeat("c", 200), "has a 200-character comment"),
+	"deny_cloudfront_cache_policy_ttl":      setting(5, tCachePol, "cdn-static", "minTtl", 100000, "has minTtl 100000, defaultTtl 86400"),
+	"deny_cloudfront_origin_access_control": setting(5, tOAC, "cdn", "signingProtocol", "sigv2", "sets signingProtocol 'sigv2'"),
 	"deny_cloudfront_origin_groups": {phase: 5, want: "origin group 'failover' has 1 members", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			find(t, g, tDist, "cdn").Inputs["originGroups"] = []any{map[string]any{
@@ -632,11 +561,7 @@ var preflightBreakers = map[string]breaker{
 			}}
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tDist, "cdn", "originGroups.0.members") }},
-	"deny_acm_certificate": {phase: 3, want: "names a.*.scalezero.dev; a wildcard stands only as the leftmost label", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			add(g, newResource(tCert, "web", map[string]any{"domainName": "a.*.scalezero.dev", "validationMethod": "DNS"}, nil))
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tCert, "web", "domainName") }},
+	"deny_acm_certificate": added(3, newResource(tCert, "web", map[string]any{"domainName": "a.*.scalezero.dev", "validationMethod": "DNS"}, nil), "domainName", "names a.*.scalezero.dev; a wildcard stands only as the leftmost label"),
 	"stack_deny_validation_before_records": {phase: 3, want: "does not wait for any Route 53 validation record of certificate 'web'", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			cert := newResource(tCert, "web", map[string]any{"domainName": "app.scalezero.dev", "validationMethod": "DNS"}, nil)
@@ -674,39 +599,23 @@ var preflightBreakers = map[string]breaker{
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRecord, "dns-www", "aliases.0.name") }},
 	"stack_deny_record_set_conflict": {phase: 7, set: []string{withDomain}, want: "a simple record cannot share its name and type", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			r := find(t, g, tRecord, "dns-site")
-			add(g, newResource(tRecord, "dns-plain", map[string]any{"name": "app.scalezero.dev", "type": "A", "ttl": 60, "records": []any{"192.0.2.1"}, "zoneId": graph.Unknown},
-				map[string][]string{"zoneId": r.PropertyDependencies["zoneId"]}))
-		},
+		apply:   func(t *testing.T, g *graph.Graph) { addPlainRecord(t, g, "dns-plain", "app.scalezero.dev") },
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRecord, "dns-plain", "name") }},
 	"stack_deny_record_outside_zone": {phase: 7, set: []string{withDomain}, want: "record 'dns-stray' (stray.example.org) is not within zone 'dns'", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			r := find(t, g, tRecord, "dns-site")
-			add(g, newResource(tRecord, "dns-stray", map[string]any{"name": "stray.example.org", "type": "A", "ttl": 60, "records": []any{"192.0.2.1"}, "zoneId": graph.Unknown},
-				map[string][]string{"zoneId": r.PropertyDependencies["zoneId"]}))
-		},
+		apply:   func(t *testing.T, g *graph.Graph) { addPlainRecord(t, g, "dns-stray", "stray.example.org") },
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRecord, "dns-stray", "name") }},
 	"deny_route53_health_check": {phase: 7, set: []string{withDomain}, want: "runs every 20 s", fix: fixAll,
 		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tHC, "dns-primary").Inputs["requestInterval"] = 20 },
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tHC, "dns-primary", "requestInterval") }},
 	// S3 and ECR
-	"deny_s3_bucket_name": {phase: 5, want: "gets the name 'Static_Assets'", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tBucket, "cdn").Inputs["bucket"] = "Static_Assets" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tBucket, "cdn", "bucket") }},
-	"stack_deny_versioned_bucket_undeletable": {phase: 5, want: "bucket 'cdn' is versioned and has no forceDestroy", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tBucket, "cdn").Inputs["forceDestroy"] = false },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tBucket, "cdn", "forceDestroy") }},
+	"deny_s3_bucket_name":                     setting(5, tBucket, "cdn", "bucket", "Static_Assets", "gets the name 'Static_Assets'"),
+	"stack_deny_versioned_bucket_undeletable": setting(5, tBucket, "cdn", "forceDestroy", false, "bucket 'cdn' is versioned and has no forceDestroy"),
 	"deny_s3_object_key": {phase: 5, want: "has a 1100-byte key", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			firstOf(t, g, tObject).Inputs["key"] = "static/" + repeat("k", 1093)
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { firstOf(t, g, tObject).Inputs["key"] = graph.Unknown }},
-	"deny_s3_bucket_policy_size": {phase: 5, want: "bytes; S3 allows 20 KB", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tBPolicy, "cdn").Inputs["policy"] = `{"Version":"2012-10-17","Statement":[{"Sid":"` + repeat("S", 21000) + `","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"}]}`
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tBPolicy, "cdn", "policy") }},
+	"deny_s3_bucket_policy_size": setting(5, tBPolicy, "cdn", "policy", `{"Version":"2012-10-17","Statement":[{"Sid":"`+repeat("S", 21000)+`","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"}]}`, "bytes; S3 allows 20 KB"),
 	"stack_deny_public_policy_blocked": {phase: 5, want: "allows public access to 'cdn'", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			find(t, g, tBPolicy, "cdn").Inputs["policy"] = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::x/*"}]}`
@@ -759,34 +668,14 @@ var preflightBreakers = map[string]breaker{
 			dependOn(d, "loggingConfig", find(t, g, tBucket, "cdn").URN)
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tOwner, "cdn", "rule.objectOwnership") }},
-	"stack_deny_repository_undeletable": {phase: 1, want: "repository 'app' receives image 'app' and has no forceDelete", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tRepo, "app").Inputs["forceDelete"] = false },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRepo, "app", "forceDelete") }},
-	"deny_ecr_repository_name": {phase: 1, want: "gets the name 'App'", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tRepo, "app").Inputs["name"] = "App" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRepo, "app", "name") }},
-	"deny_ecr_lifecycle_policy": {phase: 1, want: "two rules have priority 1", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tECRLife, "app").Inputs["policy"] = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":20},"action":{"type":"expire"}},{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}`
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tECRLife, "app", "policy") }},
+	"stack_deny_repository_undeletable": setting(1, tRepo, "app", "forceDelete", false, "repository 'app' receives image 'app' and has no forceDelete"),
+	"deny_ecr_repository_name":          setting(1, tRepo, "app", "name", "App", "gets the name 'App'"),
+	"deny_ecr_lifecycle_policy":         setting(1, tECRLife, "app", "policy", `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":20},"action":{"type":"expire"}},{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}`, "two rules have priority 1"),
 	// SQS, SNS, CloudWatch
-	"deny_sqs_queue_name": {phase: 8, want: "gets the name 'jobs queue'", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tQueue, "jobs").Inputs["name"] = "jobs queue" },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tQueue, "jobs", "name") }},
-	"deny_sqs_queue_attributes": {phase: 8, want: "sets receiveWaitTimeSeconds to 30", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tQueue, "jobs").Inputs["receiveWaitTimeSeconds"] = 30 },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tQueue, "jobs", "receiveWaitTimeSeconds") }},
-	"deny_sqs_redrive_policy": {phase: 8, want: "redrives after 0 receives", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tQueue, "jobs").Inputs["redrivePolicy"] = `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:jobs-dlq","maxReceiveCount":0}`
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tQueue, "jobs", "redrivePolicy") }},
-	"deny_sqs_redrive_allow_policy": {phase: 8, want: "allows byQueue with 0 source queues", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tRedrive, "jobs-dlq").Inputs["redriveAllowPolicy"] = `{"redrivePermission":"byQueue","sourceQueueArns":[]}`
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRedrive, "jobs-dlq", "redriveAllowPolicy") }},
+	"deny_sqs_queue_name":           setting(8, tQueue, "jobs", "name", "jobs queue", "gets the name 'jobs queue'"),
+	"deny_sqs_queue_attributes":     setting(8, tQueue, "jobs", "receiveWaitTimeSeconds", 30, "sets receiveWaitTimeSeconds to 30"),
+	"deny_sqs_redrive_policy":       setting(8, tQueue, "jobs", "redrivePolicy", `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:jobs-dlq","maxReceiveCount":0}`, "redrives after 0 receives"),
+	"deny_sqs_redrive_allow_policy": setting(8, tRedrive, "jobs-dlq", "redriveAllowPolicy", `{"redrivePermission":"byQueue","sourceQueueArns":[]}`, "allows byQueue with 0 source queues"),
 	"stack_deny_dead_letter_queue_kind": {phase: 8, want: "queue 'jobs' (fifo false) redrives to 'jobs-dlq' (fifo true)", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			dlq := find(t, g, tQueue, "jobs-dlq")
@@ -796,40 +685,14 @@ var preflightBreakers = map[string]breaker{
 			}
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tQueue, "jobs-dlq", "fifoQueue") }},
-	"deny_alarm_period": {phase: 8, want: "has a period of 45 s", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			add(g, newResource(tAlarm, "jobs-backlog", map[string]any{"period": 45, "evaluationPeriods": 2, "metricName": "ApproximateNumberOfMessagesVisible", "statistic": "Sum"}, nil))
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tAlarm, "jobs-backlog", "period") }},
-	"deny_alarm_metric": {phase: 8, want: "has 6 alarmActions; CloudWatch allows 5", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			add(g, newResource(tAlarm, "jobs-backlog", map[string]any{"period": 60, "evaluationPeriods": 2, "metricName": "ApproximateNumberOfMessagesVisible", "statistic": "Sum",
-				"alarmActions": []any{"a1", "a2", "a3", "a4", "a5", "a6"}}, nil))
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tAlarm, "jobs-backlog", "alarmActions") }},
-	"deny_dashboard": {phase: 8, want: "widget 0 has width 30", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			add(g, newResource(tDash, "ops", map[string]any{"dashboardName": "scalezero-dev", "dashboardBody": `{"widgets":[{"type":"text","x":0,"y":0,"width":30,"height":2,"properties":{"markdown":"hi"}}]}`}, nil))
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tDash, "ops", "dashboardBody") }},
-	"deny_log_group": {phase: 8, want: "keeps logs 2 days", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			add(g, newResource(tLogGroup, "app", map[string]any{"retentionInDays": 2}, nil))
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tLogGroup, "app", "retentionInDays") }},
-	"deny_sns_topic_name": {phase: 8, want: "gets the name 'alarms.fifo' (explicit)", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			add(g, newResource(tTopic, "alarms", map[string]any{"name": "alarms.fifo"}, nil))
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tTopic, "alarms", "name") }},
-	"stack_deny_visibility_below_job_timeout": {phase: 8, want: "hides a message 60 s but its workers may run a job 120 s", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tQueue, "jobs").Inputs["visibilityTimeoutSeconds"] = 60 },
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tQueue, "jobs", "visibilityTimeoutSeconds") }},
-	"stack_deny_dead_letter_retention": {phase: 8, want: "keeps messages 3600 s, less than its source 'jobs'", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tQueue, "jobs-dlq").Inputs["messageRetentionSeconds"] = 3600
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tQueue, "jobs-dlq", "messageRetentionSeconds") }},
+	"deny_alarm_period": added(8, newResource(tAlarm, "jobs-backlog", map[string]any{"period": 45, "evaluationPeriods": 2, "metricName": "ApproximateNumberOfMessagesVisible", "statistic": "Sum"}, nil), "period", "has a period of 45 s"),
+	"deny_alarm_metric": added(8, newResource(tAlarm, "jobs-backlog", map[string]any{"period": 60, "evaluationPeriods": 2, "metricName": "ApproximateNumberOfMessagesVisible", "statistic": "Sum",
+		"alarmActions": []any{"a1", "a2", "a3", "a4", "a5", "a6"}}, nil), "alarmActions", "has 6 alarmActions; CloudWatch allows 5"),
+	"deny_dashboard":                          added(8, newResource(tDash, "ops", map[string]any{"dashboardName": "scalezero-dev", "dashboardBody": `{"widgets":[{"type":"text","x":0,"y":0,"width":30,"height":2,"properties":{"markdown":"hi"}}]}`}, nil), "dashboardBody", "widget 0 has width 30"),
+	"deny_log_group":                          added(8, newResource(tLogGroup, "app", map[string]any{"retentionInDays": 2}, nil), "retentionInDays", "keeps logs 2 days"),
+	"deny_sns_topic_name":                     added(8, newResource(tTopic, "alarms", map[string]any{"name": "alarms.fifo"}, nil), "name", "gets the name 'alarms.fifo' (explicit)"),
+	"stack_deny_visibility_below_job_timeout": setting(8, tQueue, "jobs", "visibilityTimeoutSeconds", 60, "hides a message 60 s but its workers may run a job 120 s"),
+	"stack_deny_dead_letter_retention":        setting(8, tQueue, "jobs-dlq", "messageRetentionSeconds", 3600, "keeps messages 3600 s, less than its source 'jobs'"),
 	// Docker target
 	"deny_docker_container_name": {target: "docker", phase: 3, want: "gets the name '-web'", fix: fixAll,
 		apply:   func(t *testing.T, g *graph.Graph) { find(t, g, tDocker, "web-0").Inputs["name"] = "-web" },

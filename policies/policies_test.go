@@ -36,11 +36,15 @@ func loadPack(t *testing.T) *policies.Pack {
 	return pack
 }
 
+// stackDomain is the domain a user sets before phase 7 (the dev stack ships
+// without one).
+const stackDomain = "domain=shop.scalezero-demo.net"
+
 // phase returns a private copy of the dev stack's graph of phase p (aws target).
 func phase(t *testing.T, p int) *graph.Graph { return graphOf(t, "aws", p) }
 
 // graphOf returns a private copy of the dev stack's graph of a target and
-// phase, with extra key=value settings.
+// phase, with the domain a user sets before phase 7 and extra key=value settings.
 func graphOf(t *testing.T, target string, p int, set ...string) *graph.Graph {
 	t.Helper()
 	if target == "" {
@@ -51,7 +55,7 @@ func graphOf(t *testing.T, target string, p int, set ...string) *graph.Graph {
 	g, ok := graphs[key]
 	if !ok {
 		var err error
-		g, err = graph.RunStack("../Pulumi.dev.yaml", fmt.Sprint(p), append([]string{"target=" + target}, set...)...)
+		g, err = graph.RunStack("../Pulumi.dev.yaml", fmt.Sprint(p), append([]string{"target=" + target, stackDomain}, set...)...)
 		if err != nil {
 			graphsMu.Unlock()
 			t.Fatal(err)
@@ -67,7 +71,17 @@ func graphOf(t *testing.T, target string, p int, set ...string) *graph.Graph {
 	return &cp
 }
 
-var targets = []string{"aws", "docker"}
+// variant is one way to run the stack: a target and settings.
+type variant struct {
+	target string
+	set    []string
+}
+
+func (v variant) String() string { return strings.Join(append([]string{v.target}, v.set...), " ") }
+
+// variants are the stacks the pack is checked on: aws as shipped (with a
+// domain), aws with its zone delegated (certificates and HTTPS), docker.
+var variants = []variant{{"aws", nil}, {"aws", []string{"zoneDelegated=true"}}, {"docker", nil}}
 
 func evaluate(t *testing.T, g *graph.Graph, cfg policies.Config) []policies.Violation {
 	t.Helper()
@@ -87,10 +101,10 @@ func TestEveryPhasePassesWithNoMandatoryViolation(t *testing.T) {
 	}
 	fired := map[string]*seen{}
 	var order []string
-	for _, target := range targets {
+	for _, vr := range variants {
 		for p := 1; p <= plan.MaxPhase; p++ {
 			perRule := map[string]int{}
-			for _, v := range evaluate(t, graphOf(t, target, p), nil) {
+			for _, v := range evaluate(t, graphOf(t, vr.target, p, vr.set...), nil) {
 				if v.Level != policies.Mandatory {
 					continue
 				}
@@ -102,7 +116,7 @@ func TestEveryPhasePassesWithNoMandatoryViolation(t *testing.T) {
 				perRule[name]++
 			}
 			for name, n := range perRule {
-				fired[name].where = append(fired[name].where, fmt.Sprintf("%s %d (%d)", target, p, n))
+				fired[name].where = append(fired[name].where, fmt.Sprintf("%s %d (%d)", vr, p, n))
 			}
 		}
 	}
@@ -179,20 +193,9 @@ func TestPreflightRulesAreMandatoryAndCited(t *testing.T) {
 	}
 }
 
-// typesBeingAdded are the types the stack program is gaining (database
-// secrets, HTTPS, log buckets, alarms and dashboards); their rules are
-// tested on hand-made resources until the program declares them.
-var typesBeingAdded = []string{
-	"aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion",
-	"aws:acm/certificate:Certificate", "aws:acm/certificateValidation:CertificateValidation",
-	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
-	"aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/dashboard:Dashboard",
-	"aws:cloudwatch/logGroup:LogGroup", "aws:sns/topic:Topic",
-}
-
-// TestPreflightCoversEveryDeclaredType: every resource type any phase of
-// either target declares (providers and our components aside: they call no
-// cloud API), and every type being added, is read by some preflight rule.
+// TestPreflightCoversEveryDeclaredType: every resource type any phase of any
+// variant declares (providers and our components aside: they call no cloud
+// API) is read by some preflight rule.
 func TestPreflightCoversEveryDeclaredType(t *testing.T) {
 	covered := map[string]bool{}
 	for _, r := range loadPack(t).Rules {
@@ -203,12 +206,9 @@ func TestPreflightCoversEveryDeclaredType(t *testing.T) {
 		}
 	}
 	need := map[string]bool{}
-	for _, typ := range typesBeingAdded {
-		need[typ] = true
-	}
-	for _, target := range targets {
+	for _, vr := range variants {
 		for p := 1; p <= plan.MaxPhase; p++ {
-			for _, r := range graphOf(t, target, p).Resources {
+			for _, r := range graphOf(t, vr.target, p, vr.set...).Resources {
 				if r.Custom && !strings.HasPrefix(r.Type, "pulumi:providers:") {
 					need[r.Type] = true
 				}
@@ -507,19 +507,19 @@ func TestEnforcementLevelsFollowThePolicyConfig(t *testing.T) {
 // program passes, nothing fires here at all.)
 func TestUnknownValuesNeverFire(t *testing.T) {
 	type at struct{ rule, resource string }
-	for _, target := range targets {
+	for _, vr := range variants {
 		for p := 1; p <= plan.MaxPhase; p++ {
 			known := map[at]bool{}
-			for _, v := range evaluate(t, graphOf(t, target, p), nil) {
+			for _, v := range evaluate(t, graphOf(t, vr.target, p, vr.set...), nil) {
 				known[at{v.Rule, v.Resource}] = true
 			}
-			g := graphOf(t, target, p)
+			g := graphOf(t, vr.target, p, vr.set...)
 			for i := range g.Resources {
 				g.Resources[i].Inputs = unknownLeaves(g.Resources[i].Inputs).(map[string]any)
 			}
 			for _, v := range evaluate(t, g, nil) {
 				if !known[at{v.Rule, v.Resource}] {
-					t.Errorf("%s phase %d: %s fired on unknowns: %s", target, p, v.Rule, v.Message)
+					t.Errorf("%s phase %d: %s fired on unknowns: %s", vr, p, v.Rule, v.Message)
 				}
 			}
 		}
@@ -546,7 +546,7 @@ func unknownLeaves(v any) any {
 
 // BenchmarkEvaluatePhase9 evaluates every rule on the largest phase's graph.
 func BenchmarkEvaluatePhase9(b *testing.B) {
-	g, err := graph.RunStack("../Pulumi.dev.yaml", "9")
+	g, err := graph.RunStack("../Pulumi.dev.yaml", "9", stackDomain)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -558,7 +558,7 @@ deny_acm_certificate contains msg if {
 
 # METADATA
 # title: DNS validation waits for its records
-# description: A DNS-validated certificate is issued once ACM finds its CNAME validation records; the CertificateValidation that waits for issuance must be created after those records (or it waits until its timeout).
+# description: A DNS-validated certificate is issued once ACM finds its CNAME validation records (the same record for every certificate of a domain name in the account); the CertificateValidation that waits for issuance must be created after a record for its domain (or it waits until its timeout).
 # custom:
 #   kind: preflight
 #   types: [aws:acm/certificateValidation:CertificateValidation, aws:acm/certificate:Certificate, aws:route53/record:Record]
@@ -574,10 +574,22 @@ stack_deny_validation_before_records contains msg if {
 	msg := sprintf("certificate validation '%s' does not wait for any Route 53 validation record of certificate '%s'", [v.__name, c.__name])
 }
 
+# A validation record made from c, or from another certificate of the same
+# domain name: ACM gives a domain name the same validation record for every
+# certificate of the account, so one record serves them all.
 waits_for_validation_records(v, c) if {
 	some r in resources_of(record)
-	depends_transitively(r, c.__urn)
+	some other in resources_of(certificate)
+	same_domain(other, c)
+	depends_transitively(r, other.__urn)
 	depends_transitively(v, r.__urn)
+}
+
+same_domain(a, b) if a.__urn == b.__urn
+
+same_domain(a, b) if {
+	a.__urn != b.__urn
+	str(a, "domainName") == str(b, "domainName")
 }
 
 # Names as Route 53 compares them: lower case, no trailing dot.

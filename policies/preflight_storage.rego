@@ -246,12 +246,8 @@ stack_deny_lifecycle_before_versioning contains msg if {
 	msg := sprintf("lifecycle configuration '%s' has noncurrent-version rules but does not depend on versioning '%s' of bucket '%s'", [lc.__name, v.__name, b.__name])
 }
 
-# The bucket an access-log setting names.
-log_bucket(r, prop) := b if {
-	some u in deps(r, prop)
-	b := by_urn(u)
-	is_type(b, bucket)
-}
+# The buckets an access-log setting names.
+log_buckets(r, prop) := [b | some u in deps(r, prop); b := by_urn(u); is_type(b, bucket)]
 
 # METADATA
 # title: ALB access logs go to a bucket ELB can write
@@ -265,7 +261,7 @@ stack_deny_alb_log_bucket contains msg if {
 	some l in resources_of(lb)
 	logs := object.get(l, "accessLogs", {})
 	flag(logs, "enabled", false)
-	b := log_bucket(l, "accessLogs")
+	some b in log_buckets(l, "accessLogs")
 	some e in attached(b, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
 	some rule in object.get(e, "rules", [])
 	alg := str(object.get(rule, "applyServerSideEncryptionByDefault", {}), "sseAlgorithm")
@@ -276,7 +272,7 @@ stack_deny_alb_log_bucket contains msg if {
 stack_deny_alb_log_bucket contains msg if {
 	some l in resources_of(lb)
 	flag(object.get(l, "accessLogs", {}), "enabled", false)
-	b := log_bucket(l, "accessLogs")
+	some b in log_buckets(l, "accessLogs")
 	region_of(b) != region_of(l)
 	msg := sprintf("load balancer '%s' in %s logs to bucket '%s' of %s; ELB logs to a bucket of its own region", [l.__name, region_of(l), b.__name, region_of(b)])
 }
@@ -284,7 +280,7 @@ stack_deny_alb_log_bucket contains msg if {
 stack_deny_alb_log_bucket contains msg if {
 	some l in resources_of(lb)
 	flag(object.get(l, "accessLogs", {}), "enabled", false)
-	b := log_bucket(l, "accessLogs")
+	some b in log_buckets(l, "accessLogs")
 	policies := attached(b, "aws:s3/bucketPolicy:BucketPolicy")
 	not some_dependency(l, policies)
 	msg := sprintf("load balancer '%s' logs to bucket '%s' without depending on a bucket policy that lets ELB write; enabling the logs fails with Access Denied", [l.__name, b.__name])
@@ -305,7 +301,7 @@ some_dependency(r, candidates) if {
 #   message: Give the log bucket ObjectWriter or BucketOwnerPreferred ownership, or use CloudFront's newer log delivery.
 stack_deny_cloudfront_log_bucket_acls contains msg if {
 	some d in resources_of(distribution)
-	b := log_bucket(d, "loggingConfig")
+	some b in log_buckets(d, "loggingConfig")
 	owner_enforced(b)
 	msg := sprintf("distribution '%s' logs to bucket '%s', whose ACLs are disabled (BucketOwnerEnforced); CloudFront's standard logs need ACLs", [d.__name, b.__name])
 }
@@ -596,6 +592,32 @@ deny_alarm_metric contains msg if {
 	is_array(actions)
 	count(actions) > 5
 	msg := sprintf("alarm '%s' has %d %s; CloudWatch allows 5", [input.__name, count(actions), key])
+}
+
+# METADATA
+# title: A log delivery waits for its source and destination
+# description: CreateDelivery pairs exactly one existing delivery source with one existing delivery destination; a delivery that names a source or destination of the stack must be created after them.
+# custom:
+#   kind: preflight
+#   types: [aws:cloudwatch/logDelivery:LogDelivery, aws:cloudwatch/logDeliverySource:LogDeliverySource, aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination]
+#   doc: 'Amazon CloudWatch Logs API Reference, "CreateDelivery" and "PutDeliverySource" (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateDelivery.html)'
+#   message: Take deliverySourceName and deliveryDestinationArn from the source's and destination's outputs.
+stack_deny_log_delivery_order contains msg if {
+	some d in resources_of("aws:cloudwatch/logDelivery:LogDelivery")
+	name := str(props(d), "deliverySourceName")
+	some src in resources_of("aws:cloudwatch/logDeliverySource:LogDeliverySource")
+	physical_name(src, "name") == name
+	not depends_transitively(d, src.__urn)
+	msg := sprintf("log delivery '%s' names delivery source %s ('%s') without depending on it", [d.__name, name, src.__name])
+}
+
+stack_deny_log_delivery_order contains msg if {
+	some d in resources_of("aws:cloudwatch/logDelivery:LogDelivery")
+	arn := str(props(d), "deliveryDestinationArn")
+	some dest in resources_of("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")
+	endswith(arn, concat(":", ["", "delivery-destination", physical_name(dest, "name")]))
+	not depends_transitively(d, dest.__urn)
+	msg := sprintf("log delivery '%s' names delivery destination %s ('%s') without depending on it", [d.__name, arn, dest.__name])
 }
 
 # METADATA

@@ -56,6 +56,8 @@ const (
 	tDash     = "aws:cloudwatch/dashboard:Dashboard"
 	tLogGroup = "aws:cloudwatch/logGroup:LogGroup"
 	tTopic    = "aws:sns/topic:Topic"
+	tLogSrc   = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+	tLogDel   = "aws:cloudwatch/logDelivery:LogDelivery"
 	tEgr      = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 	tDocker   = "docker:index/container:Container"
 	tDockImg  = "docker:index/image:Image"
@@ -274,7 +276,7 @@ func repeat(s string, n int) string { return strings.Repeat(s, n) }
 
 // addPlainRecord adds a simple A record to the stack's zone.
 func addPlainRecord(t *testing.T, g *graph.Graph, name, recordName string) {
-	zone := find(t, g, tZone, "dns")
+	zone := find(t, g, tZone, "zone")
 	add(g, newResource(tRecord, name, map[string]any{"name": recordName, "type": "A", "ttl": 60, "records": []any{"192.0.2.1"}, "zoneId": graph.Unknown},
 		map[string][]string{"zoneId": {zone.URN}}))
 }
@@ -498,7 +500,7 @@ var preflightBreakers = map[string]breaker{
 		}},
 	"deny_iam_names":                     setting(1, tRole, "server-role", "name", repeat("r", 70), "(explicit, 70 characters); IAM allows 64"),
 	"stack_deny_role_inline_policy_size": setting(1, tRolePol, "server-role", "policy", `{"Version":"2012-10-17","Statement":[{"Sid":"`+repeat("S", 11000)+`","Effect":"Allow","Action":"ssm:GetParameter","Resource":"arn:aws:ssm:*:*:parameter/x"}]}`, "characters of inline policy; IAM allows 10240"),
-	"stack_deny_role_managed_policies": {phase: 1, want: "gets 21 managed policies", fix: fixAll,
+	"stack_deny_role_managed_policies": {phase: 1, want: "managed policies; IAM allows at most 20", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			for i := 0; i < 19; i++ {
 				clone(t, g, tAttach, "server-role-ssm", "server-role-extra-"+repeat("x", i+1))
@@ -571,12 +573,12 @@ var preflightBreakers = map[string]breaker{
 	// Route 53
 	"deny_route53_reserved_zone": {phase: 3, set: []string{withDomain}, want: "is for app.scalezero.example.com, under the reserved example.com", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
-			find(t, g, tZone, "dns").Inputs["name"] = "app.scalezero.example.com"
+			find(t, g, tZone, "zone").Inputs["name"] = "app.scalezero.example.com"
 			for _, r := range allOf(g, tRecord) {
 				r.Inputs["name"] = strings.Replace(r.Inputs["name"].(string), "app.scalezero.dev", "app.scalezero.example.com", 1)
 			}
 		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tZone, "dns", "name") }},
+		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tZone, "zone", "name") }},
 	"deny_route53_record_shape": {phase: 7, set: []string{withDomain}, want: "has a routing policy but no setIdentifier", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			delete(find(t, g, tRecord, "dns-failover-primary").Inputs, "setIdentifier")
@@ -601,7 +603,7 @@ var preflightBreakers = map[string]breaker{
 	"stack_deny_record_set_conflict": {phase: 7, set: []string{withDomain}, want: "a simple record cannot share its name and type", fix: fixAll,
 		apply:   func(t *testing.T, g *graph.Graph) { addPlainRecord(t, g, "dns-plain", "app.scalezero.dev") },
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRecord, "dns-plain", "name") }},
-	"stack_deny_record_outside_zone": {phase: 7, set: []string{withDomain}, want: "record 'dns-stray' (stray.example.org) is not within zone 'dns'", fix: fixAll,
+	"stack_deny_record_outside_zone": {phase: 7, set: []string{withDomain}, want: "record 'dns-stray' (stray.example.org) is not within zone 'zone'", fix: fixAll,
 		apply:   func(t *testing.T, g *graph.Graph) { addPlainRecord(t, g, "dns-stray", "stray.example.org") },
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRecord, "dns-stray", "name") }},
 	"deny_route53_health_check": {phase: 7, set: []string{withDomain}, want: "runs every 20 s", fix: fixAll,
@@ -633,34 +635,28 @@ var preflightBreakers = map[string]breaker{
 		unknown: func(t *testing.T, g *graph.Graph) {
 			unknownAt(t, g, tSSE, "cdn", "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm")
 		}},
-	"deny_s3_lifecycle_rules": {phase: 5, want: "moves objects to STANDARD_IA after 10 days", fix: fixAll,
+	"deny_s3_lifecycle_rules": setting(5, tLifecyc, "cdn", "rules.0.noncurrentVersionExpiration.noncurrentDays", 0, "expires after 0 days (noncurrentVersionExpiration)"),
+	"stack_deny_lifecycle_before_versioning": {phase: 5, want: "has noncurrent-version rules but does not depend on versioning 'cdn' of bucket 'cdn'", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
-			add(g, newResource(tLifecyc, "cdn", map[string]any{"bucket": graph.Unknown, "rules": []any{map[string]any{
-				"id": "old", "status": "Enabled", "transitions": []any{map[string]any{"days": 10, "storageClass": "STANDARD_IA"}},
-			}}}, map[string][]string{"bucket": {find(t, g, tBucket, "cdn").URN}}))
-		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tLifecyc, "cdn", "rules.0.transitions.0.days") }},
-	"stack_deny_lifecycle_before_versioning": {phase: 5, want: "has noncurrent-version rules but does not depend on versioning 'cdn'", fix: fixAll,
-		apply: func(t *testing.T, g *graph.Graph) {
-			add(g, newResource(tLifecyc, "cdn", map[string]any{"bucket": graph.Unknown, "rules": []any{map[string]any{
-				"id": "old-versions", "status": "Enabled", "noncurrentVersionExpiration": map[string]any{"noncurrentDays": 30},
-			}}}, map[string][]string{"bucket": {find(t, g, tBucket, "cdn").URN}}))
+			lc, versioning := find(t, g, tLifecyc, "cdn"), find(t, g, tVersion, "cdn")
+			keep := lc.Dependencies[:0]
+			for _, u := range lc.Dependencies {
+				if u != versioning.URN {
+					keep = append(keep, u)
+				}
+			}
+			lc.Dependencies = keep
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tLifecyc, "cdn", "rules") }},
-	"stack_deny_alb_log_bucket": {phase: 3, want: "encrypted with aws:kms; ELB writes access logs only with SSE-S3", fix: fixAll,
+	"stack_deny_alb_log_bucket": setting(3, tSSE, "logs", "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm", "aws:kms", "encrypted with aws:kms; ELB writes access logs only with SSE-S3"),
+	"stack_deny_log_delivery_order": {phase: 5, want: "log delivery 'cdn' names delivery source cdn-access ('cdn') without depending on it", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
-			logs := newResource(tBucket, "logs", map[string]any{}, nil)
-			on := map[string][]string{"bucket": {logs.URN}}
-			add(g, logs,
-				newResource(tPAB, "logs", map[string]any{"bucket": graph.Unknown, "blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true}, on),
-				newResource(tSSE, "logs", map[string]any{"bucket": graph.Unknown, "rules": []any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "aws:kms"}}}}, on),
-				newResource(tBPolicy, "logs", map[string]any{"bucket": graph.Unknown, "policy": graph.Unknown}, on))
-			l := find(t, g, tLB, "web")
-			l.Inputs["accessLogs"] = map[string]any{"enabled": true, "bucket": graph.Unknown}
-			dependOn(l, "accessLogs", logs.URN)
-			dependOn(l, "", "urn:pulumi:dev::scalezero::"+tBPolicy+"::logs")
+			find(t, g, tLogSrc, "cdn").Inputs["name"] = "cdn-access"
+			d := find(t, g, tLogDel, "cdn")
+			d.Inputs["deliverySourceName"] = "cdn-access"
+			dropDeps(d, "deliverySourceName")
 		},
-		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tLB, "web", "accessLogs.enabled") }},
+		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tLogDel, "cdn", "deliverySourceName") }},
 	"stack_deny_cloudfront_log_bucket_acls": {phase: 5, want: "logs to bucket 'cdn', whose ACLs are disabled", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			d := find(t, g, tDist, "cdn")

@@ -392,6 +392,25 @@ var breakers = map[string]breaker{
 	"stack_deny_bucket_unprotected": {phase: 5, want: "BucketPublicAccessBlock", apply: func(t *testing.T, g *graph.Graph) {
 		drop(g, tPAB, "cdn")
 	}},
+	// What runs is watched (observability.rego).
+	"stack_deny_dlq_unwatched": {phase: 8, want: "dead-letter queue 'jobs-dlq' has no alarm", apply: func(t *testing.T, g *graph.Graph) {
+		drop(g, tAlarm, "jobs-dlq")
+	}},
+	"stack_deny_lb_unwatched": {phase: 3, want: "load balancer 'web' has no 5xx alarm", apply: func(t *testing.T, g *graph.Graph) {
+		drop(g, tAlarm, "web-5xx")
+	}},
+	"stack_deny_db_storage_unwatched": {phase: 2, want: "RDS instance 'db' has no free-storage alarm", apply: func(t *testing.T, g *graph.Graph) {
+		drop(g, tAlarm, "db-storage")
+	}},
+	"stack_deny_replica_lag_unwatched": {phase: 4, want: "read replica 'db-replica-1' has no lag alarm", apply: func(t *testing.T, g *graph.Graph) {
+		drop(g, tAlarm, "db-replica-1-lag")
+	}},
+	"deny_alarm_without_action": {phase: 2, want: "notifies nobody", apply: func(t *testing.T, g *graph.Graph) {
+		find(t, g, tAlarm, "db-storage").Inputs["alarmActions"] = []any{}
+	}},
+	"deny_log_group_without_retention": {phase: 1, want: "keeps its logs forever", apply: func(t *testing.T, g *graph.Graph) {
+		delete(find(t, g, tLogGroup, "observability-web").Inputs, "retentionInDays")
+	}},
 }
 
 type key struct{ rule, resource, message string }

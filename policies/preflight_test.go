@@ -357,6 +357,7 @@ var preflightBreakers = map[string]breaker{
 			dropDeps(chain, "replicateSourceDb")
 			dependOn(chain, "replicateSourceDb", src.URN)
 		},
+		disable: []string{"stack_deny_db_storage_unwatched", "stack_deny_replica_lag_unwatched"}, // the clone has no alarms
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRDS, "db-replica-1", "backupRetentionPeriod") }},
 	"stack_deny_cross_region_replica": {phase: 7, want: "without a kmsKeyId of its own region", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
@@ -373,6 +374,8 @@ var preflightBreakers = map[string]breaker{
 				clone(t, g, tRDS, "db-replica-1", "db-replica-x"+repeat("i", i))
 			}
 		},
+		// The clones have no alarms of their own.
+		disable:    []string{"stack_deny_db_storage_unwatched", "stack_deny_replica_lag_unwatched"},
 		structural: "counts replicas by their dependencies, which a preview knows"},
 	"stack_deny_db_parameter_group_family": setting(2, tPG, "db", "family", "postgres15", "is of family postgres15"),
 	"stack_deny_db_subnet_group_zones":     oneSubnet(2, tDBSubnet, "db", "subnetIds", "net-data-us-east-1a", "spans 1 availability zone(s)"),
@@ -681,7 +684,7 @@ var preflightBreakers = map[string]breaker{
 			}
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tQueue, "jobs-dlq", "fifoQueue") }},
-	"deny_alarm_period": added(8, newResource(tAlarm, "jobs-backlog", map[string]any{"period": 45, "evaluationPeriods": 2, "metricName": "ApproximateNumberOfMessagesVisible", "statistic": "Sum"}, nil), "period", "has a period of 45 s"),
+	"deny_alarm_period": added(8, newResource(tAlarm, "jobs-backlog", map[string]any{"period": 45, "evaluationPeriods": 2, "metricName": "ApproximateNumberOfMessagesVisible", "statistic": "Sum"}, nil), "period", "has a period of 45 s").disabling("deny_alarm_without_action"),
 	"deny_alarm_metric": added(8, newResource(tAlarm, "jobs-backlog", map[string]any{"period": 60, "evaluationPeriods": 2, "metricName": "ApproximateNumberOfMessagesVisible", "statistic": "Sum",
 		"alarmActions": []any{"a1", "a2", "a3", "a4", "a5", "a6"}}, nil), "alarmActions", "has 6 alarmActions; CloudWatch allows 5"),
 	"deny_dashboard":                          added(8, newResource(tDash, "ops", map[string]any{"dashboardName": "scalezero-dev", "dashboardBody": `{"widgets":[{"type":"text","x":0,"y":0,"width":30,"height":2,"properties":{"markdown":"hi"}}]}`}, nil), "dashboardBody", "widget 0 has width 30"),

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -158,6 +159,13 @@ func (r *Redis) Stop() {
 		r.cmd = nil
 	}
 }
+
+// Pause stops the server (SIGSTOP) until Resume: connections stay open and
+// nothing answers, as in a stall.
+func (r *Redis) Pause() { r.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Resume lets a paused server go on (SIGCONT).
+func (r *Redis) Resume() { r.cmd.Process.Signal(syscall.SIGCONT) }
 
 // Contains reports whether s has every part.
 func Contains(s string, parts ...string) bool {

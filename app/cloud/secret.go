@@ -33,7 +33,7 @@ type Secret struct {
 }
 
 // minRereadGap bounds how often Refresh forces a read.
-const minRereadGap = time.Second
+const minRereadGap = 100 * time.Millisecond
 
 // NewSecret reads the secret arn with cfg (its region must be the secret's;
 // see config.SecretRegion), reusing a read for cache.
@@ -65,7 +65,7 @@ func (s *Secret) Get(ctx context.Context) (string, string, error) {
 }
 
 // Refresh makes the next Get read the secret again (unless it was read
-// less than a second ago).
+// less than minRereadGap ago).
 func (s *Secret) Refresh() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

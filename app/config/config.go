@@ -38,6 +38,7 @@ type Config struct {
 	// the database refuses them); SecretCache is how long a read is reused.
 	DatabaseSecretARN string
 	SecretCache       time.Duration
+	MaxConnLifetime   time.Duration
 
 	// Cache: empty CacheAddr means no cache (phases 1-4).
 	CacheAddr     string
@@ -91,51 +92,52 @@ type Shard struct {
 }
 
 var defaults = map[string]any{
-	"listen":                   ":8080",
-	"database.url":             "",
-	"database.host":            "",
-	"database.port":            5432,
-	"database.name":            "app",
-	"database.user":            "app",
-	"database.password":        "",
-	"database.tls":             false,
-	"database.reader_urls":     "",
-	"database.reader_hosts":    "",
-	"database.shards":          "",
-	"database.max_conns":       10,
-	"database.health_interval": "2s",
-	"database.secret_arn":      "",
-	"database.secret_cache":    "2m",
-	"cookie_keys":              "",
-	"login.max_hashing":        0,
-	"login.hash_wait":          "2s",
-	"login.account_failures":   10,
-	"login.account_window":     "5m",
-	"login.address_attempts":   60,
-	"login.address_window":     "1m",
-	"proxy_hops":               0,
-	"read_your_writes":         "5s",
-	"cache.addr":               "",
-	"cache.password":           "",
-	"cache.tls":                false,
-	"cache.ttl":                "5m",
-	"cache.jitter":             0.1,
-	"sessions.shared":          false,
-	"sessions.ttl":             "24h",
-	"cookie_secure":            "auto",
-	"cdn.base_url":             "",
-	"queue.url":                "",
-	"jobs.bucket":              "",
-	"jobs.max_upload_bytes":    4 << 20,
-	"aws.endpoint":             "",
-	"worker.concurrency":       4,
-	"worker.job_timeout":       "60s",
-	"worker.wait":              "20s",
-	"max_body_bytes":           65536,
-	"drain_delay":              "10s",
-	"shutdown_timeout":         "20s",
-	"region":                   "",
-	"log_level":                "info",
+	"listen":                     ":8080",
+	"database.url":               "",
+	"database.host":              "",
+	"database.port":              5432,
+	"database.name":              "app",
+	"database.user":              "app",
+	"database.password":          "",
+	"database.tls":               false,
+	"database.reader_urls":       "",
+	"database.reader_hosts":      "",
+	"database.shards":            "",
+	"database.max_conns":         10,
+	"database.health_interval":   "2s",
+	"database.secret_arn":        "",
+	"database.secret_cache":      "2m",
+	"database.max_conn_lifetime": "30m",
+	"cookie_keys":                "",
+	"login.max_hashing":          0,
+	"login.hash_wait":            "2s",
+	"login.account_failures":     10,
+	"login.account_window":       "5m",
+	"login.address_attempts":     60,
+	"login.address_window":       "1m",
+	"proxy_hops":                 0,
+	"read_your_writes":           "5s",
+	"cache.addr":                 "",
+	"cache.password":             "",
+	"cache.tls":                  false,
+	"cache.ttl":                  "5m",
+	"cache.jitter":               0.1,
+	"sessions.shared":            false,
+	"sessions.ttl":               "24h",
+	"cookie_secure":              "auto",
+	"cdn.base_url":               "",
+	"queue.url":                  "",
+	"jobs.bucket":                "",
+	"jobs.max_upload_bytes":      4 << 20,
+	"aws.endpoint":               "",
+	"worker.concurrency":         4,
+	"worker.job_timeout":         "60s",
+	"worker.wait":                "20s",
+	"max_body_bytes":             65536,
+	"drain_delay":                "10s",
+	"shutdown_timeout":           "20s",
+	"region":                     "",
+	"log_level":                  "info",
 }
 
 // Flags registers a flag for every key on fs (dots become dashes: --cache-addr).
@@ -273,6 +275,7 @@ func build(v *viper.Viper) (Config, error) {
 		WorkerWait:        r.duration("worker.wait", 0),
 
 		SecretCache:          r.duration("database.secret_cache", time.Second),
+		MaxConnLifetime:      r.duration("database.max_conn_lifetime", 100*time.Millisecond),
 		LoginMaxHashing:      int(r.integer("login.max_hashing", 0, 1024)),
 		LoginHashWait:        r.duration("login.hash_wait", 10*time.Millisecond),
 		LoginAccountFailures: int(r.integer("login.account_failures", 1, 1_000_000)),
@@ -343,7 +346,8 @@ func isHTTPURL(s string) bool {
 // shards reads database.shards, the map the infrastructure publishes:
 // [{"id":0,"writer":"host","readers":["host"]}, ...]. Hosts become URLs with
 // the shard's own credentials (shard_<id>.user / .password, i.e.
-// SCALEZERO_SHARD_<id>_USER, which the hosts' boot script writes) and the
+// SCALEZERO_SHARD_<id>_USER, or shard_<id>.secret_arn, the secret they are
+// read from at connect time) and the
 // main database's name and TLS setting; full postgres:// URLs are kept.
 func (r *reader) shards() []Shard {
 	raw := strings.TrimSpace(r.v.GetString("database.shards"))

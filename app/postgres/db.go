@@ -42,10 +42,13 @@ const (
 
 // Options configure Open.
 type Options struct {
-	WriterURL      string
-	ReaderURLs     []string
-	MaxConns       int32
-	HealthInterval time.Duration // how often replicas are probed
+	WriterURL  string
+	ReaderURLs []string
+	MaxConns   int32
+	// MaxConnLifetime closes connections this old (when released), so every
+	// connection authenticates again now and then; default 30m.
+	MaxConnLifetime time.Duration
+	HealthInterval  time.Duration // how often replicas are probed
 	// Credentials, when set, give every new connection its user and
 	// password (a secret that rotates); nil: the URLs' own.
 	Credentials Credentials
@@ -80,12 +83,14 @@ type replica struct {
 	healthy atomic.Bool
 }
 
-func poolConfig(raw string, maxConns int32, creds Credentials) (*pgxpool.Config, error) {
+func poolConfig(raw string, o Options) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(raw)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", redact(raw), err)
 	}
-	cfg.MaxConns = maxConns
+	cfg.MaxConns = o.MaxConns
+	cfg.MaxConnLifetime = o.MaxConnLifetime
+	creds := o.Credentials
 	// A dead replica must fail fast, so reads can fall back to the primary.
 	cfg.ConnConfig.ConnectTimeout = 2 * time.Second
 	if creds != nil {
@@ -120,10 +125,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if o.HealthInterval == 0 {
 		o.HealthInterval = 2 * time.Second
 	}
+	if o.MaxConnLifetime == 0 {
+		o.MaxConnLifetime = 30 * time.Minute
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	wcfg, err := poolConfig(o.WriterURL, o.MaxConns, o.Credentials)
+	wcfg, err := poolConfig(o.WriterURL, o)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +140,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		return nil, fmt.Errorf("writer pool: %w", err)
 	}
 	for _, raw := range o.ReaderURLs {
-		rcfg, err := poolConfig(raw, o.MaxConns, o.Credentials)
+		rcfg, err := poolConfig(raw, o)
 		if err != nil {
 			db.Close()
 			return nil, err

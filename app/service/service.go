@@ -63,7 +63,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 			return nil, err
 		}
 		return postgres.Open(ctx, postgres.Options{
-			WriterURL: writer, ReaderURLs: readers, MaxConns: cfg.MaxConns,
+			WriterURL: writer, ReaderURLs: readers, MaxConns: cfg.MaxConns, MaxConnLifetime: cfg.MaxConnLifetime,
 			HealthInterval: cfg.HealthInterval, Credentials: creds, Metrics: m, Logger: log,
 		})
 	}

@@ -147,10 +147,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	ok = ok && err == nil
 	if !ok {
-		s.countFailure(r, req.Email)
+		s.o.Metrics.Login("failed")
 		writeError(w, r, http.StatusUnauthorized, "invalid email or password")
 		return
 	}
+	s.loggedIn(r, req.Email)
 	if s.startSession(w, r, u.ID) {
 		writeJSON(w, http.StatusOK, u)
 	}

@@ -16,8 +16,8 @@ import (
 type LoginLimits struct {
 	MaxHashing int           // concurrent hashes on this instance; default GOMAXPROCS
 	HashWait   time.Duration // how long a request waits for a hashing slot before 503; default 2s
-	// AccountFailures failed logins per account per AccountWindow, then 429
-	// until the window ends; defaults 10 per 5m.
+	// AccountFailures failed (or still running) logins per account per
+	// AccountWindow, then 429 until the window ends; defaults 10 per 5m.
 	AccountFailures int
 	AccountWindow   time.Duration
 	// AddressAttempts logins and signups per client address per
@@ -97,22 +97,25 @@ func (s *Server) allowAddress(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// allowAccount refuses a login to an account that failed too often lately,
-// before anything is hashed.
+// allowAccount counts a login against the account before anything is
+// hashed, and refuses it past the limit. Counting first (not after a
+// failure) keeps a burst of concurrent guesses, which would all pass a
+// check made before any of them failed, to the limit; a login that succeeds
+// takes its count back (loggedIn).
 func (s *Server) allowAccount(w http.ResponseWriter, r *http.Request, email string) bool {
 	l := s.o.Login
-	n, left, err := s.o.Throttle.Add(r.Context(), accountKey(email), 0, l.AccountWindow)
-	if err == nil && n >= l.AccountFailures {
+	n, left, err := s.o.Throttle.Add(r.Context(), accountKey(email), 1, l.AccountWindow)
+	if err == nil && n > l.AccountFailures {
 		s.throttled(w, r, "throttled_account", left, "too many failed logins for this account; try again later")
 		return false
 	}
 	return true
 }
 
-func (s *Server) countFailure(r *http.Request, email string) {
-	s.o.Metrics.Login("failed")
-	if _, _, err := s.o.Throttle.Add(context.WithoutCancel(r.Context()), accountKey(email), 1, s.o.Login.AccountWindow); err != nil {
-		s.o.Logger.Warn("counting a failed login", "error", err, "request_id", requestID(r.Context()))
+// loggedIn takes back the count a successful login made.
+func (s *Server) loggedIn(r *http.Request, email string) {
+	if _, _, err := s.o.Throttle.Add(context.WithoutCancel(r.Context()), accountKey(email), -1, s.o.Login.AccountWindow); err != nil {
+		s.o.Logger.Warn("uncounting a login", "error", err, "request_id", requestID(r.Context()))
 	}
 }
 

@@ -38,7 +38,7 @@ func (t *Throttle) Add(_ context.Context, key string, n int, length time.Duratio
 	}
 	w, ok := t.windows[key]
 	if !ok || !now.Before(w.ends) {
-		if n == 0 {
+		if n <= 0 {
 			return 0, 0, nil
 		}
 		w = window{ends: now.Add(length)}

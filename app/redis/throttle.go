@@ -30,14 +30,17 @@ func NewThrottle(client *goredis.Client, fallback app.Throttle, log *slog.Logger
 	return &Throttle{client: client, fallback: fallback, breaker: breaker{cooldown: time.Second}, log: log}
 }
 
-// add counts ARGV[1] attempts; the first of a window starts its expiry.
+// add counts ARGV[1] attempts (a negative count takes some back); the first
+// of a window starts its expiry.
 var add = goredis.NewScript(`
 local n
-if ARGV[1] == '0' then
-  n = tonumber(redis.call('GET', KEYS[1]) or '0')
+local add = tonumber(ARGV[1])
+if add <= 0 and redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+if add == 0 then
+  n = tonumber(redis.call('GET', KEYS[1]))
 else
-  n = redis.call('INCRBY', KEYS[1], ARGV[1])
-  if n == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+  n = redis.call('INCRBY', KEYS[1], add)
+  if n == add then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 end
 return {n, redis.call('PTTL', KEYS[1])}
 `)

@@ -1,11 +1,13 @@
 package http_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -164,6 +166,23 @@ func TestOverLimitBodiesAlways413(t *testing.T) {
 			if res.StatusCode != http.StatusRequestEntityTooLarge {
 				t.Errorf("%d bytes (chunked %v): %d, want 413", size, chunked, res.StatusCode)
 			}
+		}
+	}
+	// A client that sends the whole request before it reads (as simple
+	// clients and many proxies do): a server that closes the connection
+	// with the body unread resets it, and the answer is lost.
+	for _, size := range []int{1 << 20, 8 << 20} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(s.srv.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(30 * time.Second))
+		body := `{"bio":"` + strings.Repeat("x", size) + `"}`
+		_, werr := fmt.Fprintf(conn, "PUT /api/me HTTP/1.1\r\nHost: test\r\nCookie: sz_session=%s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", c.cookie("sz_session"), len(body), body)
+		res, rerr := http.ReadResponse(bufio.NewReader(conn), nil)
+		conn.Close()
+		if werr != nil || rerr != nil || res.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("%d bytes sent before reading: write %v, read %v, response %v; want a 413", size, werr, rerr, res)
 		}
 	}
 }

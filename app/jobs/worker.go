@@ -12,6 +12,7 @@ import (
 
 	"github.com/scalezero/scalezero/app"
 	"github.com/scalezero/scalezero/app/cloud"
+	"github.com/scalezero/scalezero/app/internal/loop"
 	"github.com/scalezero/scalezero/app/metrics"
 )
 
@@ -246,26 +247,19 @@ func (w *Worker) sweepLoop(ctx context.Context) {
 	if grace <= 0 {
 		grace = 10 * time.Second
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		reason := fmt.Sprintf("the last attempt (%d of %d) stopped without a result (its worker died); the message went to the dead-letter queue", w.MaxReceives, w.MaxReceives)
+	reason := fmt.Sprintf("the last attempt (%d of %d) stopped without a result (its worker died); the message went to the dead-letter queue", w.MaxReceives, w.MaxReceives)
+	loop.Every(ctx, every, func() {
 		n, err := w.Store.FailStuckJobs(ctx, w.MaxReceives, w.JobTimeout+grace, reason)
 		if err != nil && ctx.Err() == nil {
 			w.Logger.Warn("sweeping jobs whose last attempt died", "error", err)
 		}
+		for range n {
+			w.Metrics.Job("unknown", "failed")
+		}
 		if n > 0 {
-			for range n {
-				w.Metrics.Job("unknown", "failed")
-			}
 			w.Logger.Error("jobs failed: their last attempt died", "jobs", n)
 		}
-	}
+	})
 }
 
 // takeFree takes up to n slots that are free now, without waiting.

@@ -28,6 +28,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/scalezero/scalezero/app"
+	"github.com/scalezero/scalezero/app/internal/loop"
 	"github.com/scalezero/scalezero/app/metrics"
 )
 
@@ -177,16 +178,7 @@ func (db *DB) Close() {
 
 func (db *DB) healthLoop(ctx context.Context, every time.Duration) {
 	defer db.wg.Done()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			db.probe(ctx, every)
-		}
-	}
+	loop.Every(ctx, every, func() { db.probe(ctx, every) })
 }
 
 // probe pings every replica and records whether it answered.

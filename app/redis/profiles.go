@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/scalezero/scalezero/app"
+	"github.com/scalezero/scalezero/app/internal/loop"
 	"github.com/scalezero/scalezero/app/metrics"
 )
 
@@ -98,18 +99,11 @@ func NewProfiles(client *goredis.Client, source UserSource, o ProfileOptions) *P
 
 // Run sweeps every SweepEvery until ctx ends.
 func (c *Profiles) Run(ctx context.Context) {
-	t := time.NewTicker(c.sweepEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := c.Sweep(ctx); err != nil && ctx.Err() == nil {
-				c.log.Debug("profile cache sweep", "error", err)
-			}
+	loop.Every(ctx, c.sweepEvery, func() {
+		if err := c.Sweep(ctx); err != nil && ctx.Err() == nil {
+			c.log.Debug("profile cache sweep", "error", err)
 		}
-	}
+	})
 }
 
 // Sweep writes through every profile changed since the last good sweep

@@ -217,21 +217,9 @@ func scenarios(users int, jobs *jobLog) []scenario {
 				return s.startWeb(1)
 			}},
 		{name: "stop and restart the replica", allowed: none, bound: "no errors (reads move to the primary)",
-			fault: func(s *stack, l *load) error {
-				if err := s.pgStop(s.replica); err != nil {
-					return err
-				}
-				time.Sleep(3 * time.Second)
-				return s.pgStart(s.replica)
-			}},
+			fault: func(s *stack, l *load) error { return s.pgRestart(s.replica, 3*time.Second) }},
 		{name: "restart the primary", allowed: authed, bound: "reads and readiness hold; writes 503 + Retry-After",
-			fault: func(s *stack, l *load) error {
-				if err := s.pgStop(s.primary); err != nil {
-					return err
-				}
-				time.Sleep(3 * time.Second)
-				return s.pgStart(s.primary)
-			}},
+			fault: func(s *stack, l *load) error { return s.pgRestart(s.primary, 3*time.Second) }},
 		{name: "kill Redis", allowed: authed, bound: "reads hold; writes and logins 503 + Retry-After",
 			fault: func(s *stack, l *load) error {
 				s.redis.kill()

@@ -220,6 +220,15 @@ func (s *stack) pgStop(db pg) error {
 	return s.run(true, s.pgbin+"/pg_ctl", "-D", db.dir, "-m", "fast", "-w", "-t", "60", "stop")
 }
 
+// pgRestart stops a database (fast: sessions are cut), waits, starts it again.
+func (s *stack) pgRestart(db pg, pause time.Duration) error {
+	if err := s.pgStop(db); err != nil {
+		return err
+	}
+	time.Sleep(pause)
+	return s.pgStart(db)
+}
+
 func (s *stack) pgURL(db pg, name string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", db.port, name)
 }

@@ -21,9 +21,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/scalezero/scalezero/app/config"
+	"github.com/scalezero/scalezero/app/internal/testenv"
 	"github.com/scalezero/scalezero/app/password"
 	"github.com/scalezero/scalezero/app/service"
 )
@@ -45,16 +44,11 @@ func main() {
 
 func run() error {
 	ctx := context.Background()
-	name := fmt.Sprintf("sz_burst_%d", os.Getpid())
-	admin, err := pgx.Connect(ctx, *primary+"/postgres?sslmode=disable")
+	name, drop, err := testenv.TempDatabase(ctx, *primary, "sz_burst")
 	if err != nil {
-		return fmt.Errorf("primary: %w (start it with scripts/test-services.sh)", err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		return err
 	}
-	defer admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	defer drop()
 	cfg := config.Config{
 		DatabaseURL: *primary + "/" + name + "?sslmode=disable", MaxConns: 20, HealthInterval: time.Second,
 		ReadYourWrites: 5 * time.Second, SessionTTL: time.Hour, CookieSecure: "auto", MaxBodyBytes: 65536, ShutdownTimeout: time.Second,

@@ -215,3 +215,22 @@ func PauseReplay(t testing.TB, replica string) {
 	}
 	t.Cleanup(func() { c.Exec(ctx, "select pg_wal_replay_resume()") })
 }
+
+// TempDatabase creates an empty database named prefix_<pid> on the server
+// at serverURL (a URL without a database) and returns its name and what
+// drops it: for the benchmark commands, which have no testing.TB.
+func TempDatabase(ctx context.Context, serverURL, prefix string) (name string, drop func(), err error) {
+	admin, err := pgx.Connect(ctx, serverURL+"/postgres?sslmode=disable")
+	if err != nil {
+		return "", nil, fmt.Errorf("primary: %w (%s)", err, startHint)
+	}
+	name = fmt.Sprintf("%s_%d", prefix, os.Getpid())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close(ctx)
+		return "", nil, err
+	}
+	return name, func() {
+		admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		admin.Close(context.Background())
+	}, nil
+}

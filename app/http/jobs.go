@@ -68,7 +68,7 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request) {
 	}
 	j, err := s.o.Jobs.Submit(r.Context(), currentUser(r), jobs.AvatarKind, ct, body)
 	if err != nil {
-		s.fail(w, r, "job tier", err)
+		s.fail(w, r, "job queue", err)
 		return
 	}
 	w.Header().Set("Location", "/api/jobs/"+j.ID)

@@ -59,7 +59,13 @@ type Server struct {
 	decoyHash string
 	hashSlots chan struct{}
 	ryw       ownWrites
+	// ephemeralKey: no CookieKeys were given, the process made its own.
+	ephemeralKey bool
 }
+
+// EphemeralCookieKey reports that the read-your-writes cookie is signed with
+// a key of this process only (no cookie_keys): other instances ignore it.
+func (s *Server) EphemeralCookieKey() bool { return s.ephemeralKey }
 
 // New builds the server and its routes.
 func New(o Options) (*Server, error) {
@@ -79,12 +85,13 @@ func New(o Options) (*Server, error) {
 	if o.Throttle == nil {
 		o.Throttle = memory.NewThrottle()
 	}
-	if len(o.CookieKeys) == 0 {
-		o.Logger.Warn("no cookie_keys (SCALEZERO_COOKIE_KEYS) set: the read-your-writes cookie is signed with a key of this process, so other instances ignore it")
+	ephemeral := len(o.CookieKeys) == 0
+	if ephemeral {
 		o.CookieKeys = [][]byte{newCookieKey()}
 	}
 	s := &Server{o: o, assets: map[string]assets.Asset{}, urls: map[string]string{},
-		hashSlots: make(chan struct{}, o.Login.MaxHashing), ryw: ownWrites{keys: o.CookieKeys, window: o.ReadYourWrites}}
+		hashSlots: make(chan struct{}, o.Login.MaxHashing), ryw: ownWrites{keys: o.CookieKeys, window: o.ReadYourWrites},
+		ephemeralKey: ephemeral}
 	var err error
 	if s.decoyHash, err = password.Hash("decoy: no account has this password", o.PasswordParams); err != nil {
 		return nil, err

@@ -220,6 +220,9 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	if s.HTTP.EphemeralCookieKey() {
+		s.Logger.Warn("no cookie_keys (SCALEZERO_COOKIE_KEYS) set: the read-your-writes cookie is signed with a key of this process, so other instances ignore it")
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.Logger.Info("listening", "addr", ln.Addr().String())

@@ -4,11 +4,14 @@ PHASE ?= 1
 STACK ?= Pulumi.dev.yaml
 # TARGET=localstack plans the same phase with every AWS endpoint at LocalStack.
 TARGET ?=
-SET    := $(if $(TARGET),-set target=$(TARGET))
+# DOMAIN=shop.your-domain.com plans with a domain (phase 7 on aws needs one;
+# the dev stack ships without).
+DOMAIN ?=
+SET    := $(if $(TARGET),-set target=$(TARGET)) $(if $(DOMAIN),-set domain=$(DOMAIN))
 GO    ?= go
 BIN   := bin
 
-.PHONY: plan diagram diff policy test test-iac test-app services faults bench vet fmt up preview clean
+.PHONY: plan diagram diff cost policy test test-iac test-app services faults bench vet fmt up preview clean
 
 plan: $(BIN)/plan ## print phase PHASE's resource graph as JSON (offline)
 	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET)
@@ -27,9 +30,30 @@ diff: $(BIN)/plan ## what this branch changes in phase PHASE's graph, against BA
 	  cd ../.. && git worktree remove --force $(BIN)/base; exit $$status
 	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET) > $(BIN)/head.json
 	@$(GO) run ./cmd/plandiff $(BIN)/base.json $(BIN)/head.json
+	-@$(GO) run ./cmd/cost $(COST_FLAGS) -diff $(BIN)/base.json $(BIN)/head.json
 
-policy: $(BIN)/policy ## run the policy pack offline on every phase
-	@$(BIN)/policy -stack "$(STACK)"
+# `make cost` prices the dev stack's offline graphs with cost/prices.yaml and
+# the traffic in cost/usage.yaml (USAGE=my-usage.yaml for yours, PRICES=... for
+# another table). Phases 7-9 need a domain: cost plans every phase with
+# DOMAIN, else COST_DOMAIN, so all nine share the same settings.
+COST_DOMAIN ?= shop.scalezero-demo.net
+USAGE  ?=
+PRICES ?=
+COST_FLAGS := $(if $(USAGE),-usage $(USAGE)) $(if $(PRICES),-prices $(PRICES))
+COST_SET   := $(if $(TARGET),-set target=$(TARGET)) -set domain=$(or $(DOMAIN),$(COST_DOMAIN))
+
+cost: $(BIN)/plan $(BIN)/cost ## monthly on-demand cost of phase PHASE per resource and tier; without PHASE, phases 1-9 and what each step adds
+	@phases="$(if $(filter command line environment,$(origin PHASE)),$(PHASE),1 2 3 4 5 6 7 8 9)"; files=""; \
+	for p in $$phases; do \
+	  $(BIN)/plan -phase "$$p" -stack "$(STACK)" $(COST_SET) > $(BIN)/cost-$$p.json || exit 1; files="$$files $(BIN)/cost-$$p.json"; \
+	done; \
+	$(BIN)/cost $(COST_FLAGS) $$files
+
+$(BIN)/cost: FORCE
+	@$(GO) build -o $(BIN)/cost ./cmd/cost
+
+policy: $(BIN)/policy ## run the policy pack offline on every phase (DOMAIN=... for phases 7-9 of a stack without one)
+	@$(BIN)/policy -stack "$(STACK)" $(SET)
 
 $(BIN)/policy: FORCE
 	@$(GO) build -o $(BIN)/policy ./cmd/policy
@@ -62,20 +86,33 @@ bench: services ## profile reads through the real HTTP stack, cache off and on; 
 	$(GO) run ./app/cmd/loadbench
 	$(GO) test -run '^$$' -bench . -benchmem ./stacks ./policies ./app/http ./app/password ./app/jobs
 
+ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
 vet:
 	$(GO) vet ./...
 	shellcheck scripts/*.sh .ci/run components/containers/*.sh
+	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-preview: ## pulumi preview of phase PHASE with the policy pack (the Pulumi CLI; AWS credentials, LocalStack or Docker by TARGET)
-	pulumi config set phase "$(PHASE)"
-	$(if $(TARGET),pulumi config set target "$(TARGET)")
-	pulumi preview --policy-pack policies
+# The Pulumi CLI's commands. POLICY=1 adds the policy pack to a preview: the
+# CLI then installs its OPA plugin (pulumi-language-opa) on demand, which
+# needs the plugin's download site; `make policy` runs the same pack offline.
+# YES=1 lets `make up` run without a terminal (pulumi up --yes).
+POLICY ?=
+YES    ?=
 
-up: ## pulumi up of phase PHASE (the Pulumi CLI; AWS credentials, LocalStack or Docker by TARGET)
+preview: ## pulumi preview of phase PHASE (POLICY=1: with the policy pack; AWS credentials, LocalStack or Docker by TARGET)
 	pulumi config set phase "$(PHASE)"
 	$(if $(TARGET),pulumi config set target "$(TARGET)")
-	pulumi up
+	$(if $(DOMAIN),pulumi config set domain "$(DOMAIN)")
+	pulumi preview $(if $(POLICY),--policy-pack policies)
+	$(if $(POLICY),,@echo "(no policy pack: POLICY=1 adds it; make policy runs it offline)")
+
+up: ## pulumi up of phase PHASE (YES=1: no confirmation prompt; AWS credentials, LocalStack or Docker by TARGET)
+	pulumi config set phase "$(PHASE)"
+	$(if $(TARGET),pulumi config set target "$(TARGET)")
+	$(if $(DOMAIN),pulumi config set domain "$(DOMAIN)")
+	pulumi up $(if $(YES),--yes)
 
 clean:
 	rm -rf $(BIN)

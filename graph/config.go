@@ -7,12 +7,9 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
-)
 
-// OfflineCacheToken stands in for the cacheAuthToken secret when a stack file
-// has none (it is encrypted by Pulumi, which does not run offline). It is held
-// as a secret, so the graph shows "[secret]" as a preview would.
-const OfflineCacheToken = "offline-plan-token-not-a-secret"
+	"github.com/scalezero/scalezero/stacks/plan"
+)
 
 // StackConfig reads the config of a Pulumi.<stack>.yaml file as raw strings.
 // Encrypted values ({secure: ...}) cannot be read offline and are skipped.
@@ -52,8 +49,9 @@ func StackConfig(path string) (map[string]string, error) {
 
 // RunStack runs the program with a stack file's config and the phase given as
 // raw text (so "abc" fails with the program's own message); each of set is a
-// "key=value" that overrides the file (target=localstack, say). Where the
-// file has no cacheAuthToken, OfflineCacheToken stands in, as a secret.
+// "key=value" that overrides the file (target=localstack, say). Encrypted
+// values cannot be read offline; without them the program makes its own
+// secrets, as on a stack that never set them.
 func RunStack(path, phase string, set ...string) (*Graph, error) {
 	cfg, err := StackConfig(path)
 	if err != nil {
@@ -69,8 +67,5 @@ func RunStack(path, phase string, set ...string) (*Graph, error) {
 		}
 		cfg[qualify(k)] = v
 	}
-	if _, ok := cfg[Project+":cacheAuthToken"]; !ok {
-		cfg[Project+":cacheAuthToken"] = OfflineCacheToken
-	}
-	return Run(cfg, "cacheAuthToken")
+	return Run(cfg, plan.SortedSecretKeys()...)
 }

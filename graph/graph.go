@@ -26,10 +26,11 @@ const Unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 // Secret replaces every secret value: the graph is printed and committed.
 const Secret = "[secret]"
 
-// Project and Stack name the offline run.
+// Project and Stack name the offline run; Account is its AWS account.
 const (
 	Project = "scalezero"
 	Stack   = "dev"
+	Account = "000000000000"
 )
 
 // Resource is one registered resource.
@@ -43,6 +44,38 @@ type Resource struct {
 	Inputs               map[string]any      `json:"inputs"`
 	Dependencies         []string            `json:"dependencies"`
 	PropertyDependencies map[string][]string `json:"propertyDependencies"`
+	// Options are the resource options that change what the engine does
+	// with it (left out when none is set).
+	Options *Options `json:"options,omitempty"`
+}
+
+// Options are a resource's lifecycle options, as registered.
+type Options struct {
+	IgnoreChanges       []string `json:"ignoreChanges,omitempty"`
+	ReplaceOnChanges    []string `json:"replaceOnChanges,omitempty"`
+	RetainOnDelete      bool     `json:"retainOnDelete,omitempty"`
+	DeleteBeforeReplace bool     `json:"deleteBeforeReplace,omitempty"`
+	Protect             bool     `json:"protect,omitempty"`
+}
+
+func options(rpc interface {
+	GetIgnoreChanges() []string
+	GetReplaceOnChanges() []string
+	GetRetainOnDelete() bool
+	GetDeleteBeforeReplace() bool
+	GetProtect() bool
+}) *Options {
+	o := Options{
+		IgnoreChanges:       rpc.GetIgnoreChanges(),
+		ReplaceOnChanges:    rpc.GetReplaceOnChanges(),
+		RetainOnDelete:      rpc.GetRetainOnDelete(),
+		DeleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
+		Protect:             rpc.GetProtect(),
+	}
+	if len(o.IgnoreChanges) == 0 && len(o.ReplaceOnChanges) == 0 && !o.RetainOnDelete && !o.DeleteBeforeReplace && !o.Protect {
+		return nil
+	}
+	return &o
 }
 
 // Graph is what a phase declares.
@@ -87,6 +120,7 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	}
 	if rpc != nil {
 		res.Parent = rpc.GetParent()
+		res.Options = options(rpc)
 		res.Dependencies = append(res.Dependencies, rpc.GetDependencies()...)
 		sort.Strings(res.Dependencies)
 		for prop, deps := range rpc.GetPropertyDependencies() {
@@ -132,6 +166,18 @@ func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"id": "ami-al2023-" + region, "name": "al2023-ami-2023.6-x86_64", "architecture": "x86_64",
 		}), nil
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"accountId": Account, "arn": "arn:aws:iam::" + Account + ":user/offline", "userId": "OFFLINE", "id": Account,
+		}), nil
+	case "aws:elb/getServiceAccount:getServiceAccount":
+		// The account that delivers load balancer logs in the region
+		// (Elastic Load Balancing User Guide, "Enable access logs").
+		id := map[string]string{"us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-2": "797873946194", "eu-west-1": "156460612806", "eu-central-1": "054676820928"}[region]
+		if id == "" {
+			id = "000000000001"
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"arn": "arn:aws:iam::" + id + ":root", "id": id}), nil
 	}
 	return nil, fmt.Errorf("the offline graph does not answer invoke %s", args.Token)
 }

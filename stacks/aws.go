@@ -13,11 +13,14 @@ import (
 	"github.com/scalezero/scalezero/components/boot"
 	"github.com/scalezero/scalezero/components/cache"
 	"github.com/scalezero/scalezero/components/cdn"
+	"github.com/scalezero/scalezero/components/certificate"
 	"github.com/scalezero/scalezero/components/database"
 	"github.com/scalezero/scalezero/components/dns"
 	"github.com/scalezero/scalezero/components/fleet"
 	"github.com/scalezero/scalezero/components/image"
+	"github.com/scalezero/scalezero/components/logs"
 	"github.com/scalezero/scalezero/components/network"
+	"github.com/scalezero/scalezero/components/observability"
 	"github.com/scalezero/scalezero/components/queue"
 	"github.com/scalezero/scalezero/components/role"
 	"github.com/scalezero/scalezero/components/shared"
@@ -27,6 +30,9 @@ import (
 	"github.com/scalezero/scalezero/stacks/plan"
 )
 
+// edgeRegion is where CloudFront's certificate and log delivery must live.
+const edgeRegion = "us-east-1"
+
 // region is one region's slice of the stack. The primary region's resources
 // keep the names they had before phase 7; the secondary's carry a suffix.
 type region struct {
@@ -34,12 +40,15 @@ type region struct {
 	suffix   string // "" or "-secondary"
 	name     string // the AWS region
 	cidr     string
-	cert     string
 	provider *aws.Provider
 	zones    []string
 	net      *network.Network
+	logs     *logs.Bucket // access logs of the region's load balancer (and, in the primary, the CDN)
+	cert     *certificate.Certificate
 	cache    *cache.Cache
 	web      *webtier.WebTier
+	watch    *observability.Observability
+	config   *appconfig.AppConfig
 	// readers are this region's read endpoints of the main database.
 	readers pulumi.StringArrayOutput
 }
@@ -56,15 +65,25 @@ type builder struct {
 	tags      map[string]string
 	paramPath string
 	regions   []*region
+	edge      *aws.Provider // us-east-1: the primary region's provider when it is there
+	zone      *dns.Zone     // nil without a domain
+	cdnCert   *certificate.Certificate
 	image     *image.Image
 	db        *database.Database
 	shards    []*database.Database
-	queue     *queue.Queue
-	cdn       *cdn.CDN
-	out       *Outputs
+	// secondaryDBs is the main database's copy in the second region.
+	secondaryDBs []*database.Database
+	queue        *queue.Queue
+	cdn          *cdn.CDN
+	edgeWatch    *observability.Observability // us-east-1's alarms when the primary region is elsewhere
+	worker       *worker.Worker
+	dns          *dns.DNS
+	out          *Outputs
 }
 
-// BuildAWS declares the plan's tiers on AWS.
+// BuildAWS declares the plan's tiers on AWS. The order is that of the
+// dependencies between tiers: hosts come last, after every setting they read
+// at boot exists (app config), and those come after the tiers they name.
 func BuildAWS(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
 	b := &builder{
 		ctx:       ctx,
@@ -76,14 +95,20 @@ func BuildAWS(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
 	}
 	err := runSteps([]step{
 		{"regions and networks", b.buildRegions},
+		{"domain", b.buildZone},
+		{"certificates", b.buildCertificates},
+		{"log buckets", b.buildLogBuckets},
 		{"app image", b.buildImage},
 		{"job queue", b.buildQueue},
 		{"databases", b.buildDatabases},
 		{"caches", b.buildCaches},
-		{"compute", b.buildCompute},
+		{"load balancers", b.buildLoadBalancers},
 		{"cdn", b.buildCDN},
+		{"observability", b.buildObservability},
 		{"app config", b.buildAppConfig},
-		{"dns", b.buildDNS},
+		{"hosts", b.buildHosts},
+		{"dns records", b.buildDNS},
+		{"dashboards", b.finishObservability},
 	})
 	if err != nil {
 		return nil, err
@@ -108,9 +133,9 @@ func runSteps(steps []step) error {
 }
 
 func (b *builder) buildRegions() error {
-	specs := []*region{{role: "primary", name: b.s.PrimaryRegion, cidr: b.s.VPCCIDR, cert: b.s.CertificateARN}}
+	specs := []*region{{role: "primary", name: b.s.PrimaryRegion, cidr: b.s.VPCCIDR}}
 	if b.p.MultiRegion {
-		specs = append(specs, &region{role: "secondary", suffix: "-secondary", name: b.s.SecondaryRegion, cidr: b.s.SecondaryCIDR, cert: b.s.SecondaryCertificateARN})
+		specs = append(specs, &region{role: "secondary", suffix: "-secondary", name: b.s.SecondaryRegion, cidr: b.s.SecondaryCIDR})
 	}
 	for _, r := range specs {
 		var err error
@@ -145,10 +170,81 @@ func (b *builder) buildRegions() error {
 		}
 		b.regions = append(b.regions, r)
 	}
+	if !b.p.CDN {
+		return nil
+	}
+	b.edge = b.primary().provider
+	if b.s.PrimaryRegion != edgeRegion {
+		var err error
+		b.edge, err = aws.NewProvider(b.ctx, "edge", b.providerArgs(edgeRegion))
+		return err
+	}
 	return nil
 }
 
 func (b *builder) primary() *region { return b.regions[0] }
+
+// staticName is the CDN's name under the domain (with HTTPS).
+func (b *builder) staticName() string { return "static." + b.s.Domain }
+
+func (b *builder) buildZone() error {
+	if b.s.Domain == "" {
+		return nil
+	}
+	var err error
+	b.zone, err = dns.NewZone(b.ctx, "zone", &dns.ZoneArgs{Domain: b.s.Domain, ZoneID: b.s.HostedZoneID, Tags: b.tags}, b.primary().opts())
+	if err == nil {
+		b.out.NameServers = b.zone.NameServers
+	}
+	return err
+}
+
+// buildCertificates requests each region's load balancer certificate and
+// the CDN's, validated in the zone. Nothing but the listeners and the
+// distribution waits for them.
+func (b *builder) buildCertificates() error {
+	if !b.p.HTTPS {
+		return nil
+	}
+	var validated pulumi.StringInput // the domain's record, made with the first certificate
+	for _, r := range b.regions {
+		var err error
+		r.cert, err = certificate.New(b.ctx, r.named("cert"), &certificate.Args{
+			Domain: b.s.Domain, ZoneID: b.zone.ZoneID, ValidatedBy: validated, Tags: b.tags,
+		}, r.opts())
+		if err != nil {
+			return err
+		}
+		validated = r.cert.RecordFQDN
+	}
+	if !b.p.CDN {
+		return nil
+	}
+	var err error
+	b.cdnCert, err = certificate.New(b.ctx, "cdn-cert", &certificate.Args{
+		Domain: b.staticName(), ZoneID: b.zone.ZoneID, Tags: b.tags,
+	}, pulumi.Provider(b.edge))
+	return err
+}
+
+// buildLogBuckets makes each region's access-log bucket, from the phase that
+// has a load balancer.
+func (b *builder) buildLogBuckets() error {
+	if !b.p.WebTier {
+		return nil
+	}
+	for _, r := range b.regions {
+		var err error
+		if r.logs, err = logs.NewBucket(b.ctx, r.named("logs"), &logs.BucketArgs{
+			RetentionDays: b.s.LogRetentionDays,
+			ForceDestroy:  b.s.BucketForceDestroy,
+			Tags:          b.tags,
+		}, r.opts()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func (b *builder) buildImage() error {
 	var err error
@@ -173,6 +269,7 @@ func (b *builder) buildQueue() error {
 		VisibilityTimeoutSeconds: b.s.QueueVisibilitySeconds,
 		JobTimeoutSeconds:        b.s.JobTimeoutSeconds,
 		MaxReceiveCount:          b.s.QueueMaxReceiveCount,
+		ForceDestroy:             b.s.BucketForceDestroy,
 		Tags:                     b.tags,
 	}, b.primary().opts())
 	if err == nil {
@@ -183,21 +280,34 @@ func (b *builder) buildQueue() error {
 	return err
 }
 
+// secretRegions are the other regions whose hosts read the databases'
+// secrets: each gets its own copy, so it does not depend on the primary
+// region to open a connection to its local replica.
+func (b *builder) secretRegions() []string {
+	var out []string
+	for _, r := range b.regions[1:] {
+		out = append(out, r.name)
+	}
+	return out
+}
+
 func (b *builder) databaseArgs(r *region, replicas int, multiAZ bool) *database.Args {
 	return &database.Args{
-		VpcID:               r.net.VpcID,
-		SubnetIDs:           r.net.DataSubnetIDs,
-		Zones:               r.zones,
-		InstanceClass:       b.s.DBInstanceClass,
-		AllocatedStorage:    b.s.DBAllocatedStorage,
-		MaxAllocatedStorage: b.s.DBMaxAllocatedStorage,
-		EngineVersion:       b.s.DBEngineVersion,
-		BackupRetentionDays: b.s.DBBackupRetentionDays,
-		MultiAZ:             multiAZ,
-		DeletionProtection:  b.s.DBDeletionProtection,
-		SkipFinalSnapshot:   b.s.DBSkipFinalSnapshot,
-		Replicas:            replicas,
-		Tags:                b.tags,
+		VpcID:                r.net.VpcID,
+		SubnetIDs:            r.net.DataSubnetIDs,
+		Zones:                r.zones,
+		InstanceClass:        b.s.DBInstanceClass,
+		AllocatedStorage:     b.s.DBAllocatedStorage,
+		MaxAllocatedStorage:  b.s.DBMaxAllocatedStorage,
+		EngineVersion:        b.s.DBEngineVersion,
+		BackupRetentionDays:  b.s.DBBackupRetentionDays,
+		MultiAZ:              multiAZ,
+		DeletionProtection:   b.s.DBDeletionProtection,
+		SkipFinalSnapshot:    b.s.DBSkipFinalSnapshot,
+		Replicas:             replicas,
+		SecretReplicaRegions: b.secretRegions(),
+		LogRetentionDays:     b.s.LogRetentionDays,
+		Tags:                 b.tags,
 	}
 }
 
@@ -219,11 +329,13 @@ func (b *builder) buildDatabases() error {
 	if b.p.MultiRegion {
 		sec := b.regions[1]
 		args := b.databaseArgs(sec, 0, false)
-		args.ReplicaOf = &database.ReplicaSource{SourceARN: b.db.ARN}
+		args.ReplicaOf = &database.ReplicaSource{SourceARN: b.db.InstanceARN}
+		args.SecretReplicaRegions = nil
 		replica, err := database.New(b.ctx, "db-secondary", args, sec.opts())
 		if err != nil {
 			return err
 		}
+		b.secondaryDBs = append(b.secondaryDBs, replica)
 		sec.readers = pulumi.StringArray{replica.WriterEndpoint}.ToStringArrayOutput()
 		b.out.SecondaryDBReader = replica.WriterEndpoint
 	}
@@ -267,17 +379,21 @@ func (b *builder) buildCaches() error {
 		return nil
 	}
 	for _, r := range b.regions {
+		args := &cache.Args{
+			VpcID:            r.net.VpcID,
+			SubnetIDs:        r.net.DataSubnetIDs,
+			NodeType:         b.s.CacheNodeType,
+			Replicas:         b.s.CacheReplicas,
+			MaxmemoryPolicy:  b.s.CacheMaxmemoryPolicy,
+			SlowLogGroup:     b.paramPath + r.named("cache") + "/slow-log",
+			LogRetentionDays: b.s.LogRetentionDays,
+			Tags:             b.tags,
+		}
+		if b.s.CacheAuthToken != "" { // else the cache makes its own
+			args.AuthToken = pulumi.ToSecret(pulumi.String(b.s.CacheAuthToken)).(pulumi.StringOutput)
+		}
 		var err error
-		r.cache, err = cache.New(b.ctx, r.named("cache"), &cache.Args{
-			VpcID:           r.net.VpcID,
-			SubnetIDs:       r.net.DataSubnetIDs,
-			NodeType:        b.s.CacheNodeType,
-			Replicas:        b.s.CacheReplicas,
-			MaxmemoryPolicy: b.s.CacheMaxmemoryPolicy,
-			AuthToken:       pulumi.ToSecret(pulumi.String(b.s.CacheAuthToken)).(pulumi.StringOutput),
-			Tags:            b.tags,
-		}, r.opts())
-		if err != nil {
+		if r.cache, err = cache.New(b.ctx, r.named("cache"), args, r.opts()); err != nil {
 			return err
 		}
 		if r.role == "primary" {
@@ -287,27 +403,199 @@ func (b *builder) buildCaches() error {
 	return nil
 }
 
-// secretARNs lists every database master secret the app reads.
-func (b *builder) secretARNs() pulumi.StringArray {
-	arns := pulumi.StringArray{}
-	if b.db != nil {
-		arns = append(arns, b.db.SecretARN)
+func (b *builder) buildLoadBalancers() error {
+	if !b.p.WebTier {
+		return nil
 	}
-	for _, s := range b.shards {
-		arns = append(arns, s.SecretARN)
+	for _, r := range b.regions {
+		args := &webtier.Args{
+			Scaling:            b.scaling(),
+			VpcID:              r.net.VpcID,
+			PublicSubnetIDs:    r.net.PublicSubnetIDs,
+			ZoneCount:          len(r.zones),
+			Stickiness:         b.p.Stickiness,
+			DeletionProtection: b.s.LBDeletionProtection,
+			AccessLogs:         r.logs.Name,
+			LogPrefix:          logs.LoadBalancerPrefix,
+			Tags:               b.tags,
+		}
+		if r.cert != nil {
+			args.CertificateARN = r.cert.ARN
+		}
+		var err error
+		if r.web, err = webtier.New(b.ctx, r.named("web"), args, r.opts()); err != nil {
+			return err
+		}
+		if r.role == "primary" {
+			b.out.LoadBalancer = r.web.DNSName
+			b.out.URL = r.web.URL
+		} else {
+			b.out.SecondaryLoadBalancer = r.web.DNSName
+		}
 	}
-	return arns
+	return nil
 }
 
-// statements are the inline IAM statements of a host role ("server", "web" or "worker").
-func (b *builder) statements(kind string) []role.Statement {
+// scaling is the web fleets' target tracking, from phase 6.
+func (b *builder) scaling() *webtier.Scaling {
+	if !b.p.TargetScaling {
+		return nil
+	}
+	return &webtier.Scaling{Metric: b.s.ScalingMetric, Target: b.s.ScalingTarget}
+}
+
+func (b *builder) buildCDN() error {
+	if !b.p.CDN {
+		return nil
+	}
+	files, err := assets.All()
+	if err != nil {
+		return fmt.Errorf("read app assets: %w", err)
+	}
+	objects := make([]cdn.Object, len(files))
+	for i, f := range files {
+		objects[i] = cdn.Object{Key: f.Key(), ContentType: f.ContentType, Body: string(f.Body), CacheControl: assets.CacheControl}
+	}
+	prim := b.primary()
+	args := &cdn.Args{
+		// The dynamic origin: with HTTPS, the domain (a name on the load
+		// balancers' certificates); with two regions, the geo-routed
+		// domain, so each edge reaches the nearest healthy region; else
+		// the one load balancer.
+		OriginDomain: prim.web.DNSName,
+		PriceClass:   b.s.CDNPriceClass,
+		MinTTL:       b.s.CDNMinTTL,
+		DefaultTTL:   b.s.CDNDefaultTTL,
+		MaxTTL:       b.s.CDNMaxTTL,
+		Objects:      objects,
+		LogBucketARN: prim.logs.ARN,
+		LogPrefix:    logs.CDNPrefix,
+		Tags:         b.tags,
+	}
+	if b.p.HTTPS || b.p.MultiRegion {
+		args.OriginDomain = pulumi.String(b.s.Domain).ToStringOutput()
+	}
+	if b.p.HTTPS {
+		args.OriginHTTPS = true
+		args.Alias, args.CertificateARN = b.staticName(), b.cdnCert.ARN
+	}
+	if b.cdn, err = cdn.New(b.ctx, "cdn", args, pulumi.Provider(b.edge)); err != nil {
+		return err
+	}
+	b.out.CDNURL = b.cdn.BaseURL
+	return nil
+}
+
+// secretARNs lists the database secrets the hosts of region r read: in the
+// primary region the secrets themselves, elsewhere their copies there.
+func (b *builder) secretARNs(r *region) map[string]pulumi.StringOutput {
+	arn := func(d *database.Database) pulumi.StringOutput {
+		if r.role == "primary" {
+			return d.SecretARN
+		}
+		return d.SecretARNIn(r.name)
+	}
+	out := map[string]pulumi.StringOutput{}
+	if b.db != nil {
+		out["SCALEZERO_DATABASE_SECRET_ARN"] = arn(b.db)
+	}
+	for i, s := range b.shards {
+		out[fmt.Sprintf("SCALEZERO_SHARD_%d_SECRET_ARN", i)] = arn(s)
+	}
+	return out
+}
+
+// appValues are the settings one region's hosts read (see components/boot).
+func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.StringInput) {
+	v := map[string]pulumi.StringInput{
+		"SCALEZERO_IMAGE":           b.image.Ref,
+		"SCALEZERO_REGION":          pulumi.String(r.name),
+		"SCALEZERO_DATABASE_NAME":   pulumi.String("app"),
+		"SCALEZERO_SESSIONS_SHARED": pulumi.String(fmt.Sprint(b.p.SharedSessions)),
+	}
+	s := map[string]pulumi.StringInput{}
+	if b.p.LocalData {
+		v[boot.LocalDataKey] = pulumi.String("true")
+		v["SCALEZERO_DATABASE_HOST"] = pulumi.String("127.0.0.1")
+		v["SCALEZERO_DATABASE_USER"] = pulumi.String("app")
+		v["SCALEZERO_CACHE_ADDR"] = pulumi.String("127.0.0.1:6379")
+	}
+	if b.db != nil {
+		// Writes always go to the primary region's writer.
+		v["SCALEZERO_DATABASE_HOST"] = b.db.WriterEndpoint
+		v["SCALEZERO_DATABASE_TLS"] = pulumi.String("true")
+		if b.p.DBReplicas > 0 || r.role == "secondary" {
+			v["SCALEZERO_DATABASE_READER_HOSTS"] = r.readers.ApplyT(func(h []string) string { return strings.Join(h, ",") }).(pulumi.StringOutput)
+		}
+	}
+	for k, arn := range b.secretARNs(r) {
+		v[k] = arn
+	}
+	if r.cache != nil {
+		v["SCALEZERO_CACHE_ADDR"] = pulumi.Sprintf("%s:%d", r.cache.PrimaryEndpoint, cache.Port)
+		v["SCALEZERO_CACHE_TLS"] = pulumi.String("true")
+		s["SCALEZERO_CACHE_PASSWORD"] = r.cache.AuthToken
+	}
+	if b.cdn != nil {
+		v["SCALEZERO_CDN_BASE_URL"] = b.cdn.BaseURL
+	}
+	if b.queue != nil {
+		v["SCALEZERO_QUEUE_URL"] = b.queue.QueueURL
+		v["SCALEZERO_JOBS_BUCKET"] = b.queue.BucketName
+		// The worker's attempt timeout is the one the queue's visibility was sized for.
+		v["SCALEZERO_WORKER_JOB_TIMEOUT"] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
+	}
+	if len(b.shards) > 0 {
+		v["SCALEZERO_DATABASE_SHARDS"] = b.out.ShardMap
+	}
+	return v, s
+}
+
+// cookieKeys is the app's cookie-signing keys: the configured ones, else
+// one the primary region makes once and the other regions copy, so a
+// cookie signed in one region verifies in the other.
+const cookieKeys = "SCALEZERO_COOKIE_KEYS"
+
+func (b *builder) buildAppConfig() error {
+	for _, r := range b.regions {
+		values, secrets := b.appValues(r)
+		args := &appconfig.Args{Path: b.paramPath, Values: values, Secrets: secrets, Tags: b.tags}
+		switch {
+		case b.s.CookieKeys != "":
+			secrets[cookieKeys] = pulumi.ToSecret(pulumi.String(b.s.CookieKeys)).(pulumi.StringOutput)
+		case r.role == "primary":
+			args.Generated = map[string]pulumi.StringInput{cookieKeys: shared.GeneratedKey(32)}
+		default:
+			secrets[cookieKeys] = b.primary().config.Parameters[cookieKeys].Value
+		}
+		var err error
+		if r.config, err = appconfig.New(b.ctx, r.named("app-config"), args, r.opts()); err != nil {
+			return err
+		}
+	}
+	b.out.AppConfigPath = b.paramPath
+	return nil
+}
+
+// statements are the inline IAM statements of a host role ("server", "web"
+// or "worker") in region r.
+func (b *builder) statements(r *region, kind string) []role.Statement {
 	st := []role.Statement{{
 		Sid:       "ReadAppConfig",
 		Actions:   []string{"ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter"},
 		Resources: pulumi.ToStringArray([]string{appconfig.ReadResource(b.paramPath)}),
 	}}
-	if arns := b.secretARNs(); len(arns) > 0 {
-		st = append(st, role.Statement{Sid: "ReadDatabaseSecrets", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: arns})
+	st = append(st, role.Statement{
+		Sid:       "WriteLogs",
+		Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Resources: pulumi.ToStringArray([]string{fmt.Sprintf("arn:aws:logs:%s:*:log-group:%s:*", r.name, observability.LogGroupName(b.paramPath, logService(kind)))}),
+	})
+	if arns := b.secretARNs(r); len(arns) > 0 {
+		list := pulumi.StringArray{}
+		for _, k := range shared.SortedKeys(arns) {
+			list = append(list, arns[k])
+		}
+		st = append(st, role.Statement{Sid: "ReadDatabaseSecrets", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: list})
 	}
 	if b.queue == nil {
 		return st
@@ -326,8 +614,16 @@ func (b *builder) statements(kind string) []role.Statement {
 	return st
 }
 
+// logService is the app service a host kind runs: the single server is web.
+func logService(kind string) string {
+	if kind == "worker" {
+		return "worker"
+	}
+	return "web"
+}
+
 func (b *builder) newRole(r *region, kind string) (*role.Role, error) {
-	return role.New(b.ctx, r.named(kind+"-role"), &role.Args{Statements: b.statements(kind), Tags: b.tags}, r.opts())
+	return role.New(b.ctx, r.named(kind+"-role"), &role.Args{Statements: b.statements(r, kind), Tags: b.tags}, r.opts())
 }
 
 // admit lets a client's security group into the region's data tier.
@@ -349,7 +645,7 @@ func (b *builder) admit(r *region, client string, sg pulumi.StringInput) error {
 	return nil
 }
 
-func (b *builder) buildCompute() error {
+func (b *builder) buildHosts() error {
 	if b.p.SingleServer {
 		return b.buildServer()
 	}
@@ -370,17 +666,21 @@ func (b *builder) buildServer() error {
 	if err != nil {
 		return err
 	}
-	script, err := boot.Script(boot.Options{Role: "web", Region: r.name, ParamPath: b.paramPath, LocalData: b.p.LocalData, ServePort80: true})
+	script, err := boot.Script(boot.Options{Role: "web", Region: r.name, ParamPath: b.paramPath, ServePort80: true, Refresh: true,
+		LogGroup: observability.LogGroupName(b.paramPath, "web")})
 	if err != nil {
 		return err
 	}
 	srv, err := singleserver.New(b.ctx, "server", &singleserver.Args{
-		VpcID:        r.net.VpcID,
-		SubnetID:     r.net.PublicSubnets[0].ID(),
-		InstanceType: b.s.ServerInstanceType,
-		UserData:     script,
-		ProfileName:  rl.ProfileName,
-		Tags:         b.tags,
+		VpcID:           r.net.VpcID,
+		SubnetID:        r.net.PublicSubnets[0].ID(),
+		InstanceType:    b.s.ServerInstanceType,
+		UserData:        script,
+		ProfileName:     rl.ProfileName,
+		InternetGateway: r.net.InternetGateway,
+		Settings:        r.config.Digest,
+		After:           r.config.Resources(),
+		Tags:            b.tags,
 	}, r.opts())
 	if err != nil {
 		return err
@@ -391,8 +691,10 @@ func (b *builder) buildServer() error {
 	return b.admit(r, "server", srv.SecurityGroupID)
 }
 
+// fleetArgs are a fleet's hosts in region r: they boot after the region's
+// settings exist and carry their digest, so a change in them rolls the fleet.
 func (b *builder) fleetArgs(r *region, kind, instanceType string, min, desired, max int, profile pulumi.StringInput) (fleet.Args, error) {
-	script, err := boot.Base64(boot.Options{Role: kind, Region: r.name, ParamPath: b.paramPath})
+	script, err := boot.Base64(boot.Options{Role: kind, Region: r.name, ParamPath: b.paramPath, LogGroup: observability.LogGroupName(b.paramPath, kind)})
 	return fleet.Args{
 		InstanceType:   instanceType,
 		UserDataBase64: script,
@@ -401,6 +703,8 @@ func (b *builder) fleetArgs(r *region, kind, instanceType string, min, desired, 
 		Desired:        desired,
 		Max:            max,
 		ImageRef:       b.image.Ref,
+		Settings:       r.config.Digest,
+		After:          r.config.Resources(),
 	}, err
 }
 
@@ -413,31 +717,11 @@ func (b *builder) buildWeb(r *region) error {
 	if err != nil {
 		return err
 	}
-	var scaling *webtier.Scaling
-	if b.p.TargetScaling {
-		scaling = &webtier.Scaling{Metric: b.s.ScalingMetric, Target: b.s.ScalingTarget}
-	}
-	r.web, err = webtier.New(b.ctx, r.named("web"), &webtier.Args{
-		VpcID:           r.net.VpcID,
-		PublicSubnetIDs: r.net.PublicSubnetIDs,
-		AppSubnetIDs:    r.net.AppSubnetIDs,
-		ZoneCount:       len(r.zones),
-		CertificateARN:  r.cert,
-		Stickiness:      b.p.Stickiness,
-		Scaling:         scaling,
-		Fleet:           fa,
-		Tags:            b.tags,
-	}, r.opts())
-	if err != nil {
+	fa.RollbackAlarms = r.watch.RollbackAlarms(r.named("web"))
+	if err := r.web.AddFleet(b.ctx, &webtier.FleetArgs{AppSubnetIDs: r.net.AppSubnetIDs, Fleet: fa}); err != nil {
 		return err
 	}
-	if r.role == "primary" {
-		b.out.LoadBalancer = r.web.DNSName
-		b.out.URL = r.web.URL
-	} else {
-		b.out.SecondaryLoadBalancer = r.web.DNSName
-	}
-	return b.admit(r, "web", r.web.InstanceSGID)
+	return b.admit(r, "web", r.web.SecurityGroupID)
 }
 
 func (b *builder) buildWorkers() error {
@@ -453,7 +737,7 @@ func (b *builder) buildWorkers() error {
 	fa.VpcID = r.net.VpcID
 	fa.SubnetIDs = r.net.AppSubnetIDs
 	fa.Tags = b.tags
-	w, err := worker.New(b.ctx, "worker", &worker.Args{
+	b.worker, err = worker.New(b.ctx, "worker", &worker.Args{
 		Fleet:              fa,
 		QueueName:          b.queue.QueueName,
 		BacklogPerInstance: b.s.BacklogPerInstance,
@@ -461,116 +745,18 @@ func (b *builder) buildWorkers() error {
 	if err != nil {
 		return err
 	}
-	return b.admit(r, "worker", w.SecurityGroupID)
-}
-
-func (b *builder) buildCDN() error {
-	if !b.p.CDN {
-		return nil
-	}
-	files, err := assets.All()
-	if err != nil {
-		return fmt.Errorf("read app assets: %w", err)
-	}
-	objects := make([]cdn.Object, len(files))
-	for i, f := range files {
-		objects[i] = cdn.Object{Key: f.Key(), ContentType: f.ContentType, Body: string(f.Body), CacheControl: assets.CacheControl}
-	}
-	prim := b.primary()
-	// With two regions the dynamic origin is the geo-routed domain, so each
-	// edge reaches the nearest healthy region; before, the one load balancer.
-	origin, https := prim.web.DNSName, prim.cert != ""
-	if b.p.MultiRegion {
-		origin = pulumi.String(b.s.Domain).ToStringOutput()
-		https = prim.cert != "" && b.s.SecondaryCertificateARN != ""
-	}
-	b.cdn, err = cdn.New(b.ctx, "cdn", &cdn.Args{
-		OriginDomain: origin,
-		OriginHTTPS:  https,
-		PriceClass:   b.s.CDNPriceClass,
-		MinTTL:       b.s.CDNMinTTL,
-		DefaultTTL:   b.s.CDNDefaultTTL,
-		MaxTTL:       b.s.CDNMaxTTL,
-		Objects:      objects,
-		Tags:         b.tags,
-	}, prim.opts())
-	if err == nil {
-		b.out.CDNURL = b.cdn.BaseURL
-	}
-	return err
-}
-
-// appValues are the settings one region's hosts read at boot (see components/boot).
-func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.StringInput) {
-	v := map[string]pulumi.StringInput{
-		"SCALEZERO_IMAGE":           b.image.Ref,
-		"SCALEZERO_REGION":          pulumi.String(r.name),
-		"SCALEZERO_DATABASE_NAME":   pulumi.String("app"),
-		"SCALEZERO_SESSIONS_SHARED": pulumi.String(fmt.Sprint(b.p.SharedSessions)),
-	}
-	s := map[string]pulumi.StringInput{}
-	if b.p.LocalData {
-		v["SCALEZERO_DATABASE_HOST"] = pulumi.String("127.0.0.1")
-		v["SCALEZERO_DATABASE_USER"] = pulumi.String("app")
-		v["SCALEZERO_CACHE_ADDR"] = pulumi.String("127.0.0.1:6379")
-	}
-	if b.db != nil {
-		// Writes always go to the primary region's writer.
-		v["SCALEZERO_DATABASE_HOST"] = b.db.WriterEndpoint
-		v["SCALEZERO_DATABASE_SECRET_ARN"] = b.db.SecretARN
-		v["SCALEZERO_DATABASE_TLS"] = pulumi.String("true")
-		if b.p.DBReplicas > 0 || r.role == "secondary" {
-			v["SCALEZERO_DATABASE_READER_HOSTS"] = r.readers.ApplyT(func(h []string) string { return strings.Join(h, ",") }).(pulumi.StringOutput)
-		}
-	}
-	if r.cache != nil {
-		v["SCALEZERO_CACHE_ADDR"] = pulumi.Sprintf("%s:%d", r.cache.PrimaryEndpoint, cache.Port)
-		v["SCALEZERO_CACHE_TLS"] = pulumi.String("true")
-		s["SCALEZERO_CACHE_PASSWORD"] = pulumi.String(b.s.CacheAuthToken)
-	}
-	if b.cdn != nil {
-		v["SCALEZERO_CDN_BASE_URL"] = b.cdn.BaseURL
-	}
-	if b.queue != nil {
-		v["SCALEZERO_QUEUE_URL"] = b.queue.QueueURL
-		v["SCALEZERO_JOBS_BUCKET"] = b.queue.BucketName
-		// The worker's attempt timeout is the one the queue's visibility was sized for.
-		v["SCALEZERO_WORKER_JOB_TIMEOUT"] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
-	}
-	if len(b.shards) > 0 {
-		v["SCALEZERO_DATABASE_SHARDS"] = b.out.ShardMap
-		for i, sh := range b.shards {
-			v[fmt.Sprintf("SCALEZERO_SHARD_%d_SECRET_ARN", i)] = sh.SecretARN
-		}
-	}
-	return v, s
-}
-
-func (b *builder) buildAppConfig() error {
-	for _, r := range b.regions {
-		values, secrets := b.appValues(r)
-		if _, err := appconfig.New(b.ctx, r.named("app-config"), &appconfig.Args{
-			Path:    b.paramPath,
-			Values:  values,
-			Secrets: secrets,
-			Tags:    b.tags,
-		}, r.opts()); err != nil {
-			return err
-		}
-	}
-	b.out.AppConfigPath = b.paramPath
-	return nil
+	return b.admit(r, "worker", b.worker.SecurityGroupID)
 }
 
 func (b *builder) target(r *region) *dns.Target {
-	return &dns.Target{DNSName: r.web.DNSName, ZoneID: r.web.ZoneID, HTTPS: r.cert != ""}
+	return &dns.Target{DNSName: r.web.DNSName, ZoneID: r.web.ZoneID, HTTPS: r.cert != nil}
 }
 
 func (b *builder) buildDNS() error {
-	if b.s.Domain == "" {
+	if b.zone == nil {
 		return nil
 	}
-	args := &dns.Args{Domain: b.s.Domain, ZoneID: b.s.HostedZoneID, Tags: b.tags}
+	args := &dns.Args{Zone: b.zone, Tags: b.tags}
 	switch {
 	case b.p.MultiRegion:
 		args.Primary, args.Secondary = b.target(b.regions[0]), b.target(b.regions[1])
@@ -582,15 +768,119 @@ func (b *builder) buildDNS() error {
 	default:
 		args.Single = b.target(b.primary())
 	}
-	d, err := dns.New(b.ctx, "dns", args, b.primary().opts())
-	if err != nil {
+	if b.p.HTTPS && b.cdn != nil {
+		args.CDN = &dns.Target{DNSName: b.cdn.DomainName, ZoneID: b.cdn.ZoneID}
+		args.StaticName = b.staticName()
+	}
+	var err error
+	if b.dns, err = dns.New(b.ctx, "dns", args, b.primary().opts()); err != nil {
 		return err
 	}
-	b.out.NameServers = d.NameServers
 	scheme := "http://"
-	if b.s.CertificateARN != "" {
+	if b.p.HTTPS {
 		scheme = "https://"
 	}
 	b.out.URL = pulumi.String(scheme + b.s.Domain).ToStringOutput()
+	return nil
+}
+
+// buildObservability watches each region's tiers (and, where the primary
+// region is not us-east-1, the global metrics from there).
+func (b *builder) buildObservability() error {
+	for _, r := range b.regions {
+		args := &observability.Args{
+			Region:        r.name,
+			DashboardName: fmt.Sprintf("%s-%s-%s", shared.Project, b.ctx.Stack(), r.role),
+			LogGroups:     []string{"web"},
+			LogGroupPath:  b.paramPath,
+			RetentionDays: b.s.LogRetentionDays,
+			AlertEmail:    b.s.AlertEmail,
+			Databases:     b.watchedDatabases(r),
+			Tags:          b.tags,
+		}
+		if r.web != nil {
+			args.LoadBalancers = []observability.LoadBalancer{{Name: r.named("web"), ARNSuffix: r.web.ARNSuffix, TargetGroupARNSuffix: r.web.TargetGroupARNSuffix}}
+		}
+		if r.cache != nil {
+			args.Caches = []observability.Cache{{Name: r.named("cache"), ReplicationGroupID: r.cache.ReplicationGroup.ID().ToStringOutput(), Nodes: 1 + b.s.CacheReplicas}}
+		}
+		if r.role == "primary" {
+			if b.queue != nil {
+				args.LogGroups = append(args.LogGroups, "worker")
+				args.Queues = []observability.Queue{{Name: "jobs", QueueName: b.queue.QueueName, DLQName: b.queue.DeadLetterQueue.Name, OldestMessageSecond: 2 * b.s.QueueVisibilitySeconds}}
+			}
+			if b.cdn != nil {
+				args.DistributionID = b.cdn.DistributionID
+			}
+		}
+		var err error
+		if r.watch, err = observability.New(b.ctx, r.named("observability"), args, r.opts()); err != nil {
+			return err
+		}
+	}
+	if b.s.PrimaryRegion == observability.EdgeRegion || (b.cdn == nil && !b.p.MultiRegion) {
+		return nil
+	}
+	args := &observability.Args{Region: observability.EdgeRegion, RetentionDays: b.s.LogRetentionDays, AlertEmail: b.s.AlertEmail, Tags: b.tags}
+	if b.cdn != nil {
+		args.DistributionID = b.cdn.DistributionID
+	}
+	var err error
+	b.edgeWatch, err = observability.New(b.ctx, "observability-edge", args, pulumi.Provider(b.edge))
+	return err
+}
+
+// watchedDatabases are the RDS instances of region r: writers and replicas.
+func (b *builder) watchedDatabases(r *region) []observability.Database {
+	var out []observability.Database
+	add := func(d *database.Database, name string, replicaOf bool) {
+		if d == nil {
+			return
+		}
+		out = append(out, observability.Database{Name: name, Identifier: d.Primary.Identifier, Replica: replicaOf, StorageGiB: b.s.DBAllocatedStorage})
+		for i, rep := range d.Replicas {
+			out = append(out, observability.Database{Name: fmt.Sprintf("%s-replica-%d", name, i+1), Identifier: rep.Identifier, Replica: true, StorageGiB: b.s.DBAllocatedStorage})
+		}
+	}
+	if r.role == "primary" {
+		add(b.db, "db", false)
+		for i, s := range b.shards {
+			add(s, fmt.Sprintf("shard-%d", i), false)
+		}
+		return out
+	}
+	for _, rd := range b.secondaryDBs {
+		add(rd, "db-secondary", true)
+	}
+	return out
+}
+
+// finishObservability watches the hosts and health checks and draws each
+// region's dashboard.
+func (b *builder) finishObservability() error {
+	var checks []observability.HealthCheck
+	if b.dns != nil {
+		for i, hc := range b.dns.HealthChecks {
+			checks = append(checks, observability.HealthCheck{Name: b.regions[i].named("region"), ID: hc.ID().ToStringOutput()})
+		}
+	}
+	for _, r := range b.regions {
+		late := &observability.Late{}
+		if r.web != nil && r.web.Fleet != nil {
+			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("web"), Service: "web", GroupName: r.web.Fleet.GroupName})
+		}
+		if r.role == "primary" {
+			if b.worker != nil {
+				late.Fleets = append(late.Fleets, observability.Fleet{Name: "worker", Service: "worker", GroupName: b.worker.Fleet.GroupName})
+			}
+			late.HealthChecks = checks
+		}
+		if err := r.watch.Finish(b.ctx, late); err != nil {
+			return err
+		}
+	}
+	if b.edgeWatch != nil {
+		return b.edgeWatch.Finish(b.ctx, &observability.Late{HealthChecks: checks})
+	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/scalezero/scalezero/components/boot"
 	"github.com/scalezero/scalezero/components/cache"
 	"github.com/scalezero/scalezero/components/cdn"
 	"github.com/scalezero/scalezero/components/containers"
@@ -44,11 +43,11 @@ func TestComponentsRejectBadArgsByName(t *testing.T) {
 			return err
 		}},
 		{"ZoneCount", func(ctx *pulumi.Context) error {
-			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, AppSubnetIDs: subnets, ZoneCount: 1})
+			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, ZoneCount: 1})
 			return err
 		}},
 		{"Scaling.Metric", func(ctx *pulumi.Context) error {
-			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, AppSubnetIDs: subnets, ZoneCount: 2, Scaling: &webtier.Scaling{Metric: "memory", Target: 1}})
+			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, ZoneCount: 2, Scaling: &webtier.Scaling{Metric: "memory", Target: 1}})
 			return err
 		}},
 		{"Replicas", func(ctx *pulumi.Context) error {
@@ -155,30 +154,6 @@ func componentContract(t *testing.T, g *graph.Graph, least int) {
 	}
 	if components < least {
 		t.Fatalf("only %d components in phase 9", components)
-	}
-}
-
-func TestBootScript(t *testing.T) {
-	for _, bad := range []boot.Options{
-		{Role: "db", Region: "us-east-1", ParamPath: "/a/"},
-		{Role: "web", ParamPath: "/a/"},
-		{Role: "web", Region: "us-east-1", ParamPath: "a"},
-	} {
-		if _, err := boot.Script(bad); err == nil {
-			t.Errorf("%+v accepted", bad)
-		}
-	}
-	s, err := boot.Script(boot.Options{Role: "worker", Region: "eu-west-1", ParamPath: "/scalezero/dev/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"REGION=eu-west-1", "PARAM_PATH=/scalezero/dev/", `"$IMAGE" worker`, "_SECRET_ARN="} {
-		if !strings.Contains(s, want) {
-			t.Errorf("script lacks %q", want)
-		}
-	}
-	if strings.Contains(s, "postgresql15-server") || strings.Contains(s, "REDIRECT") {
-		t.Error("a fleet host installs PostgreSQL or takes port 80")
 	}
 }
 

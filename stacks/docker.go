@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -219,7 +221,7 @@ func (b *dockerBuilder) buildCaches() error {
 	}
 	for _, r := range b.regions {
 		c, err := containers.NewRedis(b.ctx, r.named("cache"), &containers.RedisArgs{
-			Networks: []containers.Network{r.network}, AuthToken: pulumi.ToSecret(pulumi.String(b.s.CacheAuthToken)).(pulumi.StringOutput),
+			Networks: []containers.Network{r.network}, AuthToken: b.localSecret("cache-token", b.s.CacheAuthToken),
 			MaxmemoryPolicy: b.s.CacheMaxmemoryPolicy, Tags: b.tags,
 		}, b.provider)
 		if err != nil {
@@ -284,9 +286,10 @@ func (b *dockerBuilder) appEnv(r *dockerRegion) map[string]pulumi.StringInput {
 	if r.cache != nil {
 		env["SCALEZERO_CACHE_ADDR"] = r.cache.Addr
 		if b.p.Cache {
-			env["SCALEZERO_CACHE_PASSWORD"] = pulumi.ToSecret(pulumi.String(b.s.CacheAuthToken)).(pulumi.StringOutput)
+			env["SCALEZERO_CACHE_PASSWORD"] = b.localSecret("cache-token", b.s.CacheAuthToken)
 		}
 	}
+	env["SCALEZERO_COOKIE_KEYS"] = b.localSecret("cookie-keys", b.s.CookieKeys)
 	if b.cdn != nil {
 		env["SCALEZERO_CDN_BASE_URL"] = b.cdn.BaseURL
 	}
@@ -354,4 +357,18 @@ func (b *dockerBuilder) buildApps() error {
 		}
 	}
 	return nil
+}
+
+// localSecret is a secret of the local stand-ins: the configured value, else
+// one derived from the stack's name. A random one would differ on every run
+// and replace the containers that hold it each time; the stand-ins are
+// reachable only on the stack's own networks (this is not a deployment), and
+// the value is still held as a Pulumi secret.
+func (b *dockerBuilder) localSecret(purpose, configured string) pulumi.StringOutput {
+	v := configured
+	if v == "" {
+		sum := sha256.Sum256([]byte(shared.Project + "/" + b.ctx.Stack() + "/" + purpose))
+		v = hex.EncodeToString(sum[:])
+	}
+	return pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
 }

@@ -98,9 +98,10 @@ func TestDockerAppSettingsLoadInTheApp(t *testing.T) {
 				continue
 			}
 			t.Run(fmt.Sprintf("phase%d/%s", phase, name), func(t *testing.T) {
+				secrets := 0
 				for _, kv := range strs(c.Inputs["envs"]) {
 					if kv == graph.Secret {
-						t.Setenv("SCALEZERO_CACHE_PASSWORD", testToken) // the one secret entry
+						secrets++ // the cookie keys, and the cache's password from phase 5
 						continue
 					}
 					k, v, _ := strings.Cut(kv, "=")
@@ -108,6 +109,12 @@ func TestDockerAppSettingsLoadInTheApp(t *testing.T) {
 						t.Errorf("sets %s, which the app does not read", k)
 					}
 					t.Setenv(k, v)
+				}
+				if want := 1 + btoi(phase >= 5); secrets != want {
+					t.Errorf("%d secret settings, want %d", secrets, want)
+				}
+				if phase >= 5 {
+					t.Setenv("SCALEZERO_CACHE_PASSWORD", testToken)
 				}
 				cfg, err := config.Load(nil)
 				if err != nil {

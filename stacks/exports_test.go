@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/scalezero/scalezero/app/config"
+	"github.com/scalezero/scalezero/components/boot"
 	"github.com/scalezero/scalezero/graph"
 	"github.com/scalezero/scalezero/stacks"
 	"github.com/scalezero/scalezero/stacks/plan"
@@ -83,7 +84,7 @@ func TestPublishedSettingsAreTheAppsSettings(t *testing.T) {
 	for _, v := range config.EnvVars() {
 		reads[v] = true
 	}
-	bootScript := map[string]bool{"SCALEZERO_IMAGE": true}
+	bootScript := map[string]bool{"SCALEZERO_IMAGE": true, boot.LocalDataKey: true}
 	for phase := 1; phase <= 9; phase++ {
 		for _, p := range phaseGraph(t, phase).OfType("aws:ssm/parameter:Parameter") {
 			name := p.Str("name")

@@ -1,6 +1,7 @@
 package stacks_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"sync"
@@ -12,12 +13,19 @@ import (
 // testToken is the cache AUTH token the tests configure; no graph may show it.
 const testToken = "tests-cache-token-0123456789"
 
+// testDomain is a name the tests' stacks hold (not a reserved one, which
+// the config refuses).
+const testDomain = "shop.scalezero-demo.net"
+
+// baseConfig is a stack with every tier's option on: a delegated domain
+// (so HTTPS and DNS exist from their phases) and a configured cache token.
 func baseConfig(phase int) map[string]string {
 	return map[string]string{
 		"phase":               fmt.Sprint(phase),
 		"primaryRegion":       "us-east-1",
 		"secondaryRegion":     "eu-west-1",
-		"domain":              "app.example.com",
+		"domain":              testDomain,
+		"zoneDelegated":       "true",
 		"cacheAuthToken":      testToken,
 		"dbSkipFinalSnapshot": "true",
 	}
@@ -100,3 +108,13 @@ func under(g *graph.Graph, comp graph.Resource, typ string) []graph.Resource {
 func isUnknown(v any) bool { s, ok := v.(string); return ok && s == graph.Unknown }
 
 func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), sub) }
+
+// userData decodes a launch template's user data.
+func userData(t *testing.T, lt graph.Resource) string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(lt.Str("userData"))
+	if err != nil {
+		t.Fatalf("%s: user data: %v", lt.Name, err)
+	}
+	return string(raw)
+}

@@ -19,32 +19,6 @@ func runWith(t *testing.T, phase int, set map[string]string) *graph.Graph {
 	return g
 }
 
-const testCert = "arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234"
-
-// With a certificate the ALB serves HTTPS (TLS 1.2+) and HTTP redirects to it.
-func TestCertificateTurnsOnHTTPSWithRedirect(t *testing.T) {
-	g := runWith(t, 3, map[string]string{"certificateArn": testCert})
-	https := component(t, g, "aws:lb/listener:Listener", "web-https")
-	if https.Str("protocol") != "HTTPS" || https.Str("certificateArn") != testCert || https.Str("sslPolicy") == "" {
-		t.Fatalf("https listener %v", https.Inputs)
-	}
-	http := component(t, g, "aws:lb/listener:Listener", "web-http")
-	if http.Str("defaultActions.0.type") != "redirect" || http.Str("defaultActions.0.redirect.protocol") != "HTTPS" {
-		t.Fatalf("http listener %v", http.Inputs)
-	}
-	if _, ok := g.Named(tIngress, "web-lb-443"); !ok {
-		t.Fatal("443 is not open on the load balancer")
-	}
-	// Without one, HTTP forwards and 443 stays closed.
-	g = phaseGraph(t, 3)
-	if component(t, g, "aws:lb/listener:Listener", "web-http").Str("defaultActions.0.type") != "forward" {
-		t.Fatal("plain HTTP does not forward")
-	}
-	if _, ok := g.Named(tIngress, "web-lb-443"); ok {
-		t.Fatal("443 is open with nothing behind it")
-	}
-}
-
 func TestNATGateways(t *testing.T) {
 	for _, c := range []struct {
 		phase int

@@ -14,10 +14,12 @@ import (
 // Program is the Pulumi program (main.go runs it; the offline graph runs it
 // under mocks). Nothing is declared when the config is invalid.
 func Program(ctx *pulumi.Context) error {
-	settings, err := plan.Load(func(key string) (string, bool) {
-		return ctx.GetConfig(plan.Namespace + ":" + key)
-	})
+	get := func(key string) (string, bool) { return ctx.GetConfig(plan.Namespace + ":" + key) }
+	settings, err := plan.Load(get)
 	if err != nil {
+		return err
+	}
+	if err := plan.CheckSecrets(get, func(key string) bool { return ctx.IsConfigSecret(plan.Namespace + ":" + key) }); err != nil {
 		return err
 	}
 	p := plan.For(settings)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scalezero/scalezero/components/boot"
 	"github.com/scalezero/scalezero/graph"
 )
 
@@ -42,13 +43,21 @@ func TestSingleServer(t *testing.T) {
 		if len(ports) != 2 || !ports[80] || !ports[443] {
 			t.Errorf("server ingress ports %v, want 80 and 443", ports)
 		}
+		// The host's user data is the same in phases 1 and 2 (EC2 would not
+		// run a changed one again); the local database follows a setting.
 		script := inst.Str("userData")
-		local := strings.Contains(script, "postgresql15-server") && strings.Contains(script, "redis6")
+		if s1 := component(t, phaseGraph(t, 1), tInstance, "server").Str("userData"); script != s1 {
+			t.Errorf("phase %d: the server's user data differs from phase 1's", g.Phase)
+		}
+		local := false
+		for _, p := range g.OfType("aws:ssm/parameter:Parameter") {
+			local = local || (strings.HasSuffix(p.Str("name"), "/"+boot.LocalDataKey) && p.Str("insecureValue") == "true")
+		}
 		if local != (g.Phase == 1) {
 			t.Errorf("phase %d: PostgreSQL and Redis on the host = %v", g.Phase, local)
 		}
-		if !strings.Contains(script, "docker run") || !strings.Contains(script, "get-parameters-by-path") {
-			t.Errorf("user data does not start the app from its SSM settings")
+		if !strings.Contains(script, "docker run") || !strings.Contains(script, "get-parameters-by-path") || !strings.Contains(script, "scalezero-apply.timer") {
+			t.Errorf("user data does not start the app from its SSM settings and re-apply them")
 		}
 		if !strings.Contains(script, "--dport 80 -j REDIRECT --to-ports 8080") {
 			t.Errorf("port 80, the one the security group opens, does not reach the app")
@@ -162,15 +171,27 @@ func TestDatabase(t *testing.T) {
 			if db.Get("publiclyAccessible") != false || db.Get("storageEncrypted") != true {
 				t.Errorf("%s: publiclyAccessible %v storageEncrypted %v", db.Name, db.Get("publiclyAccessible"), db.Get("storageEncrypted"))
 			}
-			if _, ok := db.Inputs["password"]; ok {
+			if pw, ok := db.Inputs["password"]; ok && pw != graph.Secret {
 				t.Errorf("%s: a plain-text password is in the inputs", db.Name)
+			}
+			if db.Get("applyImmediately") != true {
+				t.Errorf("%s: changes wait for the maintenance window", db.Name)
 			}
 			if db.Inputs["replicateSourceDb"] != nil {
 				continue
 			}
 			primaries++
-			if db.Get("manageMasterUserPassword") != true {
-				t.Errorf("%s: the master password is not managed by RDS", db.Name)
+			// RDS refuses read replicas of a source whose master password it
+			// manages in Secrets Manager: every primary may get replicas.
+			if db.Get("manageMasterUserPassword") == true || db.Get("password") != graph.Secret {
+				t.Errorf("%s: the master password is RDS-managed or not a generated secret", db.Name)
+			}
+			if v := db.Str("engineVersion"); strings.Contains(v, ".") {
+				t.Errorf("%s: engine version %q pins a minor", db.Name, v)
+			}
+			secret := under(g, component(t, g, "scalezero:database:Database", db.Name), "aws:secretsmanager/secretVersion:SecretVersion")
+			if len(secret) != 1 || secret[0].Get("secretString") != graph.Secret || !secret[0].DependsOn("secretString", db.URN) {
+				t.Errorf("%s: its credentials are not kept in a secret of the stack's, from the instance's own password", db.Name)
 			}
 			if days, _ := db.Get("backupRetentionPeriod").(float64); days < 1 {
 				t.Errorf("%s: no backups", db.Name)

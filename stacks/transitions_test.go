@@ -89,7 +89,7 @@ func lineDiff(want, got string) string {
 func TestRaisingThePhaseRemovesOnlyWhatTheChapterReplaces(t *testing.T) {
 	allowed := map[string]map[int][]string{
 		"aws": {
-			1: {"app-config-scalezero-database-user", "app-config-scalezero-cache-addr"},
+			1: {"app-config-scalezero-database-user", "app-config-scalezero-cache-addr", "app-config-scalezero-local-data"},
 			2: {"::server", "server-role", "db-from-server"},
 		},
 		"docker": {

@@ -1,9 +1,14 @@
 // Package appconfig publishes the app's settings for one region as SSM
 // parameters under one path. Hosts read the path at boot (components/boot), so
-// endpoints reach the app without living in user data; secrets are SecureString.
+// endpoints reach the app without living in user data; secrets are
+// SecureString. Digest summarises them all: hosts carry it, so a change in
+// any setting is a change to the hosts that read it.
 package appconfig
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -18,7 +23,10 @@ type Args struct {
 	Path    string // absolute, ending in "/": e.g. /scalezero/dev/
 	Values  map[string]pulumi.StringInput
 	Secrets map[string]pulumi.StringInput // stored as SecureString
-	Tags    map[string]string
+	// Generated are secrets made at the first deploy (a new random value on
+	// every run): their parameters ignore later values, so the first stays.
+	Generated map[string]pulumi.StringInput
+	Tags      map[string]string
 }
 
 // AppConfig is the component.
@@ -26,6 +34,19 @@ type AppConfig struct {
 	pulumi.ResourceState
 
 	Parameters map[string]*ssm.Parameter
+
+	// Digest is a hash of every parameter's value (of its version, for a
+	// secret), known once they all exist.
+	Digest pulumi.StringOutput
+}
+
+// Resources lists the parameters, for DependsOn.
+func (c *AppConfig) Resources() []pulumi.Resource {
+	out := make([]pulumi.Resource, 0, len(c.Parameters))
+	for _, k := range shared.SortedKeys(c.Parameters) {
+		out = append(out, c.Parameters[k])
+	}
+	return out
 }
 
 // ReadResource is the ARN pattern of a path's parameters, for the IAM policy
@@ -48,7 +69,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 		return nil, &shared.ArgError{Component: "appconfig", Arg: "Path", Value: got, Allowed: "an absolute SSM path ending in /"}
 	}
-	for _, m := range []map[string]pulumi.StringInput{args.Values, args.Secrets} {
+	for _, m := range []map[string]pulumi.StringInput{args.Values, args.Secrets, args.Generated} {
 		for k := range m {
 			if !keyPattern.MatchString(k) {
 				return nil, &shared.ArgError{Component: "appconfig", Arg: "key", Value: k, Allowed: "an environment variable name (A-Z, 0-9, _)"}
@@ -60,7 +81,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	child := pulumi.Parent(c)
-	put := func(key string, value pulumi.StringInput, secret bool) error {
+	put := func(key string, value pulumi.StringInput, secret bool, opts ...pulumi.ResourceOption) error {
+		if _, dup := c.Parameters[key]; dup {
+			return &shared.ArgError{Component: "appconfig", Arg: "key", Value: key, Allowed: "each key once across Values, Secrets and Generated"}
+		}
 		pa := &ssm.ParameterArgs{
 			Name: pulumi.String(args.Path + key),
 			Type: pulumi.String("String"),
@@ -72,7 +96,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		if secret {
 			pa.Type, pa.InsecureValue, pa.Value = pulumi.String("SecureString"), nil, pulumi.ToSecret(value).(pulumi.StringOutput)
 		}
-		p, err := ssm.NewParameter(ctx, name+"-"+strings.ToLower(strings.ReplaceAll(key, "_", "-")), pa, child)
+		p, err := ssm.NewParameter(ctx, name+"-"+strings.ToLower(strings.ReplaceAll(key, "_", "-")), pa, append(opts, child)...)
 		c.Parameters[key] = p
 		return err
 	}
@@ -86,5 +110,38 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			return nil, err
 		}
 	}
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"path": pulumi.String(args.Path)})
+	for _, k := range shared.SortedKeys(args.Generated) {
+		if err := put(k, args.Generated[k], true, pulumi.IgnoreChanges([]string{"value"})); err != nil {
+			return nil, err
+		}
+	}
+	c.Digest = c.digest()
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"path": pulumi.String(args.Path), "digest": c.Digest})
+}
+
+// digest hashes "key=value" lines in key order; a secret contributes its
+// parameter's version, which SSM raises on every change, never its value.
+func (c *AppConfig) digest() pulumi.StringOutput {
+	keys := shared.SortedKeys(c.Parameters)
+	parts := make([]any, len(keys))
+	for i, k := range keys {
+		p := c.Parameters[k]
+		parts[i] = pulumi.All(p.Type, p.InsecureValue, p.Version).ApplyT(func(v []any) string {
+			if v[0].(string) == "SecureString" {
+				return fmt.Sprintf("%s=v%d", k, v[2].(int))
+			}
+			value, _ := v[1].(*string)
+			if value == nil {
+				return k + "="
+			}
+			return k + "=" + *value
+		})
+	}
+	return pulumi.All(parts...).ApplyT(func(lines []any) string {
+		h := sha256.New()
+		for _, l := range lines {
+			fmt.Fprintln(h, l)
+		}
+		return hex.EncodeToString(h.Sum(nil))[:16]
+	}).(pulumi.StringOutput)
 }

@@ -1,7 +1,16 @@
 // Package boot renders the user data of the app's hosts. The script is static
-// for a given role and parameter path: endpoints and the image reference are
-// read from SSM Parameter Store at boot, so the user data is known at preview
-// time, reviewable in a diff, and does not change when an endpoint does.
+// for a given role and parameter path: endpoints, the image reference and
+// which tiers exist are read from SSM Parameter Store, so the user data is
+// known at preview time, reviewable in a diff, and the same in every phase.
+//
+// It installs /usr/local/bin/scalezero-apply, which reads the parameters
+// under the path and (re)starts the app container when they differ from what
+// it runs, and runs it once. Fleets run it only at boot: a change in their
+// settings rolls them (the settings digest in their launch template). The
+// single server cannot roll (in phase 1 its database lives on it), so with
+// Refresh a systemd timer runs it every minute: a setting changed by
+// `pulumi up` reaches it within about a minute, at the cost of a restart of
+// a few seconds.
 package boot
 
 import (
@@ -17,15 +26,26 @@ type Options struct {
 	Role      string // "web" or "worker": the app subcommand to run
 	Region    string // where the parameters live
 	ParamPath string // e.g. /scalezero/dev/ ; each parameter's basename is an env var
-	// LocalData installs PostgreSQL and Redis on the host (phase 1's single server).
-	LocalData bool
 	// ServePort80 sends port 80 to the app's 8080: a host without a load
 	// balancer in front (the single server) is reached on 80, and the app
 	// runs as a non-root user that cannot bind it.
 	ServePort80 bool
+	// Refresh re-applies the settings every minute (the single server).
+	Refresh bool
+	// LogGroup sends the app container's output to this CloudWatch Logs
+	// group (the awslogs driver); empty keeps Docker's local log.
+	LogGroup string
 }
 
-var pathPattern = regexp.MustCompile(`^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*/$`)
+// LocalDataKey is the parameter that puts PostgreSQL and Redis on the host
+// itself (phase 1's single server); the app's database password is then
+// made here and never leaves the host.
+const LocalDataKey = "SCALEZERO_LOCAL_DATA"
+
+var (
+	pathPattern     = regexp.MustCompile(`^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*/$`)
+	logGroupPattern = regexp.MustCompile(`^[A-Za-z0-9_./#-]{1,512}$`)
+)
 
 // Validate reports the first invalid option by name.
 func (o Options) Validate() error {
@@ -36,69 +56,155 @@ func (o Options) Validate() error {
 		return fmt.Errorf("boot: Region is empty: allowed an AWS region name")
 	case !pathPattern.MatchString(o.ParamPath):
 		return fmt.Errorf("boot: ParamPath = %q is invalid: allowed an absolute SSM path ending in /", o.ParamPath)
+	case o.LogGroup != "" && !logGroupPattern.MatchString(o.LogGroup):
+		return fmt.Errorf("boot: LogGroup = %q is invalid: allowed a CloudWatch Logs group name", o.LogGroup)
 	}
 	return nil
 }
 
-var script = template.Must(template.New("user-data").Parse(`#!/bin/bash
-# Rendered by components/boot. Reads the app's settings from SSM at boot.
+var apply = template.Must(template.New("apply").Parse(`#!/bin/bash
+# scalezero-apply (rendered by components/boot): reads the app's settings
+# from SSM and (re)starts the app container when they changed or it is not
+# running. Safe to run at any time.
 set -euo pipefail
 REGION={{.Region}}
 PARAM_PATH={{.ParamPath}}
-ENV_FILE=/etc/scalezero/app.env
+ETC=${SCALEZERO_ETC:-/etc/scalezero} # another directory only in tests
+ENV_FILE=$ETC/app.env
+LOCAL_ENV=$ETC/local.env
 
-dnf install -y docker jq
-systemctl enable --now docker
-{{- if .ServePort80}}
-dnf install -y iptables-nft
-iptables -t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080
-{{- end}}
-{{- if .LocalData}}
+# Phase 1: PostgreSQL and Redis on this host, set up once; the database
+# password is made here and kept in LOCAL_ENV.
+local_data() {
+  if [ -f "$LOCAL_ENV" ]; then return 0; fi
+  dnf install -y postgresql15-server redis6
+  postgresql-setup --initdb
+  sed -i 's/^host\(.*\)ident$/host\1scram-sha-256/' /var/lib/pgsql/data/pg_hba.conf
+  systemctl enable --now postgresql redis6
+  local password
+  password=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+  sudo -u postgres psql -v ON_ERROR_STOP=1 -c "CREATE ROLE app LOGIN PASSWORD '${password}'" -c "CREATE DATABASE app OWNER app"
+  install -m 0600 /dev/null "$LOCAL_ENV"
+  printf 'SCALEZERO_DATABASE_PASSWORD=%s\n' "$password" > "$LOCAL_ENV"
+}
 
-# Phase 1: the database and the cache live on this host.
-dnf install -y postgresql15-server redis6
-postgresql-setup --initdb
-sed -i 's/^host\(.*\)ident$/host\1scram-sha-256/' /var/lib/pgsql/data/pg_hba.conf
-systemctl enable --now postgresql redis6
-DB_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
-sudo -u postgres psql -v ON_ERROR_STOP=1 -c "CREATE ROLE app LOGIN PASSWORD '${DB_PASSWORD}'" -c "CREATE DATABASE app OWNER app"
-{{- end}}
-
-install -d -m 0750 /etc/scalezero
+install -d -m 0750 "$ETC"
+NEW=$(mktemp "$ETC/app.env.XXXXXX")
+trap 'rm -f "$NEW"' EXIT
 aws ssm get-parameters-by-path --region "$REGION" --path "$PARAM_PATH" --with-decryption \
   --query 'Parameters[].[Name,Value]' --output text |
-  while IFS=$'\t' read -r name value; do printf '%s=%s\n' "${name##*/}" "$value"; done > "$ENV_FILE"
-{{- if .LocalData}}
-printf 'SCALEZERO_DATABASE_PASSWORD=%s\n' "$DB_PASSWORD" >> "$ENV_FILE"
-{{- else}}
-
-# RDS manages each database's master password in Secrets Manager; SSM holds only
-# the secret's ARN as <PREFIX>_SECRET_ARN, which becomes <PREFIX>_USER and _PASSWORD.
-{ grep '_SECRET_ARN=' "$ENV_FILE" || true; } | while IFS='=' read -r key arn; do
-  prefix=${key%_SECRET_ARN}
-  aws secretsmanager get-secret-value --region "$(echo "$arn" | cut -d: -f4)" --secret-id "$arn" \
-    --query SecretString --output text |
-    jq -r --arg p "$prefix" '"\($p)_USER=\(.username)\n\($p)_PASSWORD=\(.password)"'
-done >> "$ENV_FILE.secrets"
-cat "$ENV_FILE.secrets" >> "$ENV_FILE" && rm -f "$ENV_FILE.secrets"
-{{- end}}
-chmod 0640 "$ENV_FILE"
+  while IFS=$'\t' read -r name value; do printf '%s=%s\n' "${name##*/}" "$value"; done | sort > "$NEW"
+if ! grep -q '^SCALEZERO_IMAGE=' "$NEW"; then
+  echo "scalezero-apply: no SCALEZERO_IMAGE under $PARAM_PATH yet" >&2
+  exit 1
+fi
+if grep -qx '{{.LocalDataKey}}=true' "$NEW"; then
+  local_data
+  cat "$LOCAL_ENV" >> "$NEW"
+fi
+if cmp -s "$NEW" "$ENV_FILE" && [ -n "$(docker ps -q --filter name=^app$ --filter status=running)" ]; then
+  exit 0
+fi
+chmod 0640 "$NEW"
+mv "$NEW" "$ENV_FILE"
 
 IMAGE=$(grep '^SCALEZERO_IMAGE=' "$ENV_FILE" | cut -d= -f2-)
 REGISTRY=${IMAGE%%/*}
 aws ecr get-login-password --region "$(echo "$REGISTRY" | cut -d. -f4)" | docker login --username AWS --password-stdin "$REGISTRY"
 docker pull "$IMAGE"
+# SIGTERM first: the app drains (readiness off, in-flight requests finish).
+docker stop -t 40 app >/dev/null 2>&1 || true
+docker rm app >/dev/null 2>&1 || true
 docker run -d --name app --restart always --network host --env-file "$ENV_FILE" \
+{{- if .LogGroup}}
+  --log-driver awslogs --log-opt awslogs-region="$REGION" --log-opt awslogs-group={{.LogGroup}} \
+{{- end}}
   --stop-timeout 40 "$IMAGE" {{.Role}}
 `))
 
-// Script returns the user data as plain text.
-func Script(o Options) (string, error) {
+var userData = template.Must(template.New("user-data").Parse(`#!/bin/bash
+# Rendered by components/boot. The app's settings live in SSM under
+# {{.ParamPath}}; scalezero-apply reads them and starts the app.
+set -euo pipefail
+dnf install -y docker jq amazon-cloudwatch-agent
+systemctl enable --now docker
+
+# Host memory and disk, per host and per autoscaling group (CWAgent).
+cat > /opt/aws/amazon-cloudwatch-agent/etc/scalezero.json <<'AGENT'
+{{.Agent}}
+AGENT
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \
+  -c file:/opt/aws/amazon-cloudwatch-agent/etc/scalezero.json
+{{- if .ServePort80}}
+dnf install -y iptables-nft
+iptables -t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080
+{{- end}}
+
+cat > /usr/local/bin/scalezero-apply <<'APPLY'
+{{.Apply}}APPLY
+chmod 0755 /usr/local/bin/scalezero-apply
+{{- if .Refresh}}
+
+# Settings changed by a later ` + "`pulumi up`" + ` reach this host within a minute.
+cat > /etc/systemd/system/scalezero-apply.service <<'UNIT'
+[Unit]
+Description=Apply the app's settings from SSM
+After=docker.service
+[Service]
+Type=oneshot
+ExecStart=/usr/local/bin/scalezero-apply
+UNIT
+cat > /etc/systemd/system/scalezero-apply.timer <<'UNIT'
+[Unit]
+Description=Re-apply the app's settings every minute
+[Timer]
+OnBootSec=1min
+OnUnitActiveSec=1min
+[Install]
+WantedBy=timers.target
+UNIT
+systemctl daemon-reload
+systemctl enable --now scalezero-apply.timer
+{{- end}}
+
+/usr/local/bin/scalezero-apply
+`))
+
+// ApplyScript returns scalezero-apply as installed on the host.
+func ApplyScript(o Options) (string, error) {
 	if err := o.Validate(); err != nil {
 		return "", err
 	}
 	var b strings.Builder
-	if err := script.Execute(&b, o); err != nil {
+	if err := apply.Execute(&b, struct {
+		Options
+		LocalDataKey string
+	}{o, LocalDataKey}); err != nil {
+		return "", fmt.Errorf("boot: render apply script: %w", err)
+	}
+	return b.String(), nil
+}
+
+// AgentConfig is the CloudWatch agent's configuration: memory and root-disk
+// use every minute in the CWAgent namespace, by instance and by group (the
+// dimensions components/observability reads).
+const AgentConfig = `{"agent":{"metrics_collection_interval":60},` +
+	`"metrics":{"namespace":"CWAgent",` +
+	`"append_dimensions":{"AutoScalingGroupName":"${aws:AutoScalingGroupName}","InstanceId":"${aws:InstanceId}"},` +
+	`"aggregation_dimensions":[["AutoScalingGroupName"],["InstanceId"]],` +
+	`"metrics_collected":{"mem":{"measurement":["mem_used_percent"]},"disk":{"measurement":["used_percent"],"resources":["/"]}}}}`
+
+// Script returns the user data as plain text.
+func Script(o Options) (string, error) {
+	a, err := ApplyScript(o)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if err := userData.Execute(&b, struct {
+		Options
+		Apply, Agent string
+	}{o, a, AgentConfig}); err != nil {
 		return "", fmt.Errorf("boot: render user data: %w", err)
 	}
 	return b.String(), nil

@@ -8,30 +8,56 @@ import (
 	"testing"
 )
 
-// Every variant of the user data passes shellcheck: the script runs once, on
-// a host nobody watches, so a typo would surface only as a dead instance.
+var variants = []Options{
+	{Role: "web", Region: "us-east-1", ParamPath: "/scalezero/dev/", ServePort80: true, Refresh: true},
+	{Role: "web", Region: "eu-west-1", ParamPath: "/scalezero/dev/", LogGroup: "/scalezero/dev/web"},
+	{Role: "worker", Region: "us-east-1", ParamPath: "/scalezero/dev/"},
+}
+
+// Every variant of the user data and of the apply script passes shellcheck:
+// they run on hosts nobody watches, so a typo would surface only as a dead
+// instance.
 func TestScriptsPassShellcheck(t *testing.T) {
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		t.Fatal("shellcheck is not installed (apt-get install shellcheck; scripts/test-services.sh does)")
 	}
 	dir := t.TempDir()
-	for _, o := range []Options{
-		{Role: "web", Region: "us-east-1", ParamPath: "/scalezero/dev/", LocalData: true, ServePort80: true},
-		{Role: "web", Region: "us-east-1", ParamPath: "/scalezero/dev/", ServePort80: true},
-		{Role: "web", Region: "eu-west-1", ParamPath: "/scalezero/dev/"},
-		{Role: "worker", Region: "us-east-1", ParamPath: "/scalezero/dev/"},
-	} {
-		s, err := Script(o)
-		if err != nil {
-			t.Fatal(err)
+	for _, o := range variants {
+		for kind, render := range map[string]func(Options) (string, error){"user-data": Script, "apply": ApplyScript} {
+			s, err := render(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, kind+".sh")
+			if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("shellcheck", "--shell=bash", path).CombinedOutput(); err != nil {
+				t.Errorf("%s %+v:\n%s", kind, o, out)
+			}
 		}
-		path := filepath.Join(dir, "user-data.sh")
-		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
-			t.Fatal(err)
+	}
+}
+
+// The user data is the same in every phase: what a phase changes reaches the
+// host through the parameters, not through user data EC2 would not run again.
+func TestUserDataDoesNotDependOnThePhase(t *testing.T) {
+	s, err := Script(variants[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"scalezero-apply.timer", "OnUnitActiveSec=1min", "--dport 80", LocalDataKey + "=true"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("single server's user data lacks %q", want)
 		}
-		if out, err := exec.Command("shellcheck", "--shell=bash", path).CombinedOutput(); err != nil {
-			t.Errorf("%+v:\n%s", o, out)
-		}
+	}
+	fleet, _ := Script(variants[2])
+	if strings.Contains(fleet, "scalezero-apply.timer") || strings.Contains(fleet, "--dport 80") {
+		t.Error("a fleet host re-applies settings itself or redirects port 80; fleets roll instead")
+	}
+	logged, _ := Script(variants[1])
+	if !strings.Contains(logged, "--log-driver awslogs") || !strings.Contains(logged, "awslogs-group=/scalezero/dev/web") {
+		t.Error("the awslogs driver is not set for a host with a log group")
 	}
 }
 
@@ -40,9 +66,140 @@ func TestOptionsAreValidated(t *testing.T) {
 		{Role: "db", Region: "us-east-1", ParamPath: "/a/"},
 		{Role: "web", ParamPath: "/a/"},
 		{Role: "web", Region: "us-east-1", ParamPath: "a"},
+		{Role: "web", Region: "us-east-1", ParamPath: "/a/", LogGroup: "bad group"},
 	} {
 		if _, err := Script(o); err == nil || !strings.Contains(err.Error(), "allowed") {
 			t.Errorf("%+v: %v", o, err)
 		}
+	}
+}
+
+// host runs the apply script with stand-ins for the commands a host has
+// (aws, docker, dnf, ...) that answer from files and log every call.
+type host struct {
+	t      *testing.T
+	dir    string // the stand-ins' state: params, calls, running
+	etc    string
+	script string
+}
+
+func newHost(t *testing.T) *host {
+	t.Helper()
+	h := &host{t: t, dir: t.TempDir()}
+	h.etc = filepath.Join(h.dir, "etc")
+	bin := filepath.Join(h.dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stub := func(name, body string) {
+		script := "#!/bin/bash\necho \"" + name + " $*\" >> \"$STATE/calls\"\n" + body + "\n"
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stub("aws", `case "$1 $2" in
+"ssm get-parameters-by-path") cat "$STATE/params" ;;
+"ecr get-login-password") echo token ;;
+esac`)
+	stub("docker", `case "$1" in
+login) cat >/dev/null ;;
+ps) [ -f "$STATE/running" ] && echo abc123 ;;
+run) touch "$STATE/running" ;;
+stop) rm -f "$STATE/running" ;;
+esac
+exit 0`)
+	for _, name := range []string{"dnf", "postgresql-setup", "systemctl", "sudo", "sed"} {
+		stub(name, "")
+	}
+	s, err := ApplyScript(Options{Role: "web", Region: "us-east-1", ParamPath: "/scalezero/dev/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.script = filepath.Join(h.dir, "apply.sh")
+	if err := os.WriteFile(h.script, []byte(s), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// params sets what SSM holds: name=value lines under the path.
+func (h *host) params(kv ...string) {
+	var b strings.Builder
+	for _, p := range kv {
+		name, value, _ := strings.Cut(p, "=")
+		b.WriteString("/scalezero/dev/" + name + "\t" + value + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, "params"), []byte(b.String()), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// run applies and returns the docker commands it ran and whether it failed.
+func (h *host) run() (docker []string, failed bool) {
+	h.t.Helper()
+	_ = os.Remove(filepath.Join(h.dir, "calls"))
+	cmd := exec.Command("bash", h.script)
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Join(h.dir, "bin")+":"+os.Getenv("PATH"), "STATE="+h.dir, "SCALEZERO_ETC="+h.etc)
+	out, err := cmd.CombinedOutput()
+	calls, _ := os.ReadFile(filepath.Join(h.dir, "calls"))
+	for _, c := range strings.Split(string(calls), "\n") {
+		if verb, ok := strings.CutPrefix(c, "docker "); ok && verb != "ps -q --filter name=^app$ --filter status=running" {
+			docker = append(docker, strings.Fields(verb)[0])
+		}
+	}
+	if err != nil {
+		h.t.Logf("apply: %v\n%s", err, out)
+	}
+	return docker, err != nil
+}
+
+func (h *host) env() string {
+	b, _ := os.ReadFile(filepath.Join(h.etc, "app.env"))
+	return string(b)
+}
+
+// The apply script starts the app, leaves it alone while nothing changed,
+// restarts it when a setting changes, and refuses to start without an image.
+func TestApplyRestartsOnlyWhenSettingsChange(t *testing.T) {
+	h := newHost(t)
+	h.params("SCALEZERO_REGION=us-east-1")
+	if docker, failed := h.run(); !failed || len(docker) > 0 {
+		t.Fatalf("without an image: failed %v, docker %v; want a failure and no container", failed, docker)
+	}
+	image := "SCALEZERO_IMAGE=111111111111.dkr.ecr.us-east-1.amazonaws.com/app@sha256:aa"
+	h.params(image, "SCALEZERO_DATABASE_HOST=db-1")
+	if docker, failed := h.run(); failed || strings.Join(docker, " ") != "login pull stop rm run" {
+		t.Fatalf("first apply: failed %v, docker %v", failed, docker)
+	}
+	if docker, failed := h.run(); failed || len(docker) != 0 {
+		t.Fatalf("nothing changed: failed %v, docker %v; want nothing", failed, docker)
+	}
+	h.params(image, "SCALEZERO_DATABASE_HOST=db-2")
+	if docker, failed := h.run(); failed || strings.Join(docker, " ") != "login pull stop rm run" {
+		t.Fatalf("a setting changed: failed %v, docker %v; want a restart", failed, docker)
+	}
+	if !strings.Contains(h.env(), "SCALEZERO_DATABASE_HOST=db-2") {
+		t.Fatalf("env file:\n%s", h.env())
+	}
+}
+
+// Phase 1's local database is set up once and its password kept on the
+// host; when the phase moves the database out, the host follows.
+func TestApplyLocalDataFollowsTheParameter(t *testing.T) {
+	h := newHost(t)
+	image := "SCALEZERO_IMAGE=111111111111.dkr.ecr.us-east-1.amazonaws.com/app@sha256:aa"
+	h.params(image, LocalDataKey+"=true", "SCALEZERO_DATABASE_HOST=127.0.0.1")
+	if _, failed := h.run(); failed {
+		t.Fatal("phase 1 apply failed")
+	}
+	if !strings.Contains(h.env(), "SCALEZERO_DATABASE_PASSWORD=") {
+		t.Fatalf("phase 1 env has no local password:\n%s", h.env())
+	}
+	h.params(image, "SCALEZERO_DATABASE_HOST=db.abc.us-east-1.rds.amazonaws.com", "SCALEZERO_DATABASE_SECRET_ARN=arn:aws:secretsmanager:us-east-1:1:secret:db")
+	if docker, failed := h.run(); failed || !strings.Contains(strings.Join(docker, " "), "run") {
+		t.Fatalf("phase 2 apply: failed %v, docker %v", failed, docker)
+	}
+	if env := h.env(); strings.Contains(env, "SCALEZERO_DATABASE_PASSWORD=") || !strings.Contains(env, "rds.amazonaws.com") {
+		t.Fatalf("phase 2 env:\n%s", env)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elasticache"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -31,9 +32,16 @@ type Args struct {
 	NodeType        string
 	Replicas        int    // at least 1: failover needs a replica
 	MaxmemoryPolicy string // default allkeys-lru: a cache may drop any key
-	EngineVersion   string // default 7.1
-	AuthToken       pulumi.StringInput
-	Tags            map[string]string
+	EngineVersion   string // default 7.1 (major.minor: ElastiCache applies the patches)
+	// AuthToken is the AUTH password; nil makes one at the first deploy
+	// (later runs' values are ignored, so it stays). Either way the token
+	// in force is the AuthToken output.
+	AuthToken pulumi.StringInput
+	// SlowLogGroup receives Redis's slow log (commands over 10 ms), kept
+	// LogRetentionDays; empty delivers none.
+	SlowLogGroup     string
+	LogRetentionDays int
+	Tags             map[string]string
 }
 
 // Cache is the component.
@@ -43,9 +51,11 @@ type Cache struct {
 
 	SecurityGroup    *ec2.SecurityGroup
 	ReplicationGroup *elasticache.ReplicationGroup
+	SlowLog          *cloudwatch.LogGroup
 
 	PrimaryEndpoint pulumi.StringOutput
 	ReaderEndpoint  pulumi.StringOutput
+	AuthToken       pulumi.StringOutput // secret
 }
 
 func (a *Args) defaults() {
@@ -62,8 +72,8 @@ func validate(a *Args) error {
 	switch {
 	case a == nil:
 		return bad("args", nil, "non-nil Args")
-	case a.VpcID == nil || a.SubnetIDs == nil || a.AuthToken == nil:
-		return bad("VpcID/SubnetIDs/AuthToken", "nil", "all set")
+	case a.VpcID == nil || a.SubnetIDs == nil:
+		return bad("VpcID/SubnetIDs", "nil", "both set")
 	case a.NodeType == "":
 		return bad("NodeType", `""`, "an ElastiCache node type such as cache.t4g.small")
 	case a.Replicas < 1 || a.Replicas > 5:
@@ -112,29 +122,54 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
+	var logs elasticache.ReplicationGroupLogDeliveryConfigurationArray
+	if args.SlowLogGroup != "" {
+		if c.SlowLog, err = cloudwatch.NewLogGroup(ctx, name+"-slow-log", &cloudwatch.LogGroupArgs{
+			Name:            pulumi.String(args.SlowLogGroup),
+			RetentionInDays: pulumi.Int(args.LogRetentionDays),
+			Tags:            shared.Tags(args.Tags, name+"-slow-log"),
+		}, child); err != nil {
+			return nil, err
+		}
+		logs = elasticache.ReplicationGroupLogDeliveryConfigurationArray{elasticache.ReplicationGroupLogDeliveryConfigurationArgs{
+			DestinationType: pulumi.String("cloudwatch-logs"),
+			Destination:     c.SlowLog.Name,
+			LogFormat:       pulumi.String("json"),
+			LogType:         pulumi.String("slow-log"),
+		}}
+	}
+	token, keep := args.AuthToken, pulumi.IgnoreChanges(nil)
+	if token == nil {
+		token, keep = shared.GeneratedSecret(64), pulumi.IgnoreChanges([]string{"authToken"})
+	}
 	c.ReplicationGroup, err = elasticache.NewReplicationGroup(ctx, name, &elasticache.ReplicationGroupArgs{
-		Description:              pulumi.String(name + ": cache and sessions"),
-		Engine:                   pulumi.String("redis"),
-		EngineVersion:            pulumi.String(args.EngineVersion),
-		NodeType:                 pulumi.String(args.NodeType),
-		NumCacheClusters:         pulumi.Int(1 + args.Replicas),
-		Port:                     pulumi.Int(Port),
-		ParameterGroupName:       params.Name,
-		SubnetGroupName:          subnets.Name,
-		SecurityGroupIds:         pulumi.StringArray{c.SecurityGroup.ID()},
-		AutomaticFailoverEnabled: pulumi.Bool(true),
-		MultiAzEnabled:           pulumi.Bool(true),
-		AtRestEncryptionEnabled:  pulumi.Bool(true),
-		TransitEncryptionEnabled: pulumi.Bool(true),
-		AuthToken:                pulumi.ToSecret(args.AuthToken).(pulumi.StringOutput),
-		SnapshotRetentionLimit:   pulumi.Int(1),
-		Tags:                     shared.Tags(args.Tags, name),
-	}, child)
+		Description:               pulumi.String(name + ": cache and sessions"),
+		Engine:                    pulumi.String("redis"),
+		EngineVersion:             pulumi.String(args.EngineVersion),
+		NodeType:                  pulumi.String(args.NodeType),
+		NumCacheClusters:          pulumi.Int(1 + args.Replicas),
+		Port:                      pulumi.Int(Port),
+		ParameterGroupName:        params.Name,
+		SubnetGroupName:           subnets.Name,
+		SecurityGroupIds:          pulumi.StringArray{c.SecurityGroup.ID()},
+		AutomaticFailoverEnabled:  pulumi.Bool(true),
+		MultiAzEnabled:            pulumi.Bool(true),
+		AtRestEncryptionEnabled:   pulumi.Bool(true),
+		TransitEncryptionEnabled:  pulumi.Bool(true),
+		AuthToken:                 pulumi.ToSecret(token).(pulumi.StringOutput),
+		SnapshotRetentionLimit:    pulumi.Int(1),
+		LogDeliveryConfigurations: logs,
+		// Changes such as a node type apply on `pulumi up`, not in the next
+		// maintenance window.
+		ApplyImmediately: pulumi.Bool(true),
+		Tags:             shared.Tags(args.Tags, name),
+	}, child, keep)
 	if err != nil {
 		return nil, err
 	}
 	c.PrimaryEndpoint = c.ReplicationGroup.PrimaryEndpointAddress
 	c.ReaderEndpoint = c.ReplicationGroup.ReaderEndpointAddress
+	c.AuthToken = pulumi.ToSecret(c.ReplicationGroup.AuthToken.Elem()).(pulumi.StringOutput)
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"primaryEndpoint": c.PrimaryEndpoint,
 		"readerEndpoint":  c.ReaderEndpoint,

@@ -2,10 +2,28 @@
 // bucket that only CloudFront may read (origin access control, bucket policy
 // conditioned on the distribution's ARN), and a distribution that serves /static/*
 // from it with long TTLs and sends everything else to the load balancer uncached.
+//
+// Assets are content-hashed, and a release never deletes the previous ones:
+// pages rendered before it (instances not yet refreshed, browsers, caches)
+// still ask for them. They are retained when they leave the program; S3
+// lifecycle rules count from an object's creation and cannot tell a retired
+// asset from a live one, so none expires them (they weigh kilobytes per
+// release); the bucket is force-destroyed, as everything in it is rebuilt
+// from the repository.
+//
+// The dynamic origin has no CloudFront fallback: an origin group may serve
+// only cache behaviors limited to GET, HEAD and OPTIONS, and the dynamic
+// behavior takes POST, PUT and DELETE; from phase 7 its origin is the
+// geo-routed name, which Route 53 already fails over between the regions.
+//
+// The component belongs in us-east-1 (pass that region's provider): a
+// certificate for a CloudFront alias, and CloudFront's log delivery, must be
+// there.
 package cdn
 
 import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -22,7 +40,8 @@ type Object struct {
 
 // Args configure a CDN.
 type Args struct {
-	// OriginDomain is the load balancer's DNS name: the origin for dynamic paths.
+	// OriginDomain is the origin for dynamic paths: the load balancer's DNS
+	// name, or with HTTPS a name on its certificate.
 	OriginDomain pulumi.StringInput
 	OriginHTTPS  bool
 	PriceClass   string // PriceClass_100 | PriceClass_200 | PriceClass_All
@@ -30,6 +49,14 @@ type Args struct {
 	DefaultTTL   int
 	MaxTTL       int
 	Objects      []Object
+	// Alias and CertificateARN: the distribution answers as Alias with this
+	// us-east-1 certificate; without, as its cloudfront.net name.
+	Alias          string
+	CertificateARN pulumi.StringInput
+	// LogBucketARN receives the access logs (standard logging v2) under
+	// LogPrefix; nil: none.
+	LogBucketARN pulumi.StringInput
+	LogPrefix    string // default "cloudfront"
 	Tags         map[string]string
 }
 
@@ -39,10 +66,14 @@ type CDN struct {
 
 	Bucket       *s3.BucketV2
 	Distribution *cloudfront.Distribution
+	LogDelivery  *cloudwatch.LogDelivery // nil without LogBucketARN
 
-	DomainName pulumi.StringOutput
+	DomainName pulumi.StringOutput // the cloudfront.net name
+	ZoneID     pulumi.StringOutput // CloudFront's hosted zone, for alias records
 	BaseURL    pulumi.StringOutput
 	BucketName pulumi.StringOutput
+	// DistributionID is the CloudWatch dimension.
+	DistributionID pulumi.StringOutput
 }
 
 // AWS-managed policies for the dynamic origin: no caching, forward everything
@@ -65,6 +96,8 @@ func validate(a *Args) error {
 		return bad("PriceClass", a.PriceClass, "PriceClass_100, PriceClass_200 or PriceClass_All")
 	case a.MinTTL < 0 || a.MinTTL > a.DefaultTTL || a.DefaultTTL > a.MaxTTL:
 		return bad("MinTTL/DefaultTTL/MaxTTL", []int{a.MinTTL, a.DefaultTTL, a.MaxTTL}, "0 <= MinTTL <= DefaultTTL <= MaxTTL")
+	case (a.Alias == "") != (a.CertificateARN == nil):
+		return bad("Alias/CertificateARN", a.Alias, "both or neither (an alias needs a certificate for it)")
 	}
 	return nil
 }
@@ -81,11 +114,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	child := pulumi.Parent(c)
 	var err error
 	if c.Bucket, err = s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
-		Tags: shared.Tags(args.Tags, name),
+		ForceDestroy: pulumi.Bool(true),
+		Tags:         shared.Tags(args.Tags, name),
 	}, child); err != nil {
 		return nil, err
 	}
-	if err := shared.PrivateBucket(ctx, name, c.Bucket, child); err != nil {
+	if err := shared.PrivateBucket(ctx, name, c.Bucket, shared.Lifecycle{NoncurrentDays: 30}, child); err != nil {
 		return nil, err
 	}
 	oac, err := cloudfront.NewOriginAccessControl(ctx, name, &cloudfront.OriginAccessControlArgs{
@@ -117,8 +151,22 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if args.OriginHTTPS {
 		originProtocol = "https-only"
 	}
+	// With CloudFront's own certificate, AWS serves TLSv1 whatever is asked,
+	// so asking would show as a change on every update; a minimum protocol
+	// is set only with a certificate of ours.
+	viewer := cloudfront.DistributionViewerCertificateArgs{CloudfrontDefaultCertificate: pulumi.Bool(true)}
+	var aliases pulumi.StringArray
+	if args.CertificateARN != nil {
+		viewer = cloudfront.DistributionViewerCertificateArgs{
+			AcmCertificateArn:      args.CertificateARN,
+			SslSupportMethod:       pulumi.String("sni-only"),
+			MinimumProtocolVersion: pulumi.String("TLSv1.2_2021"),
+		}
+		aliases = pulumi.StringArray{pulumi.String(args.Alias)}
+	}
 	if c.Distribution, err = cloudfront.NewDistribution(ctx, name, &cloudfront.DistributionArgs{
 		Enabled:       pulumi.Bool(true),
+		Aliases:       aliases,
 		Comment:       pulumi.String(name),
 		PriceClass:    pulumi.String(args.PriceClass),
 		HttpVersion:   pulumi.String("http2and3"),
@@ -163,11 +211,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Restrictions: cloudfront.DistributionRestrictionsArgs{
 			GeoRestriction: cloudfront.DistributionRestrictionsGeoRestrictionArgs{RestrictionType: pulumi.String("none")},
 		},
-		ViewerCertificate: cloudfront.DistributionViewerCertificateArgs{
-			CloudfrontDefaultCertificate: pulumi.Bool(true),
-			MinimumProtocolVersion:       pulumi.String("TLSv1.2_2021"),
-		},
-		Tags: shared.Tags(args.Tags, name),
+		ViewerCertificate: viewer,
+		Tags:              shared.Tags(args.Tags, name),
 	}, child); err != nil {
 		return nil, err
 	}
@@ -184,12 +229,24 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			Content:      pulumi.String(o.Body),
 			ContentType:  pulumi.String(o.ContentType),
 			CacheControl: pulumi.String(o.CacheControl),
-		}, child); err != nil {
+		}, child,
+			// A retired asset stays: pages of the previous release load it.
+			pulumi.RetainOnDelete(true)); err != nil {
+			return nil, err
+		}
+	}
+	if args.LogBucketARN != nil {
+		if err := c.accessLogs(ctx, name, args, child); err != nil {
 			return nil, err
 		}
 	}
 	c.DomainName = c.Distribution.DomainName
+	c.ZoneID = c.Distribution.HostedZoneId
+	c.DistributionID = c.Distribution.ID().ToStringOutput()
 	c.BaseURL = pulumi.Sprintf("https://%s", c.Distribution.DomainName)
+	if args.Alias != "" {
+		c.BaseURL = pulumi.String("https://" + args.Alias).ToStringOutput()
+	}
 	c.BucketName = c.Bucket.Bucket
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"domainName": c.DomainName,
@@ -211,18 +268,41 @@ func bucketPolicy(bucketARN, distributionARN pulumi.StringOutput) pulumi.StringO
 				"Resource":  pulumi.Sprintf("%s/*", bucketARN),
 				"Condition": pulumi.Map{"StringEquals": pulumi.Map{"AWS:SourceArn": distributionARN}},
 			},
-			denyInsecureTransport(bucketARN),
+			shared.DenyInsecureTransport(bucketARN),
 		},
 	})
 }
 
-func denyInsecureTransport(bucketARN pulumi.StringOutput) pulumi.Map {
-	return pulumi.Map{
-		"Sid":       pulumi.String("DenyInsecureTransport"),
-		"Effect":    pulumi.String("Deny"),
-		"Principal": pulumi.String("*"),
-		"Action":    pulumi.String("s3:*"),
-		"Resource":  pulumi.StringArray{bucketARN, pulumi.Sprintf("%s/*", bucketARN)},
-		"Condition": pulumi.Map{"Bool": pulumi.Map{"aws:SecureTransport": pulumi.String("false")}},
+// accessLogs delivers the distribution's standard logs (v2) to the log
+// bucket. The legacy logging writes with bucket ACLs, which a bucket with
+// BucketOwnerEnforced (all of ours) refuses; v2 goes through CloudWatch's
+// log delivery and needs no ACL.
+func (c *CDN) accessLogs(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) error {
+	prefix := args.LogPrefix
+	if prefix == "" {
+		prefix = "cloudfront"
 	}
+	src, err := cloudwatch.NewLogDeliverySource(ctx, name, &cloudwatch.LogDeliverySourceArgs{
+		LogType:     pulumi.String("ACCESS_LOGS"),
+		ResourceArn: c.Distribution.Arn,
+		Tags:        shared.Tags(args.Tags, name),
+	}, opt)
+	if err != nil {
+		return err
+	}
+	dst, err := cloudwatch.NewLogDeliveryDestination(ctx, name, &cloudwatch.LogDeliveryDestinationArgs{
+		DeliveryDestinationConfiguration: cloudwatch.LogDeliveryDestinationDeliveryDestinationConfigurationArgs{
+			DestinationResourceArn: pulumi.Sprintf("%s/%s", args.LogBucketARN, prefix),
+		},
+		Tags: shared.Tags(args.Tags, name),
+	}, opt)
+	if err != nil {
+		return err
+	}
+	c.LogDelivery, err = cloudwatch.NewLogDelivery(ctx, name, &cloudwatch.LogDeliveryArgs{
+		DeliverySourceName:     src.Name,
+		DeliveryDestinationArn: dst.Arn,
+		Tags:                   shared.Tags(args.Tags, name),
+	}, opt)
+	return err
 }

@@ -1,15 +1,25 @@
 // Package database builds an RDS PostgreSQL primary in the isolated data
 // subnets with its read replicas, or (ReplicaOf set) a read replica of a
 // primary in another region, e.g. the second data center of phase 7.
+//
+// The master password is generated at deploy time and kept in a Secrets
+// Manager secret the stack owns, not one RDS manages: RDS refuses read
+// replicas of a source whose master password Secrets Manager manages (RDS
+// User Guide, "Limitations for Secrets Manager integration with Amazon
+// RDS"), and phases only grow, so every primary may get replicas. The app
+// reads the secret when it opens a connection, so a rotated password reaches
+// running hosts.
 package database
 
 import (
 	"fmt"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/scalezero/scalezero/components/shared"
@@ -33,7 +43,9 @@ type Args struct {
 	InstanceClass       string
 	AllocatedStorage    int
 	MaxAllocatedStorage int
-	EngineVersion       string // "16" or "16.4"
+	// EngineVersion is a major version ("16"): RDS picks the minor and
+	// upgrades it; a pinned minor would make the provider try to go back.
+	EngineVersion       string
 	BackupRetentionDays int
 	MultiAZ             bool
 	DeletionProtection  bool
@@ -42,6 +54,12 @@ type Args struct {
 
 	DBName   string // default "app"
 	Username string // default "app"
+	// SecretReplicaRegions copy the master secret into other regions, so
+	// hosts there read it from their own region (phase 7's second region).
+	SecretReplicaRegions []string
+	// LogRetentionDays keeps each instance's exported PostgreSQL log this
+	// long (one of CloudWatch Logs' periods); 0 exports none.
+	LogRetentionDays int
 
 	ReplicaOf *ReplicaSource
 	Tags      map[string]string
@@ -57,14 +75,18 @@ type Database struct {
 	ParameterGroup *rds.ParameterGroup
 	Primary        *rds.Instance
 	Replicas       []*rds.Instance
-	Key            *kms.Key // the cross-region replica's storage key
+	Key            *kms.Key               // the cross-region replica's storage key
+	Secret         *secretsmanager.Secret // the master credentials (nil for a cross-region replica)
+	SecretVersion  *secretsmanager.SecretVersion
+	LogGroups      []*cloudwatch.LogGroup
 
 	WriterEndpoint  pulumi.StringOutput
 	ReaderEndpoints pulumi.StringArrayOutput
-	// SecretARN is the Secrets Manager secret RDS manages for the master user
+	// SecretARN is the secret holding the master user's name and password
 	// (empty for a cross-region replica, which has no password of its own).
 	SecretARN pulumi.StringOutput
-	ARN       pulumi.StringOutput
+	// InstanceARN is the writer instance's ARN: a cross-region replica's source.
+	InstanceARN pulumi.StringOutput
 }
 
 func (a *Args) defaults() {
@@ -93,8 +115,8 @@ func validate(a *Args) error {
 		return bad("BackupRetentionDays", a.BackupRetentionDays, "1 to 35 (replicas need the primary's backups)")
 	case a.Replicas < 0 || a.Replicas > 15:
 		return bad("Replicas", a.Replicas, "0 to 15")
-	case majorVersion(a.EngineVersion) == "":
-		return bad("EngineVersion", a.EngineVersion, "a PostgreSQL version such as 16 or 16.4")
+	case a.ReplicaOf == nil && (majorVersion(a.EngineVersion) == "" || a.EngineVersion != majorVersion(a.EngineVersion)):
+		return bad("EngineVersion", a.EngineVersion, "a PostgreSQL major version such as 16 (RDS chooses and upgrades the minor)")
 	case a.ReplicaOf != nil && a.ReplicaOf.SourceARN == nil:
 		return bad("ReplicaOf.SourceARN", nil, "the source instance's ARN")
 	}
@@ -103,6 +125,9 @@ func validate(a *Args) error {
 
 func majorVersion(v string) string {
 	major, _, _ := strings.Cut(v, ".")
+	if major == "" {
+		return ""
+	}
 	for _, c := range major {
 		if c < '0' || c > '9' {
 			return ""
@@ -148,10 +173,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
+	logs, err := d.logGroup(ctx, name, d.SubnetGroup.Name, args, child)
+	if err != nil {
+		return nil, err
+	}
 	if args.ReplicaOf != nil {
-		d.Primary, err = d.crossRegionReplica(ctx, name, args, child)
+		d.Primary, err = d.crossRegionReplica(ctx, name, args, child, logs)
 	} else {
-		d.Primary, err = d.primary(ctx, name, args, child)
+		d.Primary, err = d.primary(ctx, name, args, child, logs)
 	}
 	if err != nil {
 		return nil, err
@@ -160,21 +189,29 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	readers := pulumi.StringArray{}
 	for i := range args.Replicas {
 		zone := args.Zones[(i+1)%len(args.Zones)]
+		id := pulumi.Sprintf("%s-r%d", d.SubnetGroup.Name, i+1)
+		logs, err := d.logGroup(ctx, fmt.Sprintf("%s-replica-%d", name, i+1), id, args, child)
+		if err != nil {
+			return nil, err
+		}
 		replica, err := rds.NewInstance(ctx, fmt.Sprintf("%s-replica-%d", name, i+1), &rds.InstanceArgs{
-			ReplicateSourceDb:   source,
-			InstanceClass:       pulumi.String(args.InstanceClass),
-			AvailabilityZone:    pulumi.String(zone),
-			VpcSecurityGroupIds: pulumi.StringArray{d.SecurityGroup.ID()},
-			ParameterGroupName:  d.ParameterGroup.Name,
-			StorageEncrypted:    pulumi.Bool(true),
-			PubliclyAccessible:  pulumi.Bool(false),
+			Identifier:                   id,
+			EnabledCloudwatchLogsExports: exports(args),
+			ReplicateSourceDb:            source,
+			InstanceClass:                pulumi.String(args.InstanceClass),
+			AvailabilityZone:             pulumi.String(zone),
+			VpcSecurityGroupIds:          pulumi.StringArray{d.SecurityGroup.ID()},
+			ParameterGroupName:           d.ParameterGroup.Name,
+			StorageEncrypted:             pulumi.Bool(true),
+			PubliclyAccessible:           pulumi.Bool(false),
 			// A replica is rebuilt from the primary; it keeps no snapshot of its own.
 			SkipFinalSnapshot:       pulumi.Bool(true),
 			BackupRetentionPeriod:   pulumi.Int(0),
 			AutoMinorVersionUpgrade: pulumi.Bool(true),
+			ApplyImmediately:        pulumi.Bool(true),
 			CopyTagsToSnapshot:      pulumi.Bool(true),
 			Tags:                    shared.Tags(args.Tags, fmt.Sprintf("%s-replica-%d", name, i+1)),
-		}, child)
+		}, child, logs, pulumi.DeleteBeforeReplace(true))
 		if err != nil {
 			return nil, fmt.Errorf("create replica %d: %w", i+1, err)
 		}
@@ -183,49 +220,137 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	d.WriterEndpoint = d.Primary.Address
 	d.ReaderEndpoints = readers.ToStringArrayOutput()
-	d.ARN = d.Primary.Arn
+	d.InstanceARN = d.Primary.Arn
+	d.SecretARN = pulumi.String("").ToStringOutput()
 	if args.ReplicaOf == nil {
-		d.SecretARN = d.Primary.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
-	} else {
-		d.SecretARN = pulumi.String("").ToStringOutput()
+		if err := d.credentials(ctx, name, args, child); err != nil {
+			return nil, err
+		}
 	}
 	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{
 		"writerEndpoint":  d.WriterEndpoint,
 		"readerEndpoints": d.ReaderEndpoints,
 		"secretArn":       d.SecretARN,
+		"instanceArn":     d.InstanceARN,
 	})
 }
 
-func (d *Database) primary(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) (*rds.Instance, error) {
+func (d *Database) primary(ctx *pulumi.Context, name string, args *Args, opt, logs pulumi.ResourceOption) (*rds.Instance, error) {
 	return rds.NewInstance(ctx, name, &rds.InstanceArgs{
-		Engine:              pulumi.String("postgres"),
-		EngineVersion:       pulumi.String(args.EngineVersion),
-		InstanceClass:       pulumi.String(args.InstanceClass),
-		AllocatedStorage:    pulumi.Int(args.AllocatedStorage),
-		MaxAllocatedStorage: pulumi.Int(args.MaxAllocatedStorage),
-		StorageType:         pulumi.String("gp3"),
-		StorageEncrypted:    pulumi.Bool(true),
-		DbName:              pulumi.String(args.DBName),
-		Username:            pulumi.String(args.Username),
-		// RDS keeps the password in Secrets Manager: it never enters Pulumi state.
-		ManageMasterUserPassword:   pulumi.Bool(true),
-		DbSubnetGroupName:          d.SubnetGroup.Name,
-		ParameterGroupName:         d.ParameterGroup.Name,
-		VpcSecurityGroupIds:        pulumi.StringArray{d.SecurityGroup.ID()},
-		PubliclyAccessible:         pulumi.Bool(false),
-		MultiAz:                    pulumi.Bool(args.MultiAZ),
-		BackupRetentionPeriod:      pulumi.Int(args.BackupRetentionDays),
-		DeletionProtection:         pulumi.Bool(args.DeletionProtection),
-		SkipFinalSnapshot:          pulumi.Bool(args.SkipFinalSnapshot),
-		FinalSnapshotIdentifier:    finalSnapshot(name, args.SkipFinalSnapshot),
-		CopyTagsToSnapshot:         pulumi.Bool(true),
-		AutoMinorVersionUpgrade:    pulumi.Bool(true),
+		Identifier:                   d.SubnetGroup.Name,
+		EnabledCloudwatchLogsExports: exports(args),
+		Engine:                       pulumi.String("postgres"),
+		EngineVersion:                pulumi.String(args.EngineVersion),
+		InstanceClass:                pulumi.String(args.InstanceClass),
+		AllocatedStorage:             pulumi.Int(args.AllocatedStorage),
+		MaxAllocatedStorage:          pulumi.Int(args.MaxAllocatedStorage),
+		StorageType:                  pulumi.String("gp3"),
+		StorageEncrypted:             pulumi.Bool(true),
+		DbName:                       pulumi.String(args.DBName),
+		Username:                     pulumi.String(args.Username),
+		// Made on the first deploy, kept as a Pulumi secret; later runs'
+		// new values are ignored, and a rotation (the secret and ALTER
+		// ROLE) is not undone by the next `pulumi up`.
+		Password:                shared.GeneratedSecret(32),
+		DbSubnetGroupName:       d.SubnetGroup.Name,
+		ParameterGroupName:      d.ParameterGroup.Name,
+		VpcSecurityGroupIds:     pulumi.StringArray{d.SecurityGroup.ID()},
+		PubliclyAccessible:      pulumi.Bool(false),
+		MultiAz:                 pulumi.Bool(args.MultiAZ),
+		BackupRetentionPeriod:   pulumi.Int(args.BackupRetentionDays),
+		DeletionProtection:      pulumi.Bool(args.DeletionProtection),
+		SkipFinalSnapshot:       pulumi.Bool(args.SkipFinalSnapshot),
+		FinalSnapshotIdentifier: d.finalSnapshot(args.SkipFinalSnapshot),
+		CopyTagsToSnapshot:      pulumi.Bool(true),
+		AutoMinorVersionUpgrade: pulumi.Bool(true),
+		// Multi-AZ at phase 4 and other changes take effect on `pulumi up`,
+		// not in the next maintenance window; converting to Multi-AZ keeps
+		// the instance available.
+		ApplyImmediately:           pulumi.Bool(true),
 		PerformanceInsightsEnabled: pulumi.Bool(true),
 		Tags:                       shared.Tags(args.Tags, name),
-	}, opt)
+	}, opt, logs, pulumi.IgnoreChanges([]string{"password"}), pulumi.DeleteBeforeReplace(true))
 }
 
-func (d *Database) crossRegionReplica(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) (*rds.Instance, error) {
+// logGroup makes the log group an instance exports its PostgreSQL log to,
+// before the instance: RDS would otherwise make it itself, keep its logs
+// forever, and leave it behind when the stack is destroyed. The group's
+// name holds the instance's identifier, so the identifier is chosen here
+// (the subnet group's auto-name, new with each database) rather than by the
+// provider; an instance is then replaced delete-first, as two cannot share
+// it. The returned option makes the instance wait for the group.
+func (d *Database) logGroup(ctx *pulumi.Context, name string, identifier pulumi.StringOutput, args *Args, opt pulumi.ResourceOption) (pulumi.ResourceOption, error) {
+	if args.LogRetentionDays == 0 {
+		return pulumi.DependsOn(nil), nil
+	}
+	lg, err := cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
+		Name:            pulumi.Sprintf("/aws/rds/instance/%s/postgresql", identifier),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+		Tags:            shared.Tags(args.Tags, name),
+	}, opt)
+	if err != nil {
+		return nil, err
+	}
+	d.LogGroups = append(d.LogGroups, lg)
+	return pulumi.DependsOn([]pulumi.Resource{lg}), nil
+}
+
+func exports(args *Args) pulumi.StringArrayInput {
+	if args.LogRetentionDays == 0 {
+		return nil
+	}
+	return pulumi.StringArray{pulumi.String("postgresql")}
+}
+
+// credentials keeps the master user's name and password in a secret of the
+// stack's own, in the shape RDS gives its managed secrets (the hosts learn
+// the endpoint from their settings).
+func (d *Database) credentials(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) error {
+	replicas := secretsmanager.SecretReplicaArray{}
+	for _, region := range args.SecretReplicaRegions {
+		replicas = append(replicas, secretsmanager.SecretReplicaArgs{Region: pulumi.String(region)})
+	}
+	var err error
+	if d.Secret, err = secretsmanager.NewSecret(ctx, name, &secretsmanager.SecretArgs{
+		Description: pulumi.String(name + ": PostgreSQL master credentials"),
+		Replicas:    replicas,
+		// Deleting a phase's database (lowering it, or destroy) schedules
+		// the secret's deletion; it stays recoverable for a week.
+		RecoveryWindowInDays: pulumi.Int(7),
+		Tags:                 shared.Tags(args.Tags, name),
+	}, opt); err != nil {
+		return err
+	}
+	d.SecretVersion, err = secretsmanager.NewSecretVersion(ctx, name, &secretsmanager.SecretVersionArgs{
+		SecretId: d.Secret.ID(),
+		// From the instance's own output (the password of its creation),
+		// never from a newly generated value.
+		SecretString: pulumi.JSONMarshal(pulumi.Map{
+			"engine":   pulumi.String("postgres"),
+			"port":     pulumi.Int(Port),
+			"dbname":   pulumi.String(args.DBName),
+			"username": pulumi.String(args.Username),
+			"password": d.Primary.Password.Elem(),
+		}),
+	}, opt)
+	d.SecretARN = d.Secret.Arn
+	return err
+}
+
+// SecretARNIn is the ARN of the master secret's copy in region (one of
+// SecretReplicaRegions): a replica secret has the primary's ARN with its
+// region replaced.
+func (d *Database) SecretARNIn(region string) pulumi.StringOutput {
+	return d.SecretARN.ApplyT(func(arn string) string {
+		parts := strings.Split(arn, ":")
+		if len(parts) > 3 && region != "" {
+			parts[3] = region
+		}
+		return strings.Join(parts, ":")
+	}).(pulumi.StringOutput)
+}
+
+func (d *Database) crossRegionReplica(ctx *pulumi.Context, name string, args *Args, opt, logs pulumi.ResourceOption) (*rds.Instance, error) {
 	// An encrypted replica in another region must use a key of its own region.
 	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
 		Description:          pulumi.String(name + ": storage of the cross-region replica"),
@@ -238,30 +363,37 @@ func (d *Database) crossRegionReplica(ctx *pulumi.Context, name string, args *Ar
 	}
 	d.Key = key
 	return rds.NewInstance(ctx, name, &rds.InstanceArgs{
-		ReplicateSourceDb:   args.ReplicaOf.SourceARN,
-		KmsKeyId:            key.Arn,
-		InstanceClass:       pulumi.String(args.InstanceClass),
-		StorageEncrypted:    pulumi.Bool(true),
-		DbSubnetGroupName:   d.SubnetGroup.Name,
-		ParameterGroupName:  d.ParameterGroup.Name,
-		VpcSecurityGroupIds: pulumi.StringArray{d.SecurityGroup.ID()},
-		PubliclyAccessible:  pulumi.Bool(false),
-		MultiAz:             pulumi.Bool(args.MultiAZ),
+		Identifier:                   d.SubnetGroup.Name,
+		EnabledCloudwatchLogsExports: exports(args),
+		ReplicateSourceDb:            args.ReplicaOf.SourceARN,
+		KmsKeyId:                     key.Arn,
+		InstanceClass:                pulumi.String(args.InstanceClass),
+		StorageEncrypted:             pulumi.Bool(true),
+		DbSubnetGroupName:            d.SubnetGroup.Name,
+		ParameterGroupName:           d.ParameterGroup.Name,
+		VpcSecurityGroupIds:          pulumi.StringArray{d.SecurityGroup.ID()},
+		PubliclyAccessible:           pulumi.Bool(false),
+		MultiAz:                      pulumi.Bool(args.MultiAZ),
 		// Keeping backups lets this replica have replicas and be promoted in a disaster.
 		BackupRetentionPeriod:   pulumi.Int(max(args.BackupRetentionDays, 1)),
 		DeletionProtection:      pulumi.Bool(args.DeletionProtection),
 		SkipFinalSnapshot:       pulumi.Bool(true),
 		CopyTagsToSnapshot:      pulumi.Bool(true),
 		AutoMinorVersionUpgrade: pulumi.Bool(true),
+		ApplyImmediately:        pulumi.Bool(true),
 		Tags:                    shared.Tags(args.Tags, name),
-	}, opt)
+	}, opt, logs, pulumi.DeleteBeforeReplace(true))
 }
 
-func finalSnapshot(name string, skip bool) pulumi.StringPtrInput {
+// finalSnapshot names the snapshot RDS takes when the primary is deleted.
+// A fixed name would collide with the snapshot of an earlier deletion (lower
+// the phase, raise it, lower it again: DBSnapshotAlreadyExists), so it takes
+// the subnet group's auto-name, which is new whenever the database is.
+func (d *Database) finalSnapshot(skip bool) pulumi.StringPtrInput {
 	if skip {
 		return nil
 	}
-	return pulumi.String(name + "-final")
+	return pulumi.Sprintf("%s-final", d.SubnetGroup.Name)
 }
 
 // Admit lets more clients in on the port, one rule per client named after it.

@@ -1,8 +1,13 @@
-// Package dns points the stack's domain at its entry points. With one target it
-// is one record: the server's Elastic IP (phases 1-2) or an alias to the load
-// balancer. With two regions it routes by geolocation, each location health-
-// checked, and a default record that fails over between the regions, so that
-// when one region is unhealthy every location ends up in the other.
+// Package dns holds the stack's domain: its hosted zone (Zone, made early,
+// as certificates are validated in it) and the records that point the
+// domain at its entry points (DNS, made last, once those exist). With one
+// target the apex is one record (the geolocation default, see site): the
+// server's Elastic IP (phases 1-2) or an alias to the load balancer. With
+// two regions it routes by geolocation,
+// each location health-checked, and a default record that fails over between
+// the regions, so that when one region is unhealthy every location ends up
+// in the other. The CDN, when it has the domain's certificate, answers as
+// static.<domain>.
 package dns
 
 import (
@@ -30,27 +35,75 @@ type Location struct {
 	Secondary bool
 }
 
-// Args configure the DNS.
-type Args struct {
+// ZoneArgs configure a Zone.
+type ZoneArgs struct {
 	Domain string
-	ZoneID string // an existing hosted zone; empty creates one
+	ZoneID string // an existing, delegated hosted zone; empty creates one
+	Tags   map[string]string
+}
+
+// Zone is the domain's hosted zone.
+type Zone struct {
+	pulumi.ResourceState
+
+	Zone *route53.Zone // nil when an existing zone is used
+
+	Domain      string
+	ZoneID      pulumi.StringOutput
+	NameServers pulumi.StringArrayOutput // empty for an existing zone
+}
+
+// NewZone makes the hosted zone, or adopts an existing one by id.
+func NewZone(ctx *pulumi.Context, name string, args *ZoneArgs, opts ...pulumi.ResourceOption) (*Zone, error) {
+	if args == nil || args.Domain == "" || strings.HasSuffix(args.Domain, ".") {
+		var got any
+		if args != nil {
+			got = args.Domain
+		}
+		return nil, shared.Invalid("dns")("Domain", got, "a DNS name without trailing dot")
+	}
+	z := &Zone{Domain: args.Domain}
+	if err := ctx.RegisterComponentResource(shared.Project+":dns:Zone", name, z, opts...); err != nil {
+		return nil, err
+	}
+	if args.ZoneID != "" {
+		z.ZoneID = pulumi.String(args.ZoneID).ToStringOutput()
+		z.NameServers = pulumi.StringArray{}.ToStringArrayOutput()
+	} else {
+		zone, err := route53.NewZone(ctx, name, &route53.ZoneArgs{
+			Name: pulumi.String(args.Domain),
+			Tags: shared.Tags(args.Tags, name),
+		}, pulumi.Parent(z))
+		if err != nil {
+			return nil, err
+		}
+		z.Zone, z.ZoneID, z.NameServers = zone, zone.ZoneId, zone.NameServers
+	}
+	return z, ctx.RegisterResourceOutputs(z, pulumi.Map{
+		"zoneId":      z.ZoneID,
+		"nameServers": z.NameServers,
+	})
+}
+
+// Args configure the records.
+type Args struct {
+	Zone *Zone
 	// Single, or Primary and Secondary with Locations.
 	Single             *Target
 	Primary, Secondary *Target
 	Locations          []Location
-	Tags               map[string]string
+	// CDN, when set, is aliased as StaticName (a name on the CDN's certificate).
+	CDN        *Target
+	StaticName string
+	Tags       map[string]string
 }
 
 // DNS is the component.
 type DNS struct {
 	pulumi.ResourceState
 
-	Zone         *route53.Zone // nil when an existing zone is used
 	HealthChecks []*route53.HealthCheck
 	Records      []*route53.Record
-
-	ZoneID      pulumi.StringOutput
-	NameServers pulumi.StringArrayOutput
 }
 
 func validate(a *Args) error {
@@ -58,8 +111,10 @@ func validate(a *Args) error {
 	switch {
 	case a == nil:
 		return bad("args", nil, "non-nil Args")
-	case a.Domain == "" || strings.HasSuffix(a.Domain, "."):
-		return bad("Domain", a.Domain, "a DNS name without trailing dot")
+	case a.Zone == nil:
+		return bad("Zone", nil, "the domain's zone (NewZone)")
+	case a.CDN != nil && (a.CDN.DNSName == nil || a.CDN.ZoneID == nil || !strings.HasSuffix(a.StaticName, "."+a.Zone.Domain)):
+		return bad("CDN/StaticName", a.StaticName, "an alias target and a name under the zone's domain")
 	case (a.Single == nil) == (a.Primary == nil || a.Secondary == nil):
 		return bad("Single/Primary/Secondary", "both or neither", "either Single, or Primary and Secondary")
 	case a.Single != nil && (a.Single.IP == nil) == (a.Single.DNSName == nil):
@@ -80,7 +135,7 @@ func validate(a *Args) error {
 	return nil
 }
 
-// New creates the zone (unless given) and the records.
+// New creates the records.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*DNS, error) {
 	if err := validate(args); err != nil {
 		return nil, err
@@ -90,41 +145,50 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	child := pulumi.Parent(d)
-	if args.ZoneID == "" {
-		zone, err := route53.NewZone(ctx, name, &route53.ZoneArgs{
-			Name: pulumi.String(args.Domain),
-			Tags: shared.Tags(args.Tags, name),
-		}, child)
-		if err != nil {
-			return nil, err
-		}
-		d.Zone = zone
-		d.ZoneID = zone.ZoneId
-		d.NameServers = zone.NameServers
-	} else {
-		d.ZoneID = pulumi.String(args.ZoneID).ToStringOutput()
-		d.NameServers = pulumi.StringArray{}.ToStringArrayOutput()
-	}
 	var err error
 	if args.Single != nil {
 		err = d.single(ctx, name, args, child)
 	} else {
 		err = d.geo(ctx, name, args, child)
 	}
+	if err == nil && args.CDN != nil {
+		err = d.record(ctx, name+"-static", &route53.RecordArgs{
+			ZoneId:  args.Zone.ZoneID,
+			Name:    pulumi.String(args.StaticName),
+			Type:    pulumi.String("A"),
+			Aliases: alias(args.CDN, false),
+		}, child)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{
-		"zoneId":      d.ZoneID,
-		"nameServers": d.NameServers,
-	})
+	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{"zoneId": args.Zone.ZoneID})
 }
 
-// site is the apex record's logical name in every mode, so that going to two
-// regions replaces it in place (delete first: Route53 refuses a simple and a
-// geolocation record set under one name).
-func (d *DNS) site(ctx *pulumi.Context, name string, args *route53.RecordArgs, opt pulumi.ResourceOption) (*route53.Record, error) {
-	r, err := route53.NewRecord(ctx, name+"-site", args, opt, pulumi.DeleteBeforeReplace(true))
+func (d *DNS) record(ctx *pulumi.Context, name string, args *route53.RecordArgs, opts ...pulumi.ResourceOption) error {
+	r, err := route53.NewRecord(ctx, name, args, opts...)
+	if err == nil {
+		d.Records = append(d.Records, r)
+	}
+	return err
+}
+
+// site is the apex record, in every mode the geolocation record of the
+// default location (country "*"), alone while there is one region. Route53
+// refuses a simple and a geolocation record set under one name, and Pulumi
+// deletes what a phase no longer has only after it has created and updated
+// the rest: with a simple record in one region, going to two regions would
+// create geolocation records beside it, and going back would turn it simple
+// beside them, and Route53 would refuse either. As a geolocation default
+// throughout, each step only updates its target (the server, the load
+// balancer, the failover pair) in place; geolocation queries cost a little
+// more than simple ones. Should it ever be replaced, the old one goes first.
+func (d *DNS) site(ctx *pulumi.Context, name string, args *route53.RecordArgs, opts ...pulumi.ResourceOption) (*route53.Record, error) {
+	args.SetIdentifier = pulumi.String("default")
+	args.GeolocationRoutingPolicies = route53.RecordGeolocationRoutingPolicyArray{route53.RecordGeolocationRoutingPolicyArgs{
+		Country: pulumi.String("*"),
+	}}
+	r, err := route53.NewRecord(ctx, name+"-site", args, append(opts, pulumi.DeleteBeforeReplace(true))...)
 	if err == nil {
 		d.Records = append(d.Records, r)
 	}
@@ -133,8 +197,8 @@ func (d *DNS) site(ctx *pulumi.Context, name string, args *route53.RecordArgs, o
 
 func (d *DNS) single(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) error {
 	rec := &route53.RecordArgs{
-		ZoneId: d.ZoneID,
-		Name:   pulumi.String(args.Domain),
+		ZoneId: args.Zone.ZoneID,
+		Name:   pulumi.String(args.Zone.Domain),
 		Type:   pulumi.String("A"),
 	}
 	if args.Single.IP != nil {
@@ -187,10 +251,11 @@ func (d *DNS) geo(ctx *pulumi.Context, name string, args *Args, opt pulumi.Resou
 		checks[secondary] = hc
 	}
 	// failover.<domain>: the primary region while it is healthy, else the secondary.
-	failoverName := "failover." + args.Domain
+	failoverName := "failover." + args.Zone.Domain
+	var failover []pulumi.Resource
 	for _, secondary := range []bool{false, true} {
 		r, err := route53.NewRecord(ctx, name+"-failover-"+role[secondary], &route53.RecordArgs{
-			ZoneId:        d.ZoneID,
+			ZoneId:        args.Zone.ZoneID,
 			Name:          pulumi.String(failoverName),
 			Type:          pulumi.String("A"),
 			SetIdentifier: pulumi.String(role[secondary]),
@@ -204,22 +269,22 @@ func (d *DNS) geo(ctx *pulumi.Context, name string, args *Args, opt pulumi.Resou
 			return err
 		}
 		d.Records = append(d.Records, r)
+		failover = append(failover, r)
 	}
-	// The default location (country "*") follows the failover pair.
+	// The default location (country "*") follows the failover pair. Its
+	// alias names them only by text, so the dependency is explicit: Route53
+	// refuses an alias to a record set that does not exist yet
+	// (InvalidChangeBatch).
 	site, err := d.site(ctx, name, &route53.RecordArgs{
-		ZoneId:        d.ZoneID,
-		Name:          pulumi.String(args.Domain),
-		Type:          pulumi.String("A"),
-		SetIdentifier: pulumi.String("default"),
-		GeolocationRoutingPolicies: route53.RecordGeolocationRoutingPolicyArray{route53.RecordGeolocationRoutingPolicyArgs{
-			Country: pulumi.String("*"),
-		}},
+		ZoneId: args.Zone.ZoneID,
+		Name:   pulumi.String(args.Zone.Domain),
+		Type:   pulumi.String("A"),
 		Aliases: route53.RecordAliasArray{route53.RecordAliasArgs{
 			Name:                 pulumi.String(failoverName),
-			ZoneId:               d.ZoneID,
+			ZoneId:               args.Zone.ZoneID,
 			EvaluateTargetHealth: pulumi.Bool(true),
 		}},
-	}, opt)
+	}, opt, pulumi.DependsOn(failover))
 	if err != nil {
 		return err
 	}
@@ -234,8 +299,8 @@ func (d *DNS) geo(ctx *pulumi.Context, name string, args *Args, opt pulumi.Resou
 			geo.Country = pulumi.String(l.Country)
 		}
 		r, err := route53.NewRecord(ctx, fmt.Sprintf("%s-geo-%s", name, strings.ToLower(code)), &route53.RecordArgs{
-			ZoneId:                     d.ZoneID,
-			Name:                       pulumi.String(args.Domain),
+			ZoneId:                     args.Zone.ZoneID,
+			Name:                       pulumi.String(args.Zone.Domain),
 			Type:                       pulumi.String("A"),
 			SetIdentifier:              pulumi.String("geo-" + code),
 			GeolocationRoutingPolicies: route53.RecordGeolocationRoutingPolicyArray{geo},

@@ -29,7 +29,19 @@ type Args struct {
 	// ImageRef is the app image the hosts run; a new image is a new template
 	// version, which starts an instance refresh.
 	ImageRef pulumi.StringInput
-	Tags     map[string]string
+	// Settings is a digest of the settings the hosts read at boot
+	// (appconfig's Digest). It is an instance tag of the template, so a
+	// change is a new template version and the group rolls its instances:
+	// hosts never keep settings a `pulumi up` replaced.
+	Settings pulumi.StringInput
+	// After are resources the hosts need before they boot (the parameters
+	// they read): the template waits for them.
+	After []pulumi.Resource
+	// RollbackAlarms: an instance refresh that sets one of these off rolls
+	// back to the previous template (the load balancer's 5xx and unhealthy
+	// hosts alarms, for a web fleet).
+	RollbackAlarms pulumi.StringArrayInput
+	Tags           map[string]string
 }
 
 // Fleet is the component.
@@ -45,22 +57,28 @@ type Fleet struct {
 }
 
 func validate(a *Args) error {
+	bad := shared.Invalid("fleet")
 	switch {
 	case a == nil:
-		return &shared.ArgError{Component: "fleet", Arg: "args", Value: nil, Allowed: "non-nil Args"}
+		return bad("args", nil, "non-nil Args")
 	case a.VpcID == nil || a.SubnetIDs == nil || a.ProfileName == nil:
-		return &shared.ArgError{Component: "fleet", Arg: "VpcID/SubnetIDs/ProfileName", Value: "nil", Allowed: "all three set"}
+		return bad("VpcID/SubnetIDs/ProfileName", "nil", "all three set")
 	case a.InstanceType == "":
-		return &shared.ArgError{Component: "fleet", Arg: "InstanceType", Value: `""`, Allowed: "an EC2 instance type"}
+		return bad("InstanceType", `""`, "an EC2 instance type")
 	case a.UserDataBase64 == "":
-		return &shared.ArgError{Component: "fleet", Arg: "UserDataBase64", Value: `""`, Allowed: "the hosts' boot script"}
+		return bad("UserDataBase64", `""`, "the hosts' boot script")
+	case len(a.UserDataBase64)*3/4 > MaxUserData:
+		return bad("UserDataBase64", fmt.Sprintf("%d bytes", len(a.UserDataBase64)*3/4), fmt.Sprintf("at most %d bytes of user data (EC2's limit)", MaxUserData))
 	case a.Min < 0 || a.Min > a.Max:
-		return &shared.ArgError{Component: "fleet", Arg: "Min", Value: a.Min, Allowed: fmt.Sprintf("0 to Max (%d)", a.Max)}
+		return bad("Min", a.Min, fmt.Sprintf("0 to Max (%d)", a.Max))
 	case a.Desired < a.Min || a.Desired > a.Max:
-		return &shared.ArgError{Component: "fleet", Arg: "Desired", Value: a.Desired, Allowed: fmt.Sprintf("Min (%d) to Max (%d)", a.Min, a.Max)}
+		return bad("Desired", a.Desired, fmt.Sprintf("Min (%d) to Max (%d)", a.Min, a.Max))
 	}
 	return nil
 }
+
+// MaxUserData is EC2's limit on user data, before base64 encoding.
+const MaxUserData = 16 * 1024
 
 // New creates the fleet.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Fleet, error) {
@@ -80,9 +98,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, fmt.Errorf("%s: look up AMI: %w", name, err)
 	}
-	imageTags := shared.Tags(args.Tags, name)
+	instanceTags := shared.Tags(args.Tags, name)
 	if args.ImageRef != nil {
-		imageTags["scalezero:image"] = args.ImageRef.ToStringOutput()
+		instanceTags["scalezero:image"] = args.ImageRef.ToStringOutput()
+	}
+	if args.Settings != nil {
+		instanceTags["scalezero:settings"] = args.Settings.ToStringOutput()
 	}
 	f.LaunchTemplate, err = ec2.NewLaunchTemplate(ctx, name, &ec2.LaunchTemplateArgs{
 		ImageId:      pulumi.String(ami),
@@ -113,11 +134,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Monitoring: ec2.LaunchTemplateMonitoringArgs{Enabled: pulumi.Bool(true)},
 		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{ec2.LaunchTemplateTagSpecificationArgs{
 			ResourceType: pulumi.String("instance"),
-			Tags:         imageTags,
+			Tags:         instanceTags,
 		}},
 		UpdateDefaultVersion: pulumi.Bool(true),
 		Tags:                 shared.Tags(args.Tags, name),
-	}, child)
+	}, child, pulumi.DependsOn(args.After))
 	if err != nil {
 		return nil, err
 	}
@@ -133,12 +154,13 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		HealthCheckType:        pulumi.String("EC2"),
 		HealthCheckGracePeriod: pulumi.Int(120),
 		InstanceRefresh: autoscaling.GroupInstanceRefreshArgs{
-			Strategy: pulumi.String("Rolling"),
-			Preferences: autoscaling.GroupInstanceRefreshPreferencesArgs{
-				MinHealthyPercentage: pulumi.Int(90),
-			},
+			Strategy:    pulumi.String("Rolling"),
+			Preferences: refreshPreferences(args.RollbackAlarms),
 		},
-		EnabledMetrics: pulumi.ToStringArray([]string{"GroupInServiceInstances", "GroupDesiredCapacity"}),
+		// Published every minute, at zero too: dashboards, and the worker
+		// fleet's start from zero, read them.
+		EnabledMetrics:     pulumi.ToStringArray([]string{"GroupInServiceInstances", "GroupDesiredCapacity"}),
+		MetricsGranularity: pulumi.String("1Minute"),
 		Tags: autoscaling.GroupTagArray{autoscaling.GroupTagArgs{
 			Key: pulumi.String("Name"), Value: pulumi.String(name), PropagateAtLaunch: pulumi.Bool(true),
 		}},
@@ -159,4 +181,15 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		"securityGroupId": f.SecurityGroupID,
 		"groupName":       f.GroupName,
 	})
+}
+
+// refreshPreferences: keep 90% in service while rolling; with alarms, roll
+// back automatically when one goes off during the refresh.
+func refreshPreferences(alarms pulumi.StringArrayInput) autoscaling.GroupInstanceRefreshPreferencesArgs {
+	p := autoscaling.GroupInstanceRefreshPreferencesArgs{MinHealthyPercentage: pulumi.Int(90)}
+	if alarms != nil {
+		p.AutoRollback = pulumi.Bool(true)
+		p.AlarmSpecification = autoscaling.GroupInstanceRefreshPreferencesAlarmSpecificationArgs{Alarms: alarms}
+	}
+	return p
 }

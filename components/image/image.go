@@ -50,7 +50,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{ecr.RepositoryEncryptionConfigurationArgs{
 			EncryptionType: pulumi.String("AES256"),
 		}},
-		ForceDelete: pulumi.Bool(false),
+		// Images are rebuilt from the repository: deleting the repository
+		// (lowering the phase, destroy) takes its images with it instead of
+		// failing with RepositoryNotEmptyException.
+		ForceDelete: pulumi.Bool(true),
 		Tags:        shared.Tags(args.Tags, name),
 	}, child); err != nil {
 		return nil, err

@@ -29,6 +29,7 @@ type Network struct {
 	pulumi.ResourceState
 
 	VPC               *ec2.Vpc
+	InternetGateway   *ec2.InternetGateway
 	PublicSubnets     []*ec2.Subnet
 	AppSubnets        []*ec2.Subnet
 	DataSubnets       []*ec2.Subnet
@@ -53,14 +54,16 @@ const (
 )
 
 func validate(a *Args) error {
+	bad := shared.Invalid(component)
 	if a == nil {
-		return &shared.ArgError{Component: component, Arg: "args", Value: nil, Allowed: "non-nil Args"}
+		return bad("args", nil, "non-nil Args")
 	}
-	if n := len(a.AvailabilityZones); n < 1 || n > maxZones {
-		return &shared.ArgError{Component: component, Arg: "AvailabilityZones", Value: a.AvailabilityZones, Allowed: fmt.Sprintf("1 to %d zones", maxZones)}
-	}
-	if p, err := netip.ParsePrefix(a.CIDR); err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 20 {
-		return &shared.ArgError{Component: component, Arg: "CIDR", Value: a.CIDR, Allowed: "an IPv4 block from /16 to /20"}
+	p, err := netip.ParsePrefix(a.CIDR)
+	switch n := len(a.AvailabilityZones); {
+	case n < 1 || n > maxZones:
+		return bad("AvailabilityZones", a.AvailabilityZones, fmt.Sprintf("1 to %d zones", maxZones))
+	case err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 20:
+		return bad("CIDR", a.CIDR, "an IPv4 block from /16 to /20")
 	}
 	return nil
 }
@@ -100,6 +103,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
+	n.InternetGateway = igw
 	if n.PublicSubnets, err = n.subnets(ctx, name+"-public", args, publicSlot, child); err != nil {
 		return nil, err
 	}
@@ -205,10 +209,14 @@ func (n *Network) natGateways(ctx *pulumi.Context, name string, args *Args, opt 
 	}
 	for i := range count {
 		natName := fmt.Sprintf("%s-nat-%s", name, args.AvailabilityZones[i])
+		// The provider's documentation: an EIP (and so a NAT gateway) may
+		// need the VPC's internet gateway to exist first; nothing in their
+		// inputs says so, hence the explicit dependency.
+		afterGateway := pulumi.DependsOn([]pulumi.Resource{n.InternetGateway})
 		eip, err := ec2.NewEip(ctx, natName, &ec2.EipArgs{
 			Domain: pulumi.String("vpc"),
 			Tags:   shared.Tags(args.Tags, natName),
-		}, opt)
+		}, opt, afterGateway)
 		if err != nil {
 			return err
 		}
@@ -216,7 +224,7 @@ func (n *Network) natGateways(ctx *pulumi.Context, name string, args *Args, opt 
 			AllocationId: eip.ID(),
 			SubnetId:     n.PublicSubnets[i].ID(),
 			Tags:         shared.Tags(args.Tags, natName),
-		}, opt)
+		}, opt, afterGateway)
 		if err != nil {
 			return err
 		}

@@ -21,7 +21,11 @@ type Args struct {
 	JobTimeoutSeconds        int
 	// MaxReceiveCount: after this many failed receives a message moves to the DLQ.
 	MaxReceiveCount int
-	Tags            map[string]string
+	// ForceDestroy lets the jobs bucket be deleted with the users' uploads
+	// and results in it; off, deleting it (lowering the phase, destroy)
+	// fails while it holds any.
+	ForceDestroy bool
+	Tags         map[string]string
 }
 
 // Queue is the component.
@@ -96,11 +100,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	if q.Bucket, err = s3.NewBucketV2(ctx, name+"-jobs", &s3.BucketV2Args{
-		Tags: shared.Tags(args.Tags, name+"-jobs"),
+		ForceDestroy: pulumi.Bool(args.ForceDestroy),
+		Tags:         shared.Tags(args.Tags, name+"-jobs"),
 	}, child); err != nil {
 		return nil, err
 	}
-	if err := shared.PrivateBucket(ctx, name+"-jobs", q.Bucket, child); err != nil {
+	// Job data lives as long as the jobs that refer to it; only overwritten
+	// versions expire.
+	if err := shared.PrivateBucket(ctx, name+"-jobs", q.Bucket, shared.Lifecycle{NoncurrentDays: 30}, child); err != nil {
 		return nil, err
 	}
 	q.QueueURL = q.Queue.Url

@@ -34,10 +34,12 @@ type Role struct {
 	ProfileName pulumi.StringOutput
 }
 
-// Managed policies every host gets: SSM Session Manager (no SSH) and read-only ECR pulls.
+// Managed policies every host gets: SSM Session Manager (no SSH), read-only
+// ECR pulls, and the CloudWatch agent's metrics (host memory and disk).
 var managed = map[string]string{
-	"ssm": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-	"ecr": "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+	"ssm":              "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+	"ecr":              "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+	"cloudwatch-agent": "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
 }
 
 const assumeEC2 = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`

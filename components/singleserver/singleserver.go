@@ -1,6 +1,9 @@
 // Package singleserver builds the chapter's first architecture: one EC2 host in
 // a public subnet with an Elastic IP, reachable on 80/443 only; operators get in
-// through SSM Session Manager, never SSH.
+// through SSM Session Manager, never SSH. The host is never replaced for a
+// settings change (in phase 1 its database lives on it): its boot script
+// re-reads the settings every minute and restarts the app when they change
+// (components/boot).
 package singleserver
 
 import (
@@ -21,7 +24,14 @@ type Args struct {
 	ProfileName  pulumi.StringInput
 	// RootVolumeGiB holds the OS and, in phase 1, the database's data.
 	RootVolumeGiB int
-	Tags          map[string]string
+	// InternetGateway is the VPC's gateway: the Elastic IP waits for it.
+	InternetGateway pulumi.Resource
+	// Settings is a digest of the settings the host reads (a tag, so a
+	// reviewer sees when they change); After the resources it reads them
+	// from, so it does not boot before they exist.
+	Settings pulumi.StringInput
+	After    []pulumi.Resource
+	Tags     map[string]string
 }
 
 // Server is the component.
@@ -36,22 +46,38 @@ type Server struct {
 	SecurityGroupID pulumi.StringOutput
 }
 
+func validate(a *Args) error {
+	bad := shared.Invalid("singleserver")
+	switch {
+	case a.VpcID == nil || a.SubnetID == nil || a.ProfileName == nil:
+		return bad("VpcID/SubnetID/ProfileName", "nil", "all set")
+	case a.InstanceType == "":
+		return bad("InstanceType", `""`, "an EC2 instance type")
+	case a.UserData == "":
+		return bad("UserData", `""`, "the host's boot script")
+	case len(a.UserData) > 16*1024:
+		return bad("UserData", fmt.Sprintf("%d bytes", len(a.UserData)), "at most 16384 bytes (EC2's limit)")
+	case a.RootVolumeGiB < 8:
+		return bad("RootVolumeGiB", a.RootVolumeGiB, "at least 8")
+	case a.InternetGateway == nil:
+		return bad("InternetGateway", nil, "the VPC's internet gateway (the Elastic IP needs it)")
+	}
+	return nil
+}
+
 // New creates the server.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Server, error) {
-	switch {
-	case args == nil || args.VpcID == nil || args.SubnetID == nil || args.ProfileName == nil:
-		return nil, &shared.ArgError{Component: "singleserver", Arg: "VpcID/SubnetID/ProfileName", Value: "nil", Allowed: "all set"}
-	case args.InstanceType == "":
-		return nil, &shared.ArgError{Component: "singleserver", Arg: "InstanceType", Value: `""`, Allowed: "an EC2 instance type"}
-	case args.UserData == "":
-		return nil, &shared.ArgError{Component: "singleserver", Arg: "UserData", Value: `""`, Allowed: "the host's boot script"}
+	if args == nil {
+		return nil, shared.Invalid("singleserver")("args", nil, "non-nil Args")
 	}
-	if args.RootVolumeGiB == 0 {
-		args.RootVolumeGiB = 30
+	a := *args // defaults on a copy
+	if a.RootVolumeGiB == 0 {
+		a.RootVolumeGiB = 30
 	}
-	if args.RootVolumeGiB < 8 {
-		return nil, &shared.ArgError{Component: "singleserver", Arg: "RootVolumeGiB", Value: args.RootVolumeGiB, Allowed: "at least 8"}
+	if err := validate(&a); err != nil {
+		return nil, err
 	}
+	args = &a
 	s := &Server{}
 	if err := ctx.RegisterComponentResource(shared.Project+":singleserver:Server", name, s, opts...); err != nil {
 		return nil, err
@@ -69,6 +95,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	ami, err := shared.AL2023(ctx, s)
 	if err != nil {
 		return nil, fmt.Errorf("%s: look up AMI: %w", name, err)
+	}
+	tags := shared.Tags(args.Tags, name)
+	if args.Settings != nil {
+		tags["scalezero:settings"] = args.Settings.ToStringOutput()
 	}
 	s.Instance, err = ec2.NewInstance(ctx, name, &ec2.InstanceArgs{
 		Ami:                      pulumi.String(ami),
@@ -89,8 +119,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			Encrypted:  pulumi.Bool(true),
 		},
 		Monitoring: pulumi.Bool(true),
-		Tags:       shared.Tags(args.Tags, name),
-	}, child,
+		Tags:       tags,
+	}, child, pulumi.DependsOn(args.After),
 		// A newer AMI must not replace the one host (and, in phase 1, its data).
 		pulumi.IgnoreChanges([]string{"ami"}))
 	if err != nil {
@@ -100,7 +130,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Domain:   pulumi.String("vpc"),
 		Instance: s.Instance.ID(),
 		Tags:     shared.Tags(args.Tags, name),
-	}, child)
+	}, child, pulumi.DependsOn([]pulumi.Resource{args.InternetGateway}))
 	if err != nil {
 		return nil, err
 	}

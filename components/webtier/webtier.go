@@ -1,6 +1,11 @@
 // Package webtier builds the load-balanced web fleet: an internet-facing ALB in
 // the public subnets, a target group health-checking /healthz, and a fleet in
 // the private subnets that admits traffic from the ALB's security group only.
+//
+// It is built in two steps. New makes the load balancer; AddFleet the hosts.
+// Between them the stack publishes the settings the hosts read at boot, and
+// some of those come from the load balancer (the CDN's origin is its name),
+// while the hosts must wait for all of them.
 package webtier
 
 import (
@@ -24,38 +29,55 @@ type Scaling struct {
 	Target float64 // the value to hold
 }
 
-// Args configure a WebTier.
+// Args configure the load balancer of a WebTier.
 type Args struct {
 	VpcID           pulumi.StringInput
 	PublicSubnetIDs pulumi.StringArrayInput
-	AppSubnetIDs    pulumi.StringArrayInput
 	ZoneCount       int
-	// CertificateARN turns on HTTPS; HTTP then redirects to it.
-	CertificateARN string
+	// CertificateARN, when set, serves HTTPS on 443 with it (a validated ACM
+	// certificate), and HTTP then redirects there.
+	CertificateARN pulumi.StringInput
 	// Stickiness pins a browser to one instance: needed while sessions live in
 	// each instance's memory (phases 3-5), wrong once they are shared.
-	Stickiness bool
-	// Scaling, when set, adds a target-tracking policy.
+	Stickiness         bool
+	DeletionProtection bool
+	// AccessLogs is the log bucket's name (one in this region); nil: none.
+	AccessLogs pulumi.StringInput
+	LogPrefix  string // default "alb"
+	// Scaling, when set, gives the fleet (AddFleet) a target-tracking policy.
 	Scaling *Scaling
-	Fleet   fleet.Args // the hosts; VpcID, SubnetIDs and TargetGroupARNs are set here
 	Tags    map[string]string
+}
+
+// FleetArgs configure the hosts of a WebTier.
+type FleetArgs struct {
+	AppSubnetIDs pulumi.StringArrayInput
+	Fleet        fleet.Args // VpcID, SubnetIDs and TargetGroupARNs are set here
 }
 
 // WebTier is the component.
 type WebTier struct {
 	pulumi.ResourceState
+	name    string
+	vpc     pulumi.StringInput
+	tags    map[string]string
+	scaling *Scaling
 
 	LBSecurityGroup *ec2.SecurityGroup
 	LoadBalancer    *lb.LoadBalancer
 	TargetGroup     *lb.TargetGroup
-	Fleet           *fleet.Fleet
+	Listeners       []*lb.Listener
+	Fleet           *fleet.Fleet // set by AddFleet
 	ScalingPolicy   *autoscaling.Policy
 
 	DNSName         pulumi.StringOutput
 	ZoneID          pulumi.StringOutput // the ALB's hosted zone, for alias records
 	URL             pulumi.StringOutput
-	InstanceSGID    pulumi.StringOutput
 	LoadBalancerARN pulumi.StringOutput
+	// ARNSuffix and TargetGroupARNSuffix are the CloudWatch dimensions.
+	ARNSuffix            pulumi.StringOutput
+	TargetGroupARNSuffix pulumi.StringOutput
+	SecurityGroupID      pulumi.StringOutput // the hosts' group, set by AddFleet
 }
 
 func validate(a *Args) error {
@@ -63,8 +85,8 @@ func validate(a *Args) error {
 	switch {
 	case a == nil:
 		return bad("args", nil, "non-nil Args")
-	case a.VpcID == nil || a.PublicSubnetIDs == nil || a.AppSubnetIDs == nil:
-		return bad("VpcID/PublicSubnetIDs/AppSubnetIDs", "nil", "all set")
+	case a.VpcID == nil || a.PublicSubnetIDs == nil:
+		return bad("VpcID/PublicSubnetIDs", "nil", "both set")
 	case a.ZoneCount < 2:
 		return bad("ZoneCount", a.ZoneCount, "at least 2 (an ALB needs two availability zones)")
 	case a.Scaling != nil && a.Scaling.Metric != "cpu" && a.Scaling.Metric != "requests":
@@ -75,12 +97,12 @@ func validate(a *Args) error {
 	return nil
 }
 
-// New creates the web tier.
+// New creates the load balancer, its target group and listeners.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*WebTier, error) {
 	if err := validate(args); err != nil {
 		return nil, err
 	}
-	w := &WebTier{}
+	w := &WebTier{name: name, vpc: args.VpcID, tags: args.Tags, scaling: args.Scaling}
 	if err := ctx.RegisterComponentResource(shared.Project+":webtier:WebTier", name, w, opts...); err != nil {
 		return nil, err
 	}
@@ -91,7 +113,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	ports := []int{80}
-	if args.CertificateARN != "" {
+	if args.CertificateARN != nil {
 		ports = append(ports, 443)
 	}
 	for _, port := range ports {
@@ -99,16 +121,24 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			return nil, err
 		}
 	}
-	if w.LoadBalancer, err = lb.NewLoadBalancer(ctx, name, &lb.LoadBalancerArgs{
+	lbArgs := &lb.LoadBalancerArgs{
 		LoadBalancerType:         pulumi.String("application"),
 		Internal:                 pulumi.Bool(false),
 		Subnets:                  args.PublicSubnetIDs,
 		SecurityGroups:           pulumi.StringArray{w.LBSecurityGroup.ID()},
 		DropInvalidHeaderFields:  pulumi.Bool(true),
-		EnableDeletionProtection: pulumi.Bool(false),
+		EnableDeletionProtection: pulumi.Bool(args.DeletionProtection),
 		IdleTimeout:              pulumi.Int(60),
 		Tags:                     shared.Tags(args.Tags, name),
-	}, child); err != nil {
+	}
+	if args.AccessLogs != nil {
+		prefix := args.LogPrefix
+		if prefix == "" {
+			prefix = "alb"
+		}
+		lbArgs.AccessLogs = lb.LoadBalancerAccessLogsArgs{Bucket: args.AccessLogs, Prefix: pulumi.String(prefix), Enabled: pulumi.Bool(true)}
+	}
+	if w.LoadBalancer, err = lb.NewLoadBalancer(ctx, name, lbArgs, child); err != nil {
 		return nil, err
 	}
 	if w.TargetGroup, err = lb.NewTargetGroup(ctx, name, &lb.TargetGroupArgs{
@@ -139,39 +169,53 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err := w.listeners(ctx, name, args, child); err != nil {
 		return nil, err
 	}
-
-	fa := args.Fleet
-	fa.VpcID = args.VpcID
-	fa.SubnetIDs = args.AppSubnetIDs
-	fa.TargetGroupARNs = pulumi.StringArray{w.TargetGroup.Arn}
-	fa.Tags = shared.Merge(args.Tags, fa.Tags)
-	if w.Fleet, err = fleet.New(ctx, name+"-fleet", &fa, child); err != nil {
-		return nil, err
-	}
-	// Instances accept the app port from the load balancer's group and nothing else.
-	if err := shared.AllowFromGroup(ctx, name+"-fleet-from-lb", w.Fleet.SecurityGroup, w.LBSecurityGroup.ID(), AppPort, "from the load balancer", child); err != nil {
-		return nil, err
-	}
-	if args.Scaling != nil {
-		if w.ScalingPolicy, err = w.scaling(ctx, name, args.Scaling, child); err != nil {
-			return nil, err
-		}
-	}
-
 	w.DNSName = w.LoadBalancer.DnsName
 	w.ZoneID = w.LoadBalancer.ZoneId
 	scheme := "http://"
-	if args.CertificateARN != "" {
+	if args.CertificateARN != nil {
 		scheme = "https://"
 	}
 	w.URL = pulumi.Sprintf("%s%s", scheme, w.DNSName)
-	w.InstanceSGID = w.Fleet.SecurityGroupID
 	w.LoadBalancerARN = w.LoadBalancer.Arn
+	w.ARNSuffix = w.LoadBalancer.ArnSuffix
+	w.TargetGroupARNSuffix = w.TargetGroup.ArnSuffix
 	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{
-		"dnsName":      w.DNSName,
-		"url":          w.URL,
-		"instanceSgId": w.InstanceSGID,
+		"dnsName": w.DNSName,
+		"url":     w.URL,
 	})
+}
+
+// AddFleet creates the hosts behind the load balancer: the fleet, the one
+// rule that admits the load balancer, and the scaling policy.
+func (w *WebTier) AddFleet(ctx *pulumi.Context, args *FleetArgs) error {
+	bad := shared.Invalid("webtier")
+	switch {
+	case args == nil || args.AppSubnetIDs == nil:
+		return bad("AppSubnetIDs", nil, "the private app subnets")
+	case w.Fleet != nil:
+		return bad("AddFleet", "twice", "one fleet per web tier")
+	}
+	child := pulumi.Parent(w)
+	fa := args.Fleet
+	fa.VpcID = w.vpc
+	fa.SubnetIDs = args.AppSubnetIDs
+	fa.TargetGroupARNs = pulumi.StringArray{w.TargetGroup.Arn}
+	fa.Tags = shared.Merge(w.tags, fa.Tags)
+	var err error
+	if w.Fleet, err = fleet.New(ctx, w.name+"-fleet", &fa, child); err != nil {
+		return err
+	}
+	// Instances accept the app port from the load balancer's group and nothing else.
+	if err := shared.AllowFromGroup(ctx, w.name+"-fleet-from-lb", w.Fleet.SecurityGroup, w.LBSecurityGroup.ID(), AppPort, "from the load balancer", child); err != nil {
+		return err
+	}
+	if w.scaling != nil {
+		if w.ScalingPolicy, err = w.scalingPolicy(ctx, w.name, w.scaling, child); err != nil {
+			return err
+		}
+	}
+	w.SecurityGroupID = w.Fleet.SecurityGroupID
+	return nil
 }
 
 func (w *WebTier) listeners(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) error {
@@ -179,26 +223,32 @@ func (w *WebTier) listeners(ctx *pulumi.Context, name string, args *Args, opt pu
 		Type:           pulumi.String("forward"),
 		TargetGroupArn: w.TargetGroup.Arn,
 	}}
-	if args.CertificateARN == "" {
-		_, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+	add := func(suffix string, la *lb.ListenerArgs) error {
+		l, err := lb.NewListener(ctx, name+suffix, la, opt)
+		if err == nil {
+			w.Listeners = append(w.Listeners, l)
+		}
+		return err
+	}
+	if args.CertificateARN == nil {
+		return add("-http", &lb.ListenerArgs{
 			LoadBalancerArn: w.LoadBalancer.Arn,
 			Port:            pulumi.Int(80),
 			Protocol:        pulumi.String("HTTP"),
 			DefaultActions:  forward,
-		}, opt)
-		return err
+		})
 	}
-	if _, err := lb.NewListener(ctx, name+"-https", &lb.ListenerArgs{
+	if err := add("-https", &lb.ListenerArgs{
 		LoadBalancerArn: w.LoadBalancer.Arn,
 		Port:            pulumi.Int(443),
 		Protocol:        pulumi.String("HTTPS"),
 		SslPolicy:       pulumi.String("ELBSecurityPolicy-TLS13-1-2-2021-06"),
-		CertificateArn:  pulumi.String(args.CertificateARN),
+		CertificateArn:  args.CertificateARN,
 		DefaultActions:  forward,
-	}, opt); err != nil {
+	}); err != nil {
 		return err
 	}
-	_, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+	return add("-http", &lb.ListenerArgs{
 		LoadBalancerArn: w.LoadBalancer.Arn,
 		Port:            pulumi.Int(80),
 		Protocol:        pulumi.String("HTTP"),
@@ -210,11 +260,10 @@ func (w *WebTier) listeners(ctx *pulumi.Context, name string, args *Args, opt pu
 				StatusCode: pulumi.String("HTTP_301"),
 			},
 		}},
-	}, opt)
-	return err
+	})
 }
 
-func (w *WebTier) scaling(ctx *pulumi.Context, name string, s *Scaling, opt pulumi.ResourceOption) (*autoscaling.Policy, error) {
+func (w *WebTier) scalingPolicy(ctx *pulumi.Context, name string, s *Scaling, opt pulumi.ResourceOption) (*autoscaling.Policy, error) {
 	metric := autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs{
 		PredefinedMetricType: pulumi.String("ASGAverageCPUUtilization"),
 	}

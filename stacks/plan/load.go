@@ -28,7 +28,7 @@ var Defaults = map[string]string{
 	"dbInstanceClass":               "db.t4g.medium",
 	"dbAllocatedStorage":            "20",
 	"dbMaxAllocatedStorage":         "100",
-	"dbEngineVersion":               "16.4",
+	"dbEngineVersion":               "16",
 	"dbReplicas":                    "1",
 	"dbBackupRetentionDays":         "7",
 	"dbMultiAz":                     "true",
@@ -36,8 +36,12 @@ var Defaults = map[string]string{
 	"dbSkipFinalSnapshot":           "false",
 	"domain":                        "",
 	"hostedZoneId":                  "",
-	"certificateArn":                "",
-	"secondaryCertificateArn":       "",
+	"zoneDelegated":                 "false",
+	"lbDeletionProtection":          "true",
+	"bucketForceDestroy":            "false",
+	"cookieKeys":                    "",
+	"logRetentionDays":              "30",
+	"alertEmail":                    "",
 	"cacheAuthToken":                "",
 	"cacheNodeType":                 "cache.t4g.small",
 	"cacheReplicas":                 "1",
@@ -71,15 +75,17 @@ var (
 	instancePattern   = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
 	dbClassPattern    = regexp.MustCompile(`^db\.[a-z0-9-]+\.[a-z0-9]+$`)
 	cacheNodePatern   = regexp.MustCompile(`^cache\.[a-z0-9-]+\.[a-z0-9]+$`)
-	versionPattern    = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 	dockerHostPattern = regexp.MustCompile(`^(unix|tcp|ssh)://\S+$`)
 	endpointPattern   = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$`)
 	domainPattern     = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	acmARNPattern     = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$`)
 	zoneIDPattern     = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 	continents        = map[string]bool{"AF": true, "AN": true, "AS": true, "EU": true, "OC": true, "NA": true, "SA": true}
-	authTokenPattern  = regexp.MustCompile(`^[!#-.0-?A-~]{16,128}$`)
-	countryPattern    = regexp.MustCompile(`^[A-Z]{2}$`)
+	// ElastiCache AUTH tokens: 16 to 128 characters, letters, digits and only
+	// the specials ElastiCache lists (!, &, #, $, ^, <, >, -).
+	authTokenPattern = regexp.MustCompile(`^[A-Za-z0-9!&#$^<>-]{16,128}$`)
+	cookieKeyPattern = regexp.MustCompile(`^[0-9a-f]{64,}(,[0-9a-f]{64,})*$`)
+	countryPattern   = regexp.MustCompile(`^[A-Z]{2}$`)
+	emailPattern     = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$`)
 )
 
 // Load reads and validates every setting. It returns the first problem as a
@@ -112,19 +118,26 @@ func Load(get Lookup) (Settings, error) {
 	s.DBInstanceClass = r.matching("dbInstanceClass", dbClassPattern, "an RDS instance class such as db.t4g.medium")
 	s.DBAllocatedStorage = r.intIn("dbAllocatedStorage", 20, 65536)
 	s.DBMaxAllocatedStorage = r.intIn("dbMaxAllocatedStorage", 20, 65536)
-	s.DBEngineVersion = r.matching("dbEngineVersion", versionPattern, "a PostgreSQL version such as 16 or 16.4")
+	// A major version only: RDS picks the minor and upgrades it
+	// (autoMinorVersionUpgrade); a pinned minor is one RDS stops creating
+	// after its end of support, and one the provider would try to go back to.
+	s.DBEngineVersion = fmt.Sprint(r.intIn("dbEngineVersion", 14, 18))
 	s.DBReplicas = r.intIn("dbReplicas", 0, 15)
 	s.DBBackupRetentionDays = r.intIn("dbBackupRetentionDays", 1, 35)
 	s.DBMultiAZ = r.boolean("dbMultiAz")
 	s.DBDeletionProtection = r.boolean("dbDeletionProtection")
 	s.DBSkipFinalSnapshot = r.boolean("dbSkipFinalSnapshot")
 
-	s.Domain = r.optional("domain", domainPattern, "empty, or a lower-case DNS name such as app.example.com")
+	s.Domain = r.domain("domain")
 	s.HostedZoneID = r.optional("hostedZoneId", zoneIDPattern, "empty, or a Route53 hosted zone id such as Z0123456789ABC")
-	s.CertificateARN = r.optional("certificateArn", acmARNPattern, "empty, or an ACM certificate ARN in the primary region")
-	s.SecondaryCertificateARN = r.optional("secondaryCertificateArn", acmARNPattern, "empty, or an ACM certificate ARN in the secondary region")
+	s.ZoneDelegated = r.boolean("zoneDelegated")
+	s.LBDeletionProtection = r.boolean("lbDeletionProtection")
+	s.BucketForceDestroy = r.boolean("bucketForceDestroy")
+	s.LogRetentionDays = r.logRetention("logRetentionDays")
+	s.AlertEmail = r.optional("alertEmail", emailPattern, "empty, or an email address that alarms notify (confirm the subscription AWS mails)")
+	s.CookieKeys = r.optional("cookieKeys", cookieKeyPattern, "empty (the stack makes one), or comma-separated keys of at least 64 lower-case hex characters, the newest first")
 
-	s.CacheAuthToken = r.optional("cacheAuthToken", authTokenPattern, "16 to 128 printable characters without spaces, @, \" or /; set it with `pulumi config set --secret cacheAuthToken ...`")
+	s.CacheAuthToken = r.optional("cacheAuthToken", authTokenPattern, "empty (the stack makes one), or 16 to 128 characters: letters, digits and ! & # $ ^ < > - only (ElastiCache's AUTH rules)")
 	s.CacheNodeType = r.matching("cacheNodeType", cacheNodePatern, "an ElastiCache node type such as cache.t4g.small")
 	s.CacheReplicas = r.intIn("cacheReplicas", 1, 5)
 	s.CacheMaxmemoryPolicy = r.oneOf("cacheMaxmemoryPolicy", MaxmemoryPolicies...)
@@ -138,7 +151,7 @@ func Load(get Lookup) (Settings, error) {
 	s.GeoLocations = r.geoLocations("geoLocations")
 
 	s.WorkerInstanceType = r.matching("workerInstanceType", instancePattern, "an EC2 instance type such as t3.small")
-	s.WorkerMin = r.intIn("workerMin", 0, 1000)
+	s.WorkerMin = r.intIn("workerMin", 0, 1000) // 0: the fleet starts from zero when jobs arrive
 	s.WorkerMax = r.intIn("workerMax", 1, 1000)
 	s.BacklogPerInstance = r.intIn("backlogPerInstance", 1, 1000000)
 	s.JobTimeoutSeconds = r.intIn("jobTimeoutSeconds", 1, 43200)
@@ -217,14 +230,12 @@ func (s Settings) crossCheck() error {
 		return &ConfigError{Key: "cdnDefaultTtl", Value: fmt.Sprint(s.CDNDefaultTTL), Allowed: fmt.Sprintf("cdnMinTtl (%d) <= cdnDefaultTtl <= cdnMaxTtl (%d)", s.CDNMinTTL, s.CDNMaxTTL)}
 	case s.ScalingMetric == "cpu" && s.ScalingTarget > 100:
 		return &ConfigError{Key: "scalingTarget", Value: fmt.Sprint(s.ScalingTarget), Allowed: "a CPU percentage from 1 to 100 when scalingMetric is cpu"}
-	case p >= 5 && s.CacheAuthToken == "":
-		return &ConfigError{Key: "cacheAuthToken", Allowed: "a secret of 16 to 128 characters from phase 5 on (the cache requires AUTH); set it with `pulumi config set --secret cacheAuthToken $(openssl rand -hex 32)`"}
 	case p >= 7 && s.SecondaryRegion == s.PrimaryRegion:
 		return &ConfigError{Key: "secondaryRegion", Value: s.SecondaryRegion, Allowed: "a region other than primaryRegion (" + s.PrimaryRegion + ")"}
 	case p >= 7 && s.SecondaryCIDR == s.VPCCIDR:
 		return &ConfigError{Key: "secondaryVpcCidr", Value: s.SecondaryCIDR, Allowed: "a block other than vpcCidr, so the regions can be peered later"}
-	case p >= 7 && s.Domain == "":
-		return &ConfigError{Key: "domain", Value: "", Allowed: "a DNS name from phase 7 on (geolocation routing needs a zone)"}
+	case p >= 7 && s.Domain == "" && s.Target != "docker":
+		return &ConfigError{Key: "domain", Value: "", Allowed: "a DNS name you control from phase 7 on (geolocation routing needs a hosted zone): `pulumi config set domain shop.your-domain.com`"}
 	case p >= 7 && !s.hasBothRoles():
 		return &ConfigError{Key: "geoLocations", Value: s.geoCodes(), Allowed: "at least one location for each region (primary and secondary)"}
 	case s.WorkerMin > s.WorkerMax:

@@ -23,8 +23,12 @@ type Plan struct {
 	SharedSessions bool // sessions in the cache (phase 6 on)
 
 	MultiRegion bool // second region, geolocation DNS with failover (phase 7 on)
-	Queue       bool // SQS + DLQ + worker fleet (phase 8 on)
-	Shards      int  // shard databases (phase 9), 0 before
+	// HTTPS: certificates for the load balancers and the CDN, from phase 3, on
+	// a target with certificates (aws, localstack), once ACM can validate
+	// them by DNS: a domain whose zone is delegated (or an existing zone).
+	HTTPS  bool
+	Queue  bool // SQS + DLQ + worker fleet (phase 8 on)
+	Shards int  // shard databases (phase 9), 0 before
 }
 
 // For returns the plan of the settings' phase.
@@ -44,6 +48,7 @@ func For(s Settings) Plan {
 		SharedSessions: p >= 6,
 		MultiRegion:    p >= 7,
 		Queue:          p >= 8,
+		HTTPS:          p >= 3 && s.Target != "docker" && s.Domain != "" && (s.ZoneDelegated || s.HostedZoneID != ""),
 	}
 	if p >= 4 {
 		pl.DBReplicas = s.DBReplicas

@@ -15,7 +15,7 @@ func load(t *testing.T, kv map[string]string) (Settings, error) {
 
 func TestDefaultsLoadForEveryPhase(t *testing.T) {
 	for phase := 1; phase <= MaxPhase; phase++ {
-		kv := map[string]string{"phase": itoa(phase), "domain": "app.example.com", "cacheAuthToken": token}
+		kv := map[string]string{"phase": itoa(phase), "domain": "shop.scalezero-demo.net", "cacheAuthToken": token}
 		s, err := load(t, kv)
 		if err != nil {
 			t.Fatalf("phase %d: %v", phase, err)
@@ -47,15 +47,23 @@ func TestBadConfigNamesTheKeyAndWhatIsAllowed(t *testing.T) {
 		{"bad nat", map[string]string{"natGateways": "many"}, "natGateways", "single, perAz"},
 		{"bad cidr", map[string]string{"vpcCidr": "10.0.0.0/8"}, "vpcCidr", "/16 to /20"},
 		{"bad boolean", map[string]string{"dbMultiAz": "yes please"}, "dbMultiAz", "true or false"},
-		{"no cache token in phase 5", map[string]string{"phase": "5"}, "cacheAuthToken", "from phase 5"},
 		{"short cache token", map[string]string{"cacheAuthToken": "short"}, "cacheAuthToken", "16 to 128"},
+		// ElastiCache takes only ! & # $ ^ < > - besides letters and digits.
+		{"cache token with a percent sign", map[string]string{"cacheAuthToken": "0123456789abcdef%"}, "cacheAuthToken", "! & # $ ^ < > -"},
+		{"cache token with a period", map[string]string{"cacheAuthToken": "0123456789abcdef.x"}, "cacheAuthToken", "letters, digits"},
+		{"reserved domain", map[string]string{"domain": "app.example.com"}, "domain", "example.com is reserved"},
+		{"reserved tld", map[string]string{"domain": "shop.test"}, "domain", "test is reserved"},
+		{"reserved example.org", map[string]string{"domain": "example.org"}, "domain", "reserved"},
+		{"pinned minor version", map[string]string{"dbEngineVersion": "16.4"}, "dbEngineVersion", "14 to 18"},
+		{"log retention RDS would refuse", map[string]string{"logRetentionDays": "10"}, "logRetentionDays", "retention periods"},
+		{"short cookie key", map[string]string{"cookieKeys": "abcdef"}, "cookieKeys", "64 lower-case hex"},
 		{"unknown maxmemory policy", map[string]string{"cacheMaxmemoryPolicy": "lru-please"}, "cacheMaxmemoryPolicy", "allkeys-lru"},
 		{"ttl order", map[string]string{"cdnMinTtl": "100", "cdnDefaultTtl": "10"}, "cdnDefaultTtl", "cdnMinTtl"},
 		{"cpu over 100", map[string]string{"scalingTarget": "150"}, "scalingTarget", "CPU percentage"},
-		{"same second region", map[string]string{"phase": "7", "domain": "a.example.com", "cacheAuthToken": token, "secondaryRegion": "us-east-1"}, "secondaryRegion", "other than primaryRegion"},
-		{"phase 7 without domain", map[string]string{"phase": "7", "cacheAuthToken": token}, "domain", "from phase 7"},
+		{"same second region", map[string]string{"phase": "7", "domain": "a.scalezero-demo.net", "cacheAuthToken": token, "secondaryRegion": "us-east-1"}, "secondaryRegion", "other than primaryRegion"},
+		{"phase 7 without domain", map[string]string{"phase": "7"}, "domain", "from phase 7"},
 		{"geo syntax", map[string]string{"geoLocations": "NA:primary"}, "geoLocations", "LOCATION=primary|secondary"},
-		{"geo one region only", map[string]string{"phase": "7", "domain": "a.example.com", "cacheAuthToken": token, "geoLocations": "NA=primary"}, "geoLocations", "each region"},
+		{"geo one region only", map[string]string{"phase": "7", "domain": "a.scalezero-demo.net", "cacheAuthToken": token, "geoLocations": "NA=primary"}, "geoLocations", "each region"},
 		{"visibility below job", map[string]string{"jobTimeoutSeconds": "600", "queueVisibilityTimeoutSeconds": "300"}, "queueVisibilityTimeoutSeconds", "at least jobTimeoutSeconds"},
 		{"one shard", map[string]string{"shards": "1"}, "shards", "2 to 64"},
 		{"worker min above max", map[string]string{"workerMin": "5", "workerMax": "2"}, "workerMin", "at most workerMax"},
@@ -101,7 +109,7 @@ func TestPlanTiersByPhase(t *testing.T) {
 		9: {db: true, web: true, scaling: true, cache: true, shared: true, multi: true, queue: true},
 	}
 	for phase, w := range want {
-		s, err := load(t, map[string]string{"phase": itoa(phase), "domain": "a.example.com", "cacheAuthToken": token})
+		s, err := load(t, map[string]string{"phase": itoa(phase), "domain": "a.scalezero-demo.net", "cacheAuthToken": token})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,6 +139,44 @@ func TestGeoLocationsParse(t *testing.T) {
 	for i := range want {
 		if s.GeoLocations[i] != want[i] {
 			t.Fatalf("location %d: %+v, want %+v", i, s.GeoLocations[i], want[i])
+		}
+	}
+}
+
+// The shipped defaults deploy every phase the target allows without a
+// domain: aws up to 6 (7 routes by geolocation in a zone), docker all nine.
+func TestNoDomainNeededBeforePhase7OrOnDocker(t *testing.T) {
+	for phase := 1; phase <= MaxPhase; phase++ {
+		_, err := load(t, map[string]string{"phase": itoa(phase)})
+		if (err != nil) != (phase >= 7) {
+			t.Errorf("aws phase %d without a domain: %v", phase, err)
+		}
+		if _, err := load(t, map[string]string{"phase": itoa(phase), "target": "docker"}); err != nil {
+			t.Errorf("docker phase %d without a domain: %v", phase, err)
+		}
+	}
+}
+
+// HTTPS needs a zone ACM can validate in: a delegated one, or an existing one.
+func TestHTTPSNeedsADelegatedZone(t *testing.T) {
+	cases := []struct {
+		kv   map[string]string
+		want bool
+	}{
+		{map[string]string{"phase": "3"}, false},
+		{map[string]string{"phase": "3", "domain": "shop.scalezero-demo.net"}, false},
+		{map[string]string{"phase": "3", "domain": "shop.scalezero-demo.net", "zoneDelegated": "true"}, true},
+		{map[string]string{"phase": "3", "domain": "shop.scalezero-demo.net", "hostedZoneId": "Z0123456789ABC"}, true},
+		{map[string]string{"phase": "2", "domain": "shop.scalezero-demo.net", "zoneDelegated": "true"}, false},
+		{map[string]string{"phase": "3", "domain": "shop.scalezero-demo.net", "zoneDelegated": "true", "target": "docker"}, false},
+	}
+	for _, c := range cases {
+		s, err := load(t, c.kv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := For(s).HTTPS; got != c.want {
+			t.Errorf("%v: HTTPS %v, want %v", c.kv, got, c.want)
 		}
 	}
 }

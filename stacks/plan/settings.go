@@ -1,11 +1,13 @@
 // Package plan turns a stack's raw configuration into validated settings and
 // decides which tiers exist in each phase. It imports no cloud SDK, so every
-// builder (aws today; localstack and docker later) reads one plan.
+// builder (aws, localstack, docker) reads one plan.
 package plan
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -44,19 +46,25 @@ type Settings struct {
 	DBInstanceClass       string // dbInstanceClass
 	DBAllocatedStorage    int    // dbAllocatedStorage (GiB)
 	DBMaxAllocatedStorage int    // dbMaxAllocatedStorage (GiB, storage autoscaling ceiling)
-	DBEngineVersion       string // dbEngineVersion
+	DBEngineVersion       string // dbEngineVersion: a major version, e.g. "16"
 	DBReplicas            int    // dbReplicas (phase 4 on)
 	DBBackupRetentionDays int    // dbBackupRetentionDays
 	DBMultiAZ             bool   // dbMultiAz
 	DBDeletionProtection  bool   // dbDeletionProtection
 	DBSkipFinalSnapshot   bool   // dbSkipFinalSnapshot
 
-	Domain                  string // domain (optional)
-	HostedZoneID            string // hostedZoneId (optional: use an existing zone)
-	CertificateARN          string // certificateArn (optional: HTTPS on the primary ALB)
-	SecondaryCertificateARN string // secondaryCertificateArn (optional: HTTPS on the secondary ALB)
+	Domain       string // domain (optional until phase 7 on aws)
+	HostedZoneID string // hostedZoneId (optional: use an existing, delegated zone)
+	// ZoneDelegated says the domain's NS records point at the zone the stack
+	// made, so ACM can validate certificates by DNS (zoneDelegated).
+	ZoneDelegated        bool
+	LBDeletionProtection bool   // lbDeletionProtection
+	BucketForceDestroy   bool   // bucketForceDestroy: buckets of user data (jobs, logs) may be deleted with their objects
+	CookieKeys           string // cookieKeys (secret, optional): keys signing the app's cookies, newest first
+	LogRetentionDays     int    // logRetentionDays: access logs and log groups
+	AlertEmail           string // alertEmail (optional): who alarms mail
 
-	CacheAuthToken       string // cacheAuthToken (secret; required from phase 5)
+	CacheAuthToken       string // cacheAuthToken (secret, optional: the stack makes one)
 	CacheNodeType        string // cacheNodeType
 	CacheReplicas        int    // cacheReplicas
 	CacheMaxmemoryPolicy string // cacheMaxmemoryPolicy
@@ -126,7 +134,7 @@ func (e *ConfigError) Error() string {
 }
 
 // secretKeys are never echoed in errors.
-var secretKeys = map[string]bool{"cacheAuthToken": true}
+var secretKeys = map[string]bool{"cacheAuthToken": true, "cookieKeys": true}
 
 // reader collects the first error so that Load reads like a list of keys.
 type reader struct {
@@ -195,4 +203,57 @@ func (r *reader) cidr(key string) string {
 		return raw
 	}
 	return p.Masked().String()
+}
+
+// reservedSuffixes are the names RFC 2606 and RFC 6761 reserve; Route 53
+// refuses hosted zones for them (InvalidDomainName).
+var reservedSuffixes = []string{"example.com", "example.net", "example.org", "example", "test", "invalid", "localhost"}
+
+// domain reads an optional DNS name that the stack will make a hosted zone for.
+func (r *reader) domain(key string) string {
+	raw := r.str(key)
+	if raw == "" {
+		return ""
+	}
+	if !domainPattern.MatchString(raw) {
+		r.fail(key, raw, "empty, or a lower-case DNS name you control, such as shop.your-domain.com")
+		return raw
+	}
+	for _, suffix := range reservedSuffixes {
+		if raw == suffix || strings.HasSuffix(raw, "."+suffix) {
+			r.fail(key, raw, "a name you control: "+suffix+" is reserved (RFC 2606/6761) and Route 53 refuses a zone for it")
+			return raw
+		}
+	}
+	return raw
+}
+
+// LogRetentionDays are the retention periods CloudWatch Logs accepts; the
+// access-log buckets keep logs as long.
+var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+func (r *reader) logRetention(key string) int {
+	raw := r.str(key)
+	n, err := strconv.Atoi(raw)
+	if err == nil && slices.Contains(LogRetentionDays, n) {
+		return n
+	}
+	r.fail(key, raw, fmt.Sprintf("one of CloudWatch Logs' retention periods in days: %v", LogRetentionDays))
+	return 30
+}
+
+// CheckSecrets refuses a secret setting that was set in plain text: it would
+// sit unencrypted in the stack file and in state.
+func CheckSecrets(get Lookup, isSecret func(key string) bool) error {
+	for _, key := range SortedSecretKeys() {
+		if v, ok := get(key); ok && v != "" && !isSecret(key) {
+			return &ConfigError{Key: key, Allowed: "a secret: set it with `pulumi config set --secret " + key + " ...`"}
+		}
+	}
+	return nil
+}
+
+// SortedSecretKeys lists the keys whose values are secrets.
+func SortedSecretKeys() []string {
+	return slices.Sorted(maps.Keys(secretKeys))
 }

@@ -1,0 +1,200 @@
+package observability
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/dashboard.json")
+
+// captured keeps what the mock provider was asked to create.
+type captured struct {
+	mu     sync.Mutex
+	inputs map[string]resource.PropertyMap // by logical name
+}
+
+func (c *captured) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inputs[args.Name] = args.Inputs
+	out := args.Inputs.Copy()
+	out["name"] = resource.NewStringProperty(args.Name) // an alarm's auto-name
+	out["arn"] = resource.NewStringProperty("arn:aws:sns:us-east-1:000000000000:" + args.Name)
+	return args.Name + "-id", out, nil
+}
+
+func (c *captured) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
+
+// every tier of a phase-9 primary region in us-east-1.
+func fullArgs() *Args {
+	return &Args{
+		Region: "us-east-1", DashboardName: "scalezero-dev-primary",
+		LogGroups: []string{"web", "worker"}, LogGroupPath: "/scalezero/dev/", RetentionDays: 30,
+		LoadBalancers: []LoadBalancer{{Name: "web", ARNSuffix: pulumi.String("app/web/1"), TargetGroupARNSuffix: pulumi.String("targetgroup/web/2")}},
+		Databases: []Database{
+			{Name: "db", Identifier: pulumi.String("db-1"), StorageGiB: 20},
+			{Name: "db-replica-1", Identifier: pulumi.String("db-1-r1"), Replica: true, StorageGiB: 20},
+		},
+		Caches:         []Cache{{Name: "cache", ReplicationGroupID: pulumi.String("cache-1"), Nodes: 2}},
+		Queues:         []Queue{{Name: "jobs", QueueName: pulumi.String("jobs-1"), DLQName: pulumi.String("jobs-dlq-1"), OldestMessageSecond: 600}},
+		DistributionID: pulumi.String("E123"),
+	}
+}
+
+func build(t *testing.T, args *Args) *captured {
+	t.Helper()
+	c := &captured{inputs: map[string]resource.PropertyMap{}}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		o, err := New(ctx, "observability", args)
+		if err != nil {
+			return err
+		}
+		return o.Finish(ctx, &Late{
+			Fleets:       []Fleet{{Name: "web", Service: "web", GroupName: pulumi.String("web-fleet-1")}, {Name: "worker", Service: "worker", GroupName: pulumi.String("worker-fleet-1")}},
+			HealthChecks: []HealthCheck{{Name: "region", ID: pulumi.String("hc-1")}},
+		})
+	}, pulumi.WithMocks("scalezero", "dev", c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+type dashboard struct {
+	Widgets []struct {
+		Type                string `json:"type"`
+		X, Y, Width, Height int
+		Properties          struct {
+			Title    string  `json:"title"`
+			Region   string  `json:"region"`
+			Markdown string  `json:"markdown"`
+			Metrics  [][]any `json:"metrics"`
+		} `json:"properties"`
+	} `json:"widgets"`
+}
+
+// The dashboard is valid CloudWatch dashboard JSON: widgets on the 24-wide
+// grid, each metric one that exists with those dimensions in the widget's
+// region, and a row per tier. It is kept in a reviewed file.
+func TestDashboardBody(t *testing.T) {
+	c := build(t, fullArgs())
+	body := c.inputs["scalezero-dev-primary"]["dashboardBody"].StringValue()
+	var d dashboard
+	if err := json.Unmarshal([]byte(body), &d); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, body)
+	}
+	var rows []string
+	for _, w := range d.Widgets {
+		if w.X < 0 || w.Width < 1 || w.X+w.Width > gridWidth || w.Height < 1 {
+			t.Errorf("widget %q off the grid: x %d width %d", w.Properties.Title, w.X, w.Width)
+		}
+		if w.Type == "text" {
+			rows = append(rows, strings.TrimPrefix(w.Properties.Markdown, "## "))
+			continue
+		}
+		if w.Type != "metric" || len(w.Properties.Metrics) == 0 {
+			t.Errorf("widget %q: type %s, %d metrics", w.Properties.Title, w.Type, len(w.Properties.Metrics))
+		}
+		for _, m := range w.Properties.Metrics {
+			opts, _ := m[len(m)-1].(map[string]any)
+			region := w.Properties.Region
+			if r, ok := opts["region"].(string); ok {
+				region = r
+			}
+			var dims []string
+			for i := 2; i+1 < len(m)-1; i += 2 {
+				dims = append(dims, m[i].(string))
+			}
+			if err := Check(m[0].(string), m[1].(string), dims, region); err != nil {
+				t.Errorf("widget %q: %v", w.Properties.Title, err)
+			}
+		}
+	}
+	want := []string{"Load balancer web", "Fleets", "App", "Business", "Jobs", "Databases", "Cache cache", "CDN", "Queue jobs", "Regions' health checks"}
+	if strings.Join(rows, "|") != strings.Join(want, "|") {
+		t.Errorf("rows %v, want %v", rows, want)
+	}
+	pretty, _ := json.MarshalIndent(json.RawMessage(body), "", "  ")
+	if *update {
+		if err := os.WriteFile("testdata/dashboard.json", append(pretty, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden, err := os.ReadFile("testdata/dashboard.json")
+	if err != nil || string(golden) != string(pretty)+"\n" {
+		t.Errorf("the dashboard differs from testdata/dashboard.json (go test ./components/observability -update, then review): %v", err)
+	}
+}
+
+// A region that is not us-east-1 makes no alarm on the metrics that exist
+// only there; us-east-1 makes them.
+func TestGlobalAlarmsOnlyInUSEast1(t *testing.T) {
+	args := fullArgs()
+	c := build(t, args)
+	for _, name := range []string{"cdn-5xx", "region-failing"} {
+		if _, ok := c.inputs[name]; !ok {
+			t.Errorf("us-east-1 lacks alarm %s", name)
+		}
+	}
+	args = fullArgs()
+	args.Region = "eu-west-1"
+	c = build(t, args)
+	for _, name := range []string{"cdn-5xx", "region-failing"} {
+		if _, ok := c.inputs[name]; ok {
+			t.Errorf("eu-west-1 makes alarm %s on a us-east-1 metric", name)
+		}
+	}
+}
+
+func TestBadArgsAreNamed(t *testing.T) {
+	for _, a := range []*Args{
+		{Region: ""},
+		{Region: "us-east-1", DashboardName: "has space"},
+		{Region: "us-east-1", AlertEmail: "not-an-address"},
+		{Region: "us-east-1", LogGroups: []string{"web"}},
+	} {
+		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+			_, err := New(ctx, "o", a)
+			return err
+		}, pulumi.WithMocks("scalezero", "dev", &captured{inputs: map[string]resource.PropertyMap{}}))
+		if err == nil || !strings.Contains(err.Error(), "allowed") {
+			t.Errorf("%+v: %v", a, err)
+		}
+	}
+}
+
+// The README's picture is drawn from the dashboard in testdata.
+func TestDashboardPicture(t *testing.T) {
+	body, err := os.ReadFile("testdata/dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := SVG(string(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const path = "../../docs/dashboard.svg"
+	if *update {
+		if err := os.MkdirAll("../../docs", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(svg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != svg {
+		t.Errorf("docs/dashboard.svg is not the picture of testdata/dashboard.json (go test ./components/observability -update): %v", err)
+	}
+	if !strings.Contains(svg, "Replica lag") || strings.Count(svg, "<rect") < 15 {
+		t.Errorf("the picture lacks widgets:\n%s", svg)
+	}
+}

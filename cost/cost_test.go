@@ -1,0 +1,327 @@
+package cost
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/scalezero/scalezero/graph"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden cost files in testdata/")
+
+// The dev stack's settings, with the domain `make cost` plans every phase with.
+const domain = "domain=shop.scalezero-demo.net"
+
+var (
+	graphsMu sync.Mutex
+	graphs   = map[string]*Graph{}
+)
+
+// stackGraph runs the real stack program offline (as `make plan` does) and
+// reads its JSON the way cmd/cost does; each graph is made once.
+func stackGraph(t *testing.T, phase int, set ...string) *Graph {
+	t.Helper()
+	key := fmt.Sprint(phase, set)
+	graphsMu.Lock()
+	defer graphsMu.Unlock()
+	if g, ok := graphs[key]; ok {
+		return clone(t, g)
+	}
+	pg, err := graph.RunStack("../Pulumi.dev.yaml", fmt.Sprint(phase), set...)
+	if err != nil {
+		t.Fatalf("plan phase %d: %v", phase, err)
+	}
+	raw, err := pg.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g Graph
+	if err := json.Unmarshal(raw, &g); err != nil {
+		t.Fatal(err)
+	}
+	graphs[key] = &g
+	return clone(t, &g)
+}
+
+// clone is a deep copy, so a test may edit a graph.
+func clone(t *testing.T, g *Graph) *Graph {
+	raw, err := json.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Graph
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatal(err)
+	}
+	return &c
+}
+
+func defaults(t *testing.T) (*Table, *Usage) {
+	t.Helper()
+	table, err := DefaultTable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	use, err := DefaultUsage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return table, use
+}
+
+// render is what `make cost PHASE=n` prints, or its error: the reviewed file.
+func render(g *Graph, table *Table, use *Usage) string {
+	est, err := Compute(g, table, use)
+	if err != nil {
+		return "not priced:\n" + err.Error() + "\n"
+	}
+	return est.Markdown()
+}
+
+// Each phase's cost on the dev stack is held in a reviewed file: a change to
+// the program, the table or the usage that moves a figure changes it.
+func TestGoldenPerPhase(t *testing.T) {
+	table, use := defaults(t)
+	cases := map[string]func() *Graph{}
+	for p := 1; p <= 9; p++ {
+		cases[fmt.Sprintf("phase-%d.md", p)] = func() *Graph { return stackGraph(t, p, domain) }
+	}
+	cases["docker-phase-9.md"] = func() *Graph { return stackGraph(t, 9, "target=docker") }
+	for name, g := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := render(g(), table, use)
+			path := filepath.Join("testdata", name)
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (go test ./cost -update writes it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("%s changed; review and run go test ./cost -update\n--- got\n%s", path, got)
+			}
+		})
+	}
+}
+
+func resource(t *testing.T, g *Graph, typ, name string) *Resource {
+	t.Helper()
+	for i := range g.Resources {
+		if g.Resources[i].Type == typ && g.Resources[i].Name == name {
+			return &g.Resources[i]
+		}
+	}
+	t.Fatalf("no %s %s in phase %d", typ, name, g.Phase)
+	return nil
+}
+
+func total(t *testing.T, g *Graph, table *Table, use *Usage) float64 {
+	t.Helper()
+	est, err := Compute(g, table, use)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return est.Total
+}
+
+func item(t *testing.T, table *Table, region, group, name string) float64 {
+	t.Helper()
+	p, ok := table.Regions[region][group].Items[name]
+	if !ok {
+		t.Fatalf("no %s %s in %s", group, name, region)
+	}
+	return p
+}
+
+// Changing a class or a count moves the figure by exactly the table's
+// difference, nothing else.
+func TestChangesCostTheTablesDifference(t *testing.T) {
+	table, use := defaults(t)
+	hours := table.HoursPerMonth
+	const us = "us-east-1"
+	cases := []struct {
+		name string
+		edit func(g *Graph)
+		want float64
+	}{
+		{"web instance type t3.small -> m7g.large", func(g *Graph) {
+			resource(t, g, "aws:ec2/launchTemplate:LaunchTemplate", "web-fleet").Inputs["instanceType"] = "m7g.large"
+		}, 2 * hours * (item(t, table, us, "ec2", "m7g.large") - item(t, table, us, "ec2", "t3.small"))},
+		{"web desired 2 -> 3", func(g *Graph) {
+			resource(t, g, "aws:autoscaling/group:Group", "web-fleet").Inputs["desiredCapacity"] = 3.0
+		}, hours*item(t, table, us, "ec2", "t3.small") + 20*item(t, table, us, "ebs", "gp3")},
+		{"database class t4g.medium -> t4g.small (Multi-AZ primary and replica)", func(g *Graph) {
+			resource(t, g, "aws:rds/instance:Instance", "db").Inputs["instanceClass"] = "db.t4g.small"
+			resource(t, g, "aws:rds/instance:Instance", "db-replica-1").Inputs["instanceClass"] = "db.t4g.small"
+		}, hours * (item(t, table, us, "rds.postgres.multiAZ", "db.t4g.small") - item(t, table, us, "rds.postgres.multiAZ", "db.t4g.medium") +
+			item(t, table, us, "rds.postgres.singleAZ", "db.t4g.small") - item(t, table, us, "rds.postgres.singleAZ", "db.t4g.medium"))},
+		{"primary Multi-AZ off", func(g *Graph) {
+			resource(t, g, "aws:rds/instance:Instance", "db").Inputs["multiAz"] = false
+		}, hours*(item(t, table, us, "rds.postgres.singleAZ", "db.t4g.medium")-item(t, table, us, "rds.postgres.multiAZ", "db.t4g.medium")) -
+			20*item(t, table, us, "rds.storage", "gp3")},
+	}
+	base := stackGraph(t, 4, domain)
+	before := total(t, base, table, use)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := stackGraph(t, 4, domain)
+			c.edit(g)
+			if got := total(t, g, table, use) - before; math.Abs(got-c.want) > 1e-9 {
+				t.Errorf("the figure moved by %.6f, the table says %.6f", got, c.want)
+			}
+		})
+	}
+}
+
+// What the table does not cover fails, naming it, and never counts as zero.
+func TestUnknownFailsWithItsName(t *testing.T) {
+	table, use := defaults(t)
+	cases := []struct {
+		name, want string
+		edit       func(g *Graph)
+	}{
+		{"instance class", "t3.huge", func(g *Graph) {
+			resource(t, g, "aws:ec2/launchTemplate:LaunchTemplate", "web-fleet").Inputs["instanceType"] = "t3.huge"
+		}},
+		{"database class", "db.x9.large", func(g *Graph) {
+			resource(t, g, "aws:rds/instance:Instance", "db").Inputs["instanceClass"] = "db.x9.large"
+		}},
+		{"resource type", "aws:foo/bar:Baz", func(g *Graph) {
+			r := resource(t, g, "aws:ec2/vpc:Vpc", "net")
+			g.Resources = append(g.Resources, Resource{URN: r.URN + "-x", Type: "aws:foo/bar:Baz", Name: "x", Custom: true, Provider: r.Provider})
+		}},
+		{"region", "ap-south-2", func(g *Graph) {
+			for i := range g.Resources {
+				if g.Resources[i].Type == "pulumi:providers:aws" {
+					g.Resources[i].Inputs["region"] = "ap-south-2"
+				}
+			}
+		}},
+		{"unknown count", "desiredCapacity", func(g *Graph) {
+			asg := resource(t, g, "aws:autoscaling/group:Group", "web-fleet")
+			delete(asg.Inputs, "desiredCapacity")
+			delete(asg.Inputs, "minSize")
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := stackGraph(t, 3, domain)
+			c.edit(g)
+			est, err := Compute(g, table, use)
+			if err == nil {
+				t.Fatalf("priced at %.2f", est.Total)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("the error does not name %s: %v", c.want, err)
+			}
+		})
+	}
+}
+
+// Every quantity in the usage file is documented by a comment above it, and
+// a usage file missing one is an error rather than a zero.
+func TestUsageDefaultsAreDocumentedAndRequired(t *testing.T) {
+	sc := bufio.NewScanner(bytes.NewReader(defaultUsage))
+	commented := false
+	var keys []string
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case strings.HasPrefix(line, "#"):
+			commented = true
+		case strings.HasSuffix(line, ":"): // a section or a map: its entries follow
+		case line != "":
+			if !commented && !strings.HasPrefix(sc.Text(), "    ") {
+				t.Errorf("usage.yaml: %q has no comment saying what it counts", line)
+			}
+			commented = false
+			keys = append(keys, line)
+		}
+	}
+	for _, k := range []string{"lcu:", "dataGB:", "dataOutGB:", "storageGB:", "ingestedGB:"} {
+		t.Run("without "+k, func(t *testing.T) {
+			var kept []string
+			for _, l := range strings.Split(string(defaultUsage), "\n") {
+				if !strings.HasPrefix(strings.TrimSpace(l), k+" ") {
+					kept = append(kept, l)
+				}
+			}
+			if _, err := ParseUsage([]byte(strings.Join(kept, "\n"))); err == nil {
+				t.Errorf("a usage file without %s parses", k)
+			}
+		})
+	}
+	if len(keys) == 0 {
+		t.Fatal("no quantities read from usage.yaml")
+	}
+}
+
+// The table names a source for every group, read on the table's date, and
+// refuses a group whose source is not listed.
+func TestTableSources(t *testing.T) {
+	table, _ := defaults(t)
+	for name, s := range table.Sources {
+		if s.Read != table.Date {
+			t.Errorf("source %s was read %s, the table says %s", name, s.Read, table.Date)
+		}
+	}
+	bad := strings.Replace(string(defaultPrices), "source: kms\n", "source: nowhere\n", 1)
+	if _, err := ParseTable([]byte(bad)); err == nil || !strings.Contains(err.Error(), "nowhere") {
+		t.Errorf("a group with an unlisted source: %v", err)
+	}
+}
+
+// The docker target runs on one local host: its resources cost nothing on
+// AWS, listed as such, not an error.
+func TestDockerTargetIsLocal(t *testing.T) {
+	table, use := defaults(t)
+	est, err := Compute(stackGraph(t, 9, "target=docker"), table, use)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if est.Total != 0 || len(est.Lines) == 0 {
+		t.Fatalf("docker phase 9: %.2f over %d lines", est.Total, len(est.Lines))
+	}
+	for _, l := range est.Lines {
+		if l.Free == "" {
+			t.Errorf("%s %s is priced", l.Type, l.Name)
+		}
+	}
+}
+
+// The step table and a diff report exactly the totals' difference.
+func TestSummaryAndDiff(t *testing.T) {
+	table, use := defaults(t)
+	var phases []Phase
+	for p := 1; p <= 4; p++ {
+		est, err := Compute(stackGraph(t, p, domain), table, use)
+		if err != nil {
+			t.Fatal(err)
+		}
+		phases = append(phases, Phase{Number: p, Est: est})
+	}
+	sum := Summary(phases)
+	step := signed(phases[3].Est.Total - phases[2].Est.Total)
+	if !strings.Contains(sum, "| 4 | "+usd(phases[3].Est.Total)+" | "+step+" | database ") {
+		t.Errorf("summary:\n%s", sum)
+	}
+	d := Diff("phase 3 -> 4", phases[2].Est, phases[3].Est)
+	if !strings.Contains(d, "("+step+")") || !strings.Contains(d, "`db-replica-1`") {
+		t.Errorf("diff:\n%s", d)
+	}
+	if same := Diff("phase 4", phases[3].Est, phases[3].Est); !strings.Contains(same, "No priced resource changes") {
+		t.Errorf("diff of a phase with itself:\n%s", same)
+	}
+}

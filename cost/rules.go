@@ -1,0 +1,292 @@
+package cost
+
+import (
+	"fmt"
+	"strings"
+)
+
+// priced holds how each billable resource type is priced. A type neither
+// here nor in free is an error.
+var priced = map[string]func(c *charges){
+	"aws:ec2/instance:Instance":                         instance,
+	"aws:autoscaling/group:Group":                       autoscalingGroup,
+	"aws:ec2/eip:Eip":                                   eip,
+	"aws:ec2/natGateway:NatGateway":                     natGateway,
+	"aws:lb/loadBalancer:LoadBalancer":                  loadBalancer,
+	"aws:rds/instance:Instance":                         rdsInstance,
+	"aws:elasticache/replicationGroup:ReplicationGroup": replicationGroup,
+	"aws:cloudfront/distribution:Distribution":          distribution,
+	"aws:s3/bucketV2:BucketV2":                          bucket,
+	"aws:s3/bucket:Bucket":                              bucket,
+	"aws:sqs/queue:Queue":                               queue,
+	"aws:route53/zone:Zone":                             func(c *charges) { c.add(GlobalRegion, "route53", "zone", 1, "1 hosted zone") },
+	"aws:route53/healthCheck:HealthCheck":               healthCheck,
+	"aws:kms/key:Key":                                   func(c *charges) { c.add(c.region, "kms", "key", 1, "1 customer managed key") },
+	"aws:secretsmanager/secret:Secret":                  secret,
+	"aws:ecr/repository:Repository":                     repository,
+	"aws:cloudwatch/logDelivery:LogDelivery":            logDelivery,
+	"aws:cloudwatch/logGroup:LogGroup":                  logGroup,
+	"aws:cloudwatch/metricAlarm:MetricAlarm":            metricAlarm,
+	"aws:cloudwatch/dashboard:Dashboard":                func(c *charges) { c.add(c.region, "cloudwatch.dashboards", "dashboard", 1, "1 dashboard") },
+}
+
+// freeTypes are types with no charge of their own, with the reason.
+var freeTypes = map[string]string{
+	"aws:ec2/vpc:Vpc":                                                                            "no charge for a VPC",
+	"aws:ec2/subnet:Subnet":                                                                      "no charge for a subnet",
+	"aws:ec2/routeTable:RouteTable":                                                              "no charge for a route table",
+	"aws:ec2/routeTableAssociation:RouteTableAssociation":                                        "no charge",
+	"aws:ec2/route:Route":                                                                        "no charge",
+	"aws:ec2/internetGateway:InternetGateway":                                                    "no charge for an internet gateway (data out is not priced here)",
+	"aws:ec2/securityGroup:SecurityGroup":                                                        "no charge for a security group",
+	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":                                          "no charge for a security group",
+	"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":                                  "no charge",
+	"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":                                    "no charge",
+	"aws:ec2/launchTemplate:LaunchTemplate":                                                      "priced on the autoscaling group that launches it",
+	"aws:autoscaling/policy:Policy":                                                              "no charge for a scaling policy",
+	"aws:lb/listener:Listener":                                                                   "part of the load balancer's hours and LCUs",
+	"aws:lb/targetGroup:TargetGroup":                                                             "part of the load balancer's hours and LCUs",
+	"aws:rds/parameterGroup:ParameterGroup":                                                      "no charge",
+	"aws:rds/subnetGroup:SubnetGroup":                                                            "no charge",
+	"aws:elasticache/parameterGroup:ParameterGroup":                                              "no charge",
+	"aws:elasticache/subnetGroup:SubnetGroup":                                                    "no charge",
+	"aws:cloudfront/cachePolicy:CachePolicy":                                                     "no charge",
+	"aws:cloudfront/originAccessControl:OriginAccessControl":                                     "no charge",
+	"aws:s3/bucketObjectv2:BucketObjectv2":                                                       "stored in its bucket, priced there (usage s3.storageGB)",
+	"aws:s3/bucketPolicy:BucketPolicy":                                                           "bucket configuration",
+	"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":                                     "bucket configuration",
+	"aws:s3/bucketOwnershipControls:BucketOwnershipControls":                                     "bucket configuration",
+	"aws:s3/bucketVersioningV2:BucketVersioningV2":                                               "bucket configuration (old versions count in s3.storageGB)",
+	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":                       "bucket configuration",
+	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": "bucket configuration (SSE-S3)",
+	"aws:sqs/queuePolicy:QueuePolicy":                                                            "no charge",
+	"aws:sqs/redriveAllowPolicy:RedriveAllowPolicy":                                              "no charge",
+	"aws:route53/record:Record":                                                                  "no charge for a record; DNS queries are not priced here",
+	"aws:secretsmanager/secretVersion:SecretVersion":                                             "priced on its secret",
+	"aws:ecr/lifecyclePolicy:LifecyclePolicy":                                                    "no charge",
+	"aws:acm/certificate:Certificate":                                                            "ACM public certificates are free",
+	"aws:acm/certificateValidation:CertificateValidation":                                        "no charge",
+	"aws:cloudwatch/logDeliverySource:LogDeliverySource":                                         "no charge; the delivery is priced",
+	"aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination":                               "no charge; the delivery is priced",
+	"aws:sns/topicSubscription:TopicSubscription":                                                "no charge of its own",
+}
+
+func freeReason(r *Resource) string {
+	switch {
+	case strings.HasPrefix(r.Type, "pulumi:providers:"):
+		return "provider configuration, not a cloud resource"
+	case strings.HasPrefix(r.Type, "docker:"):
+		return "runs on the local Docker host (docker target): no AWS charge"
+	case strings.HasPrefix(r.Type, "aws:iam/"):
+		return "IAM has no charge"
+	case r.Type == "aws:ssm/parameter:Parameter":
+		if tier, _ := r.Inputs["tier"].(string); tier != "" && tier != "Standard" {
+			return "" // advanced parameters are billed: not in the table
+		}
+		return "standard SSM parameters have no charge"
+	}
+	return freeTypes[r.Type]
+}
+
+func instance(c *charges) {
+	typ := c.str(c.r, "instanceType")
+	c.add(c.region, "ec2", typ, 1, "1 × "+typ)
+	if root, ok := c.r.Inputs["rootBlockDevice"].(map[string]any); ok {
+		c.volume(root, 1)
+	}
+}
+
+// volume charges n EBS volumes described by a block device's settings.
+func (c *charges) volume(ebs map[string]any, n float64) {
+	size, ok := ebs["volumeSize"].(float64)
+	typ, _ := ebs["volumeType"].(string)
+	if !ok || typ == "" {
+		c.fail("a volume's size or type is not known: %v", ebs)
+		return
+	}
+	c.add(c.region, "ebs", typ, n*size, plural(n, fmt.Sprintf("%g GB %s", size, typ)))
+}
+
+// autoscalingGroup counts desiredCapacity instances (minSize when it is not
+// set) of its launch template's type, with their volumes.
+func autoscalingGroup(c *charges) {
+	n, basis := 0.0, "desiredCapacity"
+	if v, ok := c.r.Inputs["desiredCapacity"].(float64); ok {
+		n = v
+	} else if v, ok := c.r.Inputs["minSize"].(float64); ok {
+		n, basis = v, "minSize"
+	} else {
+		c.fail("neither desiredCapacity nor minSize is a known number")
+		return
+	}
+	if _, mixed := c.r.Inputs["mixedInstancesPolicy"]; mixed {
+		c.fail("mixedInstancesPolicy is not priced")
+		return
+	}
+	lt := c.dependency("launchTemplate", "aws:ec2/launchTemplate:LaunchTemplate")
+	if lt == nil {
+		return
+	}
+	typ := c.str(lt, "instanceType")
+	c.add(c.region, "ec2", typ, n, fmt.Sprintf("%g × %s (%s)", n, typ, basis))
+	devices, _ := lt.Inputs["blockDeviceMappings"].([]any)
+	for _, d := range devices {
+		if ebs, ok := d.(map[string]any)["ebs"].(map[string]any); ok {
+			c.volume(ebs, n)
+		}
+	}
+}
+
+func eip(c *charges) { c.add(c.region, "publicIPv4", "address", 1, "1 public IPv4 address") }
+
+func natGateway(c *charges) {
+	c.add(c.region, "natGateway", "gateway", 1, "1 NAT gateway")
+	gb := *c.p.u.NATGateway.DataGB
+	c.add(c.region, "natGatewayData", "processed", gb, fmt.Sprintf("%g GB processed", gb))
+}
+
+// loadBalancer charges an application load balancer's hours, its LCUs and,
+// when it faces the internet, one public IPv4 address per subnet.
+func loadBalancer(c *charges) {
+	if typ, _ := c.r.Inputs["loadBalancerType"].(string); typ != "" && typ != "application" {
+		c.fail("loadBalancerType %s is not priced (application only)", typ)
+		return
+	}
+	c.add(c.region, "alb", "loadBalancer", 1, "1 ALB")
+	lcu := *c.p.u.LoadBalancer.LCU
+	c.add(c.region, "alb", "lcu", lcu, fmt.Sprintf("%g LCU", lcu))
+	if internal, _ := c.r.Inputs["internal"].(bool); internal {
+		return
+	}
+	subnets := float64(len(c.r.PropertyDependencies["subnets"]))
+	if known, ok := c.r.Inputs["subnets"].([]any); ok {
+		subnets = float64(len(known))
+	}
+	if subnets == 0 {
+		c.fail("the number of its subnets is not known")
+		return
+	}
+	c.add(c.region, "publicIPv4", "address", subnets, plural(subnets, "public IPv4 address (one per zone)"))
+}
+
+// rdsInstance charges the class's hours (Multi-AZ when multiAz is set) and
+// its storage, which a replica takes from its source; Multi-AZ bills the
+// standby's storage too.
+func rdsInstance(c *charges) {
+	class := c.str(c.r, "instanceClass")
+	src := c.r
+	if _, replica := c.r.Inputs["replicateSourceDb"]; replica {
+		src = c.dependency("replicateSourceDb", "aws:rds/instance:Instance")
+		if src == nil {
+			return
+		}
+	}
+	if engine, _ := src.Inputs["engine"].(string); engine != "postgres" {
+		c.fail("engine %q is not priced (postgres only)", engine)
+		return
+	}
+	multiAZ, _ := c.r.Inputs["multiAz"].(bool)
+	deployment, copies := "singleAZ", 1.0
+	if multiAZ {
+		deployment, copies = "multiAZ", 2
+	}
+	c.add(c.region, "rds.postgres."+deployment, class, 1, fmt.Sprintf("1 × %s %s", class, deployment))
+	size := c.num(src, "allocatedStorage")
+	storage, _ := src.Inputs["storageType"].(string)
+	if storage == "" {
+		c.fail("storageType of %s is not set", src.Name)
+		return
+	}
+	c.add(c.region, "rds.storage", storage, copies*size, plural(copies, fmt.Sprintf("%g GB %s", size, storage)))
+}
+
+func replicationGroup(c *charges) {
+	typ := c.str(c.r, "nodeType")
+	n := c.num(c.r, "numCacheClusters")
+	c.add(c.region, "elasticache", typ, n, plural(n, typ))
+}
+
+func distribution(c *charges) {
+	class, _ := c.r.Inputs["priceClass"].(string)
+	if class == "" {
+		class = "PriceClass_All"
+	}
+	gb, req := *c.p.u.CDN.DataOutGB, *c.p.u.CDN.Requests
+	c.add(GlobalRegion, "cloudfront.data", class, gb, fmt.Sprintf("%g GB out (%s)", gb, class))
+	c.add(GlobalRegion, "cloudfront.requests", class, req, fmt.Sprintf("%g HTTPS requests", req))
+}
+
+func bucket(c *charges) {
+	tier := c.p.tierID(c.r)
+	gb, ok := c.p.u.S3.StorageGB[tier]
+	if !ok {
+		c.fail("usage s3.storageGB has no entry for tier %s", tier)
+		return
+	}
+	c.add(c.region, "s3", "standard", gb, fmt.Sprintf("%g GB Standard", gb))
+}
+
+func queue(c *charges) {
+	if fifo, _ := c.r.Inputs["fifoQueue"].(bool); fifo {
+		c.fail("FIFO queues are not priced")
+		return
+	}
+	n := c.p.u.queueRequests(c.r.Name)
+	c.add(c.region, "sqs", "standard", n, fmt.Sprintf("%g requests", n))
+}
+
+// healthCheck: Route 53 bills a health check by its target (an AWS endpoint
+// or not) and its options; the table has no sourced figure yet, so this is
+// an error naming what is missing.
+func healthCheck(c *charges) {
+	target := "non-AWS endpoint"
+	if c.r.PropertyDependencies != nil && len(c.r.PropertyDependencies["fqdn"]) > 0 {
+		target = "AWS endpoint"
+	}
+	item := "healthCheck " + target
+	if typ, _ := c.r.Inputs["type"].(string); typ != "HTTP" && typ != "TCP" {
+		item += " " + typ
+	}
+	c.add(GlobalRegion, "route53", item, 1, "1 health check ("+target+")")
+}
+
+// secret: every replica in another region is billed as a secret there.
+func secret(c *charges) {
+	c.add(c.region, "secretsmanager", "secret", 1, "1 secret")
+	replicas, _ := c.r.Inputs["replicas"].([]any)
+	for _, rep := range replicas {
+		region, _ := rep.(map[string]any)["region"].(string)
+		if region == "" {
+			c.fail("a replica's region is not known")
+			continue
+		}
+		c.add(region, "secretsmanager", "secret", 1, "1 replica in "+region)
+	}
+}
+
+func repository(c *charges) {
+	gb := *c.p.u.ECR.StorageGB
+	c.add(c.region, "ecr", "storage", gb, fmt.Sprintf("%g GB of images", gb))
+}
+
+// logDelivery: CloudFront standard logs (v2) reach S3 as CloudWatch vended
+// logs, billed per GB delivered.
+func logDelivery(c *charges) {
+	gb := *c.p.u.Logs.IngestedGB
+	c.add(c.region, "cloudwatch.vendedLogs", "deliveredToS3", gb, fmt.Sprintf("%g GB delivered", gb))
+}
+
+func logGroup(c *charges) {
+	gb := *c.p.u.Logs.IngestedGB
+	c.add(c.region, "cloudwatch.logs", "ingested", gb, fmt.Sprintf("%g GB ingested", gb))
+	c.add(c.region, "cloudwatch.logs", "stored", gb, fmt.Sprintf("%g GB stored", gb))
+}
+
+// metricAlarm: one alarm-month per alarm, high resolution under 60 s.
+func metricAlarm(c *charges) {
+	item := "standard"
+	if period, ok := c.r.Inputs["period"].(float64); ok && period < 60 {
+		item = "highResolution"
+	}
+	c.add(c.region, "cloudwatch.alarms", item, 1, "1 "+item+" alarm")
+}

@@ -1,0 +1,87 @@
+package cost
+
+import (
+	"bytes"
+	"fmt"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Usage is a month of traffic: the quantities behind every usage-based
+// charge (cost/usage.yaml documents each). Every field is required, so a
+// usage file that leaves one out is an error, not a zero.
+type Usage struct {
+	LoadBalancer struct {
+		LCU *float64 `yaml:"lcu"`
+	} `yaml:"loadBalancer"`
+	NATGateway struct {
+		DataGB *float64 `yaml:"dataGB"`
+	} `yaml:"natGateway"`
+	CDN struct {
+		DataOutGB *float64 `yaml:"dataOutGB"`
+		Requests  *float64 `yaml:"requests"`
+	} `yaml:"cdn"`
+	S3 struct {
+		StorageGB map[string]float64 `yaml:"storageGB"` // by tier
+	} `yaml:"s3"`
+	SQS struct {
+		Requests map[string]float64 `yaml:"requests"` // by queue name, or "default"
+	} `yaml:"sqs"`
+	ECR struct {
+		StorageGB *float64 `yaml:"storageGB"`
+	} `yaml:"ecr"`
+	Logs struct {
+		IngestedGB *float64 `yaml:"ingestedGB"`
+	} `yaml:"logs"`
+}
+
+// DefaultUsage is the usage file kept in the repo (cost/usage.yaml).
+func DefaultUsage() (*Usage, error) { return ParseUsage(defaultUsage) }
+
+// LoadUsage reads a usage file; "" is the default one.
+func LoadUsage(path string) (*Usage, error) { return load(path, defaultUsage, ParseUsage) }
+
+// ParseUsage decodes a usage file and checks that every quantity is there
+// and none is negative.
+func ParseUsage(raw []byte) (*Usage, error) {
+	var u Usage
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&u); err != nil {
+		return nil, fmt.Errorf("usage: %w", err)
+	}
+	for key, v := range map[string]*float64{
+		"loadBalancer.lcu":  u.LoadBalancer.LCU,
+		"natGateway.dataGB": u.NATGateway.DataGB,
+		"cdn.dataOutGB":     u.CDN.DataOutGB,
+		"cdn.requests":      u.CDN.Requests,
+		"ecr.storageGB":     u.ECR.StorageGB,
+		"logs.ingestedGB":   u.Logs.IngestedGB,
+	} {
+		if v == nil {
+			return nil, fmt.Errorf("usage: %s is missing", key)
+		}
+		if *v < 0 {
+			return nil, fmt.Errorf("usage: %s is negative", key)
+		}
+	}
+	if _, ok := u.SQS.Requests["default"]; !ok {
+		return nil, fmt.Errorf("usage: sqs.requests.default is missing")
+	}
+	for key, m := range map[string]map[string]float64{"s3.storageGB": u.S3.StorageGB, "sqs.requests": u.SQS.Requests} {
+		for k, v := range m {
+			if v < 0 {
+				return nil, fmt.Errorf("usage: %s.%s is negative", key, k)
+			}
+		}
+	}
+	return &u, nil
+}
+
+// queueRequests is a queue's requests per month: its own entry, else the default.
+func (u *Usage) queueRequests(name string) float64 {
+	if v, ok := u.SQS.Requests[name]; ok {
+		return v
+	}
+	return u.SQS.Requests["default"]
+}

@@ -1,0 +1,199 @@
+package stacks_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/scalezero/scalezero/components/boot"
+	"github.com/scalezero/scalezero/components/observability"
+	"github.com/scalezero/scalezero/graph"
+)
+
+// regionOf is the region of a resource's provider.
+func regionOf(t *testing.T, g *graph.Graph, r graph.Resource) string {
+	t.Helper()
+	p, ok := g.ByURN(r.Provider)
+	if !ok {
+		t.Fatalf("%s has no provider in the graph", r.Name)
+	}
+	return p.Str("region")
+}
+
+// alarmMetrics lists the (namespace, metric, dimension names) an alarm reads.
+func alarmMetrics(a graph.Resource) [][3]any {
+	keys := func(m any) []string {
+		mm, _ := m.(map[string]any)
+		var out []string
+		for k := range mm {
+			out = append(out, k)
+		}
+		sort.Strings(out)
+		return out
+	}
+	if ns := a.Str("namespace"); ns != "" {
+		return [][3]any{{ns, a.Str("metricName"), keys(a.Get("dimensions"))}}
+	}
+	var out [][3]any
+	queries, _ := a.Get("metricQueries").([]any)
+	for _, q := range queries {
+		m, _ := q.(map[string]any)["metric"].(map[string]any)
+		if m != nil {
+			out = append(out, [3]any{m["namespace"], m["metricName"], keys(m["dimensions"])})
+		}
+	}
+	return out
+}
+
+// Every alarm of every phase reads a metric that exists in its namespace,
+// with those dimensions, in the alarm's region, and notifies someone.
+func TestAlarmsReadMetricsThatExist(t *testing.T) {
+	for _, cfg := range []map[string]string{{}, {"primaryRegion": "eu-west-1", "secondaryRegion": "us-west-2", "workerMin": "0"}} {
+		for phase := 1; phase <= 9; phase++ {
+			g := runWith(t, phase, cfg)
+			for _, a := range g.OfType(tAlarm) {
+				region := regionOf(t, g, a)
+				ms := alarmMetrics(a)
+				if len(ms) == 0 {
+					t.Errorf("phase %d: alarm %s reads no metric", phase, a.Name)
+				}
+				for _, m := range ms {
+					if err := observability.Check(fmt.Sprint(m[0]), fmt.Sprint(m[1]), m[2].([]string), region); err != nil {
+						t.Errorf("phase %d: alarm %s: %v", phase, a.Name, err)
+					}
+				}
+				if acts, _ := a.Get("alarmActions").([]any); len(acts) == 0 {
+					t.Errorf("phase %d: alarm %s notifies nobody", phase, a.Name)
+				}
+			}
+		}
+	}
+}
+
+// alarmNames are a phase's alarms, sorted.
+func alarmNames(g *graph.Graph) []string {
+	var out []string
+	for _, a := range g.OfType(tAlarm) {
+		out = append(out, a.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Each phase watches exactly the tiers it has.
+func TestEachPhaseWatchesItsTiers(t *testing.T) {
+	web := func(s string) []string {
+		return []string{"web" + s + "-5xx", "web" + s + "-p99", "web" + s + "-unhealthy"}
+	}
+	cache := func(s string) []string {
+		return []string{"cache" + s + "-001-evictions", "cache" + s + "-002-evictions"}
+	}
+	want := map[int][]string{
+		1: nil,
+		2: {"db-storage"},
+		3: append([]string{"db-storage"}, web("")...),
+		4: append([]string{"db-storage", "db-replica-1-storage", "db-replica-1-lag"}, web("")...),
+	}
+	want[5] = append(append(slices.Clone(want[4]), cache("")...), "cdn-5xx")
+	want[6] = want[5]
+	want[7] = append(append(append(slices.Clone(want[6]), web("-secondary")...), cache("-secondary")...),
+		"db-secondary-storage", "db-secondary-lag", "region-failing", "region-secondary-failing")
+	want[8] = append(slices.Clone(want[7]), "jobs-dlq", "jobs-oldest")
+	want[9] = slices.Clone(want[8])
+	for i := range 2 {
+		want[9] = append(want[9], fmt.Sprintf("shard-%d-storage", i), fmt.Sprintf("shard-%d-replica-1-storage", i), fmt.Sprintf("shard-%d-replica-1-lag", i))
+	}
+	for phase := 1; phase <= 9; phase++ {
+		w := slices.Sorted(slices.Values(want[phase]))
+		if got := alarmNames(phaseGraph(t, phase)); !slices.Equal(got, w) {
+			t.Errorf("phase %d alarms:\n got %v\nwant %v", phase, got, w)
+		}
+		if n := count(phaseGraph(t, phase), "aws:cloudwatch/dashboard:Dashboard"); n != len(regionSuffixes(phaseGraph(t, phase))) {
+			t.Errorf("phase %d: %d dashboards, want one per region", phase, n)
+		}
+	}
+}
+
+// Hosts log to their own group, kept logRetentionDays; so do the databases
+// and caches.
+func TestLogGroups(t *testing.T) {
+	g := phaseGraph(t, 9)
+	var names []string
+	for _, lg := range g.OfType("aws:cloudwatch/logGroup:LogGroup") {
+		if lg.Get("retentionInDays") != float64(30) {
+			t.Errorf("log group %s keeps logs %v days, want logRetentionDays", lg.Name, lg.Get("retentionInDays"))
+		}
+		names = append(names, lg.Name)
+	}
+	for _, want := range []string{"observability-web", "observability-worker", "observability-secondary-web", "db", "db-replica-1", "db-secondary", "shard-0", "cache-slow-log", "cache-secondary-slow-log"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("no log group %s (have %v)", want, names)
+		}
+	}
+	for _, lt := range g.OfType(tLT) {
+		raw := userData(t, lt)
+		if !strings.Contains(raw, "--log-driver awslogs") || !strings.Contains(raw, "amazon-cloudwatch-agent") {
+			t.Errorf("%s: the app's output does not go to CloudWatch Logs, or no agent", lt.Name)
+		}
+	}
+	db := component(t, g, tRDS, "db")
+	if exp, _ := db.Get("enabledCloudwatchLogsExports").([]any); len(exp) != 1 || !slices.Contains(db.Dependencies, component(t, g, "aws:cloudwatch/logGroup:LogGroup", "db").URN) {
+		t.Errorf("the database exports %v, before its group exists", db.Get("enabledCloudwatchLogsExports"))
+	}
+}
+
+// A web fleet's instance refresh rolls back when its load balancer's 5xx or
+// unhealthy-hosts alarm goes off.
+func TestWebRefreshRollsBackOnAlarms(t *testing.T) {
+	g := phaseGraph(t, 7)
+	for _, s := range []string{"", "-secondary"} {
+		asg := component(t, g, tASG, "web"+s+"-fleet")
+		if asg.Get("instanceRefresh.preferences.autoRollback") != true {
+			t.Errorf("web%s: no automatic rollback", s)
+		}
+		for _, a := range []string{"web" + s + "-5xx", "web" + s + "-unhealthy"} {
+			if !asg.DependsOn("instanceRefresh", component(t, g, tAlarm, a).URN) {
+				t.Errorf("web%s's refresh does not watch %s", s, a)
+			}
+		}
+	}
+}
+
+// The hosts' CloudWatch agent sends the CWAgent metrics the dashboards read,
+// aggregated by group.
+func TestAgentSendsWhatDashboardsRead(t *testing.T) {
+	var cfg struct {
+		Metrics struct {
+			Namespace   string     `json:"namespace"`
+			Aggregation [][]string `json:"aggregation_dimensions"`
+			Collected   map[string]struct {
+				Measurement []string `json:"measurement"`
+			} `json:"metrics_collected"`
+		} `json:"metrics"`
+	}
+	if err := json.Unmarshal([]byte(boot.AgentConfig), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(cfg.Metrics.Aggregation, func(d []string) bool { return slices.Equal(d, []string{"AutoScalingGroupName"}) }) {
+		t.Errorf("the agent does not aggregate by group: %v", cfg.Metrics.Aggregation)
+	}
+	sent := 0
+	for plugin, c := range cfg.Metrics.Collected {
+		for _, m := range c.Measurement {
+			name := m
+			if !strings.HasPrefix(m, plugin+"_") {
+				name = plugin + "_" + m // the agent prefixes a plugin's measurements
+			}
+			if err := observability.Check(cfg.Metrics.Namespace, name, []string{"AutoScalingGroupName"}, "us-east-1"); err != nil {
+				t.Errorf("the agent sends %s: %v", name, err)
+			}
+			sent++
+		}
+	}
+	if sent != 2 {
+		t.Errorf("the agent sends %d metrics, want memory and disk", sent)
+	}
+}

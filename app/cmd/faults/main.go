@@ -168,8 +168,9 @@ func run(args []string) error {
 		return err
 	}
 	for i := range rows {
-		if rows[i].name == workerKill {
+		if strings.HasPrefix(rows[i].name, workerKill) {
 			rows[i].jobsDone, rows[i].jobsFailed, rows[i].jobsLost, rows[i].jobsStuck = done, failed, lost, stuck
+			rows[i].name += fmt.Sprintf(" (%d running, %d of %d done at the kill)", jobs.runningAtKill, jobs.doneAt, len(jobs.ids))
 			if lost+stuck > 0 {
 				rows[i].broken = append(rows[i].broken, fmt.Sprintf("%d jobs lost, %d stuck", lost, stuck))
 			}
@@ -238,7 +239,9 @@ func scenarios(users int, jobs *jobLog) []scenario {
 				if err := jobs.submit(l, 24); err != nil {
 					return err
 				}
-				time.Sleep(300 * time.Millisecond) // the worker is mid-batch
+				if err := jobs.midBatch(s, 10*time.Second); err != nil {
+					return err
+				}
 				s.worker.kill()
 				return s.startWorker()
 			}},
@@ -343,8 +346,29 @@ func dedupe(in []string) []string {
 	return out
 }
 
-// jobLog keeps the jobs the site accepted (202).
-type jobLog struct{ ids []string }
+// jobLog keeps the jobs the site accepted (202), and how many were running
+// and done when the worker was killed.
+type jobLog struct {
+	ids                   []string
+	runningAtKill, doneAt int
+}
+
+// midBatch waits until the worker is running a job, with others not done yet.
+func (j *jobLog) midBatch(s *stack, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		err := s.query(context.Background(), "SELECT count(*) FILTER (WHERE state = 'running'), count(*) FILTER (WHERE state = 'done') FROM jobs",
+			func(rows pgx.Rows) error { return rows.Scan(&j.runningAtKill, &j.doneAt) })
+		if err != nil {
+			return err
+		}
+		if j.runningAtKill > 0 && j.doneAt < len(j.ids) {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return errors.New("the worker never ran a job")
+}
 
 // submit uploads n pictures as the first user, through the load balancer.
 func (j *jobLog) submit(l *load, n int) error {
@@ -432,7 +456,7 @@ func printTable(w io.Writer, rows []row) {
 		}
 		sort.Strings(errs)
 		jobs := "-"
-		if r.name == workerKill {
+		if strings.HasPrefix(r.name, workerKill) {
 			jobs = fmt.Sprintf("%d/%d (%d done, %d failed)", r.jobsLost, r.jobsStuck, r.jobsDone, r.jobsFailed)
 		}
 		result := "ok"

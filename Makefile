@@ -82,8 +82,9 @@ test-iac: ## only the infrastructure tests (no servers needed)
 test-app: services ## only the app's tests, on real PostgreSQL and Redis
 	$(GO) test -race -count=1 -p 1 ./app/...
 
-bench: services ## profile reads through the real HTTP stack, cache off and on; plan and policy speed
+bench: services ## profile reads through the real HTTP stack, cache off and on; a burst of logins; plan and policy speed
 	$(GO) run ./app/cmd/loadbench
+	$(GO) run ./app/cmd/loginburst
 	$(GO) test -run '^$$' -bench . -benchmem ./stacks ./policies ./app/http ./app/password ./app/jobs
 
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12

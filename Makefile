@@ -11,7 +11,7 @@ SET    := $(if $(TARGET),-set target=$(TARGET)) $(if $(DOMAIN),-set domain=$(DOM
 GO    ?= go
 BIN   := bin
 
-.PHONY: plan diagram diff cost policy test test-iac test-app services bench vet fmt up preview clean
+.PHONY: plan diagram diff cost policy test test-iac test-app services faults bench vet fmt up preview clean
 
 plan: $(BIN)/plan ## print phase PHASE's resource graph as JSON (offline)
 	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET)
@@ -67,10 +67,14 @@ services: ## start PostgreSQL (primary + streaming replica), Redis and the SQS/S
 # real servers, so they run with the app, after `services`.
 IAC_PKGS = $$($(GO) list ./... | grep -v -e /app -e /components/containers)
 
-test: services vet ## every test: config, components, transitions, policies, and the app on real servers
+test: services vet ## every test: config, components, transitions, policies, the app on real servers, and the fault suite
 	$(GO) test -count=1 $(IAC_PKGS)
 	$(GO) test -race -count=1 -p 1 ./app/...
 	$(GO) test -count=1 ./components/containers
+	$(GO) run ./app/cmd/faults
+
+faults: services ## the app under faults (HAProxy, two web instances, primary + replica, Redis, worker): one table; fails when a bound breaks
+	$(GO) run ./app/cmd/faults
 
 test-iac: ## only the infrastructure tests (no servers needed)
 	$(GO) test -count=1 $(IAC_PKGS)
@@ -78,8 +82,9 @@ test-iac: ## only the infrastructure tests (no servers needed)
 test-app: services ## only the app's tests, on real PostgreSQL and Redis
 	$(GO) test -race -count=1 -p 1 ./app/...
 
-bench: services ## profile reads through the real HTTP stack, cache off and on; plan and policy speed
+bench: services ## profile reads through the real HTTP stack, cache off and on; a burst of logins; plan and policy speed
 	$(GO) run ./app/cmd/loadbench
+	$(GO) run ./app/cmd/loginburst
 	$(GO) test -run '^$$' -bench . -benchmem ./stacks ./policies ./app/http ./app/password ./app/jobs
 
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12

@@ -13,7 +13,7 @@ VIEW  ?= known
 GO    ?= go
 BIN   := bin
 
-.PHONY: plan diagram diff cost policy test test-iac test-engine test-app pulumi-cli services bench vet fmt up preview clean
+.PHONY: plan diagram diff cost policy test test-iac test-engine test-app pulumi-cli services faults bench vet fmt up preview clean
 
 plan: $(BIN)/plan ## print phase PHASE's resource graph as JSON (offline)
 	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET) -view "$(VIEW)"
@@ -75,10 +75,14 @@ IAC_PKGS = $$($(GO) list ./... | grep -v -e /app -e /components/containers)
 # 10 minutes on a cold build cache, hence the timeout.
 TEST_TIMEOUT ?= 60m
 
-test: services vet pulumi-cli ## every test: config, components, transitions, policies, the engine ladder, and the app on real servers
+test: services vet pulumi-cli ## every test: config, components, transitions, policies, the engine ladder, the app on real servers, and the fault suite
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(IAC_PKGS)
 	$(GO) test -race -count=1 -p 1 ./app/...
 	$(GO) test -count=1 ./components/containers
+	$(GO) run ./app/cmd/faults
+
+faults: services ## the app under faults (HAProxy, two web instances, primary + replica, Redis, worker): one table; fails when a bound breaks
+	$(GO) run ./app/cmd/faults
 
 test-iac: pulumi-cli ## only the infrastructure tests, the engine ladder included (no servers needed)
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(IAC_PKGS)
@@ -92,8 +96,9 @@ pulumi-cli: ## build the Pulumi CLI the engine tests run (once per version; prin
 test-app: services ## only the app's tests, on real PostgreSQL and Redis
 	$(GO) test -race -count=1 -p 1 ./app/...
 
-bench: services ## profile reads through the real HTTP stack, cache off and on; plan and policy speed
+bench: services ## profile reads through the real HTTP stack, cache off and on; a burst of logins; plan and policy speed
 	$(GO) run ./app/cmd/loadbench
+	$(GO) run ./app/cmd/loginburst
 	$(GO) test -run '^$$' -bench . -benchmem ./stacks ./policies ./app/http ./app/password ./app/jobs
 
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12

@@ -48,6 +48,8 @@ var (
 	ErrConflict     = errors.New("already exists")
 	ErrUnauthorized = errors.New("unauthorized")
 	ErrInvalid      = errors.New("invalid")
+	// ErrThrottled: too many attempts; the caller may try again later.
+	ErrThrottled = errors.New("too many attempts")
 )
 
 // UserStore persists users. Reads may be served by replicas; see postgres.DB.
@@ -56,7 +58,18 @@ type UserStore interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
 	UpdateProfile(ctx context.Context, id int64, upd ProfileUpdate) (User, error)
-	Ping(ctx context.Context) error
+	// ProfilesChangedSince returns up to limit profiles updated at or after
+	// since, oldest first, from the primary: what the cache's sweep repairs.
+	ProfilesChangedSince(ctx context.Context, since time.Time, limit int) ([]Profile, error)
+	// Health says what the store can serve now; readiness follows Reads.
+	Health(ctx context.Context) Health
+}
+
+// Health is what a store can serve at the moment: during a primary's restart
+// its replicas still serve reads, and only writes must wait.
+type Health struct {
+	Reads  bool `json:"reads"`
+	Writes bool `json:"writes"`
 }
 
 // ProfileReader reads public profiles, possibly through a cache.

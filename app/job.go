@@ -44,12 +44,16 @@ type JobStore interface {
 	// FailJob records an attempt's error; final ends the job as failed,
 	// otherwise it is queued again for a retry.
 	FailJob(ctx context.Context, id, reason string, final bool) error
+	// FailStuckJobs ends as failed, with reason, the jobs still running
+	// whose attempt number is at least attempts and that have not changed
+	// for idle: their last attempt died and no delivery is left.
+	FailStuckJobs(ctx context.Context, attempts int, idle time.Duration, reason string) (int, error)
 }
 
 // ErrPermanent marks a job error that no retry can fix (an input that is not
 // an image, say): the job fails at once instead of waiting for redrive.
 var ErrPermanent = errors.New("permanent job error")
 
-// ErrUnavailable marks a dependency that is down (the queue, the bucket): the
-// request can be repeated later.
+// ErrUnavailable marks a dependency that is down (the database, the session
+// store, the queue, the bucket): the request can be repeated later.
 var ErrUnavailable = errors.New("unavailable")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -277,6 +278,17 @@ func TestTableSources(t *testing.T) {
 			t.Errorf("source %s was read %s, the table says %s", name, s.Read, table.Date)
 		}
 	}
+	used := map[string]bool{}
+	for _, groups := range table.Regions {
+		for _, g := range groups {
+			used[g.Source] = true
+		}
+	}
+	for name := range table.Sources {
+		if !used[name] {
+			t.Errorf("source %s prices nothing", name)
+		}
+	}
 	bad := strings.Replace(string(defaultPrices), "source: kms\n", "source: nowhere\n", 1)
 	if _, err := ParseTable([]byte(bad)); err == nil || !strings.Contains(err.Error(), "nowhere") {
 		t.Errorf("a group with an unlisted source: %v", err)
@@ -323,5 +335,130 @@ func TestSummaryAndDiff(t *testing.T) {
 	}
 	if same := Diff("phase 4", phases[3].Est, phases[3].Est); !strings.Contains(same, "No priced resource changes") {
 		t.Errorf("diff of a phase with itself:\n%s", same)
+	}
+}
+
+// only keeps the resources of the given types, with the providers and the
+// components: a graph small enough to price one rule where the rest of the
+// phase is not in the table.
+func only(g *Graph, types ...string) *Graph {
+	var kept []Resource
+	for _, r := range g.Resources {
+		if !r.Custom || strings.HasPrefix(r.Type, "pulumi:providers:") || contains(types, r.Type) {
+			kept = append(kept, r)
+		}
+	}
+	g.Resources = kept
+	return g
+}
+
+func lines(t *testing.T, g *Graph, table *Table, use *Usage, typ string) []Line {
+	t.Helper()
+	est, err := Compute(g, table, use)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Line
+	for _, l := range est.Lines {
+		if l.Type == typ {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no %s in phase %d", typ, g.Phase)
+	}
+	return out
+}
+
+// A Route 53 health check costs the basic check for its endpoint (the load
+// balancer, an AWS endpoint) plus $1 a feature: HTTPS once the domain is
+// delegated, nothing more over HTTP.
+func TestHealthChecksPriceTheirFeatures(t *testing.T) {
+	table, use := defaults(t)
+	const hc = "aws:route53/healthCheck:HealthCheck"
+	types := []string{hc, "aws:lb/loadBalancer:LoadBalancer"}
+	basic := item(t, table, GlobalRegion, "route53.healthChecks", "awsEndpoint")
+	feature := item(t, table, GlobalRegion, "route53.healthChecks", "awsEndpointFeature")
+	for _, c := range []struct {
+		name, set, typ string
+		want           float64
+	}{
+		{"domain not delegated", "zoneDelegated=false", "HTTP", basic},
+		{"domain delegated", "zoneDelegated=true", "HTTPS", basic + feature},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g := only(stackGraph(t, 7, domain, c.set), types...)
+			for _, l := range lines(t, g, table, use, hc) {
+				if r := resource(t, g, hc, l.Name); r.Inputs["type"] != c.typ {
+					t.Fatalf("%s checks %v, want %s", l.Name, r.Inputs["type"], c.typ)
+				}
+				if math.Abs(l.Monthly-c.want) > 1e-9 || !strings.Contains(l.Detail, "AWS endpoint") {
+					t.Errorf("%s: %.2f (%s), want %.2f", l.Name, l.Monthly, l.Detail, c.want)
+				}
+			}
+		})
+	}
+	t.Run("endpoint not in the stack", func(t *testing.T) {
+		g := only(stackGraph(t, 7, domain), types...)
+		r := resource(t, g, hc, "dns-primary")
+		r.PropertyDependencies["fqdn"] = nil
+		for _, l := range lines(t, g, table, use, hc) {
+			want := basic
+			if l.Name == "dns-primary" {
+				want = item(t, table, GlobalRegion, "route53.healthChecks", "nonAWSEndpoint")
+			}
+			if math.Abs(l.Monthly-want) > 1e-9 {
+				t.Errorf("%s: %.2f, want %.2f", l.Name, l.Monthly, want)
+			}
+		}
+	})
+}
+
+// A dashboard costs the same in every region (the Price List has one,
+// regionless product); an SNS topic costs nothing of its own.
+func TestDashboardsAreGlobalAndTopicsFree(t *testing.T) {
+	table, use := defaults(t)
+	g := only(stackGraph(t, 7, domain), "aws:cloudwatch/dashboard:Dashboard", "aws:sns/topic:Topic")
+	regions := map[string]bool{}
+	for _, l := range lines(t, g, table, use, "aws:cloudwatch/dashboard:Dashboard") {
+		regions[l.Region] = true
+		if l.Monthly != item(t, table, GlobalRegion, "cloudwatch.dashboards", "dashboard") {
+			t.Errorf("dashboard %s in %s: %.2f", l.Name, l.Region, l.Monthly)
+		}
+	}
+	if len(regions) != 2 {
+		t.Errorf("dashboards in %v, want one per region", regions)
+	}
+	for _, l := range lines(t, g, table, use, "aws:sns/topic:Topic") {
+		if l.Free == "" {
+			t.Errorf("topic %s is priced", l.Name)
+		}
+	}
+}
+
+// A phase the table cannot price says which figures are missing, each once,
+// in the error and in the table of phases.
+func TestUnpricedNamesTheMissingFigures(t *testing.T) {
+	table, use := defaults(t)
+	delete(table.Regions["us-east-1"]["ec2"].Items, "t3.small")
+	_, err := Compute(stackGraph(t, 3, domain), table, use)
+	var u *Unpriced
+	if !errors.As(err, &u) {
+		t.Fatalf("not an *Unpriced: %v", err)
+	}
+	if got := u.Missing(); len(got) != 1 || got[0] != "ec2 t3.small in us-east-1" {
+		t.Errorf("missing %q", got)
+	}
+	sum := Summary([]Phase{{Number: 3, Err: err}})
+	if !strings.Contains(sum, "| 3 | not priced | | the price table lacks ec2 t3.small in us-east-1") {
+		t.Errorf("summary:\n%s", sum)
+	}
+}
+
+func TestCount(t *testing.T) {
+	for in, want := range map[float64]string{5e6: "5,000,000", 100000: "100,000", 999: "999", 1000: "1,000", 1.5: "1.5"} {
+		if got := count(in); got != want {
+			t.Errorf("count(%g) = %s, want %s", in, got, want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -113,7 +114,7 @@ func Compute(g *Graph, t *Table, u *Usage) (*Estimate, error) {
 		est.Total += l.Monthly
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("phase %d cannot be priced:\n%w", g.Phase, errors.Join(errs...))
+		return nil, &Unpriced{Phase: g.Phase, Errs: errs}
 	}
 	sort.SliceStable(est.Lines, func(i, j int) bool {
 		a, b := est.Lines[i], est.Lines[j]
@@ -154,14 +155,61 @@ func (p *pricer) line(r *Resource) (Line, error) {
 	c := &charges{p: p, r: r, region: region}
 	price(c)
 	if len(c.errs) > 0 {
-		msgs := make([]string, len(c.errs))
-		for i, err := range c.errs {
-			msgs[i] = err.Error()
-		}
-		return l, errors.New(strings.Join(msgs, "; "))
+		return l, resourceErrors(c.errs)
 	}
 	l.Monthly, l.Detail = c.total, strings.Join(c.parts, " + ")
 	return l, nil
+}
+
+// resourceErrors is everything wrong with one resource, on one line.
+type resourceErrors []error
+
+func (e resourceErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e resourceErrors) Unwrap() []error { return e }
+
+// Unpriced is why a phase has no figure: every resource that could not be
+// priced, each with its reasons.
+type Unpriced struct {
+	Phase int
+	Errs  []error
+}
+
+func (u *Unpriced) Error() string {
+	return fmt.Sprintf("phase %d cannot be priced:\n%v", u.Phase, errors.Join(u.Errs...))
+}
+
+func (u *Unpriced) Unwrap() []error { return u.Errs }
+
+// Missing is every figure the price table lacks for the phase, once each,
+// sorted: what to add to prices.yaml to price it.
+func (u *Unpriced) Missing() []string {
+	seen := map[string]bool{}
+	var walk func(err error)
+	walk = func(err error) {
+		var m *MissingPrice
+		switch e := err.(type) {
+		case *MissingPrice:
+			m = e
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				walk(inner)
+			}
+		case interface{ Unwrap() error }:
+			walk(e.Unwrap())
+		}
+		if m != nil {
+			seen[m.Figure()] = true
+		}
+	}
+	walk(u)
+	return sortedKeys(seen)
 }
 
 // charges accumulates the priced parts of one resource.
@@ -222,3 +270,16 @@ func (c *charges) dependency(key, typ string) *Resource {
 }
 
 func plural(n float64, what string) string { return fmt.Sprintf("%g × %s", n, what) }
+
+// count writes a whole number with thousands separators: 5,000,000.
+func count(n float64) string {
+	s := strconv.FormatFloat(n, 'f', -1, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	for i := len(whole) - 3; i > 0 && whole[i-1] != '-'; i -= 3 {
+		whole = whole[:i] + "," + whole[i:]
+	}
+	if frac != "" {
+		return whole + "." + frac
+	}
+	return whole
+}

@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -64,7 +65,7 @@ func Summary(phases []Phase) string {
 	for i, p := range phases {
 		switch {
 		case p.Est == nil:
-			fmt.Fprintf(&b, "| %d | not priced | | see below |\n", p.Number)
+			fmt.Fprintf(&b, "| %d | not priced | | %s |\n", p.Number, whyUnpriced(p.Err))
 		case i == 0:
 			fmt.Fprintf(&b, "| %d | %s | | first phase |\n", p.Number, usd(p.Est.Total))
 		case prev == nil:
@@ -75,6 +76,17 @@ func Summary(phases []Phase) string {
 		prev = p.Est
 	}
 	return b.String()
+}
+
+// whyUnpriced names the figures the price table lacks for a phase.
+func whyUnpriced(err error) string {
+	var u *Unpriced
+	if errors.As(err, &u) {
+		if missing := u.Missing(); len(missing) > 0 {
+			return "the price table lacks " + strings.Join(missing, ", ") + " (see below)"
+		}
+	}
+	return "see below"
 }
 
 // tierChanges lists the tiers whose monthly cost changed from a to b.

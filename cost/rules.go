@@ -27,7 +27,7 @@ var priced = map[string]func(c *charges){
 	"aws:cloudwatch/logDelivery:LogDelivery":            logDelivery,
 	"aws:cloudwatch/logGroup:LogGroup":                  logGroup,
 	"aws:cloudwatch/metricAlarm:MetricAlarm":            metricAlarm,
-	"aws:cloudwatch/dashboard:Dashboard":                func(c *charges) { c.add(c.region, "cloudwatch.dashboards", "dashboard", 1, "1 dashboard") },
+	"aws:cloudwatch/dashboard:Dashboard":                func(c *charges) { c.add(GlobalRegion, "cloudwatch.dashboards", "dashboard", 1, "1 dashboard") },
 }
 
 // freeTypes are types with no charge of their own, with the reason.
@@ -69,6 +69,7 @@ var freeTypes = map[string]string{
 	"aws:cloudwatch/logDeliverySource:LogDeliverySource":                                         "no charge; the delivery is priced",
 	"aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination":                               "no charge; the delivery is priced",
 	"aws:sns/topicSubscription:TopicSubscription":                                                "no charge of its own",
+	"aws:sns/topic:Topic":                                                                        "no charge for a topic (aws.amazon.com/sns/pricing); the alarms' publishes and email deliveries are billed per request, not priced here",
 }
 
 func freeReason(r *Resource) string {
@@ -213,7 +214,7 @@ func distribution(c *charges) {
 	}
 	gb, req := *c.p.u.CDN.DataOutGB, *c.p.u.CDN.Requests
 	c.add(GlobalRegion, "cloudfront.data", class, gb, fmt.Sprintf("%g GB out (%s)", gb, class))
-	c.add(GlobalRegion, "cloudfront.requests", class, req, fmt.Sprintf("%g HTTPS requests", req))
+	c.add(GlobalRegion, "cloudfront.requests", class, req, count(req)+" HTTPS requests")
 }
 
 func bucket(c *charges) {
@@ -232,22 +233,58 @@ func queue(c *charges) {
 		return
 	}
 	n := c.p.u.queueRequests(c.r.Name)
-	c.add(c.region, "sqs", "standard", n, fmt.Sprintf("%g requests", n))
+	c.add(c.region, "sqs", "standard", n, count(n)+" requests")
 }
 
-// healthCheck: Route 53 bills a health check by its target (an AWS endpoint
-// or not) and its options; the table has no sourced figure yet, so this is
-// an error naming what is missing.
+// healthCheck: Route 53 bills a health check by its endpoint (an AWS resource
+// of this stack or not) and, on top, each optional feature it uses: HTTPS,
+// string matching, the fast (10-second) interval and latency measurement.
+// Calculated and CloudWatch-alarm health checks are not priced.
 func healthCheck(c *charges) {
-	target := "non-AWS endpoint"
-	if c.r.PropertyDependencies != nil && len(c.r.PropertyDependencies["fqdn"]) > 0 {
-		target = "AWS endpoint"
+	typ := c.str(c.r, "type")
+	switch typ {
+	case "HTTP", "HTTPS", "TCP", "HTTP_STR_MATCH", "HTTPS_STR_MATCH":
+	case "":
+		return // c.str failed
+	default:
+		c.fail("health check type %s is not priced", typ)
+		return
 	}
-	item := "healthCheck " + target
-	if typ, _ := c.r.Inputs["type"].(string); typ != "HTTP" && typ != "TCP" {
-		item += " " + typ
+	endpoint, what := "nonAWSEndpoint", "non-AWS endpoint"
+	if c.fromAWSResource("fqdn", "ipAddress") {
+		endpoint, what = "awsEndpoint", "AWS endpoint"
 	}
-	c.add(GlobalRegion, "route53", item, 1, "1 health check ("+target+")")
+	c.add(GlobalRegion, "route53.healthChecks", endpoint, 1, "1 health check ("+what+")")
+	var features []string
+	if strings.HasPrefix(typ, "HTTPS") {
+		features = append(features, "HTTPS")
+	}
+	if strings.HasSuffix(typ, "_STR_MATCH") {
+		features = append(features, "string matching")
+	}
+	if interval, ok := c.r.Inputs["requestInterval"].(float64); ok && interval < 30 {
+		features = append(features, "fast interval")
+	}
+	if latency, _ := c.r.Inputs["measureLatency"].(bool); latency {
+		features = append(features, "latency measurement")
+	}
+	if n := float64(len(features)); n > 0 {
+		c.add(GlobalRegion, "route53.healthChecks", endpoint+"Feature", n,
+			plural(n, "optional feature")+" ("+strings.Join(features, ", ")+")")
+	}
+}
+
+// fromAWSResource says an input is computed from an AWS resource of the
+// graph: for Route 53, an endpoint in AWS and in the account.
+func (c *charges) fromAWSResource(keys ...string) bool {
+	for _, key := range keys {
+		for _, urn := range c.r.PropertyDependencies[key] {
+			if d, ok := c.p.byURN[urn]; ok && strings.HasPrefix(d.Type, "aws:") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // secret: every replica in another region is billed as a secret there.

@@ -26,7 +26,7 @@ var defaultPrices []byte
 var defaultUsage []byte
 
 // GlobalRegion holds the services billed once whatever region declares them
-// (CloudFront, Route 53).
+// (CloudFront, Route 53, CloudWatch dashboards).
 const GlobalRegion = "global"
 
 // Table is the price table: prices by region and group, each group with the
@@ -131,22 +131,50 @@ func ParseTable(raw []byte) (*Table, error) {
 }
 
 // Charge is the monthly cost of qty of one item, by its group's unit: the
-// number running all month for hourly prices, GB, or requests.
+// number running all month for hourly prices, GB, or requests. A region,
+// group or item the table lacks is a *MissingPrice.
 func (t *Table) Charge(region, group, item string, qty float64) (float64, error) {
+	missing := &MissingPrice{Region: region, Group: group, Item: item, Date: t.Date}
 	groups, ok := t.Regions[region]
 	if !ok {
-		return 0, fmt.Errorf("region %s is not in the price table of %s (it has %s)", region, t.Date, strings.Join(sortedKeys(t.Regions), ", "))
+		missing.Lacks, missing.Has = "region", sortedKeys(t.Regions)
+		return 0, missing
 	}
 	g, ok := groups[group]
 	if !ok {
-		return 0, fmt.Errorf("%s is not priced in %s (price table of %s)", group, region, t.Date)
+		missing.Lacks = "group"
+		return 0, missing
 	}
 	p, ok := g.Items[item]
 	if !ok {
-		return 0, fmt.Errorf("%s %s is not priced in %s (price table of %s; it has %s)", group, item, region, t.Date, strings.Join(sortedKeys(g.Items), ", "))
+		missing.Lacks, missing.Has = "item", sortedKeys(g.Items)
+		return 0, missing
 	}
 	return units[g.Unit](t, p, qty), nil
 }
+
+// MissingPrice is a figure the price table lacks, and what it lacks: the
+// whole region, the group in the region, or only the item.
+type MissingPrice struct {
+	Region, Group, Item string
+	Lacks               string   // "region", "group" or "item"
+	Date                string   // the table's
+	Has                 []string // the regions, or the group's items, it has instead
+}
+
+func (m *MissingPrice) Error() string {
+	switch m.Lacks {
+	case "region":
+		return fmt.Sprintf("%s: region %s is not in the price table of %s (it has %s)", m.Figure(), m.Region, m.Date, strings.Join(m.Has, ", "))
+	case "group":
+		return fmt.Sprintf("%s is not priced: the price table of %s has no %s in %s", m.Figure(), m.Date, m.Group, m.Region)
+	}
+	return fmt.Sprintf("%s is not priced (price table of %s; its %s in %s has %s)", m.Figure(), m.Date, m.Group, m.Region, strings.Join(m.Has, ", "))
+}
+
+// Figure names the missing price: "rds.postgres.singleAZ db.t4g.medium in
+// eu-west-1".
+func (m *MissingPrice) Figure() string { return m.Group + " " + m.Item + " in " + m.Region }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

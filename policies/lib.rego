@@ -37,10 +37,10 @@ is_type(r, t) if r.__type == t
 
 resources_of(t) := [r | some r in input.resources; r.__type == t]
 
-by_urn(urn) := r if {
-	some r in input.resources
-	r.__urn == urn
-}
+# Resources by URN, looked up once per evaluation.
+resources_by_urn := {r.__urn: r | some r in input.resources}
+
+by_urn(urn) := resources_by_urn[urn]
 
 deps(r, prop) := object.get(object.get(r, "propertyDependencies", {}), prop, [])
 
@@ -117,3 +117,112 @@ is_primary_db(r) if {
 	is_type(r, "aws:rds/instance:Instance")
 	not has_key(r, "replicateSourceDb")
 }
+
+# ---- Helpers of the preflight rules (preflight_*.rego) ----
+
+# The offline graph masks secrets as this string; a preflight rule never reads
+# a masked value as if it were the secret itself.
+secret_mask := "[secret]"
+
+# known(v): a preview knows v (neither unknown nor a masked secret).
+known(v) if {
+	not unknown(v)
+	v != secret_mask
+}
+
+# num(obj, key): the known number at key (numbers come as strings in a few
+# schemas, launch templates' "20" for one). Undefined when absent or unknown.
+num(obj, key) := n if {
+	v := obj[key]
+	known(v)
+	is_number(v)
+	n := v
+}
+
+num(obj, key) := n if {
+	v := obj[key]
+	known(v)
+	is_string(v)
+	n := to_number(v)
+}
+
+# str(obj, key): the known string at key.
+str(obj, key) := s if {
+	s := obj[key]
+	is_string(s)
+	known(s)
+}
+
+# flag(obj, key, default): the known boolean at key, or the default when absent.
+flag(obj, key, default_value) := default_value if not has_key(obj, key)
+
+flag(obj, key, _) := b if {
+	v := obj[key]
+	known(v)
+	b := v in {true, "true"}
+}
+
+# bytes(s): the UTF-8 length of a string, as AWS counts sizes.
+bytes(s) := count(hex.encode(s)) / 2
+
+# The length of the data a base64 text encodes.
+base64_bytes(s) := ((count(s) / 4) * 3) - (count(s) - count(trim_right(s, "=")))
+
+# Pulumi's AWS and Docker providers auto-name a resource whose name property
+# is not set: the logical name, "-" and 7 random hexadecimal characters
+# (https://www.pulumi.com/docs/iac/concepts/resources/names/#autonaming).
+autoname_suffix := "-0a1b2c3"
+
+# props(r): a resource's own properties. The analyzer also puts them at the
+# top level, next to its own name, type and urn of the resource: a resource
+# without a name property has the logical name at input.name. Read name and
+# type properties here.
+props(r) := object.get(r, "__properties", {})
+
+# physical_name(r, prop): the name AWS gets, explicit or auto-named; undefined
+# while the explicit name is unknown or a name prefix is set.
+physical_name(r, prop) := n if n := str(props(r), prop)
+
+physical_name(r, prop) := concat("", [r.__name, autoname_suffix]) if {
+	not has_key(props(r), prop)
+	not has_key(props(r), concat("", [prop, "Prefix"]))
+}
+
+# How a message names an auto-name.
+name_origin(r, prop) := "explicit" if has_key(props(r), prop)
+
+name_origin(r, prop) := "auto-named from the logical name" if not has_key(props(r), prop)
+
+# AWS's most common identifier rule (RDS, ElastiCache): letters, digits and
+# hyphens, a letter first, no trailing or doubled hyphen.
+letter_first_identifier(n) if {
+	regex.match(`^[a-zA-Z][a-zA-Z0-9-]*$`, n)
+	not endswith(n, "-")
+	not contains(n, "--")
+}
+
+# The region of a resource's provider, in a stack rule.
+region_of(r) := region if {
+	p := by_urn(r.__provider.urn)
+	region := str(p, "region")
+}
+
+# The region named in an ARN (arn:partition:service:region:account:resource).
+arn_region(arn) := parts[3] if {
+	is_string(arn)
+	known(arn)
+	startswith(arn, "arn:")
+	parts := split(arn, ":")
+	count(parts) > 4
+}
+
+# Every resource a resource depends on, directly or through others.
+dependency_edges := {r.__urn: object.get(r, "dependencies", []) | some r in input.resources}
+
+# What each resource reaches, computed once per resource and evaluation.
+reachable_from[u] := graph.reachable(dependency_edges, {u}) if some u, _ in dependency_edges
+
+depends_transitively(r, urn) if urn in reachable_from[r.__urn]
+
+# The resources of a type whose given property was computed from r.
+referrers(r, t, prop) := [x | some x in resources_of(t); depends_on(x, prop, r.__urn)]

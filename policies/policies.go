@@ -32,6 +32,15 @@ const (
 	Disabled  = "disabled"
 )
 
+// Kinds of rules. A preflight rule states what AWS (or Docker, or the
+// provider) refuses at create, update or delete time, or because of ordering;
+// a best-practice rule, the chapter's principles and the security baseline.
+// A rule is preflight when its METADATA says `custom: {kind: preflight}`.
+const (
+	Preflight    = "preflight"
+	BestPractice = "best practice"
+)
+
 // The analyzer's rule-name patterns.
 var (
 	denyRule      = regexp.MustCompile(`^(deny|violation)(_[a-zA-Z0-9]+)*$`)
@@ -48,19 +57,25 @@ type Rule struct {
 	Message     string // how to fix it
 	Level       string // from the name: deny -> mandatory, warn -> advisory
 	Stack       bool
+	Kind        string   // Preflight or BestPractice
+	Types       []string // the resource types a preflight rule reads (custom.types)
+	Doc         string   // the documentation page that states the limit (custom.doc)
 }
 
 // Pack is the compiled pack.
 type Pack struct {
 	Package string
 	Rules   []Rule
-	query   rego.PreparedEvalQuery
+	// One query for the resource rules, one for the stack rules: each
+	// evaluates only its rules (and what they use), as the analyzer does.
+	resourceQuery, stackQuery rego.PreparedEvalQuery
 }
 
 // Violation is one message of one rule.
 type Violation struct {
 	Phase    int    `json:"phase"`
 	Rule     string `json:"rule"`
+	Kind     string `json:"kind"`
 	Level    string `json:"level"`
 	Resource string `json:"resource"` // the resource's name, or "(stack)"
 	URN      string `json:"urn,omitempty"`
@@ -101,7 +116,7 @@ func LoadFS(fsys fs.FS) (*Pack, error) {
 			return nil, fmt.Errorf("%s: package %s differs from %s (the analyzer needs one package)", name, pkg, pack.Package)
 		}
 		for _, r := range m.Rules {
-			rule := Rule{Name: r.Head.Name.String()}
+			rule := Rule{Name: r.Head.Name.String(), Kind: BestPractice}
 			switch {
 			case stackDenyRule.MatchString(rule.Name):
 				rule.Level, rule.Stack = Mandatory, true
@@ -123,14 +138,38 @@ func LoadFS(fsys fs.FS) (*Pack, error) {
 				if msg, ok := a.Custom["message"].(string); ok {
 					rule.Message = msg
 				}
+				if kind, ok := a.Custom["kind"].(string); ok {
+					rule.Kind = kind
+				}
+				if doc, ok := a.Custom["doc"].(string); ok {
+					rule.Doc = doc
+				}
+				if types, ok := a.Custom["types"].([]any); ok {
+					for _, t := range types {
+						rule.Types = append(rule.Types, fmt.Sprint(t))
+					}
+				}
 			}
 			pack.Rules = append(pack.Rules, rule)
 		}
 	}
 	sort.Slice(pack.Rules, func(i, j int) bool { return pack.Rules[i].Name < pack.Rules[j].Name })
-	pack.query, err = rego.New(rego.Query("data."+pack.Package), rego.Compiler(compiler)).PrepareForEval(context.Background())
-	if err != nil {
-		return nil, err
+	for _, stack := range []bool{false, true} {
+		var fields []string
+		for _, r := range pack.Rules {
+			if r.Stack == stack {
+				fields = append(fields, fmt.Sprintf("%q: data.%s.%s", r.Name, pack.Package, r.Name))
+			}
+		}
+		q, err := rego.New(rego.Query("x = {"+strings.Join(fields, ", ")+"}"), rego.Compiler(compiler)).PrepareForEval(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		if stack {
+			pack.stackQuery = q
+		} else {
+			pack.resourceQuery = q
+		}
 	}
 	return pack, nil
 }
@@ -213,14 +252,18 @@ func StackInput(g *graph.Graph) map[string]any {
 func (p *Pack) Evaluate(ctx context.Context, g *graph.Graph, cfg Config) ([]Violation, error) {
 	var out []Violation
 	collect := func(input map[string]any, stack bool, res graph.Resource) error {
-		rs, err := p.query.Eval(ctx, rego.EvalInput(input))
+		query := p.resourceQuery
+		if stack {
+			query = p.stackQuery
+		}
+		rs, err := query.Eval(ctx, rego.EvalInput(input))
 		if err != nil {
 			return err
 		}
-		if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		if len(rs) == 0 {
 			return nil
 		}
-		doc, _ := rs[0].Expressions[0].Value.(map[string]any)
+		doc, _ := rs[0].Bindings["x"].(map[string]any)
 		for _, rule := range p.Rules {
 			level := cfg.level(rule)
 			if rule.Stack != stack || level == Disabled {
@@ -228,7 +271,7 @@ func (p *Pack) Evaluate(ctx context.Context, g *graph.Graph, cfg Config) ([]Viol
 			}
 			msgs, _ := doc[rule.Name].([]any)
 			for _, m := range msgs {
-				v := Violation{Phase: g.Phase, Rule: rule.Name, Level: level, Message: fmt.Sprint(m), Resource: "(stack)"}
+				v := Violation{Phase: g.Phase, Rule: rule.Name, Kind: rule.Kind, Level: level, Message: fmt.Sprint(m), Resource: "(stack)"}
 				if !stack {
 					v.Resource, v.URN = res.Name, res.URN
 				}

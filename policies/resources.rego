@@ -8,7 +8,7 @@ import rego.v1
 # custom:
 #   message: Set publiclyAccessible to false (the database component does).
 deny_rds_public contains msg if {
-	is_type(input, "aws:rds/instance:Instance")
+	input.__type == "aws:rds/instance:Instance"
 	input.publiclyAccessible == true
 	msg := sprintf("RDS instance '%s' is publicly accessible; set publiclyAccessible: false", [input.__name])
 }
@@ -19,7 +19,7 @@ deny_rds_public contains msg if {
 # custom:
 #   message: Set storageEncrypted to true.
 deny_rds_unencrypted contains msg if {
-	is_type(input, "aws:rds/instance:Instance")
+	input.__type == "aws:rds/instance:Instance"
 	not_true(input, "storageEncrypted")
 	msg := sprintf("RDS instance '%s' does not encrypt its storage; set storageEncrypted: true", [input.__name])
 }
@@ -43,7 +43,7 @@ deny_rds_no_backups contains msg if {
 # custom:
 #   message: Set blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets to true.
 deny_s3_public_access contains msg if {
-	is_type(input, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+	input.__type == "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 	some flag in ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
 	not_true(input, flag)
 	msg := sprintf("public access block '%s' leaves %s off; set all four flags to true", [input.__name, flag])
@@ -55,7 +55,7 @@ deny_s3_public_access contains msg if {
 # custom:
 #   message: Set applyServerSideEncryptionByDefault.sseAlgorithm to AES256 or aws:kms.
 deny_s3_unencrypted contains msg if {
-	is_type(input, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+	input.__type == "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
 	some rule in object.get(input, "rules", [{}])
 	alg := object.get(object.get(rule, "applyServerSideEncryptionByDefault", {}), "sseAlgorithm", "")
 	not unknown(alg)
@@ -69,7 +69,7 @@ deny_s3_unencrypted contains msg if {
 # custom:
 #   message: Set viewerProtocolPolicy to redirect-to-https or https-only.
 deny_cloudfront_http contains msg if {
-	is_type(input, "aws:cloudfront/distribution:Distribution")
+	input.__type == "aws:cloudfront/distribution:Distribution"
 	behaviors := array.concat([object.get(input, "defaultCacheBehavior", {})], object.get(input, "orderedCacheBehaviors", []))
 	some b in behaviors
 	policy := object.get(b, "viewerProtocolPolicy", "allow-all")
@@ -84,7 +84,7 @@ deny_cloudfront_http contains msg if {
 # custom:
 #   message: Give the S3 origin an originAccessControlId.
 deny_cloudfront_s3_without_oac contains msg if {
-	is_type(input, "aws:cloudfront/distribution:Distribution")
+	input.__type == "aws:cloudfront/distribution:Distribution"
 	some o in object.get(input, "origins", [])
 	not has_key(o, "customOriginConfig")
 	not has_key(o, "vpcOriginConfig")
@@ -112,6 +112,8 @@ deny_ssh_from_anywhere contains msg if {
 deny_world_ingress contains msg if {
 	some e in ingress(input)
 	e.world
+	not unknown(e.from)
+	not unknown(e.to)
 	not web_only(e)
 	not covers(e, 22) # deny_ssh_from_anywhere reports those
 	msg := sprintf("'%s' opens ports %v-%v to the internet; only 80 and 443 may be", [input.__name, e.from, e.to])
@@ -142,7 +144,7 @@ deny_imdsv1 contains msg if {
 # custom:
 #   message: Set networkInterfaces[].associatePublicIpAddress to false.
 deny_launch_template_public_ip contains msg if {
-	is_type(input, "aws:ec2/launchTemplate:LaunchTemplate")
+	input.__type == "aws:ec2/launchTemplate:LaunchTemplate"
 	some ni in object.get(input, "networkInterfaces", [])
 	ni.associatePublicIpAddress in {true, "true"}
 	msg := sprintf("launch template '%s' gives hosts a public IP; set associatePublicIpAddress: false", [input.__name])
@@ -154,7 +156,7 @@ deny_launch_template_public_ip contains msg if {
 # custom:
 #   message: Set atRestEncryptionEnabled and transitEncryptionEnabled to true.
 deny_elasticache_unencrypted contains msg if {
-	is_type(input, "aws:elasticache/replicationGroup:ReplicationGroup")
+	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
 	some flag in ["atRestEncryptionEnabled", "transitEncryptionEnabled"]
 	not_true(input, flag)
 	msg := sprintf("replication group '%s' has %s off; turn it on", [input.__name, flag])
@@ -166,7 +168,7 @@ deny_elasticache_unencrypted contains msg if {
 # custom:
 #   message: Set automaticFailoverEnabled to true with at least one replica.
 deny_elasticache_no_failover contains msg if {
-	is_type(input, "aws:elasticache/replicationGroup:ReplicationGroup")
+	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
 	not_true(input, "automaticFailoverEnabled")
 	msg := sprintf("replication group '%s' has no automatic failover; set automaticFailoverEnabled: true", [input.__name])
 }
@@ -177,7 +179,7 @@ deny_elasticache_no_failover contains msg if {
 # custom:
 #   message: Set sqsManagedSseEnabled to true or a kmsMasterKeyId.
 deny_sqs_unencrypted contains msg if {
-	is_type(input, "aws:sqs/queue:Queue")
+	input.__type == "aws:sqs/queue:Queue"
 	not_true(input, "sqsManagedSseEnabled")
 	object.get(input, "kmsMasterKeyId", "") == ""
 	msg := sprintf("queue '%s' is not encrypted; set sqsManagedSseEnabled: true", [input.__name])
@@ -210,13 +212,13 @@ as_array(x) := [x] if not is_array(x)
 # custom:
 #   message: Set rootBlockDevice.encrypted, or blockDeviceMappings[].ebs.encrypted in a launch template, to true.
 deny_ebs_unencrypted contains msg if {
-	is_type(input, "aws:ec2/instance:Instance")
+	input.__type == "aws:ec2/instance:Instance"
 	not_true(object.get(input, "rootBlockDevice", {}), "encrypted")
 	msg := sprintf("instance '%s' has an unencrypted root volume; set rootBlockDevice.encrypted: true", [input.__name])
 }
 
 deny_ebs_unencrypted contains msg if {
-	is_type(input, "aws:ec2/launchTemplate:LaunchTemplate")
+	input.__type == "aws:ec2/launchTemplate:LaunchTemplate"
 	some m in object.get(input, "blockDeviceMappings", [])
 	not_true(object.get(m, "ebs", {}), "encrypted")
 	msg := sprintf("launch template '%s' maps %s unencrypted; set ebs.encrypted: true", [input.__name, object.get(m, "deviceName", "a volume")])
@@ -228,7 +230,7 @@ deny_ebs_unencrypted contains msg if {
 # custom:
 #   message: Set authToken (a secret) or userGroupIds.
 deny_elasticache_no_auth contains msg if {
-	is_type(input, "aws:elasticache/replicationGroup:ReplicationGroup")
+	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
 	object.get(input, "authToken", "") == ""
 	count(object.get(input, "userGroupIds", [])) == 0
 	msg := sprintf("replication group '%s' lets any client in; set authToken or userGroupIds", [input.__name])
@@ -240,7 +242,7 @@ deny_elasticache_no_auth contains msg if {
 # custom:
 #   message: Set dropInvalidHeaderFields to true.
 warn_lb_invalid_headers contains msg if {
-	is_type(input, "aws:lb/loadBalancer:LoadBalancer")
+	input.__type == "aws:lb/loadBalancer:LoadBalancer"
 	object.get(input, "loadBalancerType", "application") == "application"
 	not_true(input, "dropInvalidHeaderFields")
 	msg := sprintf("load balancer '%s' passes invalid header fields on; set dropInvalidHeaderFields: true", [input.__name])

@@ -107,18 +107,6 @@ stack_warn_fleet_redundancy contains msg if {
 }
 
 # METADATA
-# title: Load balancers span two zones
-# description: An ALB's subnets lie in at least two availability zones.
-# custom:
-#   message: Give the load balancer public subnets in two or more zones.
-stack_deny_lb_single_zone contains msg if {
-	some lb in resources_of("aws:lb/loadBalancer:LoadBalancer")
-	zones_known(deps(lb, "subnets"))
-	count(zones(deps(lb, "subnets"))) < 2
-	msg := sprintf("load balancer '%s' spans %d zone(s); it needs two", [lb.__name, count(zones(deps(lb, "subnets")))])
-}
-
-# METADATA
 # title: A database with replicas is Multi-AZ
 # description: Once reads are spread over replicas, the primary keeps a standby in another zone.
 # custom:
@@ -233,4 +221,56 @@ stack_deny_bucket_unprotected contains msg if {
 guarded_by(b, kind) if {
 	some g in resources_of(kind)
 	depends_on(g, "bucket", b.__urn)
+}
+
+# The job timeout the hosts read (SCALEZERO_WORKER_JOB_TIMEOUT, a Go duration
+# such as "120s"), in seconds, with the queue its region's workers consume
+# (SCALEZERO_QUEUE_URL of the same region).
+job_timeouts := [[seconds, region] |
+	some p in resources_of("aws:ssm/parameter:Parameter")
+	endswith(object.get(p, "name", ""), "/SCALEZERO_WORKER_JOB_TIMEOUT")
+	v := object.get(p, "insecureValue", "")
+	not unknown(v)
+	seconds := time.parse_duration_ns(v) / 1000000000
+	region := region_of(p)
+]
+
+consumed_queues(region) := {u |
+	some p in resources_of("aws:ssm/parameter:Parameter")
+	endswith(object.get(p, "name", ""), "/SCALEZERO_QUEUE_URL")
+	region_of(p) == region
+	some u in deps(p, "insecureValue")
+}
+
+# METADATA
+# title: A queue's visibility timeout covers the worker's job timeout
+# description: While a worker runs a job the message must stay hidden; with a visibility timeout shorter than the job timeout SQS hands the message to another worker mid-job (Amazon SQS Developer Guide, "Amazon SQS visibility timeout").
+# custom:
+#   message: Raise the queue's visibilityTimeoutSeconds to at least the job timeout (or lower queueJobTimeout).
+stack_deny_visibility_below_job_timeout contains msg if {
+	some t in job_timeouts
+	some u in consumed_queues(t[1])
+	q := by_urn(u)
+	visibility := object.get(q, "visibilityTimeoutSeconds", 30)
+	not unknown(visibility)
+	visibility < t[0]
+	msg := sprintf("queue '%s' hides a message %v s but its workers may run a job %v s", [q.__name, visibility, t[0]])
+}
+
+# METADATA
+# title: A dead-letter queue keeps messages as long as its source
+# description: A message's retention counts from its first enqueue, also in the dead-letter queue; a dead-letter queue that keeps messages less long than its source drops them early (Amazon SQS Developer Guide, "Using dead-letter queues in Amazon SQS").
+# custom:
+#   message: Set the dead-letter queue's messageRetentionSeconds to at least its source's (14 days is the most).
+stack_deny_dead_letter_retention contains msg if {
+	some q in resources_of("aws:sqs/queue:Queue")
+	some u in deps(q, "redrivePolicy")
+	d := by_urn(u)
+	d.__type == "aws:sqs/queue:Queue"
+	source := object.get(q, "messageRetentionSeconds", 345600)
+	kept := object.get(d, "messageRetentionSeconds", 345600)
+	not unknown(source)
+	not unknown(kept)
+	kept < source
+	msg := sprintf("dead-letter queue '%s' keeps messages %v s, less than its source '%s' (%v s)", [d.__name, kept, q.__name, source])
 }

@@ -2,8 +2,8 @@
 # Starts what the app's tests talk to: PostgreSQL (the machine's cluster, port
 # 5432), a streaming replica of it made with pg_basebackup (port 5433), Redis
 # (6379), and SQS + S3 (fauxqs, an emulator speaking the current AWS wire
-# protocols, port 4566); installs them, shellcheck and Chromium (for the
-# page's browser test) when missing.
+# protocols, port 4566); installs them, shellcheck, Chromium (for the page's
+# browser test) and HAProxy (for make faults) when missing.
 # Idempotent: what already runs is left alone.
 #
 #   scripts/test-services.sh                 start everything
@@ -31,6 +31,7 @@ install_missing() {
   command -v shellcheck >/dev/null 2>&1 || pkgs+=(shellcheck) # checks the hosts' user data
   command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)         # runs the SQS/S3 emulator
   command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)         # drives the demo page in a test
+  command -v haproxy >/dev/null 2>&1 || pkgs+=(haproxy)           # the load balancer of make faults
   if [ ${#pkgs[@]} -gt 0 ]; then
     echo "installing ${pkgs[*]}" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
@@ -59,12 +60,33 @@ start_primary() {
     echo 'host replication all 127.0.0.1/32 trust' >> "$hba"
     $AS_POSTGRES psql -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -qc 'select pg_reload_conf()' >/dev/null
   fi
+  # Everyone else may use trust; members of sz_password_auth must give their
+  # password, so the credential rotation test sees a changed one refused.
+  $AS_POSTGRES psql -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -qc \
+    "do \$\$ begin create role sz_password_auth nologin; exception when duplicate_object then null; end \$\$" >/dev/null
+  if password_auth_first "$hba"; then
+    $AS_POSTGRES psql -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -qc 'select pg_reload_conf()' >/dev/null
+  fi
+}
+
+# password_auth_first puts the password rule for sz_password_auth's members
+# at the top of an hba file (rules match in order); false when it was there.
+PASSWORD_RULE='host all +sz_password_auth 127.0.0.1/32 scram-sha-256'
+password_auth_first() {
+  head -n 1 "$1" | grep -qxF "$PASSWORD_RULE" && return 1
+  local tmp
+  tmp=$(mktemp)
+  { echo "$PASSWORD_RULE"; grep -vxF "$PASSWORD_RULE" "$1"; } > "$tmp"
+  cat "$tmp" > "$1" && rm -f "$tmp"
 }
 
 # A replica left by an earlier run may belong to another primary, or have
 # fallen behind beyond the WAL the primary kept: then it is made anew.
 start_replica() {
   if "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$REPLICA_PORT" && streaming; then
+    if password_auth_first "$REPLICA_DIR/pg_hba.conf"; then
+      $AS_POSTGRES "$PGBIN/pg_ctl" -D "$REPLICA_DIR" reload >/dev/null
+    fi
     return 0
   fi
   stop_replica
@@ -85,7 +107,7 @@ unix_socket_directories = '/tmp'
 hot_standby = on
 include_if_exists = 'postgresql.auto.conf'
 CONF
-  printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' | $AS_POSTGRES tee "$REPLICA_DIR/pg_hba.conf" >/dev/null
+  printf '%s\nlocal all all trust\nhost all all 127.0.0.1/32 trust\n' "$PASSWORD_RULE" | $AS_POSTGRES tee "$REPLICA_DIR/pg_hba.conf" >/dev/null
   $AS_POSTGRES touch "$REPLICA_DIR/pg_ident.conf"
   if ! { launch_replica && streaming; }; then
     echo "the replica does not stream from the primary" >&2

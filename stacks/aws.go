@@ -512,6 +512,12 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 		"SCALEZERO_REGION":          pulumi.String(r.name),
 		"SCALEZERO_DATABASE_NAME":   pulumi.String("app"),
 		"SCALEZERO_SESSIONS_SHARED": pulumi.String(fmt.Sprint(b.p.SharedSessions)),
+		// Proxies in front that add to X-Forwarded-For: the load balancer,
+		// from phase 3 (the app throttles logins per client address). The
+		// CDN's dynamic path is not counted: clients reach the site at the
+		// domain or the load balancer, and a larger count would let a
+		// client that reaches the load balancer directly choose its address.
+		"SCALEZERO_PROXY_HOPS": pulumi.String(fmt.Sprint(btoi(b.p.WebTier))),
 	}
 	s := map[string]pulumi.StringInput{}
 	if b.p.LocalData {
@@ -883,4 +889,11 @@ func (b *builder) finishObservability() error {
 		return b.edgeWatch.Finish(b.ctx, &observability.Late{HealthChecks: checks})
 	}
 	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -279,6 +279,8 @@ func (b *dockerBuilder) appEnv(r *dockerRegion) map[string]pulumi.StringInput {
 		"SCALEZERO_REGION":          pulumi.String(r.name),
 		"SCALEZERO_DATABASE_HOST":   pulumi.String(b.dbHost),
 		"SCALEZERO_SESSIONS_SHARED": pulumi.String(fmt.Sprint(b.p.SharedSessions)),
+		// nginx, from phase 3, adds the client's address to X-Forwarded-For.
+		"SCALEZERO_PROXY_HOPS": pulumi.String(fmt.Sprint(btoi(b.p.WebTier))),
 	}
 	if len(r.readers) > 0 {
 		env["SCALEZERO_DATABASE_READER_HOSTS"] = pulumi.String(strings.Join(r.readers, ","))

@@ -5,6 +5,8 @@
 package config
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -31,6 +33,12 @@ type Config struct {
 	MaxConns       int32
 	HealthInterval time.Duration
 	ReadYourWrites time.Duration
+	// DatabaseSecretARN, when set, names the Secrets Manager secret the
+	// database credentials are read from at connect time (and again when
+	// the database refuses them); SecretCache is how long a read is reused.
+	DatabaseSecretARN string
+	SecretCache       time.Duration
+	MaxConnLifetime   time.Duration
 
 	// Cache: empty CacheAddr means no cache (phases 1-4).
 	CacheAddr     string
@@ -42,6 +50,21 @@ type Config struct {
 	SharedSessions bool // sessions in the cache (phase 6 on); in memory otherwise
 	SessionTTL     time.Duration
 	CookieSecure   string // auto | always | never
+	// CookieKeys sign the read-your-writes cookie: the first signs, all
+	// verify. Empty: one random key per process (one instance only).
+	CookieKeys [][]byte
+
+	// Login throttling: concurrent password hashes per instance and how long
+	// a login waits for one; failed logins per account and attempts per
+	// client address, each per window; proxies in front that append to
+	// X-Forwarded-For.
+	LoginMaxHashing      int
+	LoginHashWait        time.Duration
+	LoginAccountFailures int
+	LoginAccountWindow   time.Duration
+	LoginAddressAttempts int
+	LoginAddressWindow   time.Duration
+	ProxyHops            int
 
 	// Jobs (phase 8): empty QueueURL means no job tier.
 	QueueURL          string
@@ -65,44 +88,56 @@ type Shard struct {
 	ID         int
 	WriterURL  string
 	ReaderURLs []string
+	SecretARN  string // as DatabaseSecretARN, for this shard
 }
 
 var defaults = map[string]any{
-	"listen":                   ":8080",
-	"database.url":             "",
-	"database.host":            "",
-	"database.port":            5432,
-	"database.name":            "app",
-	"database.user":            "app",
-	"database.password":        "",
-	"database.tls":             false,
-	"database.reader_urls":     "",
-	"database.reader_hosts":    "",
-	"database.shards":          "",
-	"database.max_conns":       10,
-	"database.health_interval": "2s",
-	"read_your_writes":         "5s",
-	"cache.addr":               "",
-	"cache.password":           "",
-	"cache.tls":                false,
-	"cache.ttl":                "5m",
-	"cache.jitter":             0.1,
-	"sessions.shared":          false,
-	"sessions.ttl":             "24h",
-	"cookie_secure":            "auto",
-	"cdn.base_url":             "",
-	"queue.url":                "",
-	"jobs.bucket":              "",
-	"jobs.max_upload_bytes":    4 << 20,
-	"aws.endpoint":             "",
-	"worker.concurrency":       4,
-	"worker.job_timeout":       "60s",
-	"worker.wait":              "20s",
-	"max_body_bytes":           65536,
-	"drain_delay":              "10s",
-	"shutdown_timeout":         "20s",
-	"region":                   "",
-	"log_level":                "info",
+	"listen":                     ":8080",
+	"database.url":               "",
+	"database.host":              "",
+	"database.port":              5432,
+	"database.name":              "app",
+	"database.user":              "app",
+	"database.password":          "",
+	"database.tls":               false,
+	"database.reader_urls":       "",
+	"database.reader_hosts":      "",
+	"database.shards":            "",
+	"database.max_conns":         10,
+	"database.health_interval":   "2s",
+	"database.secret_arn":        "",
+	"database.secret_cache":      "2m",
+	"database.max_conn_lifetime": "30m",
+	"cookie_keys":                "",
+	"login.max_hashing":          0,
+	"login.hash_wait":            "2s",
+	"login.account_failures":     10,
+	"login.account_window":       "5m",
+	"login.address_attempts":     60,
+	"login.address_window":       "1m",
+	"proxy_hops":                 0,
+	"read_your_writes":           "5s",
+	"cache.addr":                 "",
+	"cache.password":             "",
+	"cache.tls":                  false,
+	"cache.ttl":                  "5m",
+	"cache.jitter":               0.1,
+	"sessions.shared":            false,
+	"sessions.ttl":               "24h",
+	"cookie_secure":              "auto",
+	"cdn.base_url":               "",
+	"queue.url":                  "",
+	"jobs.bucket":                "",
+	"jobs.max_upload_bytes":      4 << 20,
+	"aws.endpoint":               "",
+	"worker.concurrency":         4,
+	"worker.job_timeout":         "60s",
+	"worker.wait":                "20s",
+	"max_body_bytes":             65536,
+	"drain_delay":                "10s",
+	"shutdown_timeout":           "20s",
+	"region":                     "",
+	"log_level":                  "info",
 }
 
 // Flags registers a flag for every key on fs (dots become dashes: --cache-addr).
@@ -238,7 +273,19 @@ func build(v *viper.Viper) (Config, error) {
 		WorkerConcurrency: int(r.integer("worker.concurrency", 1, 256)),
 		WorkerJobTimeout:  r.duration("worker.job_timeout", time.Second),
 		WorkerWait:        r.duration("worker.wait", 0),
+
+		SecretCache:          r.duration("database.secret_cache", time.Second),
+		MaxConnLifetime:      r.duration("database.max_conn_lifetime", 100*time.Millisecond),
+		LoginMaxHashing:      int(r.integer("login.max_hashing", 0, 1024)),
+		LoginHashWait:        r.duration("login.hash_wait", 10*time.Millisecond),
+		LoginAccountFailures: int(r.integer("login.account_failures", 1, 1_000_000)),
+		LoginAccountWindow:   r.duration("login.account_window", time.Second),
+		LoginAddressAttempts: int(r.integer("login.address_attempts", 1, 1_000_000_000)),
+		LoginAddressWindow:   r.duration("login.address_window", time.Second),
+		ProxyHops:            int(r.integer("proxy_hops", 0, 10)),
 	}
+	c.CookieKeys = r.cookieKeys()
+	c.DatabaseSecretARN = r.secretARN("database.secret_arn")
 	jitter, err := strconv.ParseFloat(v.GetString("cache.jitter"), 64)
 	if err != nil || jitter < 0 || jitter > 0.5 {
 		r.fail("cache.jitter", v.GetString("cache.jitter"), "a fraction from 0 to 0.5")
@@ -299,7 +346,8 @@ func isHTTPURL(s string) bool {
 // shards reads database.shards, the map the infrastructure publishes:
 // [{"id":0,"writer":"host","readers":["host"]}, ...]. Hosts become URLs with
 // the shard's own credentials (shard_<id>.user / .password, i.e.
-// SCALEZERO_SHARD_<id>_USER, which the hosts' boot script writes) and the
+// SCALEZERO_SHARD_<id>_USER, or shard_<id>.secret_arn, the secret they are
+// read from at connect time) and the
 // main database's name and TLS setting; full postgres:// URLs are kept.
 func (r *reader) shards() []Shard {
 	raw := strings.TrimSpace(r.v.GetString("database.shards"))
@@ -326,16 +374,59 @@ func (r *reader) shards() []Shard {
 		seen[*e.ID] = true
 		user := r.v.GetString(fmt.Sprintf("shard_%d.user", *e.ID))
 		password := r.v.GetString(fmt.Sprintf("shard_%d.password", *e.ID))
-		if user == "" {
+		secret := r.secretARN(fmt.Sprintf("shard_%d.secret_arn", *e.ID))
+		if user == "" && secret == "" {
 			user, password = r.v.GetString("database.user"), r.v.GetString("database.password")
+			secret = r.secretARN("database.secret_arn")
 		}
-		s := Shard{ID: *e.ID, WriterURL: r.hostURL(e.Writer, user, password)}
+		s := Shard{ID: *e.ID, WriterURL: r.hostURL(e.Writer, user, password), SecretARN: secret}
 		for _, h := range e.Readers {
 			s.ReaderURLs = append(s.ReaderURLs, r.hostURL(h, user, password))
 		}
 		out[*e.ID] = s
 	}
 	return out
+}
+
+// cookieKeys reads cookie_keys: keys separated by commas, each hex or
+// base64 (standard or URL alphabet, padded or not) of at least 32 bytes.
+func (r *reader) cookieKeys() [][]byte {
+	var keys [][]byte
+	for _, raw := range r.list("cookie_keys") {
+		k, err := hex.DecodeString(raw)
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			if err == nil {
+				break
+			}
+			k, err = enc.DecodeString(raw)
+		}
+		if err != nil || len(k) < 32 {
+			r.fail("cookie_keys", "(redacted)", "keys separated by commas, each hex or base64 of at least 32 bytes (64 hex digits); the first signs, all verify")
+			return nil
+		}
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// secretARN reads a Secrets Manager secret's ARN, or "".
+func (r *reader) secretARN(key string) string {
+	arn := strings.TrimSpace(r.v.GetString(key))
+	if arn != "" && SecretRegion(arn) == "" {
+		r.fail(key, arn, "a Secrets Manager secret ARN, arn:aws:secretsmanager:<region>:<account>:secret:<name>, or empty")
+	}
+	return arn
+}
+
+// SecretRegion is the region in a Secrets Manager secret's ARN, or "" when
+// arn is not one: the secret is read from its own region, whatever the app's.
+func SecretRegion(arn string) string {
+	parts := strings.SplitN(arn, ":", 7)
+	if len(parts) != 7 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "secretsmanager" ||
+		parts[3] == "" || parts[4] == "" || parts[5] != "secret" || parts[6] == "" {
+		return ""
+	}
+	return parts[3]
 }
 
 // databaseURLs takes database.url and database.reader_urls as given, or builds

@@ -73,6 +73,10 @@ func TestBadSettingsNameTheKey(t *testing.T) {
 		"SCALEZERO_WORKER_JOB_TIMEOUT":    {"1m?", "worker.job_timeout"},
 		"SCALEZERO_WORKER_WAIT":           {"30s", "worker.wait"},
 		"SCALEZERO_JOBS_MAX_UPLOAD_BYTES": {"1", "jobs.max_upload_bytes"},
+		"SCALEZERO_COOKIE_KEYS":           {"c2hvcnQ=", "cookie_keys"},
+		"SCALEZERO_DATABASE_SECRET_ARN":   {"arn:aws:ssm:us-east-1:1:parameter/x", "database.secret_arn"},
+		"SCALEZERO_LOGIN_HASH_WAIT":       {"soon", "login.hash_wait"},
+		"SCALEZERO_PROXY_HOPS":            {"-1", "proxy_hops"},
 	}
 	for env, c := range cases {
 		t.Run(env, func(t *testing.T) {
@@ -143,5 +147,32 @@ func TestShardMapFromTheInfrastructure(t *testing.T) {
 		if _, err := Load(nil); err == nil || !strings.Contains(err.Error(), "database.shards") {
 			t.Errorf("%s: %v", bad, err)
 		}
+	}
+}
+
+func TestSecretsAndCookieKeysFromTheInfrastructure(t *testing.T) {
+	hexKey := strings.Repeat("ab", 32)
+	b64Key := "bm90IGEgcmVhbCBrZXksIGJ1dCAzMiBieXRlcyBsb25nIQ=="
+	t.Setenv("SCALEZERO_DATABASE_HOST", "main.example.com")
+	t.Setenv("SCALEZERO_DATABASE_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC")
+	t.Setenv("SCALEZERO_DATABASE_SHARDS", `[{"id":0,"writer":"s0.example.com"},{"id":1,"writer":"s1.example.com"}]`)
+	t.Setenv("SCALEZERO_SHARD_1_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shard1-XyZ")
+	t.Setenv("SCALEZERO_COOKIE_KEYS", hexKey+", "+b64Key)
+	c, err := Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseSecretARN == "" || SecretRegion(c.DatabaseSecretARN) != "eu-west-1" || c.SecretCache != 2*time.Minute {
+		t.Fatalf("secret %q region %q cache %s", c.DatabaseSecretARN, SecretRegion(c.DatabaseSecretARN), c.SecretCache)
+	}
+	if c.Shards[0].SecretARN != c.DatabaseSecretARN || !strings.HasSuffix(c.Shards[1].SecretARN, ":shard1-XyZ") {
+		t.Fatalf("shard secrets %q %q", c.Shards[0].SecretARN, c.Shards[1].SecretARN)
+	}
+	if len(c.CookieKeys) != 2 || c.CookieKeys[0][0] != 0xab || string(c.CookieKeys[1]) != "not a real key, but 32 bytes long!" {
+		t.Fatalf("cookie keys %q", c.CookieKeys)
+	}
+	t.Setenv("SCALEZERO_COOKIE_KEYS", hexKey+",tooshort")
+	if _, err := Load(nil); err == nil || !strings.Contains(err.Error(), "cookie_keys") || strings.Contains(err.Error(), hexKey) {
+		t.Fatalf("a short key: %v (the error must name cookie_keys and show no key)", err)
 	}
 }

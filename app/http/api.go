@@ -7,7 +7,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
-	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/scalezero/scalezero/app"
@@ -40,24 +40,55 @@ func validDisplayName(s string) bool {
 	return n >= 1 && n <= 64
 }
 
+// badText says what is wrong with a text field, or "" when nothing is.
+// Control characters are not text (PostgreSQL refuses NUL outright);
+// multiline fields may hold line breaks and tabs. Bidirectional controls
+// (overrides, embeddings, isolates) let a name display as another
+// ("Bob" followed by a right-to-left override and "nimda"), so names refuse them.
+func badText(field, s string, multiline, names bool) string {
+	for _, r := range s {
+		switch {
+		case multiline && (r == '\n' || r == '\r' || r == '\t'):
+		case unicode.IsControl(r):
+			return field + ": control characters (such as NUL or escape) are not allowed"
+		case names && (r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'):
+			return field + ": bidirectional override characters are not allowed"
+		}
+	}
+	return ""
+}
+
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	var req signupRequest
 	if !s.decode(w, r, &req) {
 		return
 	}
 	addr, err := mail.ParseAddress(req.Email)
+	bad := func(msg string) { writeError(w, r, http.StatusBadRequest, msg) }
 	switch {
+	case badText("email", req.Email, false, true) != "":
+		bad(badText("email", req.Email, false, true))
+		return
 	case err != nil || addr.Address != strings.TrimSpace(req.Email) || len(req.Email) > 254:
-		writeError(w, r, http.StatusBadRequest, "email: a plain address such as ada@example.com")
+		bad("email: a plain address such as ada@example.com")
 		return
 	case utf8.RuneCountInString(req.Password) < 10 || len(req.Password) > 128:
-		writeError(w, r, http.StatusBadRequest, "password: 10 to 128 characters")
+		bad("password: 10 to 128 characters")
+		return
+	case badText("display_name", req.DisplayName, false, true) != "":
+		bad(badText("display_name", req.DisplayName, false, true))
 		return
 	case !validDisplayName(req.DisplayName):
-		writeError(w, r, http.StatusBadRequest, "display_name: 1 to 64 characters")
+		bad("display_name: 1 to 64 characters")
 		return
 	}
-	hash, err := password.Hash(req.Password, s.o.PasswordParams)
+	if !s.allowAddress(w, r) {
+		return
+	}
+	var hash string
+	if !s.hashing(w, r, func() { hash, err = password.Hash(req.Password, s.o.PasswordParams) }) {
+		return
+	}
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -68,7 +99,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internal(w, r, err)
+		s.fail(w, r, "database", err)
 		return
 	}
 	if !s.startSession(w, r, u.ID) {
@@ -83,9 +114,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !s.decode(w, r, &req) {
 		return
 	}
+	switch {
+	case badText("email", req.Email, false, true) != "":
+		writeError(w, r, http.StatusBadRequest, badText("email", req.Email, false, true))
+		return
+	case len(req.Email) > 254 || len(req.Password) > 128:
+		writeError(w, r, http.StatusUnauthorized, "invalid email or password")
+		return
+	}
+	if !s.allowAddress(w, r) || !s.allowAccount(w, r, req.Email) {
+		return
+	}
 	u, err := s.o.Users.UserByEmail(r.Context(), req.Email)
 	if err != nil && !errors.Is(err, app.ErrNotFound) {
-		s.internal(w, r, err)
+		s.fail(w, r, "database", err)
 		return
 	}
 	// An unknown email costs the same hash as a known one, so response times
@@ -94,16 +136,22 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		hash = u.PasswordHash
 	}
-	ok, verr := password.Verify(req.Password, hash)
+	var ok bool
+	var verr error
+	if !s.hashing(w, r, func() { ok, verr = password.Verify(req.Password, hash) }) {
+		return
+	}
 	if verr != nil {
 		s.internal(w, r, verr)
 		return
 	}
 	ok = ok && err == nil
 	if !ok {
+		s.o.Metrics.Login("failed")
 		writeError(w, r, http.StatusUnauthorized, "invalid email or password")
 		return
 	}
+	s.loggedIn(r, req.Email)
 	if s.startSession(w, r, u.ID) {
 		writeJSON(w, http.StatusOK, u)
 	}
@@ -176,7 +224,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internal(w, r, err)
+		s.fail(w, r, "database", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, u)
@@ -201,9 +249,22 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, id int64) {
 	if !s.decode(w, r, &req) {
 		return
 	}
+	var name, bio string
+	if req.DisplayName != nil {
+		name = *req.DisplayName
+	}
+	if req.Bio != nil {
+		bio = *req.Bio
+	}
 	switch {
 	case req.DisplayName == nil && req.Bio == nil:
 		writeError(w, r, http.StatusBadRequest, "nothing to change: send display_name and/or bio")
+		return
+	case badText("display_name", name, false, true) != "":
+		writeError(w, r, http.StatusBadRequest, badText("display_name", name, false, true))
+		return
+	case badText("bio", bio, true, false) != "":
+		writeError(w, r, http.StatusBadRequest, badText("bio", bio, true, false))
 		return
 	case req.DisplayName != nil && !validDisplayName(*req.DisplayName):
 		writeError(w, r, http.StatusBadRequest, "display_name: 1 to 64 characters")
@@ -218,7 +279,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, id int64) {
 	}
 	u, err := s.o.Users.UpdateProfile(r.Context(), id, app.ProfileUpdate{DisplayName: req.DisplayName, Bio: req.Bio})
 	if err != nil {
-		s.internal(w, r, err)
+		s.fail(w, r, "database", err)
 		return
 	}
 	// Before answering: the cache holds the new version, and this user's next
@@ -226,24 +287,6 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, id int64) {
 	s.o.Profiles.Updated(r.Context(), u.Profile())
 	s.markOwnWrite(w, r)
 	writeJSON(w, http.StatusOK, u)
-}
-
-func (s *Server) markOwnWrite(w http.ResponseWriter, r *http.Request) {
-	if s.o.ReadYourWrites <= 0 {
-		return
-	}
-	until := time.Now().Add(s.o.ReadYourWrites).UnixMilli()
-	s.setCookie(w, r, ownWritesCookie, strconv.FormatInt(until, 10), int(s.o.ReadYourWrites.Seconds())+1)
-}
-
-// withOwnWrites marks a request that carries a fresh write marker.
-func withOwnWrites(r *http.Request) *http.Request {
-	if c, err := r.Cookie(ownWritesCookie); err == nil {
-		if until, err := strconv.ParseInt(c.Value, 10, 64); err == nil && time.Now().UnixMilli() < until {
-			return r.WithContext(app.WithOwnWrites(r.Context()))
-		}
-	}
-	return r
 }
 
 func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
@@ -266,7 +309,7 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internal(w, r, err)
+		s.fail(w, r, "database", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, p)

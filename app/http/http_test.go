@@ -63,12 +63,22 @@ func (s *site) client() *client {
 	return &client{t: s.t, base: s.srv.URL, http: &http.Client{Jar: jar}}
 }
 
-// do sends a request and decodes a JSON answer into a map.
+// do sends a request (a body as JSON) and decodes a JSON answer into a map.
 func (c *client) do(method, path, body string) (int, map[string]any) {
+	c.t.Helper()
+	code, out, _ := c.send(method, path, "application/json", body)
+	return code, out
+}
+
+// send is do with a given Content-Type, returning the answer's headers too.
+func (c *client) send(method, path, contentType, body string) (int, map[string]any, http.Header) {
 	c.t.Helper()
 	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
 	if err != nil {
 		c.t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
@@ -82,7 +92,7 @@ func (c *client) do(method, path, body string) (int, map[string]any) {
 			c.t.Fatalf("%s %s: %v: %s", method, path, err, raw)
 		}
 	}
-	return res.StatusCode, out
+	return res.StatusCode, out, res.Header
 }
 
 func (c *client) cookie(name string) string {
@@ -164,7 +174,7 @@ func TestBadRequestsGet4xxAndChangeNothing(t *testing.T) {
 		{owner, "POST", "/api/signup", `{"email":"not an email","password":"correct horse 1","display_name":"X"}`, 400},
 		{owner, "POST", "/api/signup", `{"email":"x@example.com","password":"short","display_name":"X"}`, 400},
 		{owner, "POST", "/api/signup", `{"email":"ada@example.com","password":"correct horse 1","display_name":"X"}`, 409},
-		{owner, "POST", "/api/signup", ``, 400},
+		{owner, "POST", "/api/signup", ``, 415}, // no body, so no Content-Type: not JSON
 		{owner, "POST", "/api/signup", `{"email":"y@example.com","password":"correct horse 1","display_name":"Y"} {}`, 400},
 		{owner, "PUT", "/api/me", `{"bio":"` + strings.Repeat("x", 5000) + `"}`, 413},
 		{owner, "PUT", "/api/me", `{"bio":"` + strings.Repeat("x", 501) + `"}`, 400},
@@ -200,6 +210,7 @@ func TestSessionCookieFlags(t *testing.T) {
 	s := newSite(t, nil)
 	for _, proto := range []string{"", "https"} {
 		req, _ := http.NewRequest("POST", s.srv.URL+"/api/signup", strings.NewReader(`{"email":"`+proto+`c@example.com","password":"correct horse 1","display_name":"C"}`))
+		req.Header.Set("Content-Type", "application/json")
 		if proto != "" {
 			req.Header.Set("X-Forwarded-Proto", proto)
 		}
@@ -378,4 +389,11 @@ func TestShardedSite(t *testing.T) {
 	if !seen[0] || !seen[1] {
 		t.Fatalf("users on shards %v, want both", seen)
 	}
+}
+
+// newServer serves svc on loopback until the test ends and returns its URL.
+func newServer(t *testing.T, svc *service.Service) string {
+	srv := httptest.NewServer(svc.HTTP)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

@@ -47,11 +47,16 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: allowed image/png, image/jpeg or image/gif", ct))
 		return
 	}
+	tooBigMsg := fmt.Sprintf("picture larger than %d bytes", s.o.MaxUploadBytes)
+	if r.ContentLength > s.o.MaxUploadBytes {
+		s.tooLarge(w, r, r.Body, tooBigMsg)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.o.MaxUploadBytes))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		writeError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("picture larger than %d bytes", s.o.MaxUploadBytes))
+		s.tooLarge(w, r, r.Body, tooBigMsg)
 		return
 	case err != nil:
 		writeError(w, r, http.StatusBadRequest, "reading the upload: "+err.Error())
@@ -62,12 +67,8 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j, err := s.o.Jobs.Submit(r.Context(), currentUser(r), jobs.AvatarKind, ct, body)
-	switch {
-	case errors.Is(err, app.ErrUnavailable):
-		s.unavailable(w, r, "job queue", err)
-		return
-	case err != nil:
-		s.internal(w, r, err)
+	if err != nil {
+		s.fail(w, r, "job queue", err)
 		return
 	}
 	w.Header().Set("Location", "/api/jobs/"+j.ID)
@@ -85,7 +86,7 @@ func (s *Server) ownJob(w http.ResponseWriter, r *http.Request) (app.Job, bool) 
 		writeError(w, r, http.StatusNotFound, "no such job")
 		return j, false
 	case err != nil:
-		s.internal(w, r, err)
+		s.fail(w, r, "database", err)
 		return j, false
 	}
 	return j, true
@@ -108,12 +109,8 @@ func (s *Server) jobOutput(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, ct, err := s.o.Jobs.Bucket.Get(r.Context(), j.OutputKey)
-	switch {
-	case errors.Is(err, app.ErrUnavailable):
-		s.unavailable(w, r, "jobs bucket", err)
-		return
-	case err != nil:
-		s.internal(w, r, err)
+	if err != nil {
+		s.fail(w, r, "jobs bucket", err)
 		return
 	}
 	w.Header().Set("Content-Type", ct)

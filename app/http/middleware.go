@@ -56,7 +56,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		r = withOwnWrites(r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		r = s.withOwnWrites(r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
 		rec := &recorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {

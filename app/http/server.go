@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/scalezero/scalezero/app"
 	"github.com/scalezero/scalezero/app/assets"
 	"github.com/scalezero/scalezero/app/jobs"
+	"github.com/scalezero/scalezero/app/memory"
 	"github.com/scalezero/scalezero/app/metrics"
 	"github.com/scalezero/scalezero/app/password"
 )
@@ -36,6 +38,13 @@ type Options struct {
 	MaxUploadBytes int64
 	Region         string
 	PasswordParams password.Params
+	Login          LoginLimits
+	// Throttle counts login attempts; shared through Redis from phase 6.
+	// Default: per instance.
+	Throttle app.Throttle
+	// CookieKeys sign the read-your-writes cookie: the first signs, all
+	// verify. None: a key of this process only (see New).
+	CookieKeys [][]byte
 }
 
 // Server serves the app.
@@ -48,7 +57,15 @@ type Server struct {
 	handler  http.Handler
 	// decoyHash is verified when a login names no account (see login).
 	decoyHash string
+	hashSlots chan struct{}
+	ryw       ownWrites
+	// ephemeralKey: no CookieKeys were given, the process made its own.
+	ephemeralKey bool
 }
+
+// EphemeralCookieKey reports that the read-your-writes cookie is signed with
+// a key of this process only (no cookie_keys): other instances ignore it.
+func (s *Server) EphemeralCookieKey() bool { return s.ephemeralKey }
 
 // New builds the server and its routes.
 func New(o Options) (*Server, error) {
@@ -64,7 +81,17 @@ func New(o Options) (*Server, error) {
 	if o.PasswordParams == (password.Params{}) {
 		o.PasswordParams = password.Default
 	}
-	s := &Server{o: o, assets: map[string]assets.Asset{}, urls: map[string]string{}}
+	o.Login.defaults(runtime.GOMAXPROCS(0))
+	if o.Throttle == nil {
+		o.Throttle = memory.NewThrottle()
+	}
+	ephemeral := len(o.CookieKeys) == 0
+	if ephemeral {
+		o.CookieKeys = [][]byte{newCookieKey()}
+	}
+	s := &Server{o: o, assets: map[string]assets.Asset{}, urls: map[string]string{},
+		hashSlots: make(chan struct{}, o.Login.MaxHashing), ryw: ownWrites{keys: o.CookieKeys, window: o.ReadYourWrites},
+		ephemeralKey: ephemeral}
 	var err error
 	if s.decoyHash, err = password.Hash("decoy: no account has this password", o.PasswordParams); err != nil {
 		return nil, err
@@ -114,6 +141,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "alive", "region": s.o.Region})
 }
 
+// readyz says whether this instance can serve. A primary restart is not a
+// reason to leave the load balancer: every instance shares that primary, so
+// failing readiness would take the whole fleet out at once, reads included,
+// while the replicas could serve them. Writes answer 503 meanwhile.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ready": false, "reason": "draining"})
@@ -121,11 +152,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
-	if err := s.o.Users.Ping(ctx); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ready": false, "reason": "database unreachable"})
+	h := s.o.Users.Health(ctx)
+	if !h.Reads {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ready": false, "reason": "database unreachable", "database": h})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ready": true})
+	writeJSON(w, http.StatusOK, map[string]any{"ready": true, "database": h})
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {

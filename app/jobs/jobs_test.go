@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/scalezero/scalezero/app"
@@ -378,4 +379,43 @@ func TestWithTheDatabaseDownAJobWaitsInTheQueue(t *testing.T) {
 	}
 	start(t, tr.worker(t, echo))
 	tr.waitState(t, j.ID, app.JobDone)
+}
+
+// The attempt that reaches maxReceiveCount dies with its worker (kill -9):
+// SQS moves the message to the dead-letter queue without telling anyone, and
+// the job would stay running forever. The workers' sweep ends it as failed,
+// with the reason; a job with a delivery left, or still within its attempt's
+// time, stays as it is.
+func TestAJobWhoseLastAttemptDiedEndsFailed(t *testing.T) {
+	tr := newTier(t, 2, 30)
+	ctx := context.Background()
+	newJob := func(attempt int, silentFor string) string {
+		j, err := tr.db.CreateJob(ctx, app.Job{ID: uuid.NewString(), UserID: 1, Kind: jobs.AvatarKind, InputKey: "jobs/x/input"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.db.StartJob(ctx, j.ID, attempt); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := testenv.Conn(t, tr.writer).Exec(ctx, "UPDATE jobs SET updated_at = now() - $2::interval WHERE id = $1", j.ID, silentFor); err != nil {
+			t.Fatal(err)
+		}
+		return j.ID
+	}
+	dead := newJob(2, "1 hour")      // the last attempt, silent for long
+	retried := newJob(1, "1 hour")   // SQS delivers it again
+	underway := newJob(2, "0 hours") // its attempt may still be running
+	w := tr.worker(t, nil)
+	w.SweepEvery, w.JobTimeout, w.StuckGrace = 50*time.Millisecond, 2*time.Second, 2*time.Second
+	stop := start(t, w)
+	j := tr.waitState(t, dead, app.JobFailed)
+	if !strings.Contains(j.Error, "stopped without a result") || !strings.Contains(j.Error, "dead-letter queue") {
+		t.Errorf("reason %q", j.Error)
+	}
+	stop()
+	for _, id := range []string{retried, underway} {
+		if j, _ := tr.db.JobByID(ctx, id); j.State != app.JobRunning {
+			t.Errorf("job %s is %s, want still running", id, j.State)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/scalezero/scalezero/app"
 	"github.com/scalezero/scalezero/app/cloud"
+	"github.com/scalezero/scalezero/app/internal/loop"
 	"github.com/scalezero/scalezero/app/metrics"
 )
 
@@ -39,6 +40,13 @@ type Worker struct {
 	MaxReceives int
 	// Backoff says how long a failed attempt waits before the next one.
 	Backoff func(attempt int) time.Duration
+	// SweepEvery is how often the worker looks for jobs whose last attempt
+	// died (a worker killed during it): SQS moves such a message to the
+	// dead-letter queue without a word to us, and the job would stay
+	// running forever. A job is taken as dead once its last attempt has
+	// been silent for JobTimeout plus StuckGrace. Defaults 30s and 10s.
+	SweepEvery time.Duration
+	StuckGrace time.Duration
 
 	healthy atomic.Bool
 }
@@ -67,6 +75,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	slots := make(chan struct{}, w.Concurrency)
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
+	if w.MaxReceives > 0 {
+		inflight.Add(1)
+		go func() { defer inflight.Done(); w.sweepLoop(ctx) }()
+	}
 	pause := time.Second
 	for ctx.Err() == nil {
 		// Take one free slot before receiving, and as many more as are free:
@@ -223,6 +235,31 @@ func (w *Worker) ack(ctx context.Context, log *slog.Logger, m cloud.Message) {
 	if err := w.Queue.Delete(ctx, m); err != nil {
 		log.Warn("could not delete the handled message; it will be seen again as a duplicate", "error", err)
 	}
+}
+
+// sweepLoop fails the jobs whose last attempt died, every SweepEvery until
+// ctx ends. Every worker sweeps; the update is idempotent.
+func (w *Worker) sweepLoop(ctx context.Context) {
+	every, grace := w.SweepEvery, w.StuckGrace
+	if every <= 0 {
+		every = 30 * time.Second
+	}
+	if grace <= 0 {
+		grace = 10 * time.Second
+	}
+	reason := fmt.Sprintf("the last attempt (%d of %d) stopped without a result (its worker died); the message went to the dead-letter queue", w.MaxReceives, w.MaxReceives)
+	loop.Every(ctx, every, func() {
+		n, err := w.Store.FailStuckJobs(ctx, w.MaxReceives, w.JobTimeout+grace, reason)
+		if err != nil && ctx.Err() == nil {
+			w.Logger.Warn("sweeping jobs whose last attempt died", "error", err)
+		}
+		for range n {
+			w.Metrics.Job("unknown", "failed")
+		}
+		if n > 0 {
+			w.Logger.Error("jobs failed: their last attempt died", "jobs", n)
+		}
+	})
 }
 
 // takeFree takes up to n slots that are free now, without waiting.

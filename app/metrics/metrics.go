@@ -17,6 +17,7 @@ type Metrics struct {
 	Fallbacks prometheus.Counter       // reads sent to the primary because no replica was healthy
 	Jobs      *prometheus.CounterVec   // kind, outcome (queued|done|retry|failed|duplicate|poison|not_queued)
 	JobTime   *prometheus.HistogramVec // kind: how long one attempt ran
+	Logins    *prometheus.CounterVec   // outcome (failed|throttled_account|throttled_address|busy|client_gone)
 }
 
 // New creates and registers the collectors, with Go and process metrics.
@@ -47,8 +48,11 @@ func New() *Metrics {
 			Name: "scalezero_job_duration_seconds", Help: "Duration of one job attempt by kind.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"kind"}),
+		Logins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scalezero_logins_total", Help: "Logins refused or cut short, by outcome.",
+		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.Requests, m.Latency, m.Cache, m.Queries, m.Fallbacks, m.Jobs, m.JobTime,
+	reg.MustRegister(m.Requests, m.Latency, m.Cache, m.Queries, m.Fallbacks, m.Jobs, m.JobTime, m.Logins,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -85,5 +89,12 @@ func (m *Metrics) Job(kind, outcome string) {
 func (m *Metrics) JobAttempt(kind string, seconds float64) {
 	if m != nil {
 		m.JobTime.WithLabelValues(kind).Observe(seconds)
+	}
+}
+
+// Login counts one login outcome.
+func (m *Metrics) Login(outcome string) {
+	if m != nil {
+		m.Logins.WithLabelValues(outcome).Inc()
 	}
 }

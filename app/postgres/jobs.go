@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -72,9 +73,18 @@ func (db *DB) FailJob(ctx context.Context, id, reason string, final bool) error 
 		WHERE id = $1 AND state <> 'done'`, id, string(state), reason)
 }
 
+// FailStuckJobs fails the running jobs whose last attempt (attempts or
+// more) has not been heard of for idle.
+func (db *DB) FailStuckJobs(ctx context.Context, attempts int, idle time.Duration, reason string) (int, error) {
+	tag, err := db.execTag(ctx, `
+		UPDATE jobs SET state = 'failed', error = $3, updated_at = now()
+		WHERE state = 'running' AND attempts >= $1 AND updated_at < now() - make_interval(secs => $2)`,
+		attempts, idle.Seconds(), reason)
+	return int(tag.RowsAffected()), err
+}
+
 func (db *DB) updateJob(ctx context.Context, sql string, args ...any) error {
-	db.metrics.Query(Primary)
-	tag, err := db.writer.Exec(ctx, sql, args...)
+	tag, err := db.execTag(ctx, sql, args...)
 	if err != nil {
 		return err
 	}

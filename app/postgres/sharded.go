@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -61,6 +63,33 @@ func (s *Sharded) Ping(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Health is the weakest of the main database's and the shards': a user
+// may live on any of them.
+func (s *Sharded) Health(ctx context.Context) app.Health {
+	h := s.main.Health(ctx)
+	for _, sh := range s.shards {
+		sh := sh.Health(ctx)
+		h.Reads, h.Writes = h.Reads && sh.Reads, h.Writes && sh.Writes
+	}
+	return h
+}
+
+// ProfilesChangedSince merges the main database's and every shard's
+// changes: the first limit of them, oldest first, so any change left out is
+// no older than the last one returned.
+func (s *Sharded) ProfilesChangedSince(ctx context.Context, since time.Time, limit int) ([]app.Profile, error) {
+	var all []app.Profile
+	for i, db := range append([]*DB{s.main}, s.shards...) {
+		ps, err := db.ProfilesChangedSince(ctx, since, limit)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", where(i-1), err)
+		}
+		all = append(all, ps...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].UpdatedAt.Before(all[j].UpdatedAt) })
+	return all[:min(len(all), limit)], nil
 }
 
 // Main is the directory's database.
@@ -171,7 +200,7 @@ func (s *Sharded) UpdateProfile(ctx context.Context, id int64, upd app.ProfileUp
 	err := s.lockedHome(ctx, id, "FOR SHARE", func(tx pgx.Tx, home *DB, _ int) (err error) {
 		home.metrics.Query(Primary)
 		u, err = updateProfile(ctx, s.on(tx, home), id, upd)
-		return err
+		return classify(err)
 	})
 	return u, err
 }
@@ -191,8 +220,7 @@ func (s *Sharded) on(tx pgx.Tx, home *DB) querier {
 // the user's directory row with the given lock, passing the user's home and
 // its shard number (-1: the main database). fn's error rolls back.
 func (s *Sharded) lockedHome(ctx context.Context, id int64, lock string, fn func(tx pgx.Tx, home *DB, shard int) error) error {
-	s.main.metrics.Query(Primary)
-	tx, err := s.main.writer.Begin(ctx)
+	tx, err := s.main.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("directory: %w", err)
 	}
@@ -203,7 +231,7 @@ func (s *Sharded) lockedHome(ctx context.Context, id int64, lock string, fn func
 		return app.ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("directory: %w", err)
+		return fmt.Errorf("directory: %w", classify(err))
 	}
 	home, n := s.main, -1
 	if shard != nil {
@@ -215,7 +243,7 @@ func (s *Sharded) lockedHome(ctx context.Context, id int64, lock string, fn func
 	if err := fn(tx, home, n); err != nil {
 		return err
 	}
-	return tx.Commit(ctx)
+	return classify(tx.Commit(ctx))
 }
 
 // MoveUser moves a user to shard `to` (the README's resharding plan): with

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -102,4 +103,26 @@ func updateProfile(ctx context.Context, q querier, id int64, upd app.ProfileUpda
 		       updated_at   = GREATEST(clock_timestamp(), updated_at + interval '1 microsecond')
 		 WHERE id = $1
 		RETURNING `+userColumns, id, upd.DisplayName, upd.Bio))
+}
+
+// ProfilesChangedSince returns up to limit profiles updated at or after
+// since, oldest first, from the primary (a replica may lag): what the profile
+// cache's sweep writes through.
+func (db *DB) ProfilesChangedSince(ctx context.Context, since time.Time, limit int) ([]app.Profile, error) {
+	var out []app.Profile
+	err := db.write(func(q querier) error {
+		rows, err := q.Query(ctx, `
+			SELECT id, display_name, bio, updated_at FROM users
+			 WHERE updated_at >= $1 ORDER BY updated_at LIMIT $2`, since, limit)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.Profile, error) {
+			var p app.Profile
+			err := row.Scan(&p.ID, &p.DisplayName, &p.Bio, &p.UpdatedAt)
+			return p, err
+		})
+		return err
+	})
+	return out, err
 }

@@ -8,24 +8,38 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/scalezero/scalezero/app"
+	"github.com/scalezero/scalezero/app/internal/loop"
 	"github.com/scalezero/scalezero/app/metrics"
 )
 
-// UserSource is where profiles come from on a miss.
+// UserSource is where profiles come from: on a miss, and for the sweep.
 type UserSource interface {
 	UserByID(ctx context.Context, id int64) (app.User, error)
+	// ProfilesChangedSince returns up to limit profiles updated at or after
+	// since, oldest first, as the primary has them.
+	ProfilesChangedSince(ctx context.Context, since time.Time, limit int) ([]app.Profile, error)
 }
 
 // Profiles is a read-through cache of public profiles. Each entry carries its
 // version (the row's updated_at); an entry is only ever replaced by a newer
 // version, so a slow loader holding a replica's older row cannot overwrite
 // what a write put there.
+//
+// A write refreshes its entry before it is acknowledged, but Redis may stall
+// or fail just then, and the old entry would be served for its whole TTL.
+// So every instance also sweeps (Run): each SweepEvery it writes through the
+// profiles changed since its last good sweep (less a margin for slow
+// commits), and after any Redis failure it reads nothing from the cache
+// until such a sweep has succeeded. An acknowledged write is therefore
+// served everywhere within one sweep (SweepEvery plus the sweep's own time)
+// of the later of its acknowledgement and Redis answering again.
 type Profiles struct {
 	client  *goredis.Client
 	source  UserSource
@@ -35,25 +49,99 @@ type Profiles struct {
 	breaker breaker
 	metrics *metrics.Metrics
 	log     *slog.Logger
+
+	sweepEvery time.Duration
+	// synced is false from a Redis failure until a sweep has repaired what
+	// writes may have failed to refresh meanwhile: reads skip the cache.
+	synced   atomic.Bool
+	failures atomic.Int64 // a sweep that began before a failure cannot vouch for the cache
+	// since is where the next sweep starts (the newest change seen, as the
+	// database's clock has it); swept holds the versions the last sweep saw,
+	// so a change is written through once, not on every sweep of the margin.
+	since time.Time
+	swept map[int64]int64
 }
 
 // ProfileOptions configure NewProfiles.
 type ProfileOptions struct {
-	TTL     time.Duration
-	Jitter  float64 // each entry lives TTL ± Jitter*TTL, so entries made together do not expire together
-	Metrics *metrics.Metrics
-	Logger  *slog.Logger
+	TTL        time.Duration
+	Jitter     float64       // each entry lives TTL ± Jitter*TTL, so entries made together do not expire together
+	SweepEvery time.Duration // default 1s
+	Metrics    *metrics.Metrics
+	Logger     *slog.Logger
 }
+
+// Sweep bounds: how far behind the newest change seen a sweep starts (a row
+// stamped earlier may commit later), and how many rows one query takes.
+const (
+	sweepMargin = 5 * time.Second
+	sweepPage   = 500
+)
 
 // NewProfiles returns the cache.
 func NewProfiles(client *goredis.Client, source UserSource, o ProfileOptions) *Profiles {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Profiles{
+	if o.SweepEvery <= 0 {
+		o.SweepEvery = time.Second
+	}
+	c := &Profiles{
 		client: client, source: source, ttl: o.TTL, jitter: o.Jitter,
 		breaker: breaker{cooldown: time.Second}, metrics: o.Metrics, log: o.Logger,
+		sweepEvery: o.SweepEvery,
+		// The first sweep covers every change an entry alive now may predate.
+		since: time.Now().Add(-time.Duration(float64(o.TTL)*(1+o.Jitter)) - sweepMargin),
 	}
+	c.synced.Store(true)
+	return c
+}
+
+// Run sweeps every SweepEvery until ctx ends.
+func (c *Profiles) Run(ctx context.Context) {
+	loop.Every(ctx, c.sweepEvery, func() {
+		if err := c.Sweep(ctx); err != nil && ctx.Err() == nil {
+			c.log.Debug("profile cache sweep", "error", err)
+		}
+	})
+}
+
+// Sweep writes through every profile changed since the last good sweep
+// (less the margin) whose version this instance has not written yet. Runs
+// one at a time (Run's loop, or a test).
+func (c *Profiles) Sweep(ctx context.Context) error {
+	failures := c.failures.Load()
+	since := c.since.Add(-sweepMargin)
+	newest := c.since
+	swept := map[int64]int64{}
+	for {
+		ps, err := c.source.ProfilesChangedSince(ctx, since, sweepPage)
+		if err != nil {
+			return fmt.Errorf("profiles changed since %s: %w", since.Format(time.RFC3339Nano), err)
+		}
+		for _, p := range ps {
+			v := p.Version()
+			if c.swept[p.ID] != v {
+				if err := c.store(ctx, p); err != nil {
+					c.fail("sweep", err)
+					return err
+				}
+			}
+			swept[p.ID] = v
+			if p.UpdatedAt.After(newest) {
+				newest = p.UpdatedAt
+			}
+		}
+		if len(ps) < sweepPage || !ps[len(ps)-1].UpdatedAt.After(since) {
+			break
+		}
+		since = ps[len(ps)-1].UpdatedAt
+	}
+	c.since, c.swept = newest, swept
+	if c.failures.Load() == failures && !c.synced.Swap(true) {
+		c.log.Info("profile cache repaired after a Redis failure; reading from it again")
+	}
+	return nil
 }
 
 func profileKey(id int64) string { return "profile:" + strconv.FormatInt(id, 10) }
@@ -103,7 +191,7 @@ func (c *Profiles) Profile(ctx context.Context, id int64) (app.Profile, error) {
 }
 
 func (c *Profiles) get(ctx context.Context, id int64) (app.Profile, bool) {
-	if c.breaker.open() {
+	if c.breaker.open() || !c.synced.Load() {
 		c.metrics.CacheResult("profile", "skip")
 		return app.Profile{}, false
 	}
@@ -127,15 +215,22 @@ func (c *Profiles) get(ctx context.Context, id int64) (app.Profile, bool) {
 
 func (c *Profiles) put(ctx context.Context, p app.Profile) {
 	if c.breaker.open() {
+		c.failures.Add(1) // this version may be missing: the sweep brings it
+		c.synced.Store(false)
 		return
 	}
-	data, err := json.Marshal(p)
-	if err != nil {
-		return
-	}
-	if err := setIfNewer.Run(ctx, c.client, []string{profileKey(p.ID)}, p.Version(), data, c.entryTTL().Milliseconds()).Err(); err != nil {
+	if err := c.store(ctx, p); err != nil {
 		c.fail("set", err)
 	}
+}
+
+// store writes p unless the entry holds a newer version.
+func (c *Profiles) store(ctx context.Context, p app.Profile) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return setIfNewer.Run(ctx, c.client, []string{profileKey(p.ID)}, p.Version(), data, c.entryTTL().Milliseconds()).Err()
 }
 
 // Updated writes the new version through, before the write is answered, so
@@ -143,6 +238,8 @@ func (c *Profiles) put(ctx context.Context, p app.Profile) {
 func (c *Profiles) Updated(ctx context.Context, p app.Profile) { c.put(ctx, p) }
 
 func (c *Profiles) fail(op string, err error) {
+	c.failures.Add(1)
+	c.synced.Store(false)
 	c.metrics.CacheResult("profile", "error")
 	if !c.breaker.open() {
 		c.log.Warn("cache unavailable; reading from the database", "op", op, "error", err)

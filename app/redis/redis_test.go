@@ -45,6 +45,10 @@ func (s *countingSource) UserByID(ctx context.Context, id int64) (app.User, erro
 	return u, err
 }
 
+func (s *countingSource) ProfilesChangedSince(ctx context.Context, since time.Time, limit int) ([]app.Profile, error) {
+	return s.db.ProfilesChangedSince(ctx, since, limit)
+}
+
 func setup(t *testing.T, ttl time.Duration) *fixture {
 	t.Helper()
 	writer, replica := testenv.Database(t)
@@ -161,6 +165,9 @@ func TestAnUpdateIsNeverServedStaleAfterTheWriteReturns(t *testing.T) {
 func TestRedisDownReadsComeFromTheDatabase(t *testing.T) {
 	f := setup(t, time.Minute)
 	ctx := context.Background()
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go f.profiles.Run(runCtx) // its sweep puts the cache back in use after the outage
 	u := f.user(t, "ada@example.com")
 	if _, err := f.profiles.Profile(ctx, u.ID); err != nil {
 		t.Fatal(err)
@@ -245,5 +252,51 @@ func TestSharedSessions(t *testing.T) {
 	r.Stop()
 	if _, err := one.Lookup(ctx, token); err == nil || err == app.ErrUnauthorized {
 		t.Fatalf("with Redis down a lookup must fail as unavailable, got %v", err)
+	}
+}
+
+// sweepBound is the staleness the README states for a write whose cache
+// refresh failed: one sweep (1s) plus its own time, after Redis answers
+// again. The test waits up to five times that before it calls the entry stale.
+const sweepBound = 2 * time.Second
+
+// A write whose cache refresh fails (Redis stalled just then) must not leave
+// the old entry to be served for its TTL: another instance serves the new
+// version within the bound once Redis answers again.
+func TestAWriteDuringARedisStallIsServedEverywhereWithinTheBound(t *testing.T) {
+	f := setup(t, time.Hour)
+	ctx := context.Background()
+	u := f.user(t, "ada@example.com")
+	other := redis.NewProfiles(redis.NewClient(redis.Options{Addr: f.redis.Addr}), f.db, redis.ProfileOptions{TTL: time.Hour, Metrics: metrics.New()})
+	for _, c := range []*redis.Profiles{f.profiles, other} {
+		runCtx, stop := context.WithCancel(ctx)
+		t.Cleanup(stop)
+		go c.Run(runCtx)
+	}
+	if p, err := other.Profile(ctx, u.ID); err != nil || p.Bio != "" { // the entry is cached
+		t.Fatalf("%+v %v", p, err)
+	}
+	f.redis.Pause()
+	bio := "written while Redis stalled"
+	updated, err := f.db.UpdateProfile(ctx, u.ID, app.ProfileUpdate{Bio: &bio})
+	if err != nil {
+		f.redis.Resume()
+		t.Fatal(err)
+	}
+	f.profiles.Updated(ctx, updated.Profile()) // times out: the write is acknowledged all the same
+	f.redis.Resume()
+	if f.cache("error") == 0 {
+		t.Fatal("the refresh did not fail; the stall was not around the write")
+	}
+	acked := time.Now()
+	for {
+		p, err := other.Profile(ctx, u.ID)
+		if err == nil && p.Bio == bio {
+			return
+		}
+		if time.Since(acked) > 5*sweepBound {
+			t.Fatalf("%s after the write, another instance still serves %q (%v)", time.Since(acked).Round(time.Millisecond), p.Bio, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -40,6 +41,9 @@ type Service struct {
 	Metrics *metrics.Metrics
 	HTTP    *apphttp.Server
 	Logger  *slog.Logger
+
+	stop context.CancelFunc // the background loops (the cache's sweep)
+	bg   sync.WaitGroup
 }
 
 // Logger returns a JSON logger at the configured level.
@@ -53,13 +57,17 @@ func Logger(level string) *slog.Logger {
 // migrateWait for the primary, as a fresh fleet may start before its database).
 func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password.Params, migrateWait time.Duration) (*Service, error) {
 	m := metrics.New()
-	open := func(writer string, readers []string) (*postgres.DB, error) {
+	open := func(writer string, readers []string, secretARN string) (*postgres.DB, error) {
+		creds, err := credentials(ctx, cfg, secretARN)
+		if err != nil {
+			return nil, err
+		}
 		return postgres.Open(ctx, postgres.Options{
-			WriterURL: writer, ReaderURLs: readers, MaxConns: cfg.MaxConns,
-			HealthInterval: cfg.HealthInterval, Metrics: m, Logger: log,
+			WriterURL: writer, ReaderURLs: readers, MaxConns: cfg.MaxConns, MaxConnLifetime: cfg.MaxConnLifetime,
+			HealthInterval: cfg.HealthInterval, Credentials: creds, Metrics: m, Logger: log,
 		})
 	}
-	db, err := open(cfg.DatabaseURL, cfg.ReaderURLs)
+	db, err := open(cfg.DatabaseURL, cfg.ReaderURLs, cfg.DatabaseSecretARN)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +76,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 	if len(cfg.Shards) > 0 {
 		shards := make([]*postgres.DB, len(cfg.Shards))
 		for i, sh := range cfg.Shards {
-			if shards[i], err = open(sh.WriterURL, sh.ReaderURLs); err != nil {
+			if shards[i], err = open(sh.WriterURL, sh.ReaderURLs, sh.SecretARN); err != nil {
 				closeAll(shards)
 				db.Close()
 				return nil, fmt.Errorf("shard %d: %w", i, err)
@@ -87,11 +95,18 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 	}
 	var profiles app.ProfileReader = app.StoreProfiles{Users: s.Users}
 	var sessions app.SessionStore = memory.NewSessions(cfg.SessionTTL)
+	var throttle app.Throttle = memory.NewThrottle()
+	bg, stop := context.WithCancel(context.Background())
+	s.stop = stop
 	if cfg.CacheAddr != "" {
 		s.Cache = redis.NewClient(redis.Options{Addr: cfg.CacheAddr, Password: cfg.CachePassword, TLS: cfg.CacheTLS})
-		profiles = redis.NewProfiles(s.Cache, s.Users, redis.ProfileOptions{TTL: cfg.CacheTTL, Jitter: cfg.CacheJitter, Metrics: m, Logger: log})
+		cache := redis.NewProfiles(s.Cache, s.Users, redis.ProfileOptions{TTL: cfg.CacheTTL, Jitter: cfg.CacheJitter, Metrics: m, Logger: log})
+		s.bg.Add(1)
+		go func() { defer s.bg.Done(); cache.Run(bg) }()
+		profiles = cache
 		if cfg.SharedSessions {
 			sessions = redis.NewSessions(s.Cache, cfg.SessionTTL)
+			throttle = redis.NewThrottle(s.Cache, throttle, log)
 		}
 	}
 	if cfg.QueueURL != "" {
@@ -108,6 +123,13 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 		MaxBodyBytes: cfg.MaxBodyBytes, CookieSecure: cfg.CookieSecure, ReadYourWrites: cfg.ReadYourWrites,
 		CDNBaseURL: cfg.CDNBaseURL, Region: cfg.Region, PasswordParams: pw,
 		Jobs: s.Jobs, MaxUploadBytes: cfg.MaxUploadBytes,
+		Throttle: throttle, CookieKeys: cfg.CookieKeys,
+		Login: apphttp.LoginLimits{
+			MaxHashing: cfg.LoginMaxHashing, HashWait: cfg.LoginHashWait,
+			AccountFailures: cfg.LoginAccountFailures, AccountWindow: cfg.LoginAccountWindow,
+			AddressAttempts: cfg.LoginAddressAttempts, AddressWindow: cfg.LoginAddressWindow,
+			ProxyHops: cfg.ProxyHops,
+		},
 	})
 	if err != nil {
 		s.Close()
@@ -116,6 +138,20 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 	log.Info("app built", "replicas", db.Replicas(), "healthy_replicas", db.HealthyReplicas(), "shards", len(cfg.Shards),
 		"cache", cfg.CacheAddr != "", "shared_sessions", cfg.SharedSessions, "cdn", cfg.CDNBaseURL != "", "jobs", s.Jobs != nil)
 	return s, nil
+}
+
+// credentials reads a database's credentials from its secret when it has
+// one (nil: the static ones in its URL). The secret is read from its own
+// region; aws.endpoint points the client at an emulator.
+func credentials(ctx context.Context, cfg config.Config, arn string) (postgres.Credentials, error) {
+	if arn == "" {
+		return nil, nil
+	}
+	aws, err := cloud.Config(ctx, cloud.Options{Region: config.SecretRegion(arn), Endpoint: cfg.AWSEndpoint})
+	if err != nil {
+		return nil, fmt.Errorf("database secret %s: %w", arn, err)
+	}
+	return cloud.NewSecret(aws, arn, cfg.SecretCache), nil
 }
 
 type migrator interface{ Migrate() error }
@@ -151,8 +187,12 @@ func closeAll(dbs []*postgres.DB) {
 	}
 }
 
-// Close releases the pools and the cache client.
+// Close stops the background loops and releases the pools and the cache client.
 func (s *Service) Close() {
+	if s.stop != nil {
+		s.stop()
+		s.bg.Wait()
+	}
 	if s.Sharded != nil {
 		s.Sharded.Close() // the main database too
 	} else {
@@ -163,16 +203,25 @@ func (s *Service) Close() {
 	}
 }
 
+// MaxHeaderBytes bounds a request's headers (Go's default is 1 MiB): the
+// app's cookies and an ALB's headers fit many times over; more is refused
+// with 431.
+const MaxHeaderBytes = 16 << 10
+
 // Serve listens until ctx ends, then drains: /readyz turns 503, the load
 // balancer has DrainDelay to notice, and in-flight requests get
 // ShutdownTimeout to finish.
 func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.HTTP,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
+	}
+	if s.HTTP.EphemeralCookieKey() {
+		s.Logger.Warn("no cookie_keys (SCALEZERO_COOKIE_KEYS) set: the read-your-writes cookie is signed with a key of this process, so other instances ignore it")
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -1,12 +1,15 @@
-// Command policy runs the policy pack offline on every phase's graph and
-// prints a table: phase, rule, resource, level, message. It exits 1 when a
-// mandatory rule fires, as `pulumi preview --policy-pack policies` would fail.
+// Command policy runs the policy pack offline on every phase's graph, for the
+// aws and docker targets, and prints the preflight rules (what AWS or Docker
+// would refuse) apart from the best-practice rules: target, phase, rule,
+// resource, level, message. It exits 1 when a mandatory rule fires, as
+// `pulumi preview --policy-pack policies` would fail.
 //
-//	go run ./cmd/policy [-stack Pulumi.dev.yaml] [-phases 1-9] [-config policy-config.json] [-set domain=shop.your-domain.com ...]
+//	go run ./cmd/policy [-stack Pulumi.dev.yaml] [-phases 1-9] [-targets aws,docker] [-config policy-config.json] [-set domain=shop.your-domain.com ...]
 //
-// A phase the stack cannot plan for want of a setting (phase 7 on aws needs
-// a domain, which the dev stack does not ship with) is listed as not
-// checked, with the setting to give; it is not counted as passing.
+// A -set target=X checks that target only. A phase the stack cannot plan for
+// want of a setting (phase 7 on aws needs a domain, which the dev stack does
+// not ship with) is listed as not checked, with the setting to give; it is
+// not counted as passing.
 package main
 
 import (
@@ -14,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -25,16 +29,7 @@ import (
 )
 
 func main() {
-	stack := flag.String("stack", "Pulumi.dev.yaml", "the stack config file")
-	phases := flag.String("phases", "1-9", "phases to check: N, or N-M")
-	configFile := flag.String("config", "", "a Pulumi policy config JSON file (enforcement-level overrides)")
-	var set []string
-	flag.Func("set", "key=value: a config setting over the stack file's (repeatable), e.g. domain=shop.your-domain.com", func(kv string) error {
-		set = append(set, kv)
-		return nil
-	})
-	flag.Parse()
-	if err := run(*stack, *phases, *configFile, set); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "policy:", err)
 		os.Exit(1)
 	}
@@ -47,20 +42,65 @@ func parsePhases(s string) (int, int, error) {
 	}
 	a, err1 := strconv.Atoi(lo)
 	b, err2 := strconv.Atoi(hi)
-	if err1 != nil || err2 != nil || a < 1 || b > 9 || a > b {
-		return 0, 0, fmt.Errorf("-phases %q: allowed N or N-M within 1-9", s)
+	if err1 != nil || err2 != nil || a < 1 || b > plan.MaxPhase || a > b {
+		return 0, 0, fmt.Errorf("-phases %q: allowed N or N-M within 1-%d", s, plan.MaxPhase)
 	}
 	return a, b, nil
 }
 
-func run(stack, phases, configFile string, set []string) error {
-	from, to, err := parsePhases(phases)
+func parseTargets(s string) ([]string, error) {
+	var out []string
+	for _, t := range strings.Split(s, ",") {
+		switch t = strings.TrimSpace(t); t {
+		case "aws", "docker":
+			out = append(out, t)
+		default:
+			return nil, fmt.Errorf("-targets %q: allowed aws, docker or both (aws,docker)", s)
+		}
+	}
+	return out, nil
+}
+
+type options struct {
+	stack, phases, targets, config string
+	set                            []string
+}
+
+func run(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("policy", flag.ContinueOnError)
+	var o options
+	fs.StringVar(&o.stack, "stack", "Pulumi.dev.yaml", "the stack config file")
+	fs.StringVar(&o.phases, "phases", fmt.Sprintf("1-%d", plan.MaxPhase), "phases to check: N, or N-M")
+	fs.StringVar(&o.targets, "targets", "aws,docker", "targets to check: aws, docker or aws,docker")
+	fs.StringVar(&o.config, "config", "", "a Pulumi policy config JSON file (enforcement-level overrides)")
+	fs.Func("set", "key=value: a config setting over the stack file's (repeatable), e.g. domain=shop.your-domain.com; target=X checks that target only", func(kv string) error {
+		o.set = append(o.set, kv)
+		return nil
+	})
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	from, to, err := parsePhases(o.phases)
 	if err != nil {
 		return err
 	}
+	targets, err := parseTargets(o.targets)
+	if err != nil {
+		return err
+	}
+	var set []string
+	for _, kv := range o.set {
+		if t, ok := strings.CutPrefix(kv, "target="); ok {
+			if targets, err = parseTargets(t); err != nil {
+				return err
+			}
+			continue
+		}
+		set = append(set, kv)
+	}
 	cfg := policies.Config{}
-	if configFile != "" {
-		raw, err := os.ReadFile(configFile)
+	if o.config != "" {
+		raw, err := os.ReadFile(o.config)
 		if err != nil {
 			return err
 		}
@@ -72,41 +112,79 @@ func run(stack, phases, configFile string, set []string) error {
 	if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "PHASE\tRULE\tRESOURCE\tLEVEL\tMESSAGE")
-	mandatory, total := 0, 0
-	var unchecked []string
-	for p := from; p <= to; p++ {
-		g, err := graph.RunStack(stack, strconv.Itoa(p), set...)
-		var missing *plan.ConfigError
-		if errors.As(err, &missing) && missing.Value == "" {
-			fmt.Fprintf(w, "%d	-	-	-	not checked: %v\n", p, err)
-			unchecked = append(unchecked, fmt.Sprintf("%d (-set %s=...)", p, missing.Key))
-			continue
+	var found []finding
+	unchecked := map[string][]string{} // the missing setting's error -> the phases it stops
+	for _, target := range targets {
+		for p := from; p <= to; p++ {
+			g, err := graph.RunStack(o.stack, strconv.Itoa(p), append([]string{"target=" + target}, set...)...)
+			var missing *plan.ConfigError
+			if errors.As(err, &missing) && missing.Value == "" {
+				why := fmt.Sprintf("-set %s=... (%v)", missing.Key, err)
+				unchecked[why] = append(unchecked[why], fmt.Sprintf("%s %d", target, p))
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("%s phase %d: %w", target, p, err)
+			}
+			vs, err := pack.Evaluate(context.Background(), g, cfg)
+			if err != nil {
+				return fmt.Errorf("%s phase %d: %w", target, p, err)
+			}
+			for _, v := range vs {
+				found = append(found, finding{target, v})
+			}
 		}
-		if err != nil {
-			return fmt.Errorf("phase %d: %w", p, err)
-		}
-		vs, err := pack.Evaluate(context.Background(), g, cfg)
-		if err != nil {
-			return fmt.Errorf("phase %d: %w", p, err)
-		}
-		for _, v := range vs {
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", v.Phase, v.Rule, v.Resource, v.Level, v.Message)
-		}
-		if len(vs) == 0 {
-			fmt.Fprintf(w, "%d\t-\t-\t-\tno violations (%d rules, %d resources)\n", p, len(pack.Rules), len(g.Resources))
-		}
-		mandatory += policies.CountMandatory(vs)
-		total += len(vs)
 	}
-	w.Flush()
-	fmt.Printf("\n%d rules; phases %d-%d: %d mandatory, %d advisory\n", len(pack.Rules), from, to, mandatory, total-mandatory)
-	if len(unchecked) > 0 {
-		fmt.Printf("not checked, for want of a setting: phases %s\n", strings.Join(unchecked, ", "))
+	mandatory := 0
+	for _, kind := range []string{policies.Preflight, policies.BestPractice} {
+		mandatory += section(out, pack, kind, found)
+	}
+	fmt.Fprintf(out, "phases %d-%d, targets %s: %d mandatory, %d advisory\n", from, to, strings.Join(targets, ","), mandatory, len(found)-mandatory)
+	for why, where := range unchecked {
+		fmt.Fprintf(out, "not checked, for want of a setting: %s; give %s\n", strings.Join(where, ", "), why)
 	}
 	if mandatory > 0 {
 		return fmt.Errorf("%d mandatory violations", mandatory)
 	}
 	return nil
+}
+
+type finding struct {
+	target string
+	policies.Violation
+}
+
+// section prints one kind's rules and what they found; it returns how many
+// of those findings are mandatory.
+func section(out io.Writer, pack *policies.Pack, kind string, found []finding) int {
+	rules := 0
+	for _, r := range pack.Rules {
+		if r.Kind == kind {
+			rules++
+		}
+	}
+	title := map[string]string{
+		policies.Preflight:    "PREFLIGHT: what AWS, Docker or the provider would refuse",
+		policies.BestPractice: "BEST PRACTICE: the chapter's principles and the security baseline",
+	}[kind]
+	fmt.Fprintf(out, "%s (%d rules)\n", title, rules)
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "TARGET\tPHASE\tRULE\tRESOURCE\tLEVEL\tMESSAGE")
+	n, mandatory := 0, 0
+	for _, f := range found {
+		if f.Kind != kind {
+			continue
+		}
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", f.target, f.Phase, f.Rule, f.Resource, f.Level, f.Message)
+		n++
+		if f.Level == policies.Mandatory {
+			mandatory++
+		}
+	}
+	if n == 0 {
+		fmt.Fprintln(w, "-\t-\t-\t-\t-\tno violations")
+	}
+	w.Flush()
+	fmt.Fprintln(out)
+	return mandatory
 }

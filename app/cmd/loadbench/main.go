@@ -29,6 +29,7 @@ import (
 
 	"github.com/scalezero/scalezero/app"
 	"github.com/scalezero/scalezero/app/config"
+	"github.com/scalezero/scalezero/app/internal/testenv"
 	"github.com/scalezero/scalezero/app/password"
 	"github.com/scalezero/scalezero/app/service"
 )
@@ -60,16 +61,11 @@ func main() {
 
 func run() error {
 	ctx := context.Background()
-	dbName := fmt.Sprintf("sz_bench_%d", os.Getpid())
-	admin, err := pgx.Connect(ctx, *primary+"/postgres?sslmode=disable")
+	dbName, drop, err := testenv.TempDatabase(ctx, *primary, "sz_bench")
 	if err != nil {
-		return fmt.Errorf("primary: %w (start it with scripts/test-services.sh)", err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+dbName); err != nil {
 		return err
 	}
-	defer admin.Exec(ctx, "DROP DATABASE IF EXISTS "+dbName+" WITH (FORCE)")
+	defer drop()
 	redisAddr, stopRedis, err := startRedis()
 	if err != nil {
 		return err

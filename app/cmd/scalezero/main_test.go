@@ -91,6 +91,9 @@ func startCommand(t *testing.T, command string, env ...string) *proc {
 func call(t *testing.T, method, url, body, cookie string) (int, string, []*http.Cookie) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	res, text := send(t, req, cookie)
 	return res.StatusCode, text, res.Cookies()
 }
@@ -189,6 +192,22 @@ func TestSIGTERMDrainsThenExits(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("the app did not exit after SIGTERM")
+	}
+}
+
+// Headers are bounded: a request with 64 KiB of them is refused with 431
+// (Go's default would take a megabyte).
+func TestOversizedHeadersAre431(t *testing.T) {
+	p := start(t, appEnv(t, false, "")...)
+	req, _ := http.NewRequest("GET", p.url+"/healthz", nil)
+	req.Header.Set("X-Padding", strings.Repeat("x", 64<<10))
+	res, _ := send(t, req, "")
+	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("64 KiB of headers: %d, want 431", res.StatusCode)
+	}
+	req.Header.Set("X-Padding", strings.Repeat("x", 4<<10))
+	if res, _ := send(t, req, ""); res.StatusCode != 200 {
+		t.Fatalf("4 KiB of headers: %d, want 200", res.StatusCode)
 	}
 }
 

@@ -40,41 +40,57 @@ func AWS(t testing.TB, maxReceives, visibility int) JobTier {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	u, _ := url.Parse(AWSEndpoint)
+	name := fmt.Sprintf("sz-test-%d-%d", time.Now().UnixNano()%1e12, os.Getpid())
+	tier, remove, err := CreateJobTier(ctx, AWSEndpoint, name, maxReceives, visibility)
+	if err != nil {
+		t.Fatalf("%v; %s", err, startHint)
+	}
+	t.Cleanup(remove)
+	return tier
+}
+
+// CreateJobTier makes, on the emulator at endpoint, a queue named name with
+// a dead-letter queue (redrive after maxReceives deliveries, visibility
+// seconds per delivery) and a bucket; remove deletes the queues. The tests
+// and make faults share it.
+func CreateJobTier(ctx context.Context, endpoint, name string, maxReceives, visibility int) (tier JobTier, remove func(), err error) {
+	u, _ := url.Parse(endpoint)
 	if c, err := net.DialTimeout("tcp", u.Host, 2*time.Second); err != nil {
-		t.Fatalf("SQS/S3 emulator at %s: %v; %s", AWSEndpoint, err, startHint)
+		return tier, nil, fmt.Errorf("SQS/S3 emulator at %s: %w", endpoint, err)
 	} else {
 		c.Close()
 	}
-	cfg := AWSConfig(t, AWSEndpoint)
-	name := fmt.Sprintf("sz-test-%d-%d", time.Now().UnixNano()%1e12, os.Getpid())
+	cfg, err := EmulatorConfig(endpoint)
+	if err != nil {
+		return tier, nil, err
+	}
 	q := sqs.NewFromConfig(cfg)
 	dlq, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-dlq")})
 	if err != nil {
-		t.Fatalf("create dead-letter queue: %v", err)
+		return tier, nil, fmt.Errorf("create dead-letter queue: %w", err)
 	}
 	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: dlq.QueueUrl, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
 	if err != nil {
-		t.Fatalf("dead-letter queue arn: %v", err)
+		return tier, nil, fmt.Errorf("dead-letter queue arn: %w", err)
 	}
 	main, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: map[string]string{
 		"VisibilityTimeout": strconv.Itoa(visibility),
 		"RedrivePolicy":     fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"%d"}`, attrs.Attributes["QueueArn"], maxReceives),
 	}})
 	if err != nil {
-		t.Fatalf("create queue: %v", err)
+		return tier, nil, fmt.Errorf("create queue: %w", err)
 	}
 	s := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	if _, err := s.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
-		t.Fatalf("create bucket: %v", err)
+		return tier, nil, fmt.Errorf("create bucket: %w", err)
 	}
-	t.Cleanup(func() {
+	remove = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		q.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: main.QueueUrl})
 		q.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: dlq.QueueUrl})
-	})
-	return JobTier{Config: cfg, Endpoint: AWSEndpoint, QueueURL: *main.QueueUrl, DLQURL: *dlq.QueueUrl, Bucket: name}
+	}
+	return JobTier{Config: cfg, Endpoint: endpoint, QueueURL: *main.QueueUrl, DLQURL: *dlq.QueueUrl, Bucket: name}, remove, nil
 }
 
 // AWSConfig is an SDK configuration for the emulator's credentials at
@@ -82,13 +98,18 @@ func AWS(t testing.TB, maxReceives, visibility int) JobTier {
 // do: the SDK also finds the first endpoint among the load options.)
 func AWSConfig(t testing.TB, endpoint string) aws.Config {
 	t.Helper()
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion(AWSCredentials["AWS_REGION"]),
-		awsconfig.WithBaseEndpoint(endpoint), awsconfig.WithRetryMaxAttempts(1),
-		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
+	cfg, err := EmulatorConfig(endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// EmulatorConfig is AWSConfig for code that is not a test.
+func EmulatorConfig(endpoint string) (aws.Config, error) {
+	return awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion(AWSCredentials["AWS_REGION"]),
+		awsconfig.WithBaseEndpoint(endpoint), awsconfig.WithRetryMaxAttempts(1),
+		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
 }
 
 // QueueDepth counts the messages in a queue, visible or not.

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -159,6 +160,13 @@ func (r *Redis) Stop() {
 	}
 }
 
+// Pause stops the server (SIGSTOP) until Resume: connections stay open and
+// nothing answers, as in a stall.
+func (r *Redis) Pause() { r.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Resume lets a paused server go on (SIGCONT).
+func (r *Redis) Resume() { r.cmd.Process.Signal(syscall.SIGCONT) }
+
 // Contains reports whether s has every part.
 func Contains(s string, parts ...string) bool {
 	for _, p := range parts {
@@ -206,4 +214,23 @@ func PauseReplay(t testing.TB, replica string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Exec(ctx, "select pg_wal_replay_resume()") })
+}
+
+// TempDatabase creates an empty database named prefix_<pid> on the server
+// at serverURL (a URL without a database) and returns its name and what
+// drops it: for the benchmark commands, which have no testing.TB.
+func TempDatabase(ctx context.Context, serverURL, prefix string) (name string, drop func(), err error) {
+	admin, err := pgx.Connect(ctx, serverURL+"/postgres?sslmode=disable")
+	if err != nil {
+		return "", nil, fmt.Errorf("primary: %w (%s)", err, startHint)
+	}
+	name = fmt.Sprintf("%s_%d", prefix, os.Getpid())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close(ctx)
+		return "", nil, err
+	}
+	return name, func() {
+		admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		admin.Close(context.Background())
+	}, nil
 }

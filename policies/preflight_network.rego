@@ -1,0 +1,344 @@
+package scalezero
+
+import rego.v1
+
+# Preflight rules (see preflight_data.rego): VPCs, subnets, gateways, route
+# tables and security groups.
+
+vpc := "aws:ec2/vpc:Vpc"
+
+subnet := "aws:ec2/subnet:Subnet"
+
+igw := "aws:ec2/internetGateway:InternetGateway"
+
+# The VPC a subnet (by URN) belongs to.
+subnet_vpc(subnet_urn) := v if {
+	s := by_urn(subnet_urn)
+	is_type(s, subnet)
+	some v in deps(s, "vpcId")
+}
+
+# The internet gateways of a VPC (by URN).
+gateways(vpc_urn) := [g | some g in resources_of(igw); depends_on(g, "vpcId", vpc_urn)]
+
+# METADATA
+# title: A public NAT gateway is created after the internet gateway
+# description: A public NAT gateway works through its VPC's internet gateway; the provider documents an explicit dependency on the internet gateway to order the two.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/natGateway:NatGateway, aws:ec2/internetGateway:InternetGateway]
+#   doc: 'Pulumi AWS provider, "aws.ec2.NatGateway" ("To ensure proper ordering, it is recommended to add an explicit dependency on the Internet Gateway for the VPC") (https://www.pulumi.com/registry/packages/aws/api-docs/ec2/natgateway/); Amazon VPC User Guide, "NAT gateways" (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html)'
+#   message: Give the NAT gateway dependsOn its VPC's internet gateway (or depend on it through its Elastic IP).
+stack_deny_nat_before_internet_gateway contains msg if {
+	some nat in resources_of("aws:ec2/natGateway:NatGateway")
+	kind := object.get(nat, "connectivityType", "public")
+	known(kind)
+	kind == "public"
+	some s in deps(nat, "subnetId")
+	some g in gateways(subnet_vpc(s))
+	not depends_transitively(nat, g.__urn)
+	msg := sprintf("public NAT gateway '%s' does not depend on internet gateway '%s' of its VPC; it can be created before the gateway", [nat.__name, g.__name])
+}
+
+# The VPC of the instance or network interface an Elastic IP is associated with.
+eip_vpc(eip) := v if {
+	some u in deps(eip, "instance")
+	inst := by_urn(u)
+	some s in deps(inst, "subnetId")
+	v := subnet_vpc(s)
+}
+
+eip_vpc(eip) := v if {
+	some u in deps(eip, "networkInterface")
+	eni := by_urn(u)
+	some s in deps(eni, "subnetId")
+	v := subnet_vpc(s)
+}
+
+# METADATA
+# title: An Elastic IP is associated after the internet gateway
+# description: Associating an Elastic IP with an instance or network interface fails with Gateway.NotAttached while the VPC has no internet gateway; the provider documents an explicit dependency on the gateway.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/eip:Eip, aws:ec2/internetGateway:InternetGateway]
+#   doc: 'Amazon EC2 API Reference, "Error codes for the Amazon EC2 API" (Gateway.NotAttached) (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html); Pulumi AWS provider, "aws.ec2.Eip" ("EIP may require IGW to exist prior to association. Use dependsOn to set an explicit dependency on the IGW.") (https://www.pulumi.com/registry/packages/aws/api-docs/ec2/eip/)'
+#   message: Give the Elastic IP dependsOn the internet gateway of the instance's VPC.
+stack_deny_eip_before_internet_gateway contains msg if {
+	some eip in resources_of("aws:ec2/eip:Eip")
+	domain := object.get(eip, "domain", "vpc")
+	known(domain)
+	domain == "vpc"
+	some g in gateways(eip_vpc(eip))
+	not depends_transitively(eip, g.__urn)
+	msg := sprintf("Elastic IP '%s' is associated in a VPC whose internet gateway '%s' it does not depend on; the association can fail with Gateway.NotAttached", [eip.__name, g.__name])
+}
+
+# METADATA
+# title: One internet gateway per VPC
+# description: A VPC has at most one internet gateway attached at a time.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/internetGateway:InternetGateway, aws:ec2/vpc:Vpc]
+#   doc: 'Amazon VPC User Guide, "Amazon VPC quotas" (internet gateways per VPC) (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html)'
+#   message: Keep one internet gateway per VPC.
+stack_deny_second_internet_gateway contains msg if {
+	some v in resources_of(vpc)
+	gs := gateways(v.__urn)
+	count(gs) > 1
+	msg := sprintf("VPC '%s' gets %d internet gateways; a VPC takes one", [v.__name, count(gs)])
+}
+
+# METADATA
+# title: VPC and subnet blocks between /16 and /28
+# description: A VPC's and a subnet's IPv4 CIDR block size is between a /16 netmask and a /28 netmask.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/vpc:Vpc, aws:ec2/subnet:Subnet]
+#   doc: 'Amazon VPC User Guide, "VPC CIDR blocks" and "Subnet CIDR blocks" (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html, https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html)'
+#   message: Use a block from /16 to /28.
+deny_cidr_block_size contains msg if {
+	input.__type in {vpc, subnet}
+	block := str(input, "cidrBlock")
+	bits := to_number(split(block, "/")[1])
+	not between(bits, 16, 28)
+	msg := sprintf("'%s' asks for %s; a VPC or subnet block is /16 to /28", [input.__name, block])
+}
+
+# METADATA
+# title: Subnets inside their VPC and apart from each other
+# description: A subnet's CIDR block is a subset of its VPC's and does not overlap another subnet of the VPC (InvalidSubnet.Range, InvalidSubnet.Conflict).
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/subnet:Subnet, aws:ec2/vpc:Vpc]
+#   doc: 'Amazon VPC User Guide, "Subnet CIDR blocks" (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html); Amazon EC2 API Reference, "CreateSubnet" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSubnet.html)'
+#   message: Carve each subnet out of the VPC's block, without overlaps.
+stack_deny_subnet_cidr contains msg if {
+	some s in resources_of(subnet)
+	block := str(s, "cidrBlock")
+	some u in deps(s, "vpcId")
+	v := by_urn(u)
+	outer := str(v, "cidrBlock")
+	not net.cidr_contains(outer, block)
+	msg := sprintf("subnet '%s' (%s) lies outside its VPC '%s' (%s)", [s.__name, block, v.__name, outer])
+}
+
+stack_deny_subnet_cidr contains msg if {
+	some a in resources_of(subnet)
+	some b in resources_of(subnet)
+	a.__urn < b.__urn
+	some u in deps(a, "vpcId")
+	depends_on(b, "vpcId", u)
+	net.cidr_intersects(str(a, "cidrBlock"), str(b, "cidrBlock"))
+	msg := sprintf("subnets '%s' (%s) and '%s' (%s) overlap", [a.__name, a.cidrBlock, b.__name, b.cidrBlock])
+}
+
+# METADATA
+# title: A subnet's zone is in its provider's region
+# description: An Availability Zone's (or Local Zone's) name begins with its region's code (us-east-1a); a subnet is created in a zone of the region its provider calls.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/subnet:Subnet]
+#   doc: 'Amazon EC2 User Guide, "Regions and Zones" (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html)'
+#   message: Take the zones from getAvailabilityZones with the subnet's own provider.
+stack_deny_subnet_zone_region contains msg if {
+	some s in resources_of(subnet)
+	zone := str(s, "availabilityZone")
+	region := region_of(s)
+	not startswith(zone, region)
+	msg := sprintf("subnet '%s' asks for zone %s through a provider of %s", [s.__name, zone, region])
+}
+
+# METADATA
+# title: A subnet is associated with one route table
+# description: A subnet can be associated with only one route table at a time; a second association fails (Resource.AlreadyAssociated).
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/routeTableAssociation:RouteTableAssociation]
+#   doc: 'Amazon VPC User Guide, "Subnet route tables" (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-route-tables.html)'
+#   message: Associate each subnet once.
+stack_deny_subnet_two_route_tables contains msg if {
+	some s in resources_of(subnet)
+	assocs := [a.__name | some a in resources_of("aws:ec2/routeTableAssociation:RouteTableAssociation"); depends_on(a, "subnetId", s.__urn)]
+	count(assocs) > 1
+	msg := sprintf("subnet '%s' is associated with %d route tables (%v); AWS takes one", [s.__name, count(assocs), assocs])
+}
+
+# METADATA
+# title: One route per destination in a route table
+# description: A route table holds one route per destination; a second route to the same destination fails (RouteAlreadyExists).
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/routeTable:RouteTable]
+#   doc: 'Amazon VPC User Guide, "Configure route tables" (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html); Amazon EC2 API Reference, "CreateRoute" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html)'
+#   message: Give each destination one route.
+deny_route_table_duplicate_destination contains msg if {
+	input.__type == "aws:ec2/routeTable:RouteTable"
+	routes := object.get(input, "routes", [])
+	some i, a in routes
+	some j, b in routes
+	i < j
+	some key in ["cidrBlock", "ipv6CidrBlock", "destinationPrefixListId"]
+	dest := str(a, key)
+	str(b, key) == dest
+	msg := sprintf("route table '%s' has two routes to %s", [input.__name, dest])
+}
+
+sg_chars := `^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*$`
+
+# METADATA
+# title: Security group names and descriptions fit EC2's rules
+# description: A security group's name and description are up to 255 characters from a-z A-Z 0-9, space and ._-:/()#,@[]+=&;{}!$*; the name does not start with sg- and is not default. Pulumi's auto-name adds 8 characters.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/securityGroup:SecurityGroup]
+#   doc: 'Amazon VPC User Guide, "Create a security group for your VPC" (names and descriptions) (https://docs.aws.amazon.com/vpc/latest/userguide/creating-security-groups.html); Amazon EC2 API Reference, "CreateSecurityGroup" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html)'
+#   message: Keep the name and description short and within the allowed characters; no sg- prefix.
+deny_security_group_name contains msg if {
+	input.__type == "aws:ec2/securityGroup:SecurityGroup"
+	n := physical_name(input, "name")
+	not valid_sg_name(n)
+	msg := sprintf("security group '%s' gets the name '%s' (%s); EC2 allows up to 255 characters of a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*, no sg- prefix, not default", [input.__name, n, name_origin(input, "name")])
+}
+
+deny_security_group_name contains msg if {
+	input.__type == "aws:ec2/securityGroup:SecurityGroup"
+	d := str(input, "description")
+	not valid_sg_text(d)
+	msg := sprintf("security group '%s' has a description EC2 refuses (%d characters; up to 255 of a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*)", [input.__name, count(d)])
+}
+
+valid_sg_text(s) if {
+	count(s) <= 255
+	regex.match(sg_chars, s)
+}
+
+valid_sg_name(n) if {
+	valid_sg_text(n)
+	count(n) > 0
+	not startswith(lower(n), "sg-")
+	lower(n) != "default"
+}
+
+sg_rule_types := {"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"}
+
+rule_targets := ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"]
+
+# METADATA
+# title: A security group rule has exactly one peer
+# description: A security group rule names one source or destination, a CIDR (IPv4 or IPv6), a prefix list, or a security group.
+# custom:
+#   kind: preflight
+#   types: [aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule, aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule]
+#   doc: 'Amazon VPC User Guide, "Security group rules" (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html); Amazon EC2 API Reference, "AuthorizeSecurityGroupIngress" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AuthorizeSecurityGroupIngress.html)'
+#   message: Set one of cidrIpv4, cidrIpv6, prefixListId and referencedSecurityGroupId per rule.
+deny_sg_rule_peer contains msg if {
+	input.__type in sg_rule_types
+	peers := [k | some k in rule_targets; has_key(input, k)]
+	count(peers) != 1
+	msg := sprintf("security group rule '%s' names %d peers (%v); a rule takes exactly one", [input.__name, count(peers), peers])
+}
+
+tcp_udp := {"tcp", "udp", "6", "17"}
+
+# The port entries of a rule resource, or of a group's inline rules.
+port_entries(r) := [{"protocol": object.get(r, "ipProtocol", ""), "from": object.get(r, "fromPort", null), "to": object.get(r, "toPort", null)}] if {
+	r.__type in sg_rule_types
+}
+
+port_entries(r) := [{"protocol": object.get(x, "protocol", ""), "from": object.get(x, "fromPort", null), "to": object.get(x, "toPort", null)} |
+	some k in ["ingress", "egress"]
+	some x in object.get(r, k, [])
+] if {
+	r.__type in {"aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"}
+}
+
+# METADATA
+# title: TCP and UDP rules name a port range
+# description: A TCP or UDP security group rule names a port range from 0 to 65535 with the first port not above the last.
+# custom:
+#   kind: preflight
+#   types: [aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule, aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule, aws:ec2/securityGroup:SecurityGroup, aws:ec2/defaultSecurityGroup:DefaultSecurityGroup]
+#   doc: 'Amazon VPC User Guide, "Security group rules" (port range) (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html); Amazon EC2 API Reference, "IpPermission" (FromPort, ToPort) (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html)'
+#   message: Set fromPort and toPort within 0-65535, fromPort <= toPort.
+deny_sg_rule_ports contains msg if {
+	some e in port_entries(input)
+	known(e.protocol)
+	lower(e.protocol) in tcp_udp
+	known(e.from)
+	known(e.to)
+	not valid_port_range(e.from, e.to)
+	msg := sprintf("'%s' opens %s ports %v-%v; a TCP/UDP rule takes a range within 0-65535", [input.__name, e.protocol, e.from, e.to])
+}
+
+valid_port_range(from, to) if {
+	is_number(from)
+	is_number(to)
+	0 <= from
+	from <= to
+	to <= 65535
+}
+
+# The descriptions of a rule resource, or of a group's inline rules.
+rule_descriptions(r) := [d | d := str(r, "description")] if r.__type in sg_rule_types
+
+rule_descriptions(r) := [d |
+	some k in ["ingress", "egress"]
+	some x in object.get(r, k, [])
+	d := str(x, "description")
+] if {
+	r.__type in {"aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"}
+}
+
+# METADATA
+# title: Rule descriptions fit EC2's rules
+# description: A security group rule's description is up to 255 characters from a-z A-Z 0-9, space and ._-:/()#,@[]+=&;{}!$*.
+# custom:
+#   kind: preflight
+#   types: [aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule, aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule, aws:ec2/securityGroup:SecurityGroup, aws:ec2/defaultSecurityGroup:DefaultSecurityGroup]
+#   doc: 'Amazon VPC User Guide, "Security group rules" (description) (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html); Amazon EC2 API Reference, "IpRange" (Description) (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html)'
+#   message: Keep rule descriptions within 255 of the allowed characters.
+deny_sg_rule_description contains msg if {
+	some d in rule_descriptions(input)
+	not valid_sg_text(d)
+	msg := sprintf("'%s' has a rule description EC2 refuses: '%s'", [input.__name, d])
+}
+
+# A rule's identity: group, direction, protocol, ports and peer.
+rule_key(r) := [r.__type, g, lower(p), from, to, peer] if {
+	r.__type in sg_rule_types
+	g := deps(r, "securityGroupId")[0]
+	p := str(r, "ipProtocol")
+	from := object.get(r, "fromPort", -1)
+	to := object.get(r, "toPort", -1)
+	known(from)
+	known(to)
+	peer := rule_peer(r)
+}
+
+rule_peer(r) := v if {
+	peers := [k | some k in rule_targets; has_key(r, k)]
+	count(peers) == 1
+	v := peer_value(r, peers[0])
+}
+
+peer_value(r, "referencedSecurityGroupId") := deps(r, "referencedSecurityGroupId")[0]
+
+peer_value(r, k) := str(r, k) if k != "referencedSecurityGroupId"
+
+# METADATA
+# title: No duplicate security group rules
+# description: Adding a rule that already exists in a security group (same direction, protocol, ports and peer) fails with InvalidPermission.Duplicate.
+# custom:
+#   kind: preflight
+#   types: [aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule, aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule]
+#   doc: 'Amazon EC2 API Reference, "Error codes for the Amazon EC2 API" (InvalidPermission.Duplicate) (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html)'
+#   message: Declare each rule once.
+stack_deny_duplicate_sg_rule contains msg if {
+	rules := [r | some r in input.resources; r.__type in sg_rule_types]
+	some a in rules
+	some b in rules
+	a.__urn < b.__urn
+	k := rule_key(a)
+	rule_key(b) == k
+	msg := sprintf("security group rules '%s' and '%s' are the same rule; the second fails with InvalidPermission.Duplicate", [a.__name, b.__name])
+}

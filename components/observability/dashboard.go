@@ -3,7 +3,8 @@ package observability
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
+
+	"github.com/scalezero/scalezero/components/shared"
 )
 
 // Metric is one metric of a widget or an alarm.
@@ -17,14 +18,7 @@ type Metric struct {
 }
 
 // DimensionNames returns the metric's dimension names, sorted.
-func (m Metric) DimensionNames() []string {
-	var out []string
-	for k := range m.Dimensions {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
+func (m Metric) DimensionNames() []string { return shared.SortedKeys(m.Dimensions) }
 
 // Widget is one graph of a dashboard.
 type Widget struct {

@@ -518,6 +518,9 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 		// domain or the load balancer, and a larger count would let a
 		// client that reaches the load balancer directly choose its address.
 		"SCALEZERO_PROXY_HOPS": pulumi.String(fmt.Sprint(btoi(b.p.WebTier))),
+		// The app's metrics, as Embedded Metric Format lines in the log
+		// stream the awslogs driver ships; CloudWatch extracts them.
+		"SCALEZERO_METRICS_EMF_INTERVAL": pulumi.String("60s"),
 	}
 	s := map[string]pulumi.StringInput{}
 	if b.p.LocalData {

@@ -75,6 +75,10 @@ type Config struct {
 	WorkerJobTimeout  time.Duration
 	WorkerWait        time.Duration
 
+	// EMFInterval is how often the app writes its metrics to stdout as
+	// CloudWatch Embedded Metric Format lines; 0 writes none.
+	EMFInterval time.Duration
+
 	CDNBaseURL      string // empty: assets are served by the app itself
 	MaxBodyBytes    int64
 	DrainDelay      time.Duration
@@ -133,6 +137,7 @@ var defaults = map[string]any{
 	"worker.concurrency":         4,
 	"worker.job_timeout":         "60s",
 	"worker.wait":                "20s",
+	"metrics.emf_interval":       "0s",
 	"max_body_bytes":             65536,
 	"drain_delay":                "10s",
 	"shutdown_timeout":           "20s",
@@ -284,6 +289,7 @@ func build(v *viper.Viper) (Config, error) {
 		LoginAddressWindow:   r.duration("login.address_window", time.Second),
 		ProxyHops:            int(r.integer("proxy_hops", 0, 10)),
 	}
+	c.EMFInterval = r.emfInterval()
 	c.CookieKeys = r.cookieKeys()
 	c.DatabaseSecretARN = r.secretARN("database.secret_arn")
 	jitter, err := strconv.ParseFloat(v.GetString("cache.jitter"), 64)
@@ -319,6 +325,19 @@ func build(v *viper.Viper) (Config, error) {
 	c.DatabaseURL, c.ReaderURLs = r.databaseURLs()
 	c.Shards = r.shards()
 	return c, r.err
+}
+
+// emfInterval reads metrics.emf_interval: off (0), or often enough to be
+// worth a line and no rarer than an hour (CloudWatch keeps one-minute
+// datapoints; the infrastructure publishes 60s).
+func (r *reader) emfInterval() time.Duration {
+	const key = "metrics.emf_interval"
+	raw := r.v.GetString(key)
+	d, err := time.ParseDuration(raw)
+	if err != nil || (d != 0 && (d < 100*time.Millisecond || d > time.Hour)) {
+		r.fail(key, raw, "0 (off) or a duration from 100ms to 1h, such as 60s")
+	}
+	return d
 }
 
 // jobTier checks the phase 8 settings: a queue needs its bucket, and the

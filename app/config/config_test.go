@@ -176,3 +176,32 @@ func TestSecretsAndCookieKeysFromTheInfrastructure(t *testing.T) {
 		t.Fatalf("a short key: %v (the error must name cookie_keys and show no key)", err)
 	}
 }
+
+// The EMF lines are off unless asked for (local runs and tests print
+// nothing); an interval outside 100ms-1h is refused by name.
+func TestEMFInterval(t *testing.T) {
+	for _, c := range []struct {
+		raw  string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 0, true}, {"0", 0, true}, {"60s", time.Minute, true}, {"100ms", 100 * time.Millisecond, true}, {"1h", time.Hour, true},
+		{"often", 0, false}, {"60", 0, false}, {"-1s", 0, false}, {"50ms", 0, false}, {"2h", 0, false},
+	} {
+		t.Run(c.raw, func(t *testing.T) {
+			t.Setenv("SCALEZERO_DATABASE_URL", "postgres://u@h/db")
+			if c.raw != "" {
+				t.Setenv("SCALEZERO_METRICS_EMF_INTERVAL", c.raw)
+			}
+			got, err := Load(nil)
+			var ce *Error
+			switch {
+			case c.ok && (err != nil || got.EMFInterval != c.want):
+				t.Fatalf("got %s, %v; want %s", got.EMFInterval, err, c.want)
+			case !c.ok && (!errors.As(err, &ce) || ce.Key != "metrics.emf_interval" ||
+				!strings.Contains(err.Error(), "SCALEZERO_METRICS_EMF_INTERVAL") || !strings.Contains(err.Error(), "0 (off) or a duration from 100ms to 1h")):
+				t.Fatalf("got %v, want an error naming metrics.emf_interval and what it allows", err)
+			}
+		})
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"net/http"
 	"regexp"
-	"strconv"
 	"time"
 )
 
@@ -70,10 +69,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				route = "unmatched"
 			}
 			elapsed := time.Since(start)
-			if m := s.o.Metrics; m != nil {
-				m.Requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
-				m.Latency.WithLabelValues(route).Observe(elapsed.Seconds())
-			}
+			s.o.Metrics.Request(route, r.Method, rec.status, elapsed)
 			s.o.Logger.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path,
 				"route", route, "status", rec.status, "bytes", rec.bytes, "duration_ms", float64(elapsed.Microseconds())/1000)
 		}()

@@ -1,8 +1,12 @@
 // Package metrics defines the app's Prometheus metrics in one registry per app
-// instance (two instances in one test process must not collide).
+// instance (two instances in one test process must not collide), and writes
+// the same counters for CloudWatch as Embedded Metric Format lines (emf.go).
 package metrics
 
 import (
+	"strconv"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -18,6 +22,14 @@ type Metrics struct {
 	Jobs      *prometheus.CounterVec   // kind, outcome (queued|done|retry|failed|duplicate|poison|not_queued)
 	JobTime   *prometheus.HistogramVec // kind: how long one attempt ran
 	Logins    *prometheus.CounterVec   // outcome (failed|throttled_account|throttled_address|busy|client_gone)
+
+	// counters holds the counters the EMF lines are read from, without the
+	// Go and process collectors a flush has no use for.
+	counters *prometheus.Registry
+	// latencies of the requests since the last EMF flush, kept only once
+	// an EMF is attached (a histogram's buckets cannot give CloudWatch its
+	// percentiles).
+	latencies sample
 }
 
 // New creates and registers the collectors, with Go and process metrics.
@@ -54,7 +66,21 @@ func New() *Metrics {
 	}
 	reg.MustRegister(m.Requests, m.Latency, m.Cache, m.Queries, m.Fallbacks, m.Jobs, m.JobTime, m.Logins,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.counters = prometheus.NewRegistry()
+	m.counters.MustRegister(m.Requests, m.Cache, m.Fallbacks, m.Jobs)
 	return m
+}
+
+// Request records one HTTP request, by route pattern, method and status.
+func (m *Metrics) Request(route, method string, status int, elapsed time.Duration) {
+	if m == nil {
+		return
+	}
+	m.Requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.Latency.WithLabelValues(route).Observe(elapsed.Seconds())
+	if !probes[route] {
+		m.latencies.add(float64(elapsed.Microseconds()) / 1000)
+	}
 }
 
 // Query counts one query on a pool.

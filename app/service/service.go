@@ -21,6 +21,7 @@ import (
 	"github.com/scalezero/scalezero/app/cloud"
 	"github.com/scalezero/scalezero/app/config"
 	apphttp "github.com/scalezero/scalezero/app/http"
+	"github.com/scalezero/scalezero/app/internal/loop"
 	"github.com/scalezero/scalezero/app/jobs"
 	"github.com/scalezero/scalezero/app/memory"
 	"github.com/scalezero/scalezero/app/metrics"
@@ -203,6 +204,34 @@ func (s *Service) Close() {
 	}
 }
 
+// writeMetrics writes the service's metrics to stdout as CloudWatch EMF
+// lines every metrics.emf_interval, until the returned stop is called;
+// stop writes the interval under way, so what an instance did between its
+// last tick and its exit (SIGTERM at a scale-in or a deploy) is not lost.
+func (s *Service) writeMetrics(service string) (stop func()) {
+	if s.Config.EMFInterval <= 0 {
+		return func() {}
+	}
+	emf, err := s.Metrics.EMF(service, os.Stdout)
+	if err != nil {
+		s.Logger.Error("no CloudWatch metrics", "error", err)
+		return func() {}
+	}
+	flush := func() {
+		if err := emf.Flush(); err != nil {
+			s.Logger.Warn("CloudWatch metrics not written", "error", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); loop.Every(ctx, s.Config.EMFInterval, flush) }()
+	return func() {
+		cancel()
+		<-done
+		flush()
+	}
+}
+
 // MaxHeaderBytes bounds a request's headers (Go's default is 1 MiB): the
 // app's cookies and an ALB's headers fit many times over; more is refused
 // with 431.
@@ -212,6 +241,7 @@ const MaxHeaderBytes = 16 << 10
 // balancer has DrainDelay to notice, and in-flight requests get
 // ShutdownTimeout to finish.
 func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
+	defer s.writeMetrics("web")() // after the drain: the last requests count too
 	srv := &http.Server{
 		Handler:           s.HTTP,
 		MaxHeaderBytes:    MaxHeaderBytes,

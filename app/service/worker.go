@@ -58,6 +58,7 @@ func (s *Service) RunWorker(ctx context.Context, w *jobs.Worker, ln net.Listener
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
+	defer s.writeMetrics("worker")() // after Run: the jobs in flight at SIGTERM count too
 	s.Logger.Info("worker running", "queue", s.Jobs.Queue.URL(), "concurrency", w.Concurrency, "max_receives", w.MaxReceives, "addr", ln.Addr().String())
 	err := w.Run(ctx)
 	s.Logger.Info("worker stopped")

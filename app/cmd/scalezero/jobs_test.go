@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -110,16 +109,7 @@ func TestAnUploadBecomesAnAvatarThroughTheQueueAndTheWorker(t *testing.T) {
 	if !strings.Contains(metrics, `scalezero_jobs_total{kind="avatar",outcome="done"} 1`) {
 		t.Errorf("worker metrics lack the done job:\n%s", metrics)
 	}
-	worker.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-worker.done:
-		worker.done <- err
-		if err != nil {
-			t.Fatalf("worker exit: %v\n%s", err, worker.logs)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("the worker did not stop on SIGTERM")
-	}
+	terminate(t, worker)
 }
 
 func TestBadUploadsAreRefusedAndQueueNothing(t *testing.T) {

@@ -45,10 +45,29 @@ func build(t *testing.T) string {
 }
 
 type proc struct {
-	cmd  *exec.Cmd
-	url  string
-	logs *bytes.Buffer
-	done chan error
+	cmd    *exec.Cmd
+	url    string
+	logs   *output // stdout and stderr
+	stdout *output // stdout alone: the EMF lines
+	done   chan error
+}
+
+// output is a buffer the process's two pipes and the test may use at once.
+type output struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
 }
 
 // start runs `scalezero web` with settings given the way the infrastructure gives them.
@@ -63,8 +82,8 @@ func startCommand(t *testing.T, command string, env ...string) *proc {
 	port := testenv.FreePort(t)
 	cmd := exec.Command(build(t), command, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
 	cmd.Env = append(os.Environ(), env...)
-	p := &proc{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &bytes.Buffer{}, done: make(chan error, 1)}
-	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	p := &proc{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &output{}, stdout: &output{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(p.stdout, p.logs), p.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -184,14 +203,27 @@ func TestSIGTERMDrainsThenExits(t *testing.T) {
 	if code != 503 || !strings.Contains(body, "draining") {
 		t.Fatalf("readyz while draining: %d %s", code, body)
 	}
+	exited(t, p)
+}
+
+// terminate sends SIGTERM and waits for a clean exit.
+func terminate(t *testing.T, p *proc) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	exited(t, p)
+}
+
+// exited waits for the process, signalled to stop, to exit cleanly.
+func exited(t *testing.T, p *proc) {
+	t.Helper()
 	select {
 	case err := <-p.done:
 		p.done <- err // for the cleanup
 		if err != nil {
-			t.Fatalf("exit after drain: %v\n%s", err, p.logs)
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.logs)
 		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("the app did not exit after SIGTERM")
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no exit after SIGTERM:\n%s", p.logs)
 	}
 }
 

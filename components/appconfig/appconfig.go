@@ -126,15 +126,17 @@ func (c *AppConfig) digest() pulumi.StringOutput {
 	parts := make([]any, len(keys))
 	for i, k := range keys {
 		p := c.Parameters[k]
-		parts[i] = pulumi.All(p.Type, p.InsecureValue, p.Version).ApplyT(func(v []any) string {
-			if v[0].(string) == "SecureString" {
-				return fmt.Sprintf("%s=v%d", k, v[2].(int))
+		parts[i] = pulumi.All(p.Type, p.InsecureValue, p.Version).ApplyT(func(v []any) (string, error) {
+			typ, _ := v[0].(string)
+			value, okValue := v[1].(string)
+			version, okVersion := v[2].(int)
+			switch {
+			case typ == "SecureString" && okVersion:
+				return fmt.Sprintf("%s=v%d", k, version), nil
+			case typ != "SecureString" && okValue:
+				return k + "=" + value, nil
 			}
-			value, _ := v[1].(*string)
-			if value == nil {
-				return k + "="
-			}
-			return k + "=" + *value
+			return "", fmt.Errorf("appconfig: parameter %s: unexpected outputs %T, %T", k, v[1], v[2])
 		})
 	}
 	return pulumi.All(parts...).ApplyT(func(lines []any) string {

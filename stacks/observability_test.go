@@ -1,8 +1,11 @@
 package stacks_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -195,5 +198,46 @@ func TestAgentSendsWhatDashboardsRead(t *testing.T) {
 	}
 	if sent != 2 {
 		t.Errorf("the agent sends %d metrics, want memory and disk", sent)
+	}
+}
+
+// Each phase's dashboards, as `pulumi up` would send them (the known-value
+// view names every resource), are valid and kept in reviewed files:
+// stacks/testdata/dashboards/phase-N-<dashboard>.json (go test ./stacks -run
+// Dashboards -update).
+func TestDashboardsPerPhase(t *testing.T) {
+	for phase := 1; phase <= 9; phase++ {
+		g, err := graph.RunView(graph.Known, baseConfig(phase), "cacheAuthToken")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range g.OfType("aws:cloudwatch/dashboard:Dashboard") {
+			body := d.Str("dashboardBody")
+			rows, err := observability.Validate(body)
+			if err != nil {
+				t.Errorf("phase %d, %s: %v", phase, d.Name, err)
+				continue
+			}
+			if len(rows) == 0 {
+				t.Errorf("phase %d, %s: no rows", phase, d.Name)
+			}
+			var pretty bytes.Buffer
+			if err := json.Indent(&pretty, []byte(body), "", "  "); err != nil {
+				t.Fatal(err)
+			}
+			pretty.WriteString("\n")
+			path := filepath.Join("testdata", "dashboards", fmt.Sprintf("phase-%d-%s.json", phase, d.Name))
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if want, err := os.ReadFile(path); err != nil || string(want) != pretty.String() {
+				t.Errorf("phase %d: %s differs from %s; review and rerun with -update (%v)", phase, d.Name, path, err)
+			}
+		}
 	}
 }

@@ -3,6 +3,7 @@ package observability
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/scalezero/scalezero/components/shared"
 )
@@ -90,4 +91,67 @@ func Body(region string, rows []Row) (string, error) {
 	}
 	out, err := json.Marshal(map[string]any{"widgets": widgets})
 	return string(out), err
+}
+
+// Validate checks a dashboard body the way CloudWatch reads it: widgets on
+// the 24-column grid, each metric widget with metrics, and every metric one
+// that exists with those dimensions in the region the widget reads it from.
+// It returns the rows' titles, in order.
+func Validate(body string) ([]string, error) {
+	var d struct {
+		Widgets []struct {
+			Type                string
+			X, Y, Width, Height int
+			Properties          struct {
+				Title, Region, Markdown string
+				Metrics                 [][]any
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &d); err != nil {
+		return nil, fmt.Errorf("not JSON: %w", err)
+	}
+	var rows []string
+	for _, w := range d.Widgets {
+		p := w.Properties
+		if w.X < 0 || w.Y < 0 || w.Width < 1 || w.Height < 1 || w.X+w.Width > gridWidth {
+			return nil, fmt.Errorf("widget %q is off the grid (x %d, width %d)", p.Title, w.X, w.Width)
+		}
+		switch w.Type {
+		case "text":
+			rows = append(rows, strings.TrimPrefix(p.Markdown, "## "))
+			continue
+		case "metric":
+		default:
+			return nil, fmt.Errorf("widget %q has type %q", p.Title, w.Type)
+		}
+		if len(p.Metrics) == 0 || p.Region == "" {
+			return nil, fmt.Errorf("widget %q has %d metrics, region %q", p.Title, len(p.Metrics), p.Region)
+		}
+		for _, m := range p.Metrics {
+			if len(m) < 3 || len(m)%2 != 1 {
+				return nil, fmt.Errorf("widget %q: metric %v is not [namespace, name, dimension, value, ..., options]", p.Title, m)
+			}
+			region := p.Region
+			if opts, ok := m[len(m)-1].(map[string]any); ok {
+				if r, ok := opts["region"].(string); ok {
+					region = r
+				}
+			}
+			var dims []string
+			for i := 2; i+1 < len(m); i += 2 {
+				name, _ := m[i].(string)
+				if value, _ := m[i+1].(string); name == "" || value == "" {
+					return nil, fmt.Errorf("widget %q: a dimension of %v has no name or value", p.Title, m)
+				}
+				dims = append(dims, name)
+			}
+			ns, _ := m[0].(string)
+			name, _ := m[1].(string)
+			if err := Check(ns, name, dims, region); err != nil {
+				return nil, fmt.Errorf("widget %q: %w", p.Title, err)
+			}
+		}
+	}
+	return rows, nil
 }

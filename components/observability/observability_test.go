@@ -69,55 +69,15 @@ func build(t *testing.T, args *Args) *captured {
 	return c
 }
 
-type dashboard struct {
-	Widgets []struct {
-		Type                string `json:"type"`
-		X, Y, Width, Height int
-		Properties          struct {
-			Title    string  `json:"title"`
-			Region   string  `json:"region"`
-			Markdown string  `json:"markdown"`
-			Metrics  [][]any `json:"metrics"`
-		} `json:"properties"`
-	} `json:"widgets"`
-}
-
 // The dashboard is valid CloudWatch dashboard JSON: widgets on the 24-wide
 // grid, each metric one that exists with those dimensions in the widget's
 // region, and a row per tier. It is kept in a reviewed file.
 func TestDashboardBody(t *testing.T) {
 	c := build(t, fullArgs())
 	body := c.inputs["scalezero-dev-primary"]["dashboardBody"].StringValue()
-	var d dashboard
-	if err := json.Unmarshal([]byte(body), &d); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, body)
-	}
-	var rows []string
-	for _, w := range d.Widgets {
-		if w.X < 0 || w.Width < 1 || w.X+w.Width > gridWidth || w.Height < 1 {
-			t.Errorf("widget %q off the grid: x %d width %d", w.Properties.Title, w.X, w.Width)
-		}
-		if w.Type == "text" {
-			rows = append(rows, strings.TrimPrefix(w.Properties.Markdown, "## "))
-			continue
-		}
-		if w.Type != "metric" || len(w.Properties.Metrics) == 0 {
-			t.Errorf("widget %q: type %s, %d metrics", w.Properties.Title, w.Type, len(w.Properties.Metrics))
-		}
-		for _, m := range w.Properties.Metrics {
-			opts, _ := m[len(m)-1].(map[string]any)
-			region := w.Properties.Region
-			if r, ok := opts["region"].(string); ok {
-				region = r
-			}
-			var dims []string
-			for i := 2; i+1 < len(m)-1; i += 2 {
-				dims = append(dims, m[i].(string))
-			}
-			if err := Check(m[0].(string), m[1].(string), dims, region); err != nil {
-				t.Errorf("widget %q: %v", w.Properties.Title, err)
-			}
-		}
+	rows, err := Validate(body)
+	if err != nil {
+		t.Fatal(err)
 	}
 	want := []string{"Load balancer web", "Fleets", "App", "Business", "Jobs", "Databases", "Cache cache", "CDN", "Queue jobs", "Regions' health checks"}
 	if strings.Join(rows, "|") != strings.Join(want, "|") {
@@ -196,5 +156,22 @@ func TestDashboardPicture(t *testing.T) {
 	}
 	if !strings.Contains(svg, "Replica lag") || strings.Count(svg, "<rect") < 15 {
 		t.Errorf("the picture lacks widgets:\n%s", svg)
+	}
+}
+
+// Validate refuses what CloudWatch would not draw, naming the widget.
+func TestValidateRefuses(t *testing.T) {
+	for _, c := range []struct{ body, want string }{
+		{`{"widgets":[{"type":"metric","x":20,"y":0,"width":8,"height":6,"properties":{"title":"wide","region":"us-east-1","metrics":[["AWS/SQS","NumberOfMessagesSent","QueueName","q",{}]]}}]}`, "off the grid"},
+		{`{"widgets":[{"type":"metric","x":0,"y":0,"width":8,"height":6,"properties":{"title":"t","region":"us-east-1","metrics":[["AWS/SQS","Nope","QueueName","q",{}]]}}]}`, "no metric Nope"},
+		{`{"widgets":[{"type":"metric","x":0,"y":0,"width":8,"height":6,"properties":{"title":"t","region":"us-east-1","metrics":[["AWS/SQS","NumberOfMessagesSent","Queue","q",{}]]}}]}`, "no dimension set"},
+		{`{"widgets":[{"type":"metric","x":0,"y":0,"width":8,"height":6,"properties":{"title":"t","region":"eu-west-1","metrics":[["AWS/Route53","HealthCheckStatus","HealthCheckId","h",{}]]}}]}`, "only in us-east-1"},
+		{`{"widgets":[{"type":"metric","x":0,"y":0,"width":8,"height":6,"properties":{"title":"t","region":"us-east-1","metrics":[]}}]}`, "0 metrics"},
+		{`{"widgets":[{"type":"log","x":0,"y":0,"width":8,"height":6,"properties":{}}]}`, `type "log"`},
+		{`not json`, "not JSON"},
+	} {
+		if _, err := Validate(c.body); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.body, err, c.want)
+		}
 	}
 }

@@ -13,7 +13,8 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -176,11 +177,4 @@ func (m *MissingPrice) Error() string {
 // eu-west-1".
 func (m *MissingPrice) Figure() string { return m.Group + " " + m.Item + " in " + m.Region }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

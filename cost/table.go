@@ -12,8 +12,8 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
-	"os"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 

@@ -342,3 +342,38 @@ stack_deny_duplicate_sg_rule contains msg if {
 	rule_key(b) == k
 	msg := sprintf("security group rules '%s' and '%s' are the same rule; the second fails with InvalidPermission.Duplicate", [a.__name, b.__name])
 }
+
+flow_log := "aws:ec2/flowLog:FlowLog"
+
+# METADATA
+# title: Flow logs aggregate over 60 or 600 seconds
+# description: A flow log's maximum aggregation interval is 60 seconds or 600 seconds; EC2 refuses any other.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/flowLog:FlowLog]
+#   doc: 'Amazon EC2 API Reference, "CreateFlowLogs" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateFlowLogs.html)'
+#   message: Set maxAggregationInterval to 60 or 600.
+deny_flow_log_interval contains msg if {
+	input.__type == flow_log
+	interval := object.get(input, "maxAggregationInterval", 600)
+	not unknown(interval)
+	not interval in {60, 600}
+	msg := sprintf("flow log '%s' aggregates over %v s; EC2 takes 60 or 600", [input.__name, interval])
+}
+
+# METADATA
+# title: Flow logs to CloudWatch Logs name a role
+# description: A flow log that publishes to CloudWatch Logs needs the ARN of a role that may write there (DeliverLogsPermissionArn); EC2 refuses it without one.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/flowLog:FlowLog]
+#   doc: 'Amazon EC2 API Reference, "CreateFlowLogs" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateFlowLogs.html); Amazon VPC User Guide, "IAM role for publishing flow logs to CloudWatch Logs" (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html)'
+#   message: Give the flow log an iamRoleArn that vpc-flow-logs.amazonaws.com may assume.
+deny_flow_log_without_role contains msg if {
+	input.__type == flow_log
+	destination := object.get(input, "logDestinationType", "cloud-watch-logs")
+	not unknown(destination)
+	destination == "cloud-watch-logs"
+	not has_key(input, "iamRoleArn")
+	msg := sprintf("flow log '%s' publishes to CloudWatch Logs with no role to write there; set iamRoleArn", [input.__name])
+}

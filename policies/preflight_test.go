@@ -18,6 +18,7 @@ const (
 	tSubnet   = "aws:ec2/subnet:Subnet"
 	tIGW      = "aws:ec2/internetGateway:InternetGateway"
 	tNAT      = "aws:ec2/natGateway:NatGateway"
+	tFlowLog  = "aws:ec2/flowLog:FlowLog"
 	tEIP      = "aws:ec2/eip:Eip"
 	tRT       = "aws:ec2/routeTable:RouteTable"
 	tRTA      = "aws:ec2/routeTableAssociation:RouteTableAssociation"
@@ -445,6 +446,14 @@ var preflightBreakers = map[string]breaker{
 		apply:      func(t *testing.T, g *graph.Graph) { clone(t, g, tIGW, "net", "net-again") },
 		structural: "counts gateways by their dependency on the VPC, which a preview knows"},
 	"deny_cidr_block_size":   setting(1, tSubnet, "net-data-us-east-1b", "cidrBlock", "10.0.255.240/29", "asks for 10.0.255.240/29"),
+	"deny_flow_log_interval": setting(1, tFlowLog, "net", "maxAggregationInterval", 300, "aggregates over 300 s"),
+	"deny_flow_log_without_role": {phase: 1, want: "no role to write there", fix: fixAll,
+		apply: func(t *testing.T, g *graph.Graph) {
+			r := find(t, g, tFlowLog, "net")
+			delete(r.Inputs, "iamRoleArn")
+			dropDeps(r, "iamRoleArn")
+		},
+		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tFlowLog, "net", "logDestinationType") }},
 	"stack_deny_subnet_cidr": setting(1, tSubnet, "net-data-us-east-1b", "cidrBlock", "10.9.0.0/21", "lies outside its VPC 'net'"),
 	"stack_deny_subnet_zone_region": {phase: 1, want: "asks for zone eu-west-1b through a provider of us-east-1", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {

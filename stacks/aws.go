@@ -159,11 +159,13 @@ func (b *builder) buildRegions() error {
 		}
 		r.zones = zones.Names[:b.s.AZCount]
 		r.net, err = network.New(b.ctx, r.named("net"), &network.Args{
-			CIDR:              r.cidr,
-			AvailabilityZones: r.zones,
-			NAT:               b.p.NAT,
-			NATPerAZ:          b.s.NATPerAZ,
-			Tags:              b.tags,
+			CIDR:                 r.cidr,
+			AvailabilityZones:    r.zones,
+			NAT:                  b.p.NAT,
+			NATPerAZ:             b.s.NATPerAZ,
+			FlowLogGroup:         b.paramPath + r.named("net") + "/flow-logs",
+			FlowLogRetentionDays: b.s.LogRetentionDays,
+			Tags:                 b.tags,
 		}, r.opts())
 		if err != nil {
 			return err

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/scalezero/scalezero/components/shared"
@@ -21,7 +23,12 @@ type Args struct {
 	NAT bool
 	// NATPerAZ puts one NAT gateway in each zone instead of one in the first.
 	NATPerAZ bool
-	Tags     map[string]string
+	// FlowLogGroup, when set, records the VPC's traffic (accepted and
+	// rejected) in this CloudWatch Logs group, kept FlowLogRetentionDays:
+	// the trail of who talked to what, for an incident.
+	FlowLogGroup         string
+	FlowLogRetentionDays int
+	Tags                 map[string]string
 }
 
 // Network is the component.
@@ -34,6 +41,7 @@ type Network struct {
 	AppSubnets        []*ec2.Subnet
 	DataSubnets       []*ec2.Subnet
 	NATGateways       []*ec2.NatGateway
+	FlowLog           *ec2.FlowLog // nil without FlowLogGroup
 	AvailabilityZones []string
 
 	VpcID           pulumi.StringOutput
@@ -64,6 +72,8 @@ func validate(a *Args) error {
 		return bad("AvailabilityZones", a.AvailabilityZones, fmt.Sprintf("1 to %d zones", maxZones))
 	case err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 20:
 		return bad("CIDR", a.CIDR, "an IPv4 block from /16 to /20")
+	case a.FlowLogGroup != "" && a.FlowLogRetentionDays < 1:
+		return bad("FlowLogRetentionDays", a.FlowLogRetentionDays, "a CloudWatch Logs retention period (days)")
 	}
 	return nil
 }
@@ -166,6 +176,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
+	if args.FlowLogGroup != "" {
+		if err := n.flowLogs(ctx, name, args, child); err != nil {
+			return nil, err
+		}
+	}
 	n.VpcID = n.VPC.ID().ToStringOutput()
 	n.PublicSubnetIDs = shared.IDs(n.PublicSubnets).ToStringArrayOutput()
 	n.AppSubnetIDs = shared.IDs(n.AppSubnets).ToStringArrayOutput()
@@ -243,4 +258,50 @@ func associate(ctx *pulumi.Context, prefix string, zones []string, subnets []*ec
 		}
 	}
 	return nil
+}
+
+// flowLogs records the VPC's traffic in a log group, through a role only
+// the flow-log service may assume, which may write only there.
+func (n *Network) flowLogs(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) error {
+	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(args.FlowLogGroup),
+		RetentionInDays: pulumi.Int(args.FlowLogRetentionDays),
+		Tags:            shared.Tags(args.Tags, name+"-flow"),
+	}, opt)
+	if err != nil {
+		return err
+	}
+	role, err := iam.NewRole(ctx, name+"-flow", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"vpc-flow-logs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
+		Tags:             shared.Tags(args.Tags, name+"-flow"),
+	}, opt)
+	if err != nil {
+		return err
+	}
+	policy, err := iam.NewRolePolicy(ctx, name+"-flow", &iam.RolePolicyArgs{
+		Role: role.Name,
+		Policy: pulumi.JSONMarshal(pulumi.Map{
+			"Version": pulumi.String("2012-10-17"),
+			"Statement": pulumi.Array{pulumi.Map{
+				"Sid":      pulumi.String("WriteFlowLogs"),
+				"Effect":   pulumi.String("Allow"),
+				"Action":   pulumi.ToStringArray([]string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}),
+				"Resource": pulumi.StringArray{pulumi.Sprintf("%s:*", group.Arn)},
+			}},
+		}),
+	}, opt)
+	if err != nil {
+		return err
+	}
+	n.FlowLog, err = ec2.NewFlowLog(ctx, name, &ec2.FlowLogArgs{
+		VpcId:                  n.VPC.ID(),
+		TrafficType:            pulumi.String("ALL"),
+		LogDestinationType:     pulumi.String("cloud-watch-logs"),
+		LogDestination:         group.Arn,
+		IamRoleArn:             role.Arn,
+		MaxAggregationInterval: pulumi.Int(600),
+		Tags:                   shared.Tags(args.Tags, name),
+		// The role must be able to write before the flow log starts.
+	}, opt, pulumi.DependsOn([]pulumi.Resource{policy}))
+	return err
 }

@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -97,6 +99,7 @@ type Observability struct {
 	args *Args
 
 	Topic     *sns.Topic
+	TopicKey  *kms.Key // encrypts the topic's messages at rest
 	LogGroups map[string]*cloudwatch.LogGroup
 	Alarms    []*cloudwatch.MetricAlarm
 	Dashboard *cloudwatch.Dashboard
@@ -132,6 +135,32 @@ func validate(a *Args) error {
 	return nil
 }
 
+// topic makes the alarm topic, encrypted with a key of its own: CloudWatch
+// cannot publish to a topic encrypted with the AWS-managed SNS key, so the
+// key's policy lets CloudWatch (and the account) use it.
+func (o *Observability) topic(ctx *pulumi.Context, name string, opt pulumi.ResourceOption) error {
+	me, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, pulumi.Parent(o))
+	if err != nil {
+		return fmt.Errorf("%s: look up the account: %w", name, err)
+	}
+	if o.TopicKey, err = kms.NewKey(ctx, name+"-alarms", &kms.KeyArgs{
+		Description:          pulumi.String(name + ": the alarm topic's messages"),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(7),
+		Policy: pulumi.String(fmt.Sprintf(`{"Version":"2012-10-17","Statement":[`+
+			`{"Sid":"Account","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"kms:*","Resource":"*"},`+
+			`{"Sid":"CloudWatchAlarms","Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*"}]}`, me.AccountId)),
+		Tags: shared.Tags(o.args.Tags, name+"-alarms"),
+	}, opt); err != nil {
+		return err
+	}
+	o.Topic, err = sns.NewTopic(ctx, name+"-alarms", &sns.TopicArgs{
+		KmsMasterKeyId: o.TopicKey.Arn,
+		Tags:           shared.Tags(o.args.Tags, name+"-alarms"),
+	}, opt)
+	return err
+}
+
 // LogGroupName is the log group of a service's containers.
 func LogGroupName(path, service string) string { return path + service }
 
@@ -145,10 +174,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	child := pulumi.Parent(o)
-	var err error
-	// Not encrypted: CloudWatch cannot use the AWS-managed SNS key, and an
-	// alarm's notification carries its name and state, nothing secret.
-	if o.Topic, err = sns.NewTopic(ctx, name+"-alarms", &sns.TopicArgs{Tags: shared.Tags(args.Tags, name+"-alarms")}, child); err != nil {
+	if err := o.topic(ctx, name, child); err != nil {
 		return nil, err
 	}
 	o.TopicARN = o.Topic.Arn

@@ -74,6 +74,7 @@ func init() {
 		"aws:ec2/securityGroup:SecurityGroup":                 {id: prefixed("sg-"), arn: arnOf("ec2", true, true, byID("security-group/%s"))},
 		"aws:ec2/internetGateway:InternetGateway":             {id: prefixed("igw-"), arn: arnOf("ec2", true, true, byID("internet-gateway/%s"))},
 		"aws:ec2/natGateway:NatGateway":                       {id: prefixed("nat-")},
+		"aws:ec2/flowLog:FlowLog":                             {id: prefixed("fl-"), arn: arnOf("ec2", true, true, byID("vpc-flow-log/%s"))},
 		"aws:ec2/routeTable:RouteTable":                       {id: prefixed("rtb-"), arn: arnOf("ec2", true, true, byID("route-table/%s"))},
 		"aws:ec2/routeTableAssociation:RouteTableAssociation": {id: prefixed("rtbassoc-")},
 		"aws:ec2/route:Route":                                 {id: func(g *gen) string { return "r-" + g.in("routeTableId") + g.hexOf("id", 8) }},

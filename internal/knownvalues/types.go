@@ -56,6 +56,7 @@ var resources = map[string]reflect.Type{
 
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": typeOf[ec2.DefaultSecurityGroup](),
 	"aws:ec2/eip:Eip":                                     typeOf[ec2.Eip](),
+	"aws:ec2/flowLog:FlowLog":                             typeOf[ec2.FlowLog](),
 	"aws:ec2/instance:Instance":                           typeOf[ec2.Instance](),
 	"aws:ec2/internetGateway:InternetGateway":             typeOf[ec2.InternetGateway](),
 	"aws:ec2/launchTemplate:LaunchTemplate":               typeOf[ec2.LaunchTemplate](),

@@ -38,6 +38,8 @@ var freeTypes = map[string]string{
 	"aws:ec2/routeTableAssociation:RouteTableAssociation":                                        "no charge",
 	"aws:ec2/route:Route":                                                                        "no charge",
 	"aws:ec2/internetGateway:InternetGateway":                                                    "no charge for an internet gateway (data out is not priced here)",
+	"aws:ec2/vpcPeeringConnection:VpcPeeringConnection":                                          "no charge for a peering connection (aws.amazon.com/vpc/pricing); inter-region data through it is billed per GB, not priced here",
+	"aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":                          "the accepting side of a peering connection: no charge",
 	"aws:ec2/flowLog:FlowLog":                                                                    "no charge of its own: its records are billed as its log group's ingestion",
 	"aws:ec2/securityGroup:SecurityGroup":                                                        "no charge for a security group",
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":                                          "no charge for a security group",

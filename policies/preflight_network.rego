@@ -377,3 +377,77 @@ deny_flow_log_without_role contains msg if {
 	not has_key(input, "iamRoleArn")
 	msg := sprintf("flow log '%s' publishes to CloudWatch Logs with no role to write there; set iamRoleArn", [input.__name])
 }
+
+peering := "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+
+peering_accepter := "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"
+
+route := "aws:ec2/route:Route"
+
+# The CIDR block of the VPC a property of r depends on.
+vpc_block(r, prop) := block if {
+	some u in deps(r, prop)
+	v := by_urn(u)
+	v.__type == vpc
+	block := str(v, "cidrBlock")
+}
+
+# METADATA
+# title: Peered VPCs do not overlap
+# description: A VPC peering connection between VPCs whose IPv4 blocks match or overlap cannot be made.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/vpcPeeringConnection:VpcPeeringConnection]
+#   doc: 'Amazon VPC Peering Guide, "VPC peering limitations" (https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-limitations)'
+#   message: Give the peered VPCs blocks apart (secondaryVpcCidr other than vpcCidr).
+stack_deny_peering_overlap contains msg if {
+	some p in resources_of(peering)
+	a := vpc_block(p, "vpcId")
+	b := vpc_block(p, "peerVpcId")
+	net.cidr_intersects(a, b)
+	msg := sprintf("peering '%s' joins %s and %s, which overlap", [p.__name, a, b])
+}
+
+# METADATA
+# title: A cross-region peering is accepted in the other region
+# description: The requester cannot accept a peering with a VPC in another region (auto-accept applies only within a region and account); an accepter in the peer's region must.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/vpcPeeringConnection:VpcPeeringConnection, aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter]
+#   doc: 'Pulumi AWS provider, "aws.ec2.VpcPeeringConnection" (autoAccept, peerRegion) and "aws.ec2.VpcPeeringConnectionAccepter" (https://www.pulumi.com/registry/packages/aws/api-docs/ec2/vpcpeeringconnection/); Amazon VPC Peering Guide, "Accept a VPC peering connection"'
+#   message: Set autoAccept false on the connection and accept it with a VpcPeeringConnectionAccepter through the peer region's provider.
+stack_deny_peering_acceptance contains msg if {
+	some p in resources_of(peering)
+	peer := str(p, "peerRegion")
+	peer != region_of(p)
+	object.get(p, "autoAccept", false) == true
+	msg := sprintf("peering '%s' asks to accept itself across regions (%s to %s); AWS refuses", [p.__name, region_of(p), peer])
+}
+
+stack_deny_peering_acceptance contains msg if {
+	some a in resources_of(peering_accepter)
+	some u in deps(a, "vpcPeeringConnectionId")
+	p := by_urn(u)
+	p.__type == peering
+	peer := str(p, "peerRegion")
+	here := region_of(a)
+	here != peer
+	msg := sprintf("accepter '%s' is in %s, but peering '%s' waits in %s", [a.__name, here, p.__name, peer])
+}
+
+route_targets := ["gatewayId", "natGatewayId", "vpcPeeringConnectionId", "transitGatewayId", "networkInterfaceId", "vpcEndpointId", "egressOnlyGatewayId", "carrierGatewayId", "localGatewayId", "coreNetworkArn"]
+
+# METADATA
+# title: A route has exactly one target
+# description: CreateRoute takes exactly one target (a gateway, NAT gateway, peering connection, ...) per route.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/route:Route]
+#   doc: 'Amazon EC2 API Reference, "CreateRoute" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html)'
+#   message: Give the route one target.
+deny_route_targets contains msg if {
+	input.__type == route
+	targets := [k | some k in route_targets; has_key(input, k)]
+	count(targets) != 1
+	msg := sprintf("route '%s' has %d targets %v; a route takes exactly one", [input.__name, count(targets), targets])
+}

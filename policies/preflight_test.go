@@ -19,6 +19,8 @@ const (
 	tIGW      = "aws:ec2/internetGateway:InternetGateway"
 	tNAT      = "aws:ec2/natGateway:NatGateway"
 	tFlowLog  = "aws:ec2/flowLog:FlowLog"
+	tPeering  = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+	tRoute    = "aws:ec2/route:Route"
 	tEIP      = "aws:ec2/eip:Eip"
 	tRT       = "aws:ec2/routeTable:RouteTable"
 	tRTA      = "aws:ec2/routeTableAssociation:RouteTableAssociation"
@@ -294,6 +296,12 @@ func oneSubnet(phase int, typ, name, prop, first, want string) breaker {
 	}
 }
 
+// withSet plans the broken phase with these settings (key=value).
+func (b breaker) withSet(kv ...string) breaker {
+	b.set = append(b.set, kv...)
+	return b
+}
+
 // withUnknown makes another input unknown in the unknown-value case: the one
 // the rule decides on besides the broken one.
 func (b breaker) withUnknown(typ, name, path string) breaker {
@@ -447,6 +455,20 @@ var preflightBreakers = map[string]breaker{
 		structural: "counts gateways by their dependency on the VPC, which a preview knows"},
 	"deny_cidr_block_size":   setting(1, tSubnet, "net-data-us-east-1b", "cidrBlock", "10.0.255.240/29", "asks for 10.0.255.240/29"),
 	"deny_flow_log_interval": setting(1, tFlowLog, "net", "maxAggregationInterval", 300, "aggregates over 300 s"),
+	"stack_deny_peering_overlap": {phase: 7, set: []string{withDomain}, want: "which overlap", fix: fixAll,
+		apply: func(t *testing.T, g *graph.Graph) {
+			find(t, g, tVPC, "net-secondary").Inputs["cidrBlock"] = "10.0.128.0/17"
+		},
+		// A VPC's block is its own, always known; the breakage also moves
+		// the secondary's subnets out of their VPC.
+		disable: []string{"stack_deny_subnet_cidr"},
+		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tVPC, "net-secondary", "cidrBlock") }},
+	"stack_deny_peering_acceptance": setting(7, tPeering, "peering", "autoAccept", true, "asks to accept itself across regions").withSet(withDomain).withUnknown(tPeering, "peering", "peerRegion"),
+	"deny_route_targets": {phase: 3, want: "has 2 targets", fix: fixAll,
+		apply: func(t *testing.T, g *graph.Graph) {
+			find(t, g, tRoute, "net-app-us-east-1a-out").Inputs["gatewayId"] = "igw-1"
+		},
+		structural: "counts which targets are set, which a preview knows"},
 	"deny_flow_log_without_role": {phase: 1, want: "no role to write there", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			r := find(t, g, tFlowLog, "net")

@@ -21,6 +21,7 @@ import (
 	"github.com/scalezero/scalezero/components/logs"
 	"github.com/scalezero/scalezero/components/network"
 	"github.com/scalezero/scalezero/components/observability"
+	"github.com/scalezero/scalezero/components/peering"
 	"github.com/scalezero/scalezero/components/queue"
 	"github.com/scalezero/scalezero/components/role"
 	"github.com/scalezero/scalezero/components/shared"
@@ -95,6 +96,7 @@ func BuildAWS(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
 	}
 	err := runSteps([]step{
 		{"regions and networks", b.buildRegions},
+		{"peering", b.buildPeering},
 		{"domain", b.buildZone},
 		{"certificates", b.buildCertificates},
 		{"log buckets", b.buildLogBuckets},
@@ -185,6 +187,19 @@ func (b *builder) buildRegions() error {
 }
 
 func (b *builder) primary() *region { return b.regions[0] }
+
+// buildPeering connects the second region's VPC to the primary's: its hosts
+// write to the primary region's database and read its shards.
+func (b *builder) buildPeering() error {
+	for _, r := range b.regions[1:] {
+		if _, err := peering.New(b.ctx, "peering", &peering.Args{
+			Primary: b.primary().net, Remote: r.net, RemoteRegion: r.name, RemoteProvider: r.provider, Tags: b.tags,
+		}, b.primary().opts()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // staticName is the CDN's name under the domain (with HTTPS).
 func (b *builder) staticName() string { return "static." + b.s.Domain }
@@ -637,9 +652,21 @@ func (b *builder) newRole(r *region, kind string) (*role.Role, error) {
 	return role.New(b.ctx, r.named(kind+"-role"), &role.Args{Statements: b.statements(r, kind), Tags: b.tags}, r.opts())
 }
 
-// admit lets a client's security group into the region's data tier.
+// admit lets a client's security group into the region's data tier, and a
+// second region's hosts into the primary region's databases, through the
+// peering, by their subnets' blocks.
 func (b *builder) admit(r *region, client string, sg pulumi.StringInput) error {
 	clients := shared.Clients{client: sg}
+	if r.role != "primary" {
+		for _, d := range append([]*database.Database{b.db}, b.shards...) {
+			if d == nil {
+				continue
+			}
+			if err := d.AdmitRemote(b.ctx, r.named(client), r.net.AppCIDRs); err != nil {
+				return err
+			}
+		}
+	}
 	if b.db != nil && r.role == "primary" {
 		if err := b.db.Admit(b.ctx, clients); err != nil {
 			return err

@@ -2,6 +2,7 @@ package stacks_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -362,6 +363,54 @@ func TestApexIsAlwaysTheGeolocationDefault(t *testing.T) {
 		for _, c := range graph.Diff(phaseGraph(t, step[0]), phaseGraph(t, step[1])) {
 			if strings.HasSuffix(c.URN, "::dns-site") && c.Kind != graph.Changed {
 				t.Errorf("%d -> %d: the apex is %s, want updated in place", step[0], step[1], c.Kind)
+			}
+		}
+	}
+}
+
+// From phase 7 the second region's hosts reach the primary region's
+// databases (every write goes to its writer) through a peering of the two
+// VPCs: accepted in the second region, routed both ways once active, and
+// admitted by the databases from the second region's app subnets only.
+func TestSecondRegionReachesThePrimaryDatabases(t *testing.T) {
+	if _, ok := phaseGraph(t, 6).Named("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering"); ok {
+		t.Fatal("a peering before the second region")
+	}
+	g := phaseGraph(t, 9)
+	pcx := component(t, g, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering")
+	accepter := component(t, g, "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "peering-accepter")
+	if pcx.Str("peerRegion") != "eu-west-1" || pcx.Get("autoAccept") != false || accepter.Get("autoAccept") != true || accepter.Provider != providerURN("secondary") {
+		t.Errorf("peering %v, accepter %v in %s", pcx.Inputs, accepter.Inputs, accepter.Provider)
+	}
+	routes := map[string]string{} // route table -> destination
+	for _, r := range g.OfType("aws:ec2/route:Route") {
+		if !strings.HasPrefix(r.Name, "peering-") {
+			continue
+		}
+		if !r.DependsOn("vpcPeeringConnectionId", accepter.URN) {
+			t.Errorf("%s does not wait for the connection to be accepted", r.Name)
+		}
+		for _, u := range r.PropertyDependencies["routeTableId"] {
+			table, _ := g.ByURN(u)
+			routes[table.Name+" "+r.Str("destinationCidrBlock")] = r.Name
+		}
+	}
+	for _, want := range []string{
+		"net-secondary-app-eu-west-1a 10.0.0.0/16", "net-secondary-app-eu-west-1b 10.0.0.0/16",
+		"net-data 10.1.64.0/21", "net-data 10.1.72.0/21",
+	} {
+		if _, ok := routes[want]; !ok {
+			t.Errorf("no route %s (have %v)", want, routes)
+		}
+	}
+	if len(routes) != 4 {
+		t.Errorf("%d peering routes, want 4: %v", len(routes), routes)
+	}
+	for _, db := range []string{"db", "shard-0", "shard-1"} {
+		for i, cidr := range []string{"10.1.64.0/21", "10.1.72.0/21"} {
+			rule := component(t, g, tIngress, fmt.Sprintf("%s-from-web-secondary-%d", db, i))
+			if rule.Str("cidrIpv4") != cidr || rule.Get("fromPort") != float64(5432) || rule.Get("toPort") != float64(5432) {
+				t.Errorf("%s: %v", rule.Name, rule.Inputs)
 			}
 		}
 	}

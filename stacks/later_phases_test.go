@@ -123,7 +123,9 @@ func TestTwoRegions(t *testing.T) {
 				inSecondary = inSecondary || childOf(g, r, root)
 			}
 			want := providerURN("primary")
-			if inSecondary {
+			// The peering's accepter and its routes in the second region's
+			// app tables belong to that region.
+			if inSecondary || strings.HasPrefix(r.Name, "peering-accepter") || strings.HasPrefix(r.Name, "peering-remote-") {
 				want = providerURN("secondary")
 			}
 			if r.Provider != want {

@@ -1,6 +1,7 @@
 package stacks_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/scalezero/scalezero/graph"
@@ -32,7 +33,14 @@ func TestNATGateways(t *testing.T) {
 		}
 		// Every app route table routes out through a NAT gateway once there is one.
 		for _, rt := range g.OfType("aws:ec2/routeTable:RouteTable") {
-			if c.want > 0 && len(rt.Name) > 8 && rt.Name[:8] == "net-app-" && len(rt.PropertyDependencies["routes"]) == 0 {
+			if c.want == 0 || !strings.HasPrefix(rt.Name, "net-app-") {
+				continue
+			}
+			out := false
+			for _, r := range g.OfType("aws:ec2/route:Route") {
+				out = out || (r.DependsOn("routeTableId", rt.URN) && r.Str("destinationCidrBlock") == "0.0.0.0/0" && len(r.PropertyDependencies["natGatewayId"]) == 1)
+			}
+			if !out {
 				t.Errorf("%s has no way out", rt.Name)
 			}
 		}

@@ -203,10 +203,16 @@ func TestDatabase(t *testing.T) {
 		if want := 1 + 2*btoi(g.Phase == 9); primaries != want {
 			t.Errorf("%d primaries, want %d", primaries, want)
 		}
-		// 5432 only from the app's groups.
+		// 5432 only from the app's groups, and from phase 7 from the second
+		// region's app subnets (a group there cannot be named here).
 		for _, rule := range g.OfType(tIngress) {
-			if rule.Get("fromPort") == float64(5432) && (rule.Str("cidrIpv4") != "" || len(rule.PropertyDependencies["referencedSecurityGroupId"]) != 1) {
-				t.Errorf("%s: database ingress not from a security group: %v", rule.Name, rule.Inputs)
+			if rule.Get("fromPort") != float64(5432) {
+				continue
+			}
+			fromGroup := rule.Str("cidrIpv4") == "" && len(rule.PropertyDependencies["referencedSecurityGroupId"]) == 1
+			fromPeer := g.Phase >= 7 && strings.HasPrefix(rule.Str("cidrIpv4"), "10.1.") && strings.Contains(rule.Name, "-from-web-secondary-")
+			if !fromGroup && !fromPeer {
+				t.Errorf("%s: database ingress neither from a security group nor from the peered region's hosts: %v", rule.Name, rule.Inputs)
 			}
 		}
 	})

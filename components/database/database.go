@@ -396,6 +396,18 @@ func (d *Database) finalSnapshot(skip bool) pulumi.StringPtrInput {
 	return pulumi.Sprintf("%s-final", d.SubnetGroup.Name)
 }
 
+// AdmitRemote lets in hosts of a peered VPC in another region, by the
+// blocks of their subnets (a security group there cannot be named here),
+// one rule per block, named after the client.
+func (d *Database) AdmitRemote(ctx *pulumi.Context, client string, cidrs []string) error {
+	for i, cidr := range cidrs {
+		if err := shared.AllowFromCIDR(ctx, fmt.Sprintf("%s-from-%s-%d", d.name, client, i), d.SecurityGroup, cidr, Port, "from "+client+" (peered VPC)", pulumi.Parent(d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Admit lets more clients in on the port, one rule per client named after it.
 // Callers whose clients are created later (a fleet whose role needs this
 // component's outputs) admit them once they exist.

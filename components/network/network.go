@@ -41,8 +41,13 @@ type Network struct {
 	AppSubnets        []*ec2.Subnet
 	DataSubnets       []*ec2.Subnet
 	NATGateways       []*ec2.NatGateway
+	AppRouteTables    []*ec2.RouteTable // one per zone
+	DataRouteTable    *ec2.RouteTable
 	FlowLog           *ec2.FlowLog // nil without FlowLogGroup
 	AvailabilityZones []string
+	// CIDR is the VPC's block; AppCIDRs the app subnets' (where the hosts are).
+	CIDR     string
+	AppCIDRs []string
 
 	VpcID           pulumi.StringOutput
 	PublicSubnetIDs pulumi.StringArrayOutput
@@ -83,7 +88,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err := validate(args); err != nil {
 		return nil, err
 	}
-	n := &Network{AvailabilityZones: args.AvailabilityZones}
+	n := &Network{AvailabilityZones: args.AvailabilityZones, CIDR: args.CIDR}
 	if err := ctx.RegisterComponentResource(shared.Project+":network:Network", name, n, opts...); err != nil {
 		return nil, err
 	}
@@ -145,34 +150,37 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 	}
 	// One route table per zone for the app tier, so that moving from one NAT
-	// to one per zone changes routes, not tables.
-	appTables := make([]*ec2.RouteTable, len(n.AppSubnets))
+	// to one per zone changes routes, not tables. Their routes are resources
+	// of their own (not the table's inline list), so another component (the
+	// peering of phase 7) can add one without the table taking it back.
+	n.AppRouteTables = make([]*ec2.RouteTable, len(n.AppSubnets))
 	for i, az := range args.AvailabilityZones {
 		rtName := fmt.Sprintf("%s-app-%s", name, az)
-		rtArgs := &ec2.RouteTableArgs{VpcId: n.VPC.ID(), Tags: shared.Tags(args.Tags, rtName)}
-		if len(n.NATGateways) > 0 {
-			nat := n.NATGateways[min(i, len(n.NATGateways)-1)]
-			rtArgs.Routes = ec2.RouteTableRouteArray{ec2.RouteTableRouteArgs{
-				CidrBlock:    pulumi.String("0.0.0.0/0"),
-				NatGatewayId: nat.ID(),
-			}}
-		}
-		if appTables[i], err = ec2.NewRouteTable(ctx, rtName, rtArgs, child); err != nil {
+		if n.AppRouteTables[i], err = ec2.NewRouteTable(ctx, rtName, &ec2.RouteTableArgs{VpcId: n.VPC.ID(), Tags: shared.Tags(args.Tags, rtName)}, child); err != nil {
 			return nil, err
 		}
+		if len(n.NATGateways) > 0 {
+			nat := n.NATGateways[min(i, len(n.NATGateways)-1)]
+			if _, err := ec2.NewRoute(ctx, rtName+"-out", &ec2.RouteArgs{
+				RouteTableId:         n.AppRouteTables[i].ID(),
+				DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+				NatGatewayId:         nat.ID(),
+			}, child); err != nil {
+				return nil, err
+			}
+		}
 	}
-	if err := associate(ctx, name+"-app", args.AvailabilityZones, n.AppSubnets, func(i int) *ec2.RouteTable { return appTables[i] }, child); err != nil {
+	if err := associate(ctx, name+"-app", args.AvailabilityZones, n.AppSubnets, func(i int) *ec2.RouteTable { return n.AppRouteTables[i] }, child); err != nil {
 		return nil, err
 	}
 	// The data tier has no route out at all.
-	data, err := ec2.NewRouteTable(ctx, name+"-data", &ec2.RouteTableArgs{
+	if n.DataRouteTable, err = ec2.NewRouteTable(ctx, name+"-data", &ec2.RouteTableArgs{
 		VpcId: n.VPC.ID(),
 		Tags:  shared.Tags(args.Tags, name+"-data"),
-	}, child)
-	if err != nil {
+	}, child); err != nil {
 		return nil, err
 	}
-	if err := associate(ctx, name+"-data", args.AvailabilityZones, n.DataSubnets, func(int) *ec2.RouteTable { return data }, child); err != nil {
+	if err := associate(ctx, name+"-data", args.AvailabilityZones, n.DataSubnets, func(int) *ec2.RouteTable { return n.DataRouteTable }, child); err != nil {
 		return nil, err
 	}
 
@@ -199,6 +207,9 @@ func (n *Network) subnets(ctx *pulumi.Context, prefix string, args *Args, slot i
 		cidr, err := shared.Subnet(args.CIDR, subnetBits, slot+i)
 		if err != nil {
 			return nil, err
+		}
+		if slot == appSlot {
+			n.AppCIDRs = append(n.AppCIDRs, cidr)
 		}
 		name := fmt.Sprintf("%s-%s", prefix, az)
 		out[i], err = ec2.NewSubnet(ctx, name, &ec2.SubnetArgs{

@@ -110,6 +110,16 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err := shared.PrivateBucket(ctx, name+"-jobs", q.Bucket, shared.Lifecycle{NoncurrentDays: 30}, child); err != nil {
 		return nil, err
 	}
+	// Only over TLS: the hosts' SDKs always use it; nothing else should get in.
+	if _, err := s3.NewBucketPolicy(ctx, name+"-jobs", &s3.BucketPolicyArgs{
+		Bucket: q.Bucket.ID(),
+		Policy: pulumi.JSONMarshal(pulumi.Map{
+			"Version":   pulumi.String("2012-10-17"),
+			"Statement": pulumi.Array{shared.DenyInsecureTransport(q.Bucket.Arn)},
+		}),
+	}, child); err != nil {
+		return nil, err
+	}
 	q.QueueURL = q.Queue.Url
 	q.QueueARN = q.Queue.Arn
 	q.QueueName = q.Queue.Name

@@ -32,6 +32,12 @@ func AllowFromGroup(ctx *pulumi.Context, name string, sg *ec2.SecurityGroup, fro
 	return allowTCP(ctx, name, sg, port, description, func(a *vpc.SecurityGroupIngressRuleArgs) { a.ReferencedSecurityGroupId = from }, opts)
 }
 
+// AllowFromCIDR admits TCP port from an IPv4 block: hosts in a peered VPC of
+// another region, which a security group of this one cannot name.
+func AllowFromCIDR(ctx *pulumi.Context, name string, sg *ec2.SecurityGroup, cidr string, port int, description string, opts ...pulumi.ResourceOption) error {
+	return allowTCP(ctx, name, sg, port, description, func(a *vpc.SecurityGroupIngressRuleArgs) { a.CidrIpv4 = pulumi.String(cidr) }, opts)
+}
+
 // AllowFromAnywhere admits TCP port from the whole IPv4 internet; only public
 // entry points (the load balancer, the phase-1 server) use it, on 80 and 443.
 func AllowFromAnywhere(ctx *pulumi.Context, name string, sg *ec2.SecurityGroup, port int, description string, opts ...pulumi.ResourceOption) error {

@@ -70,11 +70,20 @@ func init() {
 	specs = map[string]spec{
 		"aws:ec2/vpc:Vpc": {id: prefixed("vpc-"), arn: arnOf("ec2", true, true, byID("vpc/%s")),
 			more: func(g *gen) map[string]any { return map[string]any{"ipv6AssociationId": "", "ipv6CidrBlock": ""} }},
-		"aws:ec2/subnet:Subnet":                               {id: prefixed("subnet-"), arn: arnOf("ec2", true, true, byID("subnet/%s"))},
-		"aws:ec2/securityGroup:SecurityGroup":                 {id: prefixed("sg-"), arn: arnOf("ec2", true, true, byID("security-group/%s"))},
-		"aws:ec2/internetGateway:InternetGateway":             {id: prefixed("igw-"), arn: arnOf("ec2", true, true, byID("internet-gateway/%s"))},
-		"aws:ec2/natGateway:NatGateway":                       {id: prefixed("nat-")},
-		"aws:ec2/flowLog:FlowLog":                             {id: prefixed("fl-"), arn: arnOf("ec2", true, true, byID("vpc-flow-log/%s"))},
+		"aws:ec2/subnet:Subnet":                             {id: prefixed("subnet-"), arn: arnOf("ec2", true, true, byID("subnet/%s"))},
+		"aws:ec2/securityGroup:SecurityGroup":               {id: prefixed("sg-"), arn: arnOf("ec2", true, true, byID("security-group/%s"))},
+		"aws:ec2/internetGateway:InternetGateway":           {id: prefixed("igw-"), arn: arnOf("ec2", true, true, byID("internet-gateway/%s"))},
+		"aws:ec2/natGateway:NatGateway":                     {id: prefixed("nat-")},
+		"aws:ec2/flowLog:FlowLog":                           {id: prefixed("fl-"), arn: arnOf("ec2", true, true, byID("vpc-flow-log/%s"))},
+		"aws:ec2/vpcPeeringConnection:VpcPeeringConnection": {id: prefixed("pcx-"), more: func(g *gen) map[string]any { return map[string]any{"acceptStatus": "pending-acceptance"} }},
+		"aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": {id: func(g *gen) string {
+			// The connection's own id, as AWS gives it.
+			if id := g.in("vpcPeeringConnectionId"); id != "" {
+				return id
+			}
+			return prefixed("pcx-")(g)
+		},
+			more: func(g *gen) map[string]any { return map[string]any{"acceptStatus": "active"} }},
 		"aws:ec2/routeTable:RouteTable":                       {id: prefixed("rtb-"), arn: arnOf("ec2", true, true, byID("route-table/%s"))},
 		"aws:ec2/routeTableAssociation:RouteTableAssociation": {id: prefixed("rtbassoc-")},
 		"aws:ec2/route:Route":                                 {id: func(g *gen) string { return "r-" + g.in("routeTableId") + g.hexOf("id", 8) }},

@@ -183,6 +183,41 @@ deny_route_table_duplicate_destination contains msg if {
 	msg := sprintf("route table '%s' has two routes to %s", [input.__name, dest])
 }
 
+# METADATA
+# title: A route table's routes are inline or resources, not both
+# description: A route table that lists its routes inline owns the whole set, so a standalone Route on the same table conflicts with it and one overwrites the other on every update.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/routeTable:RouteTable, aws:ec2/route:Route]
+#   doc: 'Pulumi AWS provider, "aws.ec2.RouteTable" (NOTE on Route Tables and Routes: a route table with in-line routes cannot be used with any Route resource) (https://www.pulumi.com/registry/packages/aws/api-docs/ec2/routetable/)'
+#   message: Declare the table's routes as Route resources only (or inline only).
+stack_deny_route_table_mixed contains msg if {
+	some t in resources_of("aws:ec2/routeTable:RouteTable")
+	count(object.get(t, "routes", [])) > 0
+	standalone := [r.__name | some r in referrers(t, route, "routeTableId")]
+	count(standalone) > 0
+	msg := sprintf("route table '%s' lists routes inline and is also the table of %s", [t.__name, concat(", ", standalone)])
+}
+
+# METADATA
+# title: One Route per destination in a route table
+# description: A route table holds one route per destination; a second Route to the same destination in the same table fails (RouteAlreadyExists).
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/route:Route]
+#   doc: 'Amazon EC2 API Reference, "CreateRoute" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html)'
+#   message: Give each destination of a table one route.
+stack_deny_route_duplicate_destination contains msg if {
+	some t in resources_of("aws:ec2/routeTable:RouteTable")
+	routes := referrers(t, route, "routeTableId")
+	some a in routes
+	some b in routes
+	a.__name < b.__name
+	dest := str(a, "destinationCidrBlock")
+	str(b, "destinationCidrBlock") == dest
+	msg := sprintf("routes '%s' and '%s' both send %s in route table '%s'", [a.__name, b.__name, dest, t.__name])
+}
+
 sg_chars := `^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*$`
 
 # METADATA

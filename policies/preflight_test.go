@@ -464,6 +464,12 @@ var preflightBreakers = map[string]breaker{
 		disable: []string{"stack_deny_subnet_cidr"},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tVPC, "net-secondary", "cidrBlock") }},
 	"stack_deny_peering_acceptance": setting(7, tPeering, "peering", "autoAccept", true, "asks to accept itself across regions").withSet(withDomain).withUnknown(tPeering, "peering", "peerRegion"),
+	"stack_deny_route_table_mixed": {phase: 3, want: "lists routes inline and is also the table of net-app-us-east-1a-out", fix: fixAll,
+		apply: func(t *testing.T, g *graph.Graph) {
+			find(t, g, tRT, "net-app-us-east-1a").Inputs["routes"] = []any{map[string]any{"cidrBlock": "10.9.0.0/16", "gatewayId": "igw-1"}}
+		},
+		structural: "reads which routes name the table, which a preview knows, and whether the table lists any inline"},
+	"stack_deny_route_duplicate_destination": setting(7, tRoute, "peering-remote-app-0", "destinationCidrBlock", "0.0.0.0/0", "both send 0.0.0.0/0 in route table 'net-secondary-app-eu-west-1a'").withSet(withDomain),
 	"deny_route_targets": {phase: 3, want: "has 2 targets", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			find(t, g, tRoute, "net-app-us-east-1a-out").Inputs["gatewayId"] = "igw-1"

@@ -5,6 +5,10 @@
 // side, and routes both ways: the other region's app subnets to the primary
 // VPC, and the primary's data subnets back to them. Nothing else routes
 // across: the primary's hosts and the other region's data tier do not.
+//
+// No DNS option is needed: the databases are not publicly accessible, so
+// their endpoints resolve to private addresses wherever they are looked up
+// (RDS API Reference, CreateDBInstance, PubliclyAccessible).
 package peering
 
 import (

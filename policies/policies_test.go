@@ -389,6 +389,9 @@ var breakers = map[string]breaker{
 	"stack_deny_geo_unchecked": {phase: 7, set: []string{withDomain}, want: "has no health check", apply: func(t *testing.T, g *graph.Graph) {
 		delete(find(t, g, tRecord, "dns-geo-eu").Inputs, "healthCheckId")
 	}},
+	"stack_deny_database_unreachable": {phase: 7, set: []string{withDomain}, want: "database 'db-secondary' does not admit the web hosts of its region (web-secondary-fleet)", apply: func(t *testing.T, g *graph.Graph) {
+		drop(g, tIngr, "db-secondary-from-web")
+	}},
 	"stack_deny_bucket_unprotected": {phase: 5, want: "BucketPublicAccessBlock", apply: func(t *testing.T, g *graph.Graph) {
 		drop(g, tPAB, "cdn")
 	}},

@@ -182,6 +182,21 @@ refresh_range_valid(lo, hi) if {
 	hi - lo <= 100
 }
 
+# METADATA
+# title: An instance refresh does not count on automatic rollback
+# description: The provider saves the new launch template version on the group before it starts the instance refresh, and Auto Scaling rolls back to the configuration last saved on the group, so an automatic rollback replaces the failing hosts with the same version again and again.
+# custom:
+#   kind: preflight
+#   types: [aws:autoscaling/group:Group]
+#   doc: 'Amazon EC2 Auto Scaling User Guide, "Undo changes with a manual or auto rollback" (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html); terraform-provider-aws issue #34189, "ASG Instance Refresh Rollback Impaired behavior" (https://github.com/hashicorp/terraform-provider-aws/issues/34189)'
+#   message: Drop autoRollback; launch before terminating (minHealthyPercentage 100, maxHealthyPercentage 200) and roll back with a `pulumi up` of the previous version.
+deny_refresh_auto_rollback contains msg if {
+	input.__type == "aws:autoscaling/group:Group"
+	prefs := object.get(object.get(input, "instanceRefresh", {}), "preferences", {})
+	object.get(prefs, "autoRollback", false) == true
+	msg := sprintf("autoscaling group '%s' asks its instance refresh to roll back automatically, which would roll back to the new launch template version", [input.__name])
+}
+
 scaling_policy := "aws:autoscaling/policy:Policy"
 
 policy_type(p) := t if {

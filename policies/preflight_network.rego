@@ -40,6 +40,26 @@ stack_deny_nat_before_internet_gateway contains msg if {
 	msg := sprintf("public NAT gateway '%s' does not depend on internet gateway '%s' of its VPC; it can be created before the gateway", [nat.__name, g.__name])
 }
 
+# METADATA
+# title: An internet-facing load balancer is created after the internet gateway
+# description: CreateLoadBalancer refuses an internet-facing load balancer in a VPC that has no internet gateway attached yet (InvalidSubnet, "VPC ... has no internet gateway"); CloudFormation lists such load balancers among the resources that need an explicit dependency on the gateway's attachment.
+# custom:
+#   kind: preflight
+#   types: [aws:lb/loadBalancer:LoadBalancer, aws:ec2/internetGateway:InternetGateway]
+#   doc: 'AWS CloudFormation User Guide, "DependsOn attribute" (When a DependsOn attribute is required: load balancers with public addresses in a VPC) (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html)'
+#   message: Give the load balancer dependsOn its VPC's internet gateway.
+stack_deny_lb_before_internet_gateway contains msg if {
+	some l in resources_of("aws:lb/loadBalancer:LoadBalancer")
+	internal := object.get(l, "internal", false)
+	known(internal)
+	internal == false
+	vpcs := {v | some s in deps(l, "subnets"); v := subnet_vpc(s)}
+	some v in vpcs
+	some g in gateways(v)
+	not depends_transitively(l, g.__urn)
+	msg := sprintf("internet-facing load balancer '%s' does not depend on internet gateway '%s' of its VPC; AWS refuses it until the gateway is attached", [l.__name, g.__name])
+}
+
 # The VPC of the instance or network interface an Elastic IP is associated with.
 eip_vpc(eip) := v if {
 	some u in deps(eip, "instance")

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -449,6 +450,14 @@ var preflightBreakers = map[string]breaker{
 			eip.Dependencies = append([]string{}, eip.PropertyDependencies["instance"]...)
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tEIP, "server-again", "domain") }},
+	"deny_refresh_auto_rollback": setting(3, tASG, "web-fleet", "instanceRefresh.preferences.autoRollback", true, "roll back to the new launch template version"),
+	"stack_deny_lb_before_internet_gateway": {phase: 3, want: "load balancer 'web' does not depend on internet gateway 'net'", fix: fixAll,
+		apply: func(t *testing.T, g *graph.Graph) {
+			l := find(t, g, tLB, "web")
+			igw := find(t, g, tIGW, "net").URN
+			l.Dependencies = slices.DeleteFunc(l.Dependencies, func(u string) bool { return u == igw })
+		},
+		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tLB, "web", "internal") }},
 	"stack_deny_second_internet_gateway": {phase: 1, want: "VPC 'net' gets 2 internet gateways", fix: fixAll,
 		disable:    []string{"stack_deny_eip_before_internet_gateway"}, // the server's address does not wait for the second gateway
 		apply:      func(t *testing.T, g *graph.Graph) { clone(t, g, tIGW, "net", "net-again") },

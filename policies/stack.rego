@@ -274,3 +274,23 @@ stack_deny_dead_letter_retention contains msg if {
 	kept < source
 	msg := sprintf("dead-letter queue '%s' keeps messages %v s, less than its source '%s' (%v s)", [d.__name, kept, q.__name, source])
 }
+
+# METADATA
+# title: Every database admits the web hosts of its region
+# description: A database in a region with a load-balanced fleet admits that fleet's security group; AWS accepts a database no host may reach, and the hosts told to read from it then send every read elsewhere, or fail.
+# custom:
+#   message: Add an ingress rule on the database's group that references the fleet's group (port 5432).
+stack_deny_database_unreachable contains msg if {
+	some db in resources_of("aws:rds/instance:Instance")
+	some fg in fleet_groups
+	region_of(by_urn(fg)) == region_of(db)
+	not admits(db, fg)
+	msg := sprintf("database '%s' does not admit the web hosts of its region (%s)", [db.__name, by_urn(fg).__name])
+}
+
+admits(db, group) if {
+	some sg in deps(db, "vpcSecurityGroupIds")
+	some r in resources_of("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+	depends_on(r, "securityGroupId", sg)
+	depends_on(r, "referencedSecurityGroupId", group)
+}

@@ -52,6 +52,9 @@ type region struct {
 	config   *appconfig.AppConfig
 	// readers are this region's read endpoints of the main database.
 	readers pulumi.StringArrayOutput
+	// databases are the ones in this region (the primary's writer and
+	// shards, the second region's copy): its hosts are admitted to each.
+	databases []*database.Database
 }
 
 func (r *region) named(base string) string { return base + r.suffix }
@@ -338,6 +341,7 @@ func (b *builder) buildDatabases() error {
 		return err
 	}
 	prim.readers = b.db.ReaderEndpoints
+	prim.databases = append(prim.databases, b.db)
 	b.out.DBWriter = b.db.WriterEndpoint
 	if b.p.DBReplicas > 0 {
 		b.out.DBReaders = b.db.ReaderEndpoints
@@ -353,6 +357,7 @@ func (b *builder) buildDatabases() error {
 			return err
 		}
 		b.secondaryDBs = append(b.secondaryDBs, replica)
+		sec.databases = append(sec.databases, replica)
 		sec.readers = pulumi.StringArray{replica.WriterEndpoint}.ToStringArrayOutput()
 		b.out.SecondaryDBReader = replica.WriterEndpoint
 	}
@@ -362,6 +367,7 @@ func (b *builder) buildDatabases() error {
 			return fmt.Errorf("shard %d: %w", i, err)
 		}
 		b.shards = append(b.shards, shard)
+		prim.databases = append(prim.databases, shard)
 	}
 	if len(b.shards) > 0 {
 		b.out.ShardMap = shardMap(b.shards)
@@ -429,6 +435,7 @@ func (b *builder) buildLoadBalancers() error {
 			Scaling:            b.scaling(),
 			VpcID:              r.net.VpcID,
 			PublicSubnetIDs:    r.net.PublicSubnetIDs,
+			InternetGateway:    r.net.InternetGateway,
 			ZoneCount:          len(r.zones),
 			Stickiness:         b.p.Stickiness,
 			DeletionProtection: b.s.LBDeletionProtection,
@@ -652,27 +659,19 @@ func (b *builder) newRole(r *region, kind string) (*role.Role, error) {
 	return role.New(b.ctx, r.named(kind+"-role"), &role.Args{Statements: b.statements(r, kind), Tags: b.tags}, r.opts())
 }
 
-// admit lets a client's security group into the region's data tier, and a
-// second region's hosts into the primary region's databases, through the
-// peering, by their subnets' blocks.
+// admit lets a client's security group into the region's data tier (its
+// databases and cache), and a second region's hosts into the primary
+// region's databases, through the peering, by their subnets' blocks.
 func (b *builder) admit(r *region, client string, sg pulumi.StringInput) error {
 	clients := shared.Clients{client: sg}
-	if r.role != "primary" {
-		for _, d := range append([]*database.Database{b.db}, b.shards...) {
-			if d == nil {
-				continue
-			}
-			if err := d.AdmitRemote(b.ctx, r.named(client), r.net.AppCIDRs); err != nil {
-				return err
-			}
-		}
-	}
-	if b.db != nil && r.role == "primary" {
-		if err := b.db.Admit(b.ctx, clients); err != nil {
+	for _, d := range r.databases {
+		if err := d.Admit(b.ctx, clients); err != nil {
 			return err
 		}
-		for _, s := range b.shards {
-			if err := s.Admit(b.ctx, clients); err != nil {
+	}
+	if r.role != "primary" {
+		for _, d := range b.primary().databases {
+			if err := d.AdmitRemote(b.ctx, r.named(client), r.net.AppCIDRs); err != nil {
 				return err
 			}
 		}
@@ -755,7 +754,6 @@ func (b *builder) buildWeb(r *region) error {
 	if err != nil {
 		return err
 	}
-	fa.RollbackAlarms = r.watch.RollbackAlarms(r.named("web"))
 	if err := r.web.AddFleet(b.ctx, &webtier.FleetArgs{AppSubnetIDs: r.net.AppSubnetIDs, Fleet: fa}); err != nil {
 		return err
 	}

@@ -415,3 +415,35 @@ func TestSecondRegionReachesThePrimaryDatabases(t *testing.T) {
 		}
 	}
 }
+
+// Every database a region's hosts are told to use admits that region's
+// hosts: the primary's writer, replicas and shards the primary region's
+// fleets, and the second region's copy (its only reader) the second
+// region's web fleet. AWS accepts a database nobody may reach, so only the
+// graph can show it.
+func TestEveryDatabaseAdmitsTheHostsOfItsRegion(t *testing.T) {
+	forPhases(t, 3, 9, func(t *testing.T, g *graph.Graph) {
+		for _, lt := range g.OfType(tLT) {
+			fleetSG := lt.PropertyDependencies["networkInterfaces"]
+			if len(fleetSG) != 1 {
+				t.Fatalf("%s: network interfaces from %v, want one security group", lt.Name, fleetSG)
+			}
+			for _, db := range g.OfType(tRDS) {
+				if db.Provider != lt.Provider {
+					continue
+				}
+				dbSG := db.PropertyDependencies["vpcSecurityGroupIds"]
+				admitted := false
+				for _, rule := range g.OfType(tIngress) {
+					if len(dbSG) == 1 && rule.DependsOn("securityGroupId", dbSG[0]) && rule.DependsOn("referencedSecurityGroupId", fleetSG[0]) &&
+						rule.Get("fromPort") == float64(5432) {
+						admitted = true
+					}
+				}
+				if !admitted {
+					t.Errorf("database %s does not admit the hosts of %s on 5432", db.Name, lt.Name)
+				}
+			}
+		}
+	})
+}

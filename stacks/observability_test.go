@@ -148,19 +148,22 @@ func TestLogGroups(t *testing.T) {
 	}
 }
 
-// A web fleet's instance refresh rolls back when its load balancer's 5xx or
-// unhealthy-hosts alarm goes off.
-func TestWebRefreshRollsBackOnAlarms(t *testing.T) {
-	g := phaseGraph(t, 7)
-	for _, s := range []string{"", "-secondary"} {
-		asg := component(t, g, tASG, "web"+s+"-fleet")
-		if asg.Get("instanceRefresh.preferences.autoRollback") != true {
-			t.Errorf("web%s: no automatic rollback", s)
+// Every fleet's instance refresh launches a host's replacement before it
+// terminates the host, so a release whose hosts never get healthy takes no
+// healthy host away; and none asks for the automatic rollback the provider
+// defeats (it saves the new template version on the group first).
+func TestRefreshesLaunchBeforeTerminating(t *testing.T) {
+	g := phaseGraph(t, 8)
+	fleets := g.OfType(tASG)
+	if len(fleets) != 3 {
+		t.Fatalf("%d fleets, want web, web-secondary and worker", len(fleets))
+	}
+	for _, asg := range fleets {
+		if asg.Get("instanceRefresh.preferences.minHealthyPercentage") != float64(100) || asg.Get("instanceRefresh.preferences.maxHealthyPercentage") != float64(200) {
+			t.Errorf("%s refreshes with %v", asg.Name, asg.Get("instanceRefresh.preferences"))
 		}
-		for _, a := range []string{"web" + s + "-5xx", "web" + s + "-unhealthy"} {
-			if !asg.DependsOn("instanceRefresh", component(t, g, tAlarm, a).URN) {
-				t.Errorf("web%s's refresh does not watch %s", s, a)
-			}
+		if asg.Get("instanceRefresh.preferences.autoRollback") != nil {
+			t.Errorf("%s asks for automatic rollback", asg.Name)
 		}
 	}
 }

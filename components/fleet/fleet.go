@@ -37,11 +37,7 @@ type Args struct {
 	// After are resources the hosts need before they boot (the parameters
 	// they read): the template waits for them.
 	After []pulumi.Resource
-	// RollbackAlarms: an instance refresh that sets one of these off rolls
-	// back to the previous template (the load balancer's 5xx and unhealthy
-	// hosts alarms, for a web fleet).
-	RollbackAlarms pulumi.StringArrayInput
-	Tags           map[string]string
+	Tags  map[string]string
 }
 
 // Fleet is the component.
@@ -155,7 +151,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		HealthCheckGracePeriod: pulumi.Int(120),
 		InstanceRefresh: autoscaling.GroupInstanceRefreshArgs{
 			Strategy:    pulumi.String("Rolling"),
-			Preferences: refreshPreferences(args.RollbackAlarms),
+			Preferences: refreshPreferences(),
 		},
 		// Published every minute, at zero too: dashboards, and the worker
 		// fleet's start from zero, read them.
@@ -183,13 +179,20 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	})
 }
 
-// refreshPreferences: keep 90% in service while rolling; with alarms, roll
-// back automatically when one goes off during the refresh.
-func refreshPreferences(alarms pulumi.StringArrayInput) autoscaling.GroupInstanceRefreshPreferencesArgs {
-	p := autoscaling.GroupInstanceRefreshPreferencesArgs{MinHealthyPercentage: pulumi.Int(90)}
-	if alarms != nil {
-		p.AutoRollback = pulumi.Bool(true)
-		p.AlarmSpecification = autoscaling.GroupInstanceRefreshPreferencesAlarmSpecificationArgs{Alarms: alarms}
+// refreshPreferences: launch before terminating. A refresh replaces a host
+// only once its replacement is in service (healthy at the load balancer, for
+// a web fleet), so a release whose hosts never get healthy takes no healthy
+// host away: the refresh stalls and fails while the old hosts serve.
+//
+// No automatic rollback: the provider saves the new launch template version
+// on the group before it starts the refresh, and AWS rolls back to the
+// configuration last saved on the group, i.e. to that same version, over and
+// over (terraform-provider-aws issue #34189; Amazon EC2 Auto Scaling User
+// Guide, "Undo changes with a manual or auto rollback"). Rolling back is a
+// `pulumi up` of the previous commit, which the alarms prompt.
+func refreshPreferences() autoscaling.GroupInstanceRefreshPreferencesArgs {
+	return autoscaling.GroupInstanceRefreshPreferencesArgs{
+		MinHealthyPercentage: pulumi.Int(100),
+		MaxHealthyPercentage: pulumi.Int(200),
 	}
-	return p
 }

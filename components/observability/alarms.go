@@ -21,8 +21,7 @@ type alarm struct {
 	comparison  string
 	threshold   float64
 	// rate: the metric divided by this one (same dimensions), in percent.
-	per      string
-	rollback string // the load balancer whose fleet refresh watches it
+	per string
 }
 
 func (a alarm) args(topic pulumi.StringOutput) *cloudwatch.MetricAlarmArgs {
@@ -72,13 +71,13 @@ func (o *Observability) alarms() []alarm {
 		out = append(out,
 			alarm{name: lb.Name + "-5xx", description: lb.Name + ": over 5% of requests end in a 5xx from the hosts",
 				namespace: "AWS/ApplicationELB", metric: "HTTPCode_Target_5XX_Count", per: "RequestCount", dimensions: dims,
-				stat: "Sum", period: 60, evaluations: 3, datapoints: 2, comparison: "GreaterThanThreshold", threshold: 5, rollback: lb.Name},
+				stat: "Sum", period: 60, evaluations: 3, datapoints: 2, comparison: "GreaterThanThreshold", threshold: 5},
 			alarm{name: lb.Name + "-p99", description: lb.Name + ": the slowest 1% of responses take over a second",
 				namespace: "AWS/ApplicationELB", metric: "TargetResponseTime", dimensions: dims,
 				stat: "p99", period: 60, evaluations: 5, datapoints: 3, comparison: "GreaterThanThreshold", threshold: 1},
 			alarm{name: lb.Name + "-unhealthy", description: lb.Name + ": a host fails its health check",
 				namespace: "AWS/ApplicationELB", metric: "UnHealthyHostCount", dimensions: group,
-				stat: "Maximum", period: 60, evaluations: 3, datapoints: 3, comparison: "GreaterThanOrEqualToThreshold", threshold: 1, rollback: lb.Name},
+				stat: "Maximum", period: 60, evaluations: 3, datapoints: 3, comparison: "GreaterThanOrEqualToThreshold", threshold: 1},
 		)
 	}
 	for _, db := range a.Databases {

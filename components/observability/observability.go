@@ -106,8 +106,6 @@ type Observability struct {
 
 	// TopicARN is where alarms go.
 	TopicARN pulumi.StringOutput
-	// rollback holds each load balancer's alarms a fleet's refresh watches.
-	rollback map[string]pulumi.StringArray
 }
 
 // EdgeRegion is where Route 53 and CloudFront publish their metrics.
@@ -169,7 +167,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err := validate(args); err != nil {
 		return nil, err
 	}
-	o := &Observability{args: args, LogGroups: map[string]*cloudwatch.LogGroup{}, rollback: map[string]pulumi.StringArray{}}
+	o := &Observability{args: args, LogGroups: map[string]*cloudwatch.LogGroup{}}
 	if err := ctx.RegisterComponentResource(shared.Project+":observability:Observability", name, o, opts...); err != nil {
 		return nil, err
 	}
@@ -209,16 +207,8 @@ func (o *Observability) makeAlarms(ctx *pulumi.Context, alarms []alarm) error {
 			return fmt.Errorf("alarm %s: %w", a.name, err)
 		}
 		o.Alarms = append(o.Alarms, alarm)
-		if a.rollback != "" {
-			o.rollback[a.rollback] = append(o.rollback[a.rollback], alarm.Name)
-		}
 	}
 	return nil
-}
-
-// RollbackAlarms are the alarms a load balancer's fleet refresh rolls back on.
-func (o *Observability) RollbackAlarms(loadBalancer string) pulumi.StringArray {
-	return o.rollback[loadBalancer]
 }
 
 // Finish watches what came after New (health-check alarms, in us-east-1)

@@ -340,12 +340,12 @@ deny_rds_final_snapshot_unnamed contains msg if {
 
 # METADATA
 # title: RDS storage and backup settings within RDS's ranges
-# description: RDS for PostgreSQL on gp2 or gp3 takes 20 to 65,536 GiB; the storage autoscaling ceiling (maxAllocatedStorage) is above the allocated storage; backups are kept 0 to 35 days.
+# description: RDS for PostgreSQL on gp2 or gp3 takes 20 to 65,536 GiB; the storage autoscaling ceiling (maxAllocatedStorage) is at least 10% above the allocated storage (RDS answers "Invalid max storage size" otherwise); backups are kept 0 to 35 days.
 # custom:
 #   kind: preflight
 #   types: [aws:rds/instance:Instance]
 #   doc: 'Amazon RDS User Guide, "Amazon RDS DB instance storage" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html) and "Managing capacity automatically with Amazon RDS storage autoscaling" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html); Amazon RDS API Reference, "CreateDBInstance" (BackupRetentionPeriod)'
-#   message: Keep allocatedStorage within 20-65536 GiB, maxAllocatedStorage above it, backupRetentionPeriod within 0-35.
+#   message: Keep allocatedStorage within 20-65536 GiB, maxAllocatedStorage at least 10% above it, backupRetentionPeriod within 0-35.
 deny_rds_storage_and_backups contains msg if {
 	input.__type == "aws:rds/instance:Instance"
 	str(input, "engine") == "postgres"
@@ -359,8 +359,8 @@ deny_rds_storage_and_backups contains msg if {
 	input.__type == "aws:rds/instance:Instance"
 	ceiling := num(input, "maxAllocatedStorage")
 	ceiling > 0
-	ceiling < num(input, "allocatedStorage")
-	msg := sprintf("RDS instance '%s' sets maxAllocatedStorage %v below allocatedStorage %v", [input.__name, ceiling, input.allocatedStorage])
+	ceiling < 1.1 * num(input, "allocatedStorage")
+	msg := sprintf("RDS instance '%s' sets maxAllocatedStorage %v, less than 10%% above allocatedStorage %v; RDS refuses it", [input.__name, ceiling, input.allocatedStorage])
 }
 
 deny_rds_storage_and_backups contains msg if {

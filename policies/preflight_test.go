@@ -807,3 +807,24 @@ func TestPreflightTable(t *testing.T) {
 	}
 	t.Errorf("PREFLIGHT.md's table differs from the rules; run go test ./policies -run TestPreflightTable -update")
 }
+
+// The storage-autoscaling ceiling clause of deny_rds_storage_and_backups
+// (the breaking case above covers the allocation's range): RDS wants the
+// ceiling at least 10% above the allocation, so 21 GiB over 20 fails and 22
+// passes.
+func TestStorageCeilingTenPercentAbove(t *testing.T) {
+	for ceiling, fires := range map[float64]bool{21: true, 22: false} {
+		g := graphOf(t, "aws", 2)
+		db := find(t, g, tRDS, "db")
+		db.Inputs["allocatedStorage"], db.Inputs["maxAllocatedStorage"] = float64(20), ceiling
+		fired := false
+		for _, v := range evaluate(t, g, policies.Config{}) {
+			if v.Rule == "deny_rds_storage_and_backups" && strings.Contains(v.Message, "less than 10% above allocatedStorage 20") {
+				fired = true
+			}
+		}
+		if fired != fires {
+			t.Errorf("maxAllocatedStorage %v over 20 GiB: fired %v, want %v", ceiling, fired, fires)
+		}
+	}
+}

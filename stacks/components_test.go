@@ -55,11 +55,11 @@ func TestComponentsRejectBadArgsByName(t *testing.T) {
 			return err
 		}},
 		{"Replicas", func(ctx *pulumi.Context) error {
-			_, err := database.New(ctx, "d", &database.Args{VpcID: vpc, SubnetIDs: subnets, Zones: []string{"a"}, InstanceClass: "db.t4g.small", AllocatedStorage: 20, MaxAllocatedStorage: 20, BackupRetentionDays: 7, EngineVersion: "16", Replicas: -1})
+			_, err := database.New(ctx, "d", &database.Args{VpcID: vpc, SubnetIDs: subnets, Zones: []string{"a"}, InstanceClass: "db.t4g.small", AllocatedStorage: 20, MaxAllocatedStorage: 100, BackupRetentionDays: 7, EngineVersion: "16", Replicas: -1})
 			return err
 		}},
 		{"EngineVersion", func(ctx *pulumi.Context) error {
-			_, err := database.New(ctx, "d", &database.Args{VpcID: vpc, SubnetIDs: subnets, Zones: []string{"a"}, InstanceClass: "db.t4g.small", AllocatedStorage: 20, MaxAllocatedStorage: 20, BackupRetentionDays: 7, EngineVersion: "latest"})
+			_, err := database.New(ctx, "d", &database.Args{VpcID: vpc, SubnetIDs: subnets, Zones: []string{"a"}, InstanceClass: "db.t4g.small", AllocatedStorage: 20, MaxAllocatedStorage: 100, BackupRetentionDays: 7, EngineVersion: "latest"})
 			return err
 		}},
 		{"MaxmemoryPolicy", func(ctx *pulumi.Context) error {

@@ -244,3 +244,63 @@ func TestDashboardsPerPhase(t *testing.T) {
 		}
 	}
 }
+
+// Each VPC's flow log writes to its own log group through a role only the
+// flow-log service may assume, allowed every action the VPC User Guide
+// ("IAM role for publishing flow logs to CloudWatch Logs") lists but creating
+// groups (the group is the stack's): its streams and events on that group,
+// and DescribeLogGroups on the account's groups, where that action is
+// authorised.
+func TestFlowLogsMayWriteTheirGroup(t *testing.T) {
+	g := flowGraph(t, "aws", 7, 7) // known values: the group's ARN
+	for _, net := range []string{"net", "net-secondary"} {
+		fl := component(t, g, "aws:ec2/flowLog:FlowLog", net)
+		group := fl.Str("logDestination")
+		if fl.Str("logDestinationType") != "cloud-watch-logs" || !strings.Contains(group, ":log-group:") {
+			t.Fatalf("%s: flow log to %s %s", net, fl.Str("logDestinationType"), group)
+		}
+		role := component(t, g, "aws:iam/role:Role", net+"-flow")
+		if !strings.Contains(role.Str("assumeRolePolicy"), `"Service":"vpc-flow-logs.amazonaws.com"`) {
+			t.Errorf("%s: role trusts %s", net, role.Str("assumeRolePolicy"))
+		}
+		var doc struct {
+			Statement []struct {
+				Action   any
+				Resource any
+			}
+		}
+		if err := json.Unmarshal([]byte(component(t, g, "aws:iam/rolePolicy:RolePolicy", net+"-flow").Str("policy")), &doc); err != nil {
+			t.Fatal(err)
+		}
+		allowed := map[string][]string{} // action -> resources
+		for _, st := range doc.Statement {
+			for _, a := range iamList(st.Action) {
+				allowed[a] = append(allowed[a], iamList(st.Resource)...)
+			}
+		}
+		groups := group[:strings.Index(group, ":log-group:")] + ":log-group:*"
+		for action, on := range map[string]string{
+			"logs:CreateLogStream": group + ":*", "logs:PutLogEvents": group + ":*", "logs:DescribeLogStreams": group + ":*",
+			"logs:DescribeLogGroups": groups,
+		} {
+			if !slices.Contains(allowed[action], on) {
+				t.Errorf("%s: %s allowed on %v, want %s", net, action, allowed[action], on)
+			}
+		}
+	}
+}
+
+// iamList reads an IAM Action or Resource: one string or a list.
+func iamList(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, s := range v {
+			out = append(out, fmt.Sprint(s))
+		}
+		return out
+	}
+	return nil
+}

@@ -109,8 +109,8 @@ func validate(a *Args) error {
 		return bad("Zones", a.Zones, "at least one availability zone")
 	case !strings.HasPrefix(a.InstanceClass, "db."):
 		return bad("InstanceClass", a.InstanceClass, "an RDS class such as db.t4g.medium")
-	case a.ReplicaOf == nil && (a.AllocatedStorage < 20 || a.MaxAllocatedStorage < a.AllocatedStorage):
-		return bad("AllocatedStorage", a.AllocatedStorage, "at least 20 GiB and at most MaxAllocatedStorage")
+	case a.ReplicaOf == nil && (a.AllocatedStorage < 20 || a.MaxAllocatedStorage*10 < a.AllocatedStorage*11):
+		return bad("AllocatedStorage", a.AllocatedStorage, "at least 20 GiB, and MaxAllocatedStorage at least 10% above it (RDS refuses a lower autoscaling ceiling)")
 	case a.ReplicaOf == nil && (a.BackupRetentionDays < 1 || a.BackupRetentionDays > 35):
 		return bad("BackupRetentionDays", a.BackupRetentionDays, "1 to 35 (replicas need the primary's backups)")
 	case a.Replicas < 0 || a.Replicas > 15:

@@ -6,6 +6,7 @@ package network
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -298,6 +299,13 @@ func (n *Network) flowLogs(ctx *pulumi.Context, name string, args *Args, opt pul
 				"Effect":   pulumi.String("Allow"),
 				"Action":   pulumi.ToStringArray([]string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}),
 				"Resource": pulumi.StringArray{pulumi.Sprintf("%s:*", group.Arn)},
+			}, pulumi.Map{
+				// The service looks its group up first; the action is
+				// authorised on the account's groups, not on one.
+				"Sid":      pulumi.String("FindTheGroup"),
+				"Effect":   pulumi.String("Allow"),
+				"Action":   pulumi.String("logs:DescribeLogGroups"),
+				"Resource": group.Arn.ApplyT(allLogGroups).(pulumi.StringOutput),
 			}},
 		}),
 	}, opt)
@@ -315,4 +323,15 @@ func (n *Network) flowLogs(ctx *pulumi.Context, name string, args *Args, opt pul
 		// The role must be able to write before the flow log starts.
 	}, opt, pulumi.DependsOn([]pulumi.Resource{policy}))
 	return err
+}
+
+// allLogGroups turns a log group's ARN into the pattern of every group of its
+// account and region (arn:aws:logs:region:account:log-group:*), the resource
+// DescribeLogGroups is authorised on (VPC User Guide, "IAM role for
+// publishing flow logs to CloudWatch Logs").
+func allLogGroups(groupARN string) string {
+	if i := strings.Index(groupARN, ":log-group:"); i >= 0 {
+		return groupARN[:i] + ":log-group:*"
+	}
+	return groupARN
 }

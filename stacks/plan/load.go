@@ -222,8 +222,8 @@ func (s Settings) crossCheck() error {
 		return &ConfigError{Key: "webMin", Value: fmt.Sprint(s.WebMin), Allowed: fmt.Sprintf("at most webMax (%d)", s.WebMax)}
 	case s.WebDesired < s.WebMin || s.WebDesired > s.WebMax:
 		return &ConfigError{Key: "webDesired", Value: fmt.Sprint(s.WebDesired), Allowed: fmt.Sprintf("from webMin (%d) to webMax (%d)", s.WebMin, s.WebMax)}
-	case s.DBMaxAllocatedStorage < s.DBAllocatedStorage:
-		return &ConfigError{Key: "dbMaxAllocatedStorage", Value: fmt.Sprint(s.DBMaxAllocatedStorage), Allowed: fmt.Sprintf("at least dbAllocatedStorage (%d)", s.DBAllocatedStorage)}
+	case s.DBMaxAllocatedStorage < MinStorageCeiling(s.DBAllocatedStorage):
+		return &ConfigError{Key: "dbMaxAllocatedStorage", Value: fmt.Sprint(s.DBMaxAllocatedStorage), Allowed: fmt.Sprintf("at least %d, 10%% above dbAllocatedStorage (%d): RDS refuses a lower storage-autoscaling ceiling", MinStorageCeiling(s.DBAllocatedStorage), s.DBAllocatedStorage)}
 	case p >= 4 && s.DBReplicas < 1:
 		return &ConfigError{Key: "dbReplicas", Value: fmt.Sprint(s.DBReplicas), Allowed: "at least 1 from phase 4 on (phase 4 is database replication)"}
 	case s.CDNMinTTL > s.CDNDefaultTTL || s.CDNDefaultTTL > s.CDNMaxTTL:
@@ -266,3 +266,8 @@ func (s Settings) geoCodes() string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// MinStorageCeiling is the lowest storage-autoscaling ceiling RDS accepts for
+// an allocation: 10% above it, in whole GiB (Amazon RDS User Guide,
+// "Managing capacity automatically with Amazon RDS storage autoscaling").
+func MinStorageCeiling(allocatedGiB int) int { return (allocatedGiB*11 + 9) / 10 }

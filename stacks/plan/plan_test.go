@@ -40,6 +40,7 @@ func TestBadConfigNamesTheKeyAndWhatIsAllowed(t *testing.T) {
 		{"phase in words", map[string]string{"phase": "five"}, "phase", "1 to 9"},
 		{"min above max", map[string]string{"webMin": "5", "webMax": "3", "webDesired": "4"}, "webMin", "at most webMax"},
 		{"desired outside", map[string]string{"webDesired": "9"}, "webDesired", "from webMin"},
+		{"storage ceiling too close", map[string]string{"dbAllocatedStorage": "100", "dbMaxAllocatedStorage": "105"}, "dbMaxAllocatedStorage", "at least 110"},
 		{"negative replicas", map[string]string{"dbReplicas": "-1"}, "dbReplicas", "0 to 15"},
 		{"no replicas in phase 4", map[string]string{"phase": "4", "dbReplicas": "0"}, "dbReplicas", "at least 1 from phase 4"},
 		{"one zone with a fleet", map[string]string{"phase": "3", "azCount": "1"}, "azCount", "at least 2 from phase 3"},

@@ -731,7 +731,11 @@ func (b *builder) buildServer() error {
 // fleetArgs are a fleet's hosts in region r: they boot after the region's
 // settings exist and carry their digest, so a change in them rolls the fleet.
 func (b *builder) fleetArgs(r *region, kind, instanceType string, min, desired, max int, profile pulumi.StringInput) (fleet.Args, error) {
-	script, err := boot.Base64(boot.Options{Role: kind, Region: r.name, ParamPath: b.paramPath, LogGroup: observability.LogGroupName(b.paramPath, kind)})
+	opts := boot.Options{Role: kind, Region: r.name, ParamPath: b.paramPath, LogGroup: observability.LogGroupName(b.paramPath, kind)}
+	if r.role != "primary" {
+		opts.PeeredCIDRs = []string{b.primary().net.CIDR} // its databases, through the peering
+	}
+	script, err := boot.Base64(opts)
 	return fleet.Args{
 		InstanceType:   instanceType,
 		UserDataBase64: script,

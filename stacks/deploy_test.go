@@ -406,6 +406,14 @@ func TestSecondRegionReachesThePrimaryDatabases(t *testing.T) {
 	if len(routes) != 4 {
 		t.Errorf("%d peering routes, want 4: %v", len(routes), routes)
 	}
+	// The peering carries smaller packets than the hosts' own network: the
+	// second region's hosts route the primary's block at 1500 bytes.
+	if !strings.Contains(userData(t, component(t, g, tLT, "web-secondary-fleet")), "ip route replace 10.0.0.0/16 via") {
+		t.Error("the second region's hosts keep jumbo frames towards the primary region")
+	}
+	if strings.Contains(userData(t, component(t, g, tLT, "web-fleet")), "peer-mtu") {
+		t.Error("the primary region's hosts change their MTU")
+	}
 	for _, db := range []string{"db", "shard-0", "shard-1"} {
 		for i, cidr := range []string{"10.1.64.0/21", "10.1.72.0/21"} {
 			rule := component(t, g, tIngress, fmt.Sprintf("%s-from-web-secondary-%d", db, i))

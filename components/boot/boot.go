@@ -16,6 +16,7 @@ package boot
 import (
 	"encoding/base64"
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strings"
 	"text/template"
@@ -35,6 +36,14 @@ type Options struct {
 	// LogGroup sends the app container's output to this CloudWatch Logs
 	// group (the awslogs driver); empty keeps Docker's local log.
 	LogGroup string
+	// PeeredCIDRs are blocks reached through an inter-region VPC peering
+	// (the primary region, from the second one). Such a peering carries
+	// smaller packets than the 9001-byte frames the hosts use inside their
+	// VPC, and a dropped oversized packet stalls a connection instead of
+	// failing it, so routes to these blocks are given a 1500-byte MTU, at
+	// every boot: the hosts then also announce a TCP segment size that
+	// keeps the other side's replies within it.
+	PeeredCIDRs []string
 }
 
 // LocalDataKey is the parameter that puts PostgreSQL and Redis on the host
@@ -58,6 +67,11 @@ func (o Options) Validate() error {
 		return fmt.Errorf("boot: ParamPath = %q is invalid: allowed an absolute SSM path ending in /", o.ParamPath)
 	case o.LogGroup != "" && !logGroupPattern.MatchString(o.LogGroup):
 		return fmt.Errorf("boot: LogGroup = %q is invalid: allowed a CloudWatch Logs group name", o.LogGroup)
+	}
+	for _, c := range o.PeeredCIDRs {
+		if p, err := netip.ParsePrefix(c); err != nil || !p.Addr().Is4() || p.Masked() != p {
+			return fmt.Errorf("boot: PeeredCIDRs has %q: allowed IPv4 blocks such as 10.0.0.0/16", c)
+		}
 	}
 	return nil
 }
@@ -126,7 +140,20 @@ var userData = template.Must(template.New("user-data").Parse(`#!/bin/bash
 # Rendered by components/boot. The app's settings live in SSM under
 # {{.ParamPath}}; scalezero-apply reads them and starts the app.
 set -euo pipefail
-dnf install -y docker jq amazon-cloudwatch-agent
+# The network can come up after this script starts: the phase-1 server gets
+# its public address (an Elastic IP) only once it runs, and a fleet's first
+# hosts can boot before the route to their NAT gateway exists. Retry what
+# needs it for five minutes rather than leave a host that never serves.
+retry() {
+  local n
+  for n in $(seq 1 30); do
+    "$@" && return 0
+    echo "user data: '$*' failed (attempt $n of 30); retrying in 10 s" >&2
+    sleep 10
+  done
+  return 1
+}
+retry dnf install -y docker jq amazon-cloudwatch-agent
 systemctl enable --now docker
 
 # Host memory and disk, per host and per autoscaling group (CWAgent).
@@ -135,8 +162,35 @@ cat > /opt/aws/amazon-cloudwatch-agent/etc/scalezero.json <<'AGENT'
 AGENT
 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \
   -c file:/opt/aws/amazon-cloudwatch-agent/etc/scalezero.json
+{{- if .PeeredCIDRs}}
+
+# Traffic to the peered region at 1500 bytes (EC2 User Guide, "Network
+# maximum transmission unit (MTU) for your EC2 instance"), at every boot.
+cat > /usr/local/bin/scalezero-peer-mtu <<'MTU'
+#!/bin/bash
+set -euo pipefail
+read -r _ _ gateway _ device _ < <(ip route show default)
+{{- range .PeeredCIDRs}}
+ip route replace {{.}} via "$gateway" dev "$device" mtu 1500
+{{- end}}
+MTU
+chmod 0755 /usr/local/bin/scalezero-peer-mtu
+cat > /etc/systemd/system/scalezero-peer-mtu.service <<'UNIT'
+[Unit]
+Description=Send traffic for the peered region at 1500 bytes
+After=network-online.target
+Wants=network-online.target
+[Service]
+Type=oneshot
+ExecStart=/usr/local/bin/scalezero-peer-mtu
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl daemon-reload
+systemctl enable --now scalezero-peer-mtu.service
+{{- end}}
 {{- if .ServePort80}}
-dnf install -y iptables-nft
+retry dnf install -y iptables-nft
 iptables -t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080
 {{- end}}
 
@@ -167,7 +221,7 @@ systemctl daemon-reload
 systemctl enable --now scalezero-apply.timer
 {{- end}}
 
-/usr/local/bin/scalezero-apply
+retry /usr/local/bin/scalezero-apply
 `))
 
 // ApplyScript returns scalezero-apply as installed on the host.

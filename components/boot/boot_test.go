@@ -1,6 +1,7 @@
 package boot
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,7 +11,7 @@ import (
 
 var variants = []Options{
 	{Role: "web", Region: "us-east-1", ParamPath: "/scalezero/dev/", ServePort80: true, Refresh: true},
-	{Role: "web", Region: "eu-west-1", ParamPath: "/scalezero/dev/", LogGroup: "/scalezero/dev/web"},
+	{Role: "web", Region: "eu-west-1", ParamPath: "/scalezero/dev/", LogGroup: "/scalezero/dev/web", PeeredCIDRs: []string{"10.0.0.0/16"}},
 	{Role: "worker", Region: "us-east-1", ParamPath: "/scalezero/dev/"},
 }
 
@@ -67,6 +68,8 @@ func TestOptionsAreValidated(t *testing.T) {
 		{Role: "web", ParamPath: "/a/"},
 		{Role: "web", Region: "us-east-1", ParamPath: "a"},
 		{Role: "web", Region: "us-east-1", ParamPath: "/a/", LogGroup: "bad group"},
+		{Role: "web", Region: "us-east-1", ParamPath: "/a/", PeeredCIDRs: []string{"10.0.0.1/16"}},
+		{Role: "web", Region: "us-east-1", ParamPath: "/a/", PeeredCIDRs: []string{"primary"}},
 	} {
 		if _, err := Script(o); err == nil || !strings.Contains(err.Error(), "allowed") {
 			t.Errorf("%+v: %v", o, err)
@@ -201,5 +204,96 @@ func TestApplyLocalDataFollowsTheParameter(t *testing.T) {
 	}
 	if env := h.env(); strings.Contains(env, "SCALEZERO_DATABASE_PASSWORD=") || !strings.Contains(env, "rds.amazonaws.com") {
 		t.Fatalf("phase 2 env:\n%s", env)
+	}
+}
+
+// The user data retries what needs the network (packages, the first apply)
+// instead of stopping at the first failure: a command that fails twice
+// succeeds on the third attempt, one that always fails gives up after 30.
+func TestUserDataRetriesWhatNeedsTheNetwork(t *testing.T) {
+	script, err := Script(Options{Role: "web", Region: "us-east-1", ParamPath: "/scalezero/dev/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := strings.Index(script, "retry() {")
+	end := strings.Index(script[start:], "\n}\n")
+	if start < 0 || end < 0 {
+		t.Fatal("no retry function in the user data")
+	}
+	for _, want := range []string{"retry dnf install -y docker", "retry /usr/local/bin/scalezero-apply"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("user data does not %q", want)
+		}
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// sleep returns at once; flaky fails until its third call.
+	for name, body := range map[string]string{
+		"sleep": "#!/bin/sh\nexit 0\n",
+		"flaky": "#!/bin/sh\nn=$(cat \"$STATE/n\" 2>/dev/null || echo 0); n=$((n+1)); echo $n > \"$STATE/n\"; [ $n -ge 3 ]\n",
+	} {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(command string) (int, error) {
+		_ = os.Remove(filepath.Join(dir, "n"))
+		cmd := exec.Command("bash", "-c", script[start:start+end+3]+command)
+		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "STATE="+dir)
+		err := cmd.Run()
+		raw, _ := os.ReadFile(filepath.Join(dir, "n"))
+		n := 0
+		fmt.Sscan(string(raw), &n)
+		return n, err
+	}
+	if n, err := run("retry flaky"); err != nil || n != 3 {
+		t.Errorf("retry flaky: %d attempts, %v; want success on the third", n, err)
+	}
+	if _, err := run("retry false"); err == nil {
+		t.Error("retry false succeeded")
+	}
+}
+
+// A host of the second region routes the primary region's block at 1500
+// bytes through its default gateway; the script, run with a stand-in ip
+// command, asks for exactly that.
+func TestPeeredRoutesGetTheSmallerMTU(t *testing.T) {
+	script, err := Script(Options{Role: "web", Region: "eu-west-1", ParamPath: "/scalezero/dev/", PeeredCIDRs: []string{"10.0.0.0/16"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const open, end = "<<'MTU'\n", "\nMTU\n"
+	i := strings.Index(script, open)
+	j := strings.Index(script, end)
+	if i < 0 || j < i || !strings.Contains(script, "systemctl enable --now scalezero-peer-mtu.service") {
+		t.Fatal("no MTU script run at boot in the user data")
+	}
+	dir := t.TempDir()
+	mtu := filepath.Join(dir, "peer-mtu")
+	ip := "#!/bin/sh\necho \"ip $*\" >> \"$STATE/calls\"\n[ \"$*\" = \"route show default\" ] && echo 'default via 10.1.0.1 dev ens5 proto dhcp src 10.1.64.10 metric 512'\nexit 0\n"
+	if err := os.WriteFile(mtu, []byte(script[i+len(open):j+1]), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bin", "ip"), []byte(ip), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", mtu)
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Join(dir, "bin")+":"+os.Getenv("PATH"), "STATE="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	calls, _ := os.ReadFile(filepath.Join(dir, "calls"))
+	if want := "ip route replace 10.0.0.0/16 via 10.1.0.1 dev ens5 mtu 1500"; !strings.Contains(string(calls), want) {
+		t.Errorf("calls %q, want %q", calls, want)
+	}
+	plain, _ := Script(Options{Role: "web", Region: "us-east-1", ParamPath: "/scalezero/dev/"})
+	if strings.Contains(plain, "peer-mtu") {
+		t.Error("a host with no peered block sets an MTU")
 	}
 }

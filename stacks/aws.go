@@ -483,9 +483,11 @@ func (b *builder) buildCDN() error {
 	prim := b.primary()
 	args := &cdn.Args{
 		// The dynamic origin: with HTTPS, the domain (a name on the load
-		// balancers' certificates); with two regions, the geo-routed
-		// domain, so each edge reaches the nearest healthy region; else
-		// the one load balancer.
+		// balancers' certificates; with two regions it is geo-routed, so
+		// each edge reaches the nearest healthy region); else the primary
+		// load balancer. HTTPS means the zone is delegated: before that,
+		// the domain does not resolve for CloudFront, so a second region
+		// alone does not make the domain the origin.
 		OriginDomain: prim.web.DNSName,
 		PriceClass:   b.s.CDNPriceClass,
 		MinTTL:       b.s.CDNMinTTL,
@@ -496,10 +498,8 @@ func (b *builder) buildCDN() error {
 		LogPrefix:    logs.CDNPrefix,
 		Tags:         b.tags,
 	}
-	if b.p.HTTPS || b.p.MultiRegion {
-		args.OriginDomain = pulumi.String(b.s.Domain).ToStringOutput()
-	}
 	if b.p.HTTPS {
+		args.OriginDomain = pulumi.String(b.s.Domain).ToStringOutput()
 		args.OriginHTTPS = true
 		args.Alias, args.CertificateARN = b.staticName(), b.cdnCert.ARN
 	}

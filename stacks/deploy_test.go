@@ -120,6 +120,21 @@ func TestCDNCertificateAndProtocol(t *testing.T) {
 	if d.Str("origins.1.customOriginConfig.originProtocolPolicy") != "https-only" || d.Str("origins.1.domainName") != testDomain {
 		t.Errorf("the dynamic origin is not the domain over HTTPS: %v", d.Get("origins.1"))
 	}
+	// static.<domain> answers on both address families, as the
+	// distribution does.
+	for name, typ := range map[string]string{"dns-static": "A", "dns-static-ipv6": "AAAA"} {
+		r := component(t, g, tRecord, name)
+		if r.Str("type") != typ || r.Str("name") != "static."+testDomain || !r.DependsOn("aliases", d.URN) || d.Get("isIpv6Enabled") != true {
+			t.Errorf("%s: %v", name, r.Inputs)
+		}
+	}
+	// Before the zone is delegated the domain does not resolve for
+	// CloudFront: even with two regions the origin stays the primary load
+	// balancer (the geo-routed domain once delegated, above).
+	undelegated := runWith(t, 7, map[string]string{"zoneDelegated": "false"})
+	if o := component(t, undelegated, tDistribution, "cdn"); !o.DependsOn("origins", component(t, undelegated, tALB, "web").URN) {
+		t.Errorf("phase 7 without delegation: the dynamic origin is %v", o.Get("origins.1.domainName"))
+	}
 	plain := component(t, runWith(t, 5, map[string]string{"zoneDelegated": "false"}), tDistribution, "cdn")
 	if plain.Get("viewerCertificate.cloudfrontDefaultCertificate") != true || plain.Get("viewerCertificate.minimumProtocolVersion") != nil || plain.Get("aliases") != nil {
 		t.Errorf("default certificate: %v, aliases %v", plain.Get("viewerCertificate"), plain.Get("aliases"))

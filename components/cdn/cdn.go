@@ -13,8 +13,9 @@
 //
 // The dynamic origin has no CloudFront fallback: an origin group may serve
 // only cache behaviors limited to GET, HEAD and OPTIONS, and the dynamic
-// behavior takes POST, PUT and DELETE; from phase 7 its origin is the
-// geo-routed name, which Route 53 already fails over between the regions.
+// behavior takes POST, PUT and DELETE; with two regions and a delegated
+// zone its origin is the geo-routed name, which Route 53 already fails over
+// between the regions.
 //
 // The component belongs in us-east-1 (pass that region's provider): a
 // certificate for a CloudFront alias, and CloudFront's log delivery, must be

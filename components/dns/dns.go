@@ -151,11 +151,21 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	} else {
 		err = d.geo(ctx, name, args, child)
 	}
-	if err == nil && args.CDN != nil {
-		err = d.record(ctx, name+"-static", &route53.RecordArgs{
+	// The distribution answers on IPv6 too, so the name gets an AAAA alias
+	// beside the A one (Route 53 Developer Guide, "Routing traffic to an
+	// Amazon CloudFront distribution by using your domain name").
+	for _, typ := range []string{"A", "AAAA"} {
+		if err != nil || args.CDN == nil {
+			break
+		}
+		suffix := "-static"
+		if typ == "AAAA" {
+			suffix = "-static-ipv6"
+		}
+		err = d.record(ctx, name+suffix, &route53.RecordArgs{
 			ZoneId:  args.Zone.ZoneID,
 			Name:    pulumi.String(args.StaticName),
-			Type:    pulumi.String("A"),
+			Type:    pulumi.String(typ),
 			Aliases: alias(args.CDN, false),
 		}, child)
 	}

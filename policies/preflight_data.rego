@@ -359,7 +359,7 @@ deny_rds_storage_and_backups contains msg if {
 	input.__type == "aws:rds/instance:Instance"
 	ceiling := num(input, "maxAllocatedStorage")
 	ceiling > 0
-	ceiling < 1.1 * num(input, "allocatedStorage")
+	ceiling * 10 < num(input, "allocatedStorage") * 11
 	msg := sprintf("RDS instance '%s' sets maxAllocatedStorage %v, less than 10%% above allocatedStorage %v; RDS refuses it", [input.__name, ceiling, input.allocatedStorage])
 }
 

@@ -477,7 +477,7 @@ var preflightBreakers = map[string]breaker{
 		apply: func(t *testing.T, g *graph.Graph) {
 			find(t, g, tRT, "net-app-us-east-1a").Inputs["routes"] = []any{map[string]any{"cidrBlock": "10.9.0.0/16", "gatewayId": "igw-1"}}
 		},
-		structural: "reads which routes name the table, which a preview knows, and whether the table lists any inline"},
+		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRT, "net-app-us-east-1a", "routes") }},
 	"stack_deny_route_duplicate_destination": setting(7, tRoute, "peering-remote-app-0", "destinationCidrBlock", "0.0.0.0/0", "both send 0.0.0.0/0 in route table 'net-secondary-app-eu-west-1a'").withSet(withDomain),
 	"deny_route_targets": {phase: 3, want: "has 2 targets", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
@@ -825,6 +825,18 @@ func TestStorageCeilingTenPercentAbove(t *testing.T) {
 		}
 		if fired != fires {
 			t.Errorf("maxAllocatedStorage %v over 20 GiB: fired %v, want %v", ceiling, fired, fires)
+		}
+	}
+}
+
+// The analyzer hands stack rules a table's outputs, whose routes list the
+// table's standalone routes too: those alone are no mix.
+func TestRouteTableOutputsAreNoMix(t *testing.T) {
+	g := graphOf(t, "aws", 3)
+	find(t, g, tRT, "net-app-us-east-1a").Inputs["routes"] = []any{map[string]any{"cidrBlock": "0.0.0.0/0", "natGatewayId": "nat-1"}}
+	for _, v := range evaluate(t, g, policies.Config{}) {
+		if v.Rule == "stack_deny_route_table_mixed" {
+			t.Errorf("fired on a table listing only its standalone routes: %s", v.Message)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/scalezero/scalezero/app/assets"
@@ -745,8 +746,18 @@ func (b *builder) fleetArgs(r *region, kind, instanceType string, min, desired, 
 		Max:            max,
 		ImageRef:       b.image.Ref,
 		Settings:       r.config.Digest,
-		After:          r.config.Resources(),
+		// The settings they read at boot, and their way out (packages,
+		// the image registry, AWS's APIs) through NAT.
+		After: append(r.config.Resources(), routes(r.net.OutRoutes)...),
 	}, err
+}
+
+func routes(rs []*ec2.Route) []pulumi.Resource {
+	out := make([]pulumi.Resource, len(rs))
+	for i, r := range rs {
+		out[i] = r
+	}
+	return out
 }
 
 func (b *builder) buildWeb(r *region) error {

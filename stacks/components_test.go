@@ -13,6 +13,7 @@ import (
 	"github.com/scalezero/scalezero/components/database"
 	"github.com/scalezero/scalezero/components/fleet"
 	"github.com/scalezero/scalezero/components/network"
+	"github.com/scalezero/scalezero/components/peering"
 	"github.com/scalezero/scalezero/components/queue"
 	"github.com/scalezero/scalezero/components/shared"
 	"github.com/scalezero/scalezero/components/webtier"
@@ -68,6 +69,14 @@ func TestComponentsRejectBadArgsByName(t *testing.T) {
 		}},
 		{"Replicas", func(ctx *pulumi.Context) error {
 			_, err := cache.New(ctx, "c", &cache.Args{VpcID: vpc, SubnetIDs: subnets, AuthToken: pulumi.String("x"), NodeType: "cache.t4g.small", Replicas: 0})
+			return err
+		}},
+		{"Remote.CIDR", func(ctx *pulumi.Context) error {
+			_, err := peering.New(ctx, "p", &peering.Args{Primary: &network.Network{CIDR: "10.0.0.0/16"}, Remote: &network.Network{CIDR: "10.0.128.0/17"}})
+			return err
+		}},
+		{"RemoteProvider/RemoteRegion", func(ctx *pulumi.Context) error {
+			_, err := peering.New(ctx, "p", &peering.Args{Primary: &network.Network{CIDR: "10.0.0.0/16"}, Remote: &network.Network{CIDR: "10.1.0.0/16"}})
 			return err
 		}},
 		{"PriceClass", func(ctx *pulumi.Context) error {

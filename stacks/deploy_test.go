@@ -470,3 +470,29 @@ func TestEveryDatabaseAdmitsTheHostsOfItsRegion(t *testing.T) {
 		}
 	})
 }
+
+// A fleet's hosts boot after their way out exists: at 2 -> 3 the NAT routes
+// are created in the same update as the fleet, and a host that boots first
+// cannot install packages or pull the image.
+func TestFleetsWaitForTheirRouteOut(t *testing.T) {
+	forPhases(t, 3, 9, func(t *testing.T, g *graph.Graph) {
+		for _, lt := range g.OfType(tLT) {
+			prefix := "net-app-"
+			if strings.Contains(lt.Name, "secondary") {
+				prefix = "net-secondary-app-"
+			}
+			waits := 0
+			for _, r := range g.OfType("aws:ec2/route:Route") {
+				if strings.HasPrefix(r.Name, prefix) && strings.HasSuffix(r.Name, "-out") {
+					if !slices.Contains(lt.Dependencies, r.URN) {
+						t.Errorf("%s does not wait for %s", lt.Name, r.Name)
+					}
+					waits++
+				}
+			}
+			if waits == 0 {
+				t.Errorf("%s: no route out to wait for", lt.Name)
+			}
+		}
+	})
+}

@@ -39,10 +39,12 @@ type Options struct {
 	// PeeredCIDRs are blocks reached through an inter-region VPC peering
 	// (the primary region, from the second one). Such a peering carries
 	// smaller packets than the 9001-byte frames the hosts use inside their
-	// VPC, and a dropped oversized packet stalls a connection instead of
-	// failing it, so routes to these blocks are given a 1500-byte MTU, at
-	// every boot: the hosts then also announce a TCP segment size that
-	// keeps the other side's replies within it.
+	// VPC (8500 bytes in the EC2 User Guide's "Network maximum transmission
+	// unit (MTU) for your EC2 instance", 1500 in its earlier versions), and
+	// a dropped oversized packet stalls a connection instead of failing it,
+	// so routes to these blocks get a 1500-byte MTU, which holds under
+	// either, at every boot: the hosts then also announce a TCP segment
+	// size that keeps the other side's replies within it.
 	PeeredCIDRs []string
 }
 
@@ -141,9 +143,10 @@ var userData = template.Must(template.New("user-data").Parse(`#!/bin/bash
 # {{.ParamPath}}; scalezero-apply reads them and starts the app.
 set -euo pipefail
 # The network can come up after this script starts: the phase-1 server gets
-# its public address (an Elastic IP) only once it runs, and a fleet's first
-# hosts can boot before the route to their NAT gateway exists. Retry what
-# needs it for five minutes rather than leave a host that never serves.
+# its public address (an Elastic IP) only once it runs. Retry what needs it
+# for five minutes rather than leave a host that never serves (a web host
+# still retrying after its two-minute grace period is replaced by its group,
+# which starts over).
 retry() {
   local n
   for n in $(seq 1 30); do
@@ -187,7 +190,8 @@ ExecStart=/usr/local/bin/scalezero-peer-mtu
 WantedBy=multi-user.target
 UNIT
 systemctl daemon-reload
-systemctl enable --now scalezero-peer-mtu.service
+# Not fatal: without it large replies may stall, but the host still serves.
+systemctl enable --now scalezero-peer-mtu.service || echo "user data: the peered-route MTU was not set" >&2
 {{- end}}
 {{- if .ServePort80}}
 retry dnf install -y iptables-nft

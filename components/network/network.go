@@ -36,13 +36,16 @@ type Args struct {
 type Network struct {
 	pulumi.ResourceState
 
-	VPC               *ec2.Vpc
-	InternetGateway   *ec2.InternetGateway
-	PublicSubnets     []*ec2.Subnet
-	AppSubnets        []*ec2.Subnet
-	DataSubnets       []*ec2.Subnet
-	NATGateways       []*ec2.NatGateway
-	AppRouteTables    []*ec2.RouteTable // one per zone
+	VPC             *ec2.Vpc
+	InternetGateway *ec2.InternetGateway
+	PublicSubnets   []*ec2.Subnet
+	AppSubnets      []*ec2.Subnet
+	DataSubnets     []*ec2.Subnet
+	NATGateways     []*ec2.NatGateway
+	AppRouteTables  []*ec2.RouteTable // one per zone
+	// OutRoutes are the app subnets' default routes through NAT: hosts
+	// there reach packages, registries and AWS APIs once they exist.
+	OutRoutes         []*ec2.Route
 	DataRouteTable    *ec2.RouteTable
 	FlowLog           *ec2.FlowLog // nil without FlowLogGroup
 	AvailabilityZones []string
@@ -162,13 +165,15 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 		if len(n.NATGateways) > 0 {
 			nat := n.NATGateways[min(i, len(n.NATGateways)-1)]
-			if _, err := ec2.NewRoute(ctx, rtName+"-out", &ec2.RouteArgs{
+			out, err := ec2.NewRoute(ctx, rtName+"-out", &ec2.RouteArgs{
 				RouteTableId:         n.AppRouteTables[i].ID(),
 				DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
 				NatGatewayId:         nat.ID(),
-			}, child); err != nil {
+			}, child)
+			if err != nil {
 				return nil, err
 			}
+			n.OutRoutes = append(n.OutRoutes, out)
 		}
 	}
 	if err := associate(ctx, name+"-app", args.AvailabilityZones, n.AppSubnets, func(i int) *ec2.RouteTable { return n.AppRouteTables[i] }, child); err != nil {
@@ -326,9 +331,11 @@ func (n *Network) flowLogs(ctx *pulumi.Context, name string, args *Args, opt pul
 }
 
 // allLogGroups turns a log group's ARN into the pattern of every group of its
-// account and region (arn:aws:logs:region:account:log-group:*), the resource
-// DescribeLogGroups is authorised on (VPC User Guide, "IAM role for
-// publishing flow logs to CloudWatch Logs").
+// account and region (arn:aws:logs:region:account:log-group:*). The VPC User
+// Guide ("IAM role for publishing flow logs to CloudWatch Logs") lists
+// DescribeLogGroups among the role's actions; the Service Authorization
+// Reference for CloudWatch Logs authorises it on log-group resources, so one
+// group's ARN would not cover it.
 func allLogGroups(groupARN string) string {
 	if i := strings.Index(groupARN, ":log-group:"); i >= 0 {
 		return groupARN[:i] + ":log-group:*"

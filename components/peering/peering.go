@@ -48,18 +48,23 @@ func validate(a *Args) error {
 	switch {
 	case a == nil:
 		return bad("args", nil, "non-nil Args")
-	case a.Primary == nil || a.Remote == nil || a.RemoteProvider == nil || a.RemoteRegion == "":
-		return bad("Primary/Remote/RemoteProvider/RemoteRegion", "missing", "both networks, the remote region and its provider")
-	case overlap(a.Primary.CIDR, a.Remote.CIDR):
-		return bad("Remote", a.Remote.CIDR, fmt.Sprintf("a block apart from the primary's %s (peered VPCs cannot overlap)", a.Primary.CIDR))
+	case a.Primary == nil || a.Remote == nil:
+		return bad("Primary/Remote", "missing", "both networks")
+	}
+	primary, err := netip.ParsePrefix(a.Primary.CIDR)
+	if err != nil {
+		return bad("Primary.CIDR", a.Primary.CIDR, "an IPv4 block")
+	}
+	remote, err := netip.ParsePrefix(a.Remote.CIDR)
+	switch {
+	case err != nil:
+		return bad("Remote.CIDR", a.Remote.CIDR, "an IPv4 block")
+	case primary.Overlaps(remote):
+		return bad("Remote.CIDR", a.Remote.CIDR, fmt.Sprintf("a block apart from the primary's %s (peered VPCs cannot overlap)", a.Primary.CIDR))
+	case a.RemoteProvider == nil || a.RemoteRegion == "":
+		return bad("RemoteProvider/RemoteRegion", "missing", "the remote region and its provider")
 	}
 	return nil
-}
-
-func overlap(a, b string) bool {
-	pa, errA := netip.ParsePrefix(a)
-	pb, errB := netip.ParsePrefix(b)
-	return errA != nil || errB != nil || pa.Overlaps(pb)
 }
 
 // New requests, accepts and routes the peering.

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strings"
 )
@@ -232,8 +233,8 @@ func (s Settings) crossCheck() error {
 		return &ConfigError{Key: "scalingTarget", Value: fmt.Sprint(s.ScalingTarget), Allowed: "a CPU percentage from 1 to 100 when scalingMetric is cpu"}
 	case p >= 7 && s.SecondaryRegion == s.PrimaryRegion:
 		return &ConfigError{Key: "secondaryRegion", Value: s.SecondaryRegion, Allowed: "a region other than primaryRegion (" + s.PrimaryRegion + ")"}
-	case p >= 7 && s.SecondaryCIDR == s.VPCCIDR:
-		return &ConfigError{Key: "secondaryVpcCidr", Value: s.SecondaryCIDR, Allowed: "a block other than vpcCidr, so the regions can be peered later"}
+	case p >= 7 && blocksOverlap(s.SecondaryCIDR, s.VPCCIDR):
+		return &ConfigError{Key: "secondaryVpcCidr", Value: s.SecondaryCIDR, Allowed: "a block apart from vpcCidr (" + s.VPCCIDR + "): phase 7 peers the two VPCs, and peered blocks cannot overlap"}
 	case p >= 7 && s.Domain == "" && s.Target != "docker":
 		return &ConfigError{Key: "domain", Value: "", Allowed: "a DNS name you control from phase 7 on (geolocation routing needs a hosted zone): `pulumi config set domain shop.your-domain.com`"}
 	case p >= 7 && !s.hasBothRoles():
@@ -271,3 +272,11 @@ func (s Settings) geoCodes() string {
 // an allocation: 10% above it, in whole GiB (Amazon RDS User Guide,
 // "Managing capacity automatically with Amazon RDS storage autoscaling").
 func MinStorageCeiling(allocatedGiB int) int { return (allocatedGiB*11 + 9) / 10 }
+
+// blocksOverlap reports whether two IPv4 blocks share an address (both are
+// validated as blocks before this is asked).
+func blocksOverlap(a, b string) bool {
+	pa, errA := netip.ParsePrefix(a)
+	pb, errB := netip.ParsePrefix(b)
+	return errA == nil && errB == nil && pa.Overlaps(pb)
+}

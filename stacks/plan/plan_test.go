@@ -47,6 +47,7 @@ func TestBadConfigNamesTheKeyAndWhatIsAllowed(t *testing.T) {
 		{"bad region", map[string]string{"primaryRegion": "Virginia"}, "primaryRegion", "AWS region"},
 		{"bad nat", map[string]string{"natGateways": "many"}, "natGateways", "single, perAz"},
 		{"bad cidr", map[string]string{"vpcCidr": "10.0.0.0/8"}, "vpcCidr", "/16 to /20"},
+		{"overlapping regions", map[string]string{"phase": "7", "vpcCidr": "10.0.0.0/16", "secondaryVpcCidr": "10.0.128.0/17"}, "secondaryVpcCidr", "a block apart from vpcCidr"},
 		{"bad boolean", map[string]string{"dbMultiAz": "yes please"}, "dbMultiAz", "true or false"},
 		{"short cache token", map[string]string{"cacheAuthToken": "short"}, "cacheAuthToken", "16 to 128"},
 		// ElastiCache takes only ! & # $ ^ < > - besides letters and digits.

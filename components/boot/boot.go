@@ -105,6 +105,9 @@ local_data() {
 }
 
 install -d -m 0750 "$ETC"
+# One run at a time: the boot's run (retried) and the timer's can overlap.
+exec 9>"$ETC/apply.lock"
+flock 9
 NEW=$(mktemp "$ETC/app.env.XXXXXX")
 trap 'rm -f "$NEW"' EXIT
 aws ssm get-parameters-by-path --region "$REGION" --path "$PARAM_PATH" --with-decryption \

@@ -297,3 +297,32 @@ func TestPeeredRoutesGetTheSmallerMTU(t *testing.T) {
 		t.Error("a host with no peered block sets an MTU")
 	}
 }
+
+// Two applies at once (the boot's run and the timer's) start the app once:
+// the second waits for the first and then finds nothing to do.
+func TestApplyRunsOneAtATime(t *testing.T) {
+	h := newHost(t)
+	h.params("SCALEZERO_IMAGE=111111111111.dkr.ecr.us-east-1.amazonaws.com/app@sha256:aa")
+	slow := "#!/bin/bash\necho \"docker $*\" >> \"$STATE/calls\"\ncase \"$1\" in\nlogin) cat >/dev/null ;;\npull) sleep 0.5 ;;\nps) [ -f \"$STATE/running\" ] && echo abc123 ;;\nrun) touch \"$STATE/running\" ;;\nstop) rm -f \"$STATE/running\" ;;\nesac\nexit 0\n"
+	if err := os.WriteFile(filepath.Join(h.dir, "bin", "docker"), []byte(slow), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var cmds []*exec.Cmd
+	for range 2 {
+		cmd := exec.Command("bash", h.script)
+		cmd.Env = append(os.Environ(), "PATH="+filepath.Join(h.dir, "bin")+":"+os.Getenv("PATH"), "STATE="+h.dir, "SCALEZERO_ETC="+h.etc)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, cmd)
+	}
+	for _, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls, _ := os.ReadFile(filepath.Join(h.dir, "calls"))
+	if n := strings.Count(string(calls), "docker run "); n != 1 {
+		t.Errorf("the app was started %d times:\n%s", n, calls)
+	}
+}

@@ -182,7 +182,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 // refreshPreferences: launch before terminating. A refresh replaces a host
 // only once its replacement is in service (healthy at the load balancer, for
 // a web fleet), so a release whose hosts never get healthy takes no healthy
-// host away: the refresh stalls and fails while the old hosts serve.
+// host away: the refresh stalls while the old hosts serve.
 //
 // No automatic rollback: the provider saves the new launch template version
 // on the group before it starts the refresh, and AWS rolls back to the

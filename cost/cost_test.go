@@ -8,13 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden cost files in testdata/")
@@ -101,16 +101,11 @@ func TestGoldenPerPhase(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			got := render(g(), table, use)
 			path := filepath.Join("testdata", name)
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
+			want, err := golden.Read(t, path, got, *update)
 			if err != nil {
 				t.Fatalf("%v (go test ./cost -update writes it)", err)
 			}
-			if got != string(want) {
+			if got != want {
 				t.Errorf("%s changed; review and run go test ./cost -update\n--- got\n%s", path, got)
 			}
 		})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -14,6 +13,7 @@ import (
 	"github.com/scalezero/scalezero/components/boot"
 	"github.com/scalezero/scalezero/components/observability"
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/internal/golden"
 )
 
 // regionOf is the region of a resource's provider.
@@ -230,15 +230,7 @@ func TestDashboardsPerPhase(t *testing.T) {
 			}
 			pretty.WriteString("\n")
 			path := filepath.Join("testdata", "dashboards", fmt.Sprintf("phase-%d-%s.json", phase, d.Name))
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if want, err := os.ReadFile(path); err != nil || string(want) != pretty.String() {
+			if want, err := golden.Read(t, path, pretty.String(), *update); err != nil || want != pretty.String() {
 				t.Errorf("phase %d: %s differs from %s; review and rerun with -update (%v)", phase, d.Name, path, err)
 			}
 		}

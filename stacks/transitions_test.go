@@ -16,6 +16,7 @@ import (
 
 	"github.com/scalezero/scalezero/components/role"
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/internal/golden"
 	"github.com/scalezero/scalezero/internal/ladder"
 )
 
@@ -91,20 +92,12 @@ func TestTransitionsMatchGoldenFiles(t *testing.T) {
 				t.Run(fmt.Sprintf("%s/%d-%d", target, st.from, st.to), func(t *testing.T) {
 					got, _, _, _ := transition(flowGraph(t, target, st.from, st.reachedFrom), flowGraph(t, target, st.to, st.reachedTo))
 					path := filepath.Join("..", ladder.GoldenFile(target, st.from, st.to))
-					if *update {
-						if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-							t.Fatal(err)
-						}
-						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-							t.Fatal(err)
-						}
-					}
-					want, err := os.ReadFile(path)
+					want, err := golden.Read(t, path, got, *update)
 					if err != nil {
 						t.Fatalf("%v (run go test ./stacks -run Transitions -update to create it)", err)
 					}
-					if got != string(want) {
-						t.Fatalf("%s transition %d -> %d differs from %s; review the diff and rerun with -update:\n%s", target, st.from, st.to, path, ladder.LineDiff(string(want), got, "want: ", "got:  "))
+					if got != want {
+						t.Fatalf("%s transition %d -> %d differs from %s; review the diff and rerun with -update:\n%s", target, st.from, st.to, path, ladder.LineDiff(want, got, "want: ", "got:  "))
 					}
 				})
 			}

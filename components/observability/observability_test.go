@@ -10,6 +10,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/dashboard.json")
@@ -142,16 +144,7 @@ func TestDashboardPicture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const path = "../../docs/dashboard.svg"
-	if *update {
-		if err := os.MkdirAll("../../docs", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(svg), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got, err := os.ReadFile(path); err != nil || string(got) != svg {
+	if got, err := golden.Read(t, "../../docs/dashboard.svg", svg, *update); err != nil || got != svg {
 		t.Errorf("docs/dashboard.svg is not the picture of testdata/dashboard.json (go test ./components/observability -update): %v", err)
 	}
 	if !strings.Contains(svg, "Replica lag") || strings.Count(svg, "<rect") < 15 {

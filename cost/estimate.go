@@ -10,7 +10,9 @@ import (
 	"strings"
 )
 
-// Graph is the part of the offline graph (`make plan`) that cost reads.
+// Graph is the part of the offline graph (`make plan`) that cost reads. It
+// mirrors graph.Graph's JSON rather than importing it, so cost and cmd/cost
+// build without the Pulumi SDKs and pulumi-aws.
 type Graph struct {
 	Phase     int        `json:"phase"`
 	Resources []Resource `json:"resources"`

@@ -40,10 +40,10 @@ var Sections = map[string]string{
 	"docker": "### On Docker",
 }
 
-// Values are what the ladder sets where the README shows a placeholder or a
-// name no one may use: a domain under example.com is refused by Route 53, and
-// a generated secret is a command's output. Keys not listed take the
-// README's literal value.
+// Values are what the ladder sets where the README leaves the value to the
+// user or shows a name no one may use: a domain under example.com is refused
+// by Route 53, and a generated secret is a command's output. Keys not listed
+// take the README's literal value.
 var Values = map[string]string{
 	"domain":         "shop.scalezero-demo.com",
 	"cacheAuthToken": "ladder-cache-token-5f0c1e9a7d3b42c8",

@@ -23,7 +23,7 @@ func TestFromREADME(t *testing.T) {
 		t.Errorf("a secret set before phase 5, with the ladder's value: %+v", s)
 	}
 	if s := aws.Settings[1]; s.Key != "domain" || s.Secret || s.Before != 7 || s.Value != "shop.scalezero-demo.com" {
-		t.Errorf("the domain, before phase 7, not a reserved or placeholder name: %+v", s)
+		t.Errorf("the domain, before phase 7, not a reserved name or the README's example: %+v", s)
 	}
 	if got := len(aws.Due(6, 6)); got != 1 {
 		t.Errorf("at phase 6 one setting is due, got %d", got)

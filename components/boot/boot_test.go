@@ -86,33 +86,47 @@ type host struct {
 	script string
 }
 
+// standIn installs a command in dir/bin that logs each call to
+// $STATE/calls ("name args") and then runs body.
+func standIn(t *testing.T, dir, name, body string) {
+	t.Helper()
+	bin := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/bash\necho \"" + name + " $*\" >> \"$STATE/calls\"\n" + body + "\n"
+	if err := os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// withStandIns runs a command with dir's stand-ins first on PATH and their
+// state in dir (STATE), plus any more environment.
+func withStandIns(dir string, name string, args []string, env ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(append(os.Environ(), "PATH="+filepath.Join(dir, "bin")+":"+os.Getenv("PATH"), "STATE="+dir), env...)
+	return cmd
+}
+
 func newHost(t *testing.T) *host {
 	t.Helper()
 	h := &host{t: t, dir: t.TempDir()}
 	h.etc = filepath.Join(h.dir, "etc")
-	bin := filepath.Join(h.dir, "bin")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	stub := func(name, body string) {
-		script := "#!/bin/bash\necho \"" + name + " $*\" >> \"$STATE/calls\"\n" + body + "\n"
-		if err := os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stub("aws", `case "$1 $2" in
+	standIn(t, h.dir, "aws", `case "$1 $2" in
 "ssm get-parameters-by-path") cat "$STATE/params" ;;
 "ecr get-login-password") echo token ;;
 esac`)
-	stub("docker", `case "$1" in
+	// A pull takes PULL_SECONDS (none unless a test says).
+	standIn(t, h.dir, "docker", `case "$1" in
 login) cat >/dev/null ;;
+pull) sleep "${PULL_SECONDS:-0}" ;;
 ps) [ -f "$STATE/running" ] && echo abc123 ;;
 run) touch "$STATE/running" ;;
 stop) rm -f "$STATE/running" ;;
 esac
 exit 0`)
 	for _, name := range []string{"dnf", "postgresql-setup", "systemctl", "sudo", "sed"} {
-		stub(name, "")
+		standIn(t, h.dir, name, "")
 	}
 	s, err := ApplyScript(Options{Role: "web", Region: "us-east-1", ParamPath: "/scalezero/dev/"})
 	if err != nil {
@@ -141,9 +155,7 @@ func (h *host) params(kv ...string) {
 func (h *host) run() (docker []string, failed bool) {
 	h.t.Helper()
 	_ = os.Remove(filepath.Join(h.dir, "calls"))
-	cmd := exec.Command("bash", h.script)
-	cmd.Env = append(os.Environ(), "PATH="+filepath.Join(h.dir, "bin")+":"+os.Getenv("PATH"), "STATE="+h.dir, "SCALEZERO_ETC="+h.etc)
-	out, err := cmd.CombinedOutput()
+	out, err := h.apply().CombinedOutput()
 	calls, _ := os.ReadFile(filepath.Join(h.dir, "calls"))
 	for _, c := range strings.Split(string(calls), "\n") {
 		if verb, ok := strings.CutPrefix(c, "docker "); ok && verb != "ps -q --filter name=^app$ --filter status=running" {
@@ -154,6 +166,11 @@ func (h *host) run() (docker []string, failed bool) {
 		h.t.Logf("apply: %v\n%s", err, out)
 	}
 	return docker, err != nil
+}
+
+// apply is a run of the apply script on this host.
+func (h *host) apply(env ...string) *exec.Cmd {
+	return withStandIns(h.dir, "bash", []string{h.script}, append([]string{"SCALEZERO_ETC=" + h.etc}, env...)...)
 }
 
 func (h *host) env() string {
@@ -226,24 +243,12 @@ func TestUserDataRetriesWhatNeedsTheNetwork(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "bin")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	// sleep returns at once; flaky fails until its third call.
-	for name, body := range map[string]string{
-		"sleep": "#!/bin/sh\nexit 0\n",
-		"flaky": "#!/bin/sh\nn=$(cat \"$STATE/n\" 2>/dev/null || echo 0); n=$((n+1)); echo $n > \"$STATE/n\"; [ $n -ge 3 ]\n",
-	} {
-		if err := os.WriteFile(filepath.Join(bin, name), []byte(body), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	standIn(t, dir, "sleep", "exit 0")
+	standIn(t, dir, "flaky", `n=$(cat "$STATE/n" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$STATE/n"; [ $n -ge 3 ]`)
 	run := func(command string) (int, error) {
 		_ = os.Remove(filepath.Join(dir, "n"))
-		cmd := exec.Command("bash", "-c", script[start:start+end+3]+command)
-		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "STATE="+dir)
-		err := cmd.Run()
+		err := withStandIns(dir, "bash", []string{"-c", script[start:start+end+3] + command}).Run()
 		raw, _ := os.ReadFile(filepath.Join(dir, "n"))
 		n := 0
 		fmt.Sscan(string(raw), &n)
@@ -273,19 +278,12 @@ func TestPeeredRoutesGetTheSmallerMTU(t *testing.T) {
 	}
 	dir := t.TempDir()
 	mtu := filepath.Join(dir, "peer-mtu")
-	ip := "#!/bin/sh\necho \"ip $*\" >> \"$STATE/calls\"\n[ \"$*\" = \"route show default\" ] && echo 'default via 10.1.0.1 dev ens5 proto dhcp src 10.1.64.10 metric 512'\nexit 0\n"
 	if err := os.WriteFile(mtu, []byte(script[i+len(open):j+1]), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "bin", "ip"), []byte(ip), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("bash", mtu)
-	cmd.Env = append(os.Environ(), "PATH="+filepath.Join(dir, "bin")+":"+os.Getenv("PATH"), "STATE="+dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	standIn(t, dir, "ip", `[ "$*" = "route show default" ] && echo 'default via 10.1.0.1 dev ens5 proto dhcp src 10.1.64.10 metric 512'
+exit 0`)
+	if out, err := withStandIns(dir, "bash", []string{mtu}).CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	calls, _ := os.ReadFile(filepath.Join(dir, "calls"))
@@ -303,14 +301,9 @@ func TestPeeredRoutesGetTheSmallerMTU(t *testing.T) {
 func TestApplyRunsOneAtATime(t *testing.T) {
 	h := newHost(t)
 	h.params("SCALEZERO_IMAGE=111111111111.dkr.ecr.us-east-1.amazonaws.com/app@sha256:aa")
-	slow := "#!/bin/bash\necho \"docker $*\" >> \"$STATE/calls\"\ncase \"$1\" in\nlogin) cat >/dev/null ;;\npull) sleep 0.5 ;;\nps) [ -f \"$STATE/running\" ] && echo abc123 ;;\nrun) touch \"$STATE/running\" ;;\nstop) rm -f \"$STATE/running\" ;;\nesac\nexit 0\n"
-	if err := os.WriteFile(filepath.Join(h.dir, "bin", "docker"), []byte(slow), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	var cmds []*exec.Cmd
 	for range 2 {
-		cmd := exec.Command("bash", h.script)
-		cmd.Env = append(os.Environ(), "PATH="+filepath.Join(h.dir, "bin")+":"+os.Getenv("PATH"), "STATE="+h.dir, "SCALEZERO_ETC="+h.etc)
+		cmd := h.apply("PULL_SECONDS=0.5") // the first is still pulling when the second starts
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

@@ -37,14 +37,6 @@ func containersOf(g *graph.Graph) map[string]graph.Resource {
 	return out
 }
 
-func strs(v any) []string {
-	var out []string
-	for _, x := range v.([]any) {
-		out = append(out, fmt.Sprint(x))
-	}
-	return out
-}
-
 func TestDockerPhasesRunTheChaptersTiersAsContainers(t *testing.T) {
 	want := map[int]string{
 		1: "server-0 server-cache server-db",

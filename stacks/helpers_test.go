@@ -118,3 +118,16 @@ func userData(t *testing.T, lt graph.Resource) string {
 	}
 	return string(raw)
 }
+
+// strs reads an input that holds a list (or a lone string, as an IAM
+// statement's Action and Resource may) as strings.
+func strs(v any) []string {
+	if s, ok := v.(string); ok {
+		return []string{s}
+	}
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, fmt.Sprint(x))
+	}
+	return out
+}

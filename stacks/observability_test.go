@@ -266,8 +266,8 @@ func TestFlowLogsMayWriteTheirGroup(t *testing.T) {
 		}
 		allowed := map[string][]string{} // action -> resources
 		for _, st := range doc.Statement {
-			for _, a := range iamList(st.Action) {
-				allowed[a] = append(allowed[a], iamList(st.Resource)...)
+			for _, a := range strs(st.Action) {
+				allowed[a] = append(allowed[a], strs(st.Resource)...)
 			}
 		}
 		groups := group[:strings.Index(group, ":log-group:")] + ":log-group:*"
@@ -280,19 +280,4 @@ func TestFlowLogsMayWriteTheirGroup(t *testing.T) {
 			}
 		}
 	}
-}
-
-// iamList reads an IAM Action or Resource: one string or a list.
-func iamList(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		var out []string
-		for _, s := range v {
-			out = append(out, fmt.Sprint(s))
-		}
-		return out
-	}
-	return nil
 }

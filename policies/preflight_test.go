@@ -297,6 +297,22 @@ func oneSubnet(phase int, typ, name, prop, first, want string) breaker {
 	}
 }
 
+// noWaitForGateway takes the network's internet gateway out of the
+// dependencies of its public subnets (which wait for it, and so all that is
+// placed in them) and of the resources given.
+func noWaitForGateway(t *testing.T, g *graph.Graph, network string, also ...*graph.Resource) {
+	t.Helper()
+	igw := find(t, g, tIGW, network).URN
+	for i := range g.Resources {
+		if r := &g.Resources[i]; r.Type == tSubnet && strings.HasPrefix(r.Name, network+"-public-") {
+			also = append(also, r)
+		}
+	}
+	for _, r := range also {
+		r.Dependencies = slices.DeleteFunc(r.Dependencies, func(u string) bool { return u == igw })
+	}
+}
+
 // withSet plans the broken phase with these settings (key=value).
 func (b breaker) withSet(kv ...string) breaker {
 	b.set = append(b.set, kv...)
@@ -442,20 +458,21 @@ var preflightBreakers = map[string]breaker{
 		apply: func(t *testing.T, g *graph.Graph) {
 			nat := clone(t, g, tNAT, "net-nat-us-east-1a", "net-nat-extra")
 			nat.Dependencies = append([]string{}, nat.PropertyDependencies["subnetId"]...)
+			noWaitForGateway(t, g, "net")
+			dependOn(find(t, g, tLB, "web"), "", find(t, g, tIGW, "net").URN) // only the NAT is broken
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tNAT, "net-nat-extra", "connectivityType") }},
 	"stack_deny_eip_before_internet_gateway": {phase: 1, want: "Elastic IP 'server-again' is associated in a VPC", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			eip := clone(t, g, tEIP, "server", "server-again")
 			eip.Dependencies = append([]string{}, eip.PropertyDependencies["instance"]...)
+			noWaitForGateway(t, g, "net")
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tEIP, "server-again", "domain") }},
 	"deny_refresh_auto_rollback": setting(3, tASG, "web-fleet", "instanceRefresh.preferences.autoRollback", true, "roll back to the new launch template version"),
 	"stack_deny_lb_before_internet_gateway": {phase: 3, want: "load balancer 'web' does not depend on internet gateway 'net'", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
-			l := find(t, g, tLB, "web")
-			igw := find(t, g, tIGW, "net").URN
-			l.Dependencies = slices.DeleteFunc(l.Dependencies, func(u string) bool { return u == igw })
+			noWaitForGateway(t, g, "net", find(t, g, tLB, "web"))
 		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tLB, "web", "internal") }},
 	"stack_deny_second_internet_gateway": {phase: 1, want: "VPC 'net' gets 2 internet gateways", fix: fixAll,

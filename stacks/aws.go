@@ -436,7 +436,6 @@ func (b *builder) buildLoadBalancers() error {
 			Scaling:            b.scaling(),
 			VpcID:              r.net.VpcID,
 			PublicSubnetIDs:    r.net.PublicSubnetIDs,
-			InternetGateway:    r.net.InternetGateway,
 			ZoneCount:          len(r.zones),
 			Stickiness:         b.p.Stickiness,
 			DeletionProtection: b.s.LBDeletionProtection,

@@ -47,10 +47,6 @@ func TestComponentsRejectBadArgsByName(t *testing.T) {
 			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, ZoneCount: 1})
 			return err
 		}},
-		{"InternetGateway", func(ctx *pulumi.Context) error {
-			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, ZoneCount: 2})
-			return err
-		}},
 		{"Scaling.Metric", func(ctx *pulumi.Context) error {
 			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, ZoneCount: 2, Scaling: &webtier.Scaling{Metric: "memory", Target: 1}})
 			return err

@@ -496,3 +496,25 @@ func TestFleetsWaitForTheirRouteOut(t *testing.T) {
 		}
 	})
 }
+
+// Public subnets wait for their VPC's internet gateway, and so everything
+// placed in them: AWS refuses an internet-facing load balancer (and an
+// Elastic IP's association) until the gateway is attached.
+func TestPublicSubnetsWaitForTheGateway(t *testing.T) {
+	g := phaseGraph(t, 7)
+	for _, net := range []string{"net", "net-secondary"} {
+		igw := component(t, g, "aws:ec2/internetGateway:InternetGateway", net)
+		n := 0
+		for _, s := range g.OfType("aws:ec2/subnet:Subnet") {
+			if strings.HasPrefix(s.Name, net+"-public-") {
+				n++
+				if !slices.Contains(s.Dependencies, igw.URN) {
+					t.Errorf("%s does not wait for %s's internet gateway", s.Name, net)
+				}
+			}
+		}
+		if n != 2 {
+			t.Errorf("%s: %d public subnets, want 2", net, n)
+		}
+	}
+}

@@ -123,7 +123,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	n.InternetGateway = igw
-	if n.PublicSubnets, err = n.subnets(ctx, name+"-public", args, publicSlot, child); err != nil {
+	// Whatever lives in a public subnet reaches the internet through the
+	// gateway, and AWS refuses some of it until the gateway is attached (an
+	// internet-facing load balancer: InvalidSubnet): the subnets wait for it,
+	// and so everything placed in them.
+	if n.PublicSubnets, err = n.subnets(ctx, name+"-public", args, publicSlot, child, pulumi.DependsOn([]pulumi.Resource{igw})); err != nil {
 		return nil, err
 	}
 	if n.AppSubnets, err = n.subnets(ctx, name+"-app", args, appSlot, child); err != nil {
@@ -207,7 +211,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	})
 }
 
-func (n *Network) subnets(ctx *pulumi.Context, prefix string, args *Args, slot int, opt pulumi.ResourceOption) ([]*ec2.Subnet, error) {
+func (n *Network) subnets(ctx *pulumi.Context, prefix string, args *Args, slot int, opts ...pulumi.ResourceOption) ([]*ec2.Subnet, error) {
 	out := make([]*ec2.Subnet, len(args.AvailabilityZones))
 	for i, az := range args.AvailabilityZones {
 		cidr, err := shared.Subnet(args.CIDR, subnetBits, slot+i)
@@ -226,7 +230,7 @@ func (n *Network) subnets(ctx *pulumi.Context, prefix string, args *Args, slot i
 			// needs one gets an Elastic IP.
 			MapPublicIpOnLaunch: pulumi.Bool(false),
 			Tags:                shared.Tags(args.Tags, name),
-		}, opt)
+		}, opts...)
 		if err != nil {
 			return nil, err
 		}

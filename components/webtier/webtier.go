@@ -34,9 +34,6 @@ type Args struct {
 	VpcID           pulumi.StringInput
 	PublicSubnetIDs pulumi.StringArrayInput
 	ZoneCount       int
-	// InternetGateway is the VPC's gateway: an internet-facing load balancer
-	// is refused in a VPC without one attached (InvalidSubnet), so it waits.
-	InternetGateway pulumi.Resource
 	// CertificateARN, when set, serves HTTPS on 443 with it (a validated ACM
 	// certificate), and HTTP then redirects there.
 	CertificateARN pulumi.StringInput
@@ -96,8 +93,6 @@ func validate(a *Args) error {
 		return bad("Scaling.Metric", a.Scaling.Metric, "cpu or requests")
 	case a.Scaling != nil && a.Scaling.Target <= 0:
 		return bad("Scaling.Target", a.Scaling.Target, "a positive number")
-	case a.InternetGateway == nil:
-		return bad("InternetGateway", nil, "the VPC's internet gateway (an internet-facing load balancer needs it)")
 	}
 	return nil
 }
@@ -143,7 +138,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 		lbArgs.AccessLogs = lb.LoadBalancerAccessLogsArgs{Bucket: args.AccessLogs, Prefix: pulumi.String(prefix), Enabled: pulumi.Bool(true)}
 	}
-	if w.LoadBalancer, err = lb.NewLoadBalancer(ctx, name, lbArgs, child, pulumi.DependsOn([]pulumi.Resource{args.InternetGateway})); err != nil {
+	if w.LoadBalancer, err = lb.NewLoadBalancer(ctx, name, lbArgs, child); err != nil {
 		return nil, err
 	}
 	if w.TargetGroup, err = lb.NewTargetGroup(ctx, name, &lb.TargetGroupArgs{

@@ -88,14 +88,20 @@ func load[T any](path string, builtin []byte, parse func([]byte) (*T, error)) (*
 	return v, nil
 }
 
+// decodeStrict decodes YAML into v, refusing keys v does not have (a typo
+// in a price table or usage file is an error, not a silent default).
+func decodeStrict(raw []byte, v any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	return dec.Decode(v)
+}
+
 // ParseTable decodes and checks a price table: a date, the hours in a month,
 // and every group with a known unit, a source listed under sources, and no
 // negative price.
 func ParseTable(raw []byte) (*Table, error) {
 	var t Table
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&t); err != nil {
+	if err := decodeStrict(raw, &t); err != nil {
 		return nil, fmt.Errorf("price table: %w", err)
 	}
 	switch {

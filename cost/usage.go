@@ -1,11 +1,6 @@
 package cost
 
-import (
-	"bytes"
-	"fmt"
-
-	"gopkg.in/yaml.v3"
-)
+import "fmt"
 
 // Usage is a month of traffic: the quantities behind every usage-based
 // charge (cost/usage.yaml documents each). Every field is required, so a
@@ -45,9 +40,7 @@ func LoadUsage(path string) (*Usage, error) { return load(path, defaultUsage, Pa
 // and none is negative.
 func ParseUsage(raw []byte) (*Usage, error) {
 	var u Usage
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&u); err != nil {
+	if err := decodeStrict(raw, &u); err != nil {
 		return nil, fmt.Errorf("usage: %w", err)
 	}
 	for key, v := range map[string]*float64{

@@ -575,6 +575,9 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 	if b.queue != nil {
 		v["SCALEZERO_QUEUE_URL"] = b.queue.QueueURL
 		v["SCALEZERO_JOBS_BUCKET"] = b.queue.BucketName
+		// The queue and bucket live in the primary region; every region's
+		// clients for them must be built for it, not for the host's own.
+		v["SCALEZERO_JOBS_REGION"] = pulumi.String(b.primary().name)
 		// The worker's attempt timeout is the one the queue's visibility was sized for.
 		v["SCALEZERO_WORKER_JOB_TIMEOUT"] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
 	}

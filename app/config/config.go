@@ -67,8 +67,14 @@ type Config struct {
 	ProxyHops            int
 
 	// Jobs (phase 8): empty QueueURL means no job tier.
-	QueueURL          string
-	JobsBucket        string
+	QueueURL   string
+	JobsBucket string
+	// JobsRegion is the region of the queue and the jobs bucket, which the
+	// SQS and S3 clients must be built for: a host in another region still
+	// calls them there (SQS answers a client of another region that the
+	// queue does not exist, S3 with a redirect the SDK does not follow).
+	// Unset, it is the region in queue.url, else the app's own.
+	JobsRegion        string
 	AWSEndpoint       string // empty: AWS itself; else an emulator such as LocalStack
 	MaxUploadBytes    int64
 	WorkerConcurrency int
@@ -132,6 +138,7 @@ var defaults = map[string]any{
 	"cdn.base_url":               "",
 	"queue.url":                  "",
 	"jobs.bucket":                "",
+	"jobs.region":                "",
 	"jobs.max_upload_bytes":      4 << 20,
 	"aws.endpoint":               "",
 	"worker.concurrency":         4,
@@ -179,10 +186,7 @@ func (e *Error) Error() string {
 
 // Load reads the configuration; fs may be nil.
 func Load(fs *pflag.FlagSet) (Config, error) {
-	v := viper.New()
-	for k, d := range defaults {
-		v.SetDefault(k, d)
-	}
+	v := withDefaults()
 	v.SetEnvPrefix("SCALEZERO")
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
@@ -200,6 +204,27 @@ func Load(fs *pflag.FlagSet) (Config, error) {
 		}
 	}
 	return build(v)
+}
+
+// FromEnv reads the configuration from env alone (SCALEZERO_* names, as a
+// host's environment file holds what the infrastructure publishes), not
+// from the process's environment: to check what a host would run with.
+func FromEnv(env map[string]string) (Config, error) {
+	v := withDefaults()
+	for key := range defaults {
+		if val, ok := env["SCALEZERO_"+envName(key)]; ok {
+			v.Set(key, val)
+		}
+	}
+	return build(v)
+}
+
+func withDefaults() *viper.Viper {
+	v := viper.New()
+	for k, d := range defaults {
+		v.SetDefault(k, d)
+	}
+	return v
 }
 
 type reader struct {
@@ -273,6 +298,7 @@ func build(v *viper.Viper) (Config, error) {
 
 		QueueURL:          v.GetString("queue.url"),
 		JobsBucket:        v.GetString("jobs.bucket"),
+		JobsRegion:        strings.TrimSpace(v.GetString("jobs.region")),
 		AWSEndpoint:       strings.TrimSuffix(v.GetString("aws.endpoint"), "/"),
 		MaxUploadBytes:    r.integer("jobs.max_upload_bytes", 1024, 64<<20),
 		WorkerConcurrency: int(r.integer("worker.concurrency", 1, 256)),
@@ -349,12 +375,53 @@ func (r *reader) jobTier(c *Config) {
 	if c.QueueURL != "" && c.JobsBucket == "" {
 		r.fail("jobs.bucket", "", "the jobs bucket's name whenever queue.url is set")
 	}
+	if c.QueueURL != "" {
+		r.jobsRegion(c)
+	}
 	if c.AWSEndpoint != "" && !isHTTPURL(c.AWSEndpoint) {
 		r.fail("aws.endpoint", c.AWSEndpoint, "an http(s) URL of an AWS emulator, or empty for AWS")
 	}
 	if c.WorkerWait > 20*time.Second {
 		r.fail("worker.wait", c.WorkerWait.String(), "a duration from 0s to 20s (the longest SQS long poll)")
 	}
+}
+
+// jobsRegion settles the region the job tier's clients are built for: the
+// one configured, which must agree with the region queue.url names, else
+// that region, else the app's own (an emulator's URL names none).
+func (r *reader) jobsRegion(c *Config) {
+	inURL := QueueRegion(c.QueueURL)
+	switch {
+	case c.JobsRegion != "" && inURL != "" && c.JobsRegion != inURL:
+		r.fail("jobs.region", c.JobsRegion, fmt.Sprintf("the region of the queue and the jobs bucket: %s, the region queue.url names", inURL))
+	case c.JobsRegion == "" && inURL != "":
+		c.JobsRegion = inURL
+	case c.JobsRegion == "":
+		c.JobsRegion = c.Region
+	}
+}
+
+// QueueRegion is the region an SQS queue URL names
+// (https://sqs.<region>.amazonaws.com/<account>/<name>, the older
+// https://<region>.queue.amazonaws.com/..., and the dual-stack
+// https://sqs.<region>.api.aws/...), or "" for any other URL (an emulator's).
+func QueueRegion(queueURL string) string {
+	u, err := url.Parse(queueURL)
+	if err != nil {
+		return ""
+	}
+	labels := strings.Split(u.Hostname(), ".")
+	if len(labels) < 3 {
+		return ""
+	}
+	rest := strings.Join(labels[2:], ".")
+	switch {
+	case strings.HasPrefix(labels[0], "sqs") && (rest == "amazonaws.com" || rest == "amazonaws.com.cn" || rest == "api.aws"):
+		return labels[1]
+	case labels[1] == "queue" && (rest == "amazonaws.com" || rest == "amazonaws.com.cn"):
+		return labels[0]
+	}
+	return ""
 }
 
 func isHTTPURL(s string) bool {

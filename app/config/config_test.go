@@ -108,6 +108,62 @@ func TestAQueueNeedsItsBucket(t *testing.T) {
 	}
 }
 
+// The job tier's clients are built for the queue's region, which a second
+// region's hosts do not share: the region queue.url names, unless set, and
+// a setting that contradicts the URL is refused.
+func TestJobsRegion(t *testing.T) {
+	base := map[string]string{
+		"SCALEZERO_DATABASE_URL": "postgres://u@h/db", "SCALEZERO_REGION": "eu-west-1", "SCALEZERO_JOBS_BUCKET": "jobs",
+	}
+	cases := []struct {
+		name, queueURL, jobsRegion, want, refused string
+	}{
+		{"the region the URL names", "https://sqs.us-east-1.amazonaws.com/123456789012/jobs", "", "us-east-1", ""},
+		{"the older URL form", "https://us-west-2.queue.amazonaws.com/123456789012/jobs", "", "us-west-2", ""},
+		{"dual-stack", "https://sqs.ap-southeast-4.api.aws/123456789012/jobs", "", "ap-southeast-4", ""},
+		{"set and agreeing", "https://sqs.us-east-1.amazonaws.com/123456789012/jobs", "us-east-1", "us-east-1", ""},
+		{"an emulator: the app's own", "http://127.0.0.1:4566/000000000000/jobs", "", "eu-west-1", ""},
+		{"an emulator, set", "http://127.0.0.1:4566/000000000000/jobs", "us-east-1", "us-east-1", ""},
+		{"contradicting the URL", "https://sqs.us-east-1.amazonaws.com/123456789012/jobs", "eu-west-1", "", "jobs.region"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env := map[string]string{"SCALEZERO_QUEUE_URL": c.queueURL, "SCALEZERO_JOBS_REGION": c.jobsRegion}
+			for k, v := range base {
+				env[k] = v
+			}
+			got, err := FromEnv(env)
+			if c.refused != "" {
+				var ce *Error
+				if !errors.As(err, &ce) || ce.Key != c.refused || !strings.Contains(err.Error(), "us-east-1") {
+					t.Fatalf("got %v, want an error naming %s and the URL's region", err, c.refused)
+				}
+				return
+			}
+			if err != nil || got.JobsRegion != c.want {
+				t.Fatalf("jobs region %q, %v; want %q", got.JobsRegion, err, c.want)
+			}
+		})
+	}
+}
+
+func TestQueueRegion(t *testing.T) {
+	for url, want := range map[string]string{
+		"https://sqs.eu-central-2.amazonaws.com/1/q":   "eu-central-2",
+		"https://sqs-fips.us-east-1.amazonaws.com/1/q": "us-east-1",
+		"https://sqs.cn-north-1.amazonaws.com.cn/1/q":  "cn-north-1",
+		"https://eu-west-1.queue.amazonaws.com/1/q":    "eu-west-1",
+		"https://sqs.amazonaws.com/1/q":                "",
+		"http://sqs.us-east-1.jobs.scalezero:4566/1/q": "",
+		"https://sqs.us-east-1.amazonaws.com.evil/1/q": "",
+		"://not a url": "",
+	} {
+		if got := QueueRegion(url); got != want {
+			t.Errorf("QueueRegion(%q) = %q, want %q", url, got, want)
+		}
+	}
+}
+
 func TestNoDatabaseIsAnError(t *testing.T) {
 	_, err := Load(nil)
 	if err == nil || !strings.Contains(err.Error(), "database.host") {

@@ -47,6 +47,17 @@ type Service struct {
 	bg   sync.WaitGroup
 }
 
+// JobClients builds the clients of the job tier's bucket and queue for the
+// region they live in (cfg.JobsRegion), which is not the host's own when a
+// second region's hosts submit to the primary region's queue.
+func JobClients(ctx context.Context, cfg config.Config) (*cloud.Bucket, *cloud.Queue, error) {
+	aws, err := cloud.Config(ctx, cloud.Options{Region: cfg.JobsRegion, Endpoint: cfg.AWSEndpoint})
+	if err != nil {
+		return nil, nil, fmt.Errorf("job tier: %w", err)
+	}
+	return cloud.NewBucket(aws, cfg.JobsBucket), cloud.NewQueue(aws, cfg.QueueURL), nil
+}
+
 // Logger returns a JSON logger at the configured level.
 func Logger(level string) *slog.Logger {
 	var l slog.Level
@@ -112,12 +123,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 	}
 	if cfg.QueueURL != "" {
 		// Jobs live in the main database in every phase (shards hold users).
-		aws, err := cloud.Config(ctx, cloud.Options{Region: cfg.Region, Endpoint: cfg.AWSEndpoint})
+		bucket, queue, err := JobClients(ctx, cfg)
 		if err != nil {
 			s.Close()
 			return nil, err
 		}
-		s.Jobs = &jobs.Submitter{Store: db, Bucket: cloud.NewBucket(aws, cfg.JobsBucket), Queue: cloud.NewQueue(aws, cfg.QueueURL), Metrics: m}
+		s.Jobs = &jobs.Submitter{Store: db, Bucket: bucket, Queue: queue, Metrics: m}
 	}
 	s.HTTP, err = apphttp.New(apphttp.Options{
 		Users: s.Users, Profiles: profiles, Sessions: sessions, Metrics: m, Logger: log,

@@ -47,9 +47,6 @@ var (
 	ErrNotFound     = errors.New("not found")
 	ErrConflict     = errors.New("already exists")
 	ErrUnauthorized = errors.New("unauthorized")
-	ErrInvalid      = errors.New("invalid")
-	// ErrThrottled: too many attempts; the caller may try again later.
-	ErrThrottled = errors.New("too many attempts")
 )
 
 // UserStore persists users. Reads may be served by replicas; see postgres.DB.

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/scalezero/scalezero/internal/ladder"
+	"github.com/scalezero/scalezero/stacks/plan"
 )
 
 // Environment of a child ladder.
@@ -118,7 +119,7 @@ func child(target string, invoke bool, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	phases := []int{2, ladder.MaxPhase}
+	phases := []int{2, plan.MaxPhase}
 	if invoke {
 		phases = []int{1}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/scalezero/scalezero/internal/ladder"
+	"github.com/scalezero/scalezero/stacks/plan"
 )
 
 // TestLadder climbs each target's phases under the real engine from a new
@@ -118,10 +119,10 @@ func (c *climber) setDue(t *testing.T, phase int) {
 func (c *climber) climb(t *testing.T) {
 	target := c.flow.Target
 	steps := []struct{ from, to int }{}
-	for n := 1; n <= ladder.MaxPhase; n++ {
+	for n := 1; n <= plan.MaxPhase; n++ {
 		steps = append(steps, struct{ from, to int }{n - 1, n})
 	}
-	for n := ladder.MaxPhase - 1; n >= 1; n-- {
+	for n := plan.MaxPhase - 1; n >= 1; n-- {
 		steps = append(steps, struct{ from, to int }{n + 1, n})
 	}
 	for _, st := range steps {

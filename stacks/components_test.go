@@ -28,108 +28,110 @@ func TestComponentsRejectBadArgsByName(t *testing.T) {
 	subnets := pulumi.StringArray{pulumi.String("a"), pulumi.String("b")}
 	nets := []containers.Network{{Name: pulumi.String("net")}}
 	cases := []struct {
-		arg   string
-		build func(ctx *pulumi.Context) error
+		component, arg string
+		build          func(ctx *pulumi.Context) error
 	}{
-		{"AvailabilityZones", func(ctx *pulumi.Context) error {
+		{"network.New", "AvailabilityZones", func(ctx *pulumi.Context) error {
 			_, err := network.New(ctx, "n", &network.Args{CIDR: "10.0.0.0/16"})
 			return err
 		}},
-		{"CIDR", func(ctx *pulumi.Context) error {
+		{"network.New", "CIDR", func(ctx *pulumi.Context) error {
 			_, err := network.New(ctx, "n", &network.Args{CIDR: "10.0.0.0/8", AvailabilityZones: []string{"a"}})
 			return err
 		}},
-		{"Min", func(ctx *pulumi.Context) error {
+		{"fleet.New", "Min", func(ctx *pulumi.Context) error {
 			_, err := fleet.New(ctx, "f", &fleet.Args{VpcID: vpc, SubnetIDs: subnets, ProfileName: pulumi.String("p"), InstanceType: "t3.small", UserDataBase64: "eA==", Min: 5, Desired: 5, Max: 2})
 			return err
 		}},
-		{"ZoneCount", func(ctx *pulumi.Context) error {
+		{"webtier.New", "ZoneCount", func(ctx *pulumi.Context) error {
 			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, ZoneCount: 1})
 			return err
 		}},
-		{"Scaling.Metric", func(ctx *pulumi.Context) error {
+		{"webtier.New", "Scaling.Metric", func(ctx *pulumi.Context) error {
 			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, ZoneCount: 2, Scaling: &webtier.Scaling{Metric: "memory", Target: 1}})
 			return err
 		}},
-		{"Replicas", func(ctx *pulumi.Context) error {
+		{"database.New", "Replicas", func(ctx *pulumi.Context) error {
 			_, err := database.New(ctx, "d", &database.Args{VpcID: vpc, SubnetIDs: subnets, Zones: []string{"a"}, InstanceClass: "db.t4g.small", AllocatedStorage: 20, MaxAllocatedStorage: 100, BackupRetentionDays: 7, EngineVersion: "16", Replicas: -1})
 			return err
 		}},
-		{"EngineVersion", func(ctx *pulumi.Context) error {
+		{"database.New", "EngineVersion", func(ctx *pulumi.Context) error {
 			_, err := database.New(ctx, "d", &database.Args{VpcID: vpc, SubnetIDs: subnets, Zones: []string{"a"}, InstanceClass: "db.t4g.small", AllocatedStorage: 20, MaxAllocatedStorage: 100, BackupRetentionDays: 7, EngineVersion: "latest"})
 			return err
 		}},
-		{"MaxmemoryPolicy", func(ctx *pulumi.Context) error {
+		{"cache.New", "MaxmemoryPolicy", func(ctx *pulumi.Context) error {
 			_, err := cache.New(ctx, "c", &cache.Args{VpcID: vpc, SubnetIDs: subnets, AuthToken: pulumi.String("x"), NodeType: "cache.t4g.small", Replicas: 1, MaxmemoryPolicy: "lru"})
 			return err
 		}},
-		{"Replicas", func(ctx *pulumi.Context) error {
+		{"cache.New", "Replicas", func(ctx *pulumi.Context) error {
 			_, err := cache.New(ctx, "c", &cache.Args{VpcID: vpc, SubnetIDs: subnets, AuthToken: pulumi.String("x"), NodeType: "cache.t4g.small", Replicas: 0})
 			return err
 		}},
-		{"Remote.CIDR", func(ctx *pulumi.Context) error {
+		{"peering.New", "Remote.CIDR", func(ctx *pulumi.Context) error {
 			_, err := peering.New(ctx, "p", &peering.Args{Primary: &network.Network{CIDR: "10.0.0.0/16"}, Remote: &network.Network{CIDR: "10.0.128.0/17"}})
 			return err
 		}},
-		{"RemoteProvider/RemoteRegion", func(ctx *pulumi.Context) error {
+		{"peering.New", "RemoteProvider/RemoteRegion", func(ctx *pulumi.Context) error {
 			_, err := peering.New(ctx, "p", &peering.Args{Primary: &network.Network{CIDR: "10.0.0.0/16"}, Remote: &network.Network{CIDR: "10.1.0.0/16"}})
 			return err
 		}},
-		{"PriceClass", func(ctx *pulumi.Context) error {
+		{"cdn.New", "PriceClass", func(ctx *pulumi.Context) error {
 			_, err := cdn.New(ctx, "c", &cdn.Args{OriginDomain: pulumi.String("x"), PriceClass: "cheap"})
 			return err
 		}},
-		{"VisibilityTimeoutSeconds", func(ctx *pulumi.Context) error {
+		{"queue.New", "VisibilityTimeoutSeconds", func(ctx *pulumi.Context) error {
 			_, err := queue.New(ctx, "q", &queue.Args{VisibilityTimeoutSeconds: 30, JobTimeoutSeconds: 60, MaxReceiveCount: 5})
 			return err
 		}},
 		// The docker target's stand-ins.
-		{"Role", func(ctx *pulumi.Context) error {
+		{"containers.NewAppFleet", "Role", func(ctx *pulumi.Context) error {
 			_, err := containers.NewAppFleet(ctx, "a", &containers.AppFleetArgs{Role: "api", Count: 1, Image: pulumi.String("i"), Networks: nets})
 			return err
 		}},
-		{"HostPort", func(ctx *pulumi.Context) error {
+		{"containers.NewAppFleet", "HostPort", func(ctx *pulumi.Context) error {
 			_, err := containers.NewAppFleet(ctx, "a", &containers.AppFleetArgs{Role: "web", Count: 2, Image: pulumi.String("i"), Networks: nets, HostPort: 8080})
 			return err
 		}},
-		{"Networks", func(ctx *pulumi.Context) error {
+		{"containers.NewAppFleet", "Networks", func(ctx *pulumi.Context) error {
 			_, err := containers.NewAppFleet(ctx, "a", &containers.AppFleetArgs{Role: "web", Count: 1, Image: pulumi.String("i")})
 			return err
 		}},
-		{"Replicas", func(ctx *pulumi.Context) error {
+		{"containers.NewPostgres", "Replicas", func(ctx *pulumi.Context) error {
 			_, err := containers.NewPostgres(ctx, "p", &containers.PostgresArgs{Networks: nets, Replicas: 16})
 			return err
 		}},
-		{"Primary", func(ctx *pulumi.Context) error {
+		{"containers.NewReplica", "Primary", func(ctx *pulumi.Context) error {
 			_, err := containers.NewReplica(ctx, "r", &containers.ReplicaArgs{Networks: nets})
 			return err
 		}},
-		{"MaxmemoryPolicy", func(ctx *pulumi.Context) error {
+		{"containers.NewRedis", "MaxmemoryPolicy", func(ctx *pulumi.Context) error {
 			_, err := containers.NewRedis(ctx, "r", &containers.RedisArgs{Networks: nets})
 			return err
 		}},
-		{"Backends", func(ctx *pulumi.Context) error {
+		{"containers.NewLoadBalancer", "Backends", func(ctx *pulumi.Context) error {
 			_, err := containers.NewLoadBalancer(ctx, "l", &containers.LoadBalancerArgs{HostPort: 8080, Networks: nets})
 			return err
 		}},
-		{"HostPort", func(ctx *pulumi.Context) error {
+		{"containers.NewCDN", "HostPort", func(ctx *pulumi.Context) error {
 			_, err := containers.NewCDN(ctx, "c", &containers.CDNArgs{Files: map[string][]byte{"a": nil}, HostPort: 70000, Networks: nets})
 			return err
 		}},
-		{"MaxReceiveCount", func(ctx *pulumi.Context) error {
+		{"containers.NewJobTier", "MaxReceiveCount", func(ctx *pulumi.Context) error {
 			_, err := containers.NewJobTier(ctx, "j", &containers.JobTierArgs{Region: "us-east-1", MaxReceiveCount: 0, Networks: nets})
 			return err
 		}},
 	}
 	for _, c := range cases {
-		g, err := graph.RunProgram(func(ctx *pulumi.Context) error { return c.build(ctx) }, nil)
-		var ae *shared.ArgError
-		if !errors.As(err, &ae) || ae.Arg != c.arg || !strings.Contains(err.Error(), "allowed") {
-			t.Errorf("want an ArgError naming %s, got %v", c.arg, err)
-		}
-		if len(g.Resources) != 0 {
-			t.Errorf("%s: %d resources declared before the error", c.arg, len(g.Resources))
-		}
+		t.Run(c.component+"/"+c.arg, func(t *testing.T) {
+			g, err := graph.RunProgram(func(ctx *pulumi.Context) error { return c.build(ctx) }, nil)
+			var ae *shared.ArgError
+			if !errors.As(err, &ae) || ae.Arg != c.arg || !strings.Contains(err.Error(), "allowed") {
+				t.Errorf("want an ArgError naming %s, got %v", c.arg, err)
+			}
+			if len(g.Resources) != 0 {
+				t.Errorf("%d resources declared before the error", len(g.Resources))
+			}
+		})
 	}
 }
 

@@ -125,8 +125,9 @@ func strs(v any) []string {
 	if s, ok := v.(string); ok {
 		return []string{s}
 	}
+	xs, _ := v.([]any) // nil when absent
 	var out []string
-	for _, x := range v.([]any) {
+	for _, x := range xs {
 		out = append(out, fmt.Sprint(x))
 	}
 	return out

@@ -10,7 +10,12 @@ import (
 
 func TestCache(t *testing.T) {
 	forPhases(t, 5, 9, func(t *testing.T, g *graph.Graph) {
-		for _, rg := range g.OfType(tReplGroup) {
+		groups := g.OfType(tReplGroup)
+		// One per region: the primary's from phase 5, the second region's from 7.
+		if want := len(regionsOf(g)); len(groups) != want {
+			t.Fatalf("%d replication groups, want one in each of %d regions", len(groups), want)
+		}
+		for _, rg := range groups {
 			for _, flag := range []string{"automaticFailoverEnabled", "multiAzEnabled", "atRestEncryptionEnabled", "transitEncryptionEnabled"} {
 				if rg.Get(flag) != true {
 					t.Errorf("%s: %s = %v", rg.Name, flag, rg.Get(flag))
@@ -24,12 +29,31 @@ func TestCache(t *testing.T) {
 				t.Errorf("%s: parameter %s", rg.Name, p)
 			}
 		}
+		cacheRules := 0
 		for _, rule := range g.OfType(tIngress) {
-			if rule.Get("fromPort") == float64(6379) && len(rule.PropertyDependencies["referencedSecurityGroupId"]) != 1 {
+			if rule.Get("fromPort") != float64(6379) {
+				continue
+			}
+			cacheRules++
+			if len(rule.PropertyDependencies["referencedSecurityGroupId"]) != 1 {
 				t.Errorf("%s: cache ingress not from a security group", rule.Name)
 			}
 		}
+		if cacheRules < len(groups) {
+			t.Errorf("%d cache ingress rules for %d caches: some admit nobody", cacheRules, len(groups))
+		}
 	})
+}
+
+// regionsOf lists the regions of a graph's AWS providers.
+func regionsOf(g *graph.Graph) []string {
+	var out []string
+	for _, p := range g.OfType("pulumi:providers:aws") {
+		if r := p.Str("region"); r != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func TestCDN(t *testing.T) {

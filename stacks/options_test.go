@@ -92,7 +92,12 @@ func TestExistingHostedZone(t *testing.T) {
 	if n := count(g, "aws:route53/zone:Zone"); n != 0 {
 		t.Fatalf("%d zones created", n)
 	}
-	for _, r := range g.OfType(tRecord) {
+	records := g.OfType(tRecord)
+	// The geolocation pair and its default for the site, and the CDN's names.
+	if len(records) < 3 {
+		t.Fatalf("%d records: the site's geolocation records are missing", len(records))
+	}
+	for _, r := range records {
 		if r.Str("zoneId") != "Z0123456789ABC" {
 			t.Errorf("%s in zone %v", r.Name, r.Inputs["zoneId"])
 		}

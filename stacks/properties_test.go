@@ -2,6 +2,7 @@ package stacks_test
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -65,19 +66,67 @@ func TestSingleServer(t *testing.T) {
 	})
 }
 
+// ingressRules lists every way a graph admits traffic: standalone ingress
+// rules, the older SecurityGroupRule of type ingress, and a security group's
+// inline ingress blocks; each as (name, from port, to port, IPv4 and IPv6 blocks).
+type ingressRule struct {
+	name     string
+	from, to float64
+	cidrs    []string
+}
+
+func ingressRules(g *graph.Graph) []ingressRule {
+	var out []ingressRule
+	num := func(v any) float64 { f, _ := v.(float64); return f }
+	for _, r := range g.OfType(tIngress) {
+		out = append(out, ingressRule{r.Name, num(r.Get("fromPort")), num(r.Get("toPort")), []string{r.Str("cidrIpv4"), r.Str("cidrIpv6")}})
+	}
+	for _, r := range g.OfType("aws:ec2/securityGroupRule:SecurityGroupRule") {
+		if r.Str("type") == "ingress" {
+			out = append(out, ingressRule{r.Name, num(r.Get("fromPort")), num(r.Get("toPort")), append(strs(r.Get("cidrBlocks")), strs(r.Get("ipv6CidrBlocks"))...)})
+		}
+	}
+	for _, sg := range g.OfType("aws:ec2/securityGroup:SecurityGroup") {
+		blocks, _ := sg.Get("ingress").([]any)
+		for i, b := range blocks {
+			m, _ := b.(map[string]any)
+			out = append(out, ingressRule{fmt.Sprintf("%s ingress %d", sg.Name, i), num(m["fromPort"]), num(m["toPort"]), append(strs(m["cidrBlocks"]), strs(m["ipv6CidrBlocks"])...)})
+		}
+	}
+	return out
+}
+
 func TestNoSSHAnywhere(t *testing.T) {
 	forPhases(t, 1, 9, func(t *testing.T, g *graph.Graph) {
-		for _, rule := range g.OfType(tIngress) {
-			from, _ := rule.Get("fromPort").(float64)
-			to, _ := rule.Get("toPort").(float64)
-			if from <= 22 && 22 <= to {
-				t.Errorf("%s admits SSH", rule.Name)
+		rules := ingressRules(g)
+		if len(rules) == 0 {
+			t.Fatal("no ingress rule at all: the search reads nothing")
+		}
+		for _, rule := range rules {
+			// from 0 to 0 with protocol -1 is every port.
+			if (rule.from <= 22 && 22 <= rule.to) || (rule.from == 0 && rule.to == 0) {
+				t.Errorf("%s admits SSH (ports %v-%v)", rule.name, rule.from, rule.to)
 			}
-			if rule.Str("cidrIpv4") == "0.0.0.0/0" && from != 80 && from != 443 {
-				t.Errorf("%s opens port %v to the world", rule.Name, from)
+			for _, c := range rule.cidrs {
+				if (c == "0.0.0.0/0" || c == "::/0") && !(rule.from == rule.to && (rule.from == 80 || rule.from == 443)) {
+					t.Errorf("%s opens ports %v-%v to the world (%s)", rule.name, rule.from, rule.to, c)
+				}
 			}
 		}
 	})
+}
+
+// The search above reads each of the three ways to admit traffic.
+func TestIngressRulesReadEveryKind(t *testing.T) {
+	g := &graph.Graph{Resources: []graph.Resource{
+		{Type: tIngress, Name: "a", Inputs: map[string]any{"fromPort": 22.0, "toPort": 22.0, "cidrIpv4": "0.0.0.0/0"}},
+		{Type: "aws:ec2/securityGroupRule:SecurityGroupRule", Name: "b", Inputs: map[string]any{"type": "ingress", "fromPort": 0.0, "toPort": 0.0, "ipv6CidrBlocks": []any{"::/0"}}},
+		{Type: "aws:ec2/securityGroup:SecurityGroup", Name: "c", Inputs: map[string]any{"ingress": []any{map[string]any{"fromPort": 20.0, "toPort": 25.0, "cidrBlocks": []any{"10.0.0.0/8"}}}}},
+	}}
+	got := ingressRules(g)
+	if len(got) != 3 || got[1].cidrs[0] != "::/0" || got[2].to != 25 {
+		t.Fatalf("%+v", got)
+	}
 }
 
 func TestWebFleetIsPrivateBehindTheLoadBalancer(t *testing.T) {
@@ -273,4 +322,40 @@ func TestSecretsNeverAppearInTheGraph(t *testing.T) {
 			t.Errorf("authToken = %v, want masked", rg.Inputs["authToken"])
 		}
 	})
+}
+
+// A host's user data is the same in every phase it lives in: what a phase
+// changes reaches hosts through their parameters (a fleet rolls on the
+// settings digest), and EC2 does not run changed user data on a running
+// single server.
+func TestUserDataIsTheSameInEveryPhase(t *testing.T) {
+	first := map[string]string{} // host -> "phase N: user data"
+	seen := map[string]int{}
+	for phase := 1; phase <= 9; phase++ {
+		g := phaseGraph(t, phase)
+		hosts := map[string]string{}
+		for _, lt := range g.OfType(tLT) {
+			hosts[lt.Name] = lt.Str("userData")
+		}
+		for _, inst := range g.OfType(tInstance) {
+			hosts[inst.Name] = inst.Str("userData")
+		}
+		for name, data := range hosts {
+			if data == "" {
+				t.Errorf("phase %d: %s has no user data", phase, name)
+				continue
+			}
+			seen[name]++
+			if was, ok := first[name]; !ok {
+				first[name] = data
+			} else if was != data {
+				t.Errorf("phase %d changes %s's user data", phase, name)
+			}
+		}
+	}
+	// The single server lives in phases 1-2, the web fleet in 3-9, the second
+	// region's in 7-9, the workers in 8-9.
+	if seen["server"] != 2 || seen["web-fleet"] != 7 || seen["web-secondary-fleet"] != 3 || seen["worker-fleet"] != 2 {
+		t.Fatalf("hosts seen per phase: %v", seen)
+	}
 }

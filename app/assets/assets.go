@@ -32,6 +32,14 @@ type Asset struct {
 // Key is the asset's path under the site and in the bucket: static/<hashed>.
 func (a Asset) Key() string { return "static/" + a.Hashed }
 
+// HashedName puts the first 32 bits of body's SHA-256, in hex, before
+// name's extension: app.css becomes app.3f2a9c1e.css.
+func HashedName(name string, body []byte) string {
+	sum := sha256.Sum256(body)
+	ext := path.Ext(name)
+	return strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:4]) + ext
+}
+
 // All returns every asset, sorted by name.
 func All() ([]Asset, error) {
 	var out []Asset
@@ -44,7 +52,6 @@ func All() ([]Asset, error) {
 			return err
 		}
 		name := path.Base(p)
-		sum := sha256.Sum256(body)
 		ext := path.Ext(name)
 		ctype := mime.TypeByExtension(ext)
 		if ctype == "" {
@@ -52,7 +59,7 @@ func All() ([]Asset, error) {
 		}
 		out = append(out, Asset{
 			Name:        name,
-			Hashed:      strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:4]) + ext,
+			Hashed:      HashedName(name, body),
 			ContentType: ctype,
 			Body:        body,
 		})

@@ -40,9 +40,12 @@ func TestScriptsPassShellcheck(t *testing.T) {
 	}
 }
 
-// The user data is the same in every phase: what a phase changes reaches the
-// host through the parameters, not through user data EC2 would not run again.
-func TestUserDataDoesNotDependOnThePhase(t *testing.T) {
+// Each role's script does what that role needs: the single server re-applies
+// its settings on a timer and redirects port 80 to the app; a fleet host
+// does neither (fleets roll instead); a host with a log group ships its
+// container's logs. (That user data does not change from phase to phase is
+// checked on the stack's graphs: stacks.TestUserDataIsTheSameInEveryPhase.)
+func TestScriptsPerRole(t *testing.T) {
 	s, err := Script(variants[0])
 	if err != nil {
 		t.Fatal(err)

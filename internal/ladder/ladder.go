@@ -16,9 +16,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// MaxPhase is the top of the ladder.
-const MaxPhase = 9
-
 // Setting is one `pulumi config set` of a flow.
 type Setting struct {
 	Key    string // without the project's namespace

@@ -13,7 +13,10 @@ VIEW  ?= known
 GO    ?= go
 BIN   := bin
 
-.PHONY: plan diagram diff cost policy test test-iac test-engine test-app pulumi-cli services faults bench vet fmt up preview clean
+.PHONY: help plan diagram diff cost policy test test-iac test-engine test-app pulumi-cli services faults bench vet up preview clean
+
+help: ## list every target with what it does
+	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## /{ printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 plan: $(BIN)/plan ## print phase PHASE's resource graph as JSON (offline)
 	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET) -view "$(VIEW)"
@@ -103,7 +106,7 @@ bench: services ## profile reads through the real HTTP stack, cache off and on; 
 
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
-vet:
+vet: ## go vet, shellcheck, actionlint and gofmt over the repository
 	$(GO) vet ./...
 	shellcheck scripts/*.sh .ci/run components/containers/*.sh
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
@@ -129,7 +132,7 @@ up: ## pulumi up of phase PHASE (YES=1: no confirmation prompt; AWS credentials,
 	$(if $(DOMAIN),pulumi config set domain "$(DOMAIN)")
 	pulumi up $(if $(YES),--yes)
 
-clean:
+clean: ## remove bin/ (built commands, plan and cost files)
 	rm -rf $(BIN)
 
 FORCE:

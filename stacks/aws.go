@@ -51,8 +51,14 @@ type region struct {
 	web      *webtier.WebTier
 	watch    *observability.Observability
 	config   *appconfig.AppConfig
-	// readers are this region's read endpoints of the main database.
+	// writer is where this region's hosts write the main database: the
+	// writer region's primary; readers are this region's read endpoints.
+	writer  pulumi.StringOutput
 	readers pulumi.StringArrayOutput
+	// shardMap is the shards as this region's hosts use them (phase 9).
+	shardMap pulumi.StringOutput
+	// lost: this region's APIs fail (lostRegion); its resources are frozen.
+	lost bool
 	// databases are the ones in this region (the primary's writer and
 	// shards, the second region's copy): its hosts are admitted to each.
 	databases []*database.Database
@@ -60,6 +66,9 @@ type region struct {
 
 func (r *region) named(base string) string { return base + r.suffix }
 func (r *region) opts() pulumi.ResourceOption {
+	if r.lost {
+		return pulumi.Composite(pulumi.Providers(r.provider), frozen)
+	}
 	return pulumi.Providers(r.provider)
 }
 
@@ -76,8 +85,12 @@ type builder struct {
 	image     *image.Image
 	db        *database.Database
 	shards    []*database.Database
-	// secondaryDBs is the main database's copy in the second region.
-	secondaryDBs []*database.Database
+	// secondaryDBs is the main database's copy in the second region, and
+	// secondaryShards the shards' copies there (phase 9).
+	secondaryDBs    []*database.Database
+	secondaryShards []*database.Database
+	// account is the AWS account, looked up once in a region that answers.
+	account string
 	queue        *queue.Queue
 	cdn          *cdn.CDN
 	edgeWatch    *observability.Observability // us-east-1's alarms when the primary region is elsewhere
@@ -145,25 +158,16 @@ func (b *builder) buildRegions() error {
 	}
 	for _, r := range specs {
 		var err error
+		r.lost = b.lost(r.name)
 		// No default tags: components tag what they create explicitly (the
 		// same keys in both would be set twice), so every tag shows in a diff.
 		r.provider, err = aws.NewProvider(b.ctx, r.role, b.providerArgs(r.name))
 		if err != nil {
 			return err
 		}
-		zones, err := aws.GetAvailabilityZones(b.ctx, &aws.GetAvailabilityZonesArgs{
-			State: pulumi.StringRef("available"),
-			Filters: []aws.GetAvailabilityZonesFilter{
-				{Name: "opt-in-status", Values: []string{"opt-in-not-required"}},
-			},
-		}, pulumi.Provider(r.provider))
-		if err != nil {
-			return fmt.Errorf("look up zones of %s: %w", r.name, err)
+		if r.zones, err = b.zones(r); err != nil {
+			return err
 		}
-		if len(zones.Names) < b.s.AZCount {
-			return &plan.ConfigError{Key: "azCount", Value: fmt.Sprint(b.s.AZCount), Allowed: fmt.Sprintf("at most %d: %s has %v", len(zones.Names), r.name, zones.Names)}
-		}
-		r.zones = zones.Names[:b.s.AZCount]
 		r.net, err = network.New(b.ctx, r.named("net"), &network.Args{
 			CIDR:                 r.cidr,
 			AvailabilityZones:    r.zones,
@@ -177,6 +181,9 @@ func (b *builder) buildRegions() error {
 			return err
 		}
 		b.regions = append(b.regions, r)
+	}
+	if err := b.lookUpAccount(); err != nil {
+		return err
 	}
 	if !b.p.CDN {
 		return nil
@@ -244,7 +251,7 @@ func (b *builder) buildCertificates() error {
 	var err error
 	b.cdnCert, err = certificate.New(b.ctx, "cdn-cert", &certificate.Args{
 		Domain: b.staticName(), ZoneID: b.zone.ZoneID, Tags: b.tags,
-	}, pulumi.Provider(b.edge))
+	}, b.edgeOpts())
 	return err
 }
 
@@ -259,6 +266,7 @@ func (b *builder) buildLogBuckets() error {
 		if r.logs, err = logs.NewBucket(b.ctx, r.named("logs"), &logs.BucketArgs{
 			RetentionDays: b.s.LogRetentionDays,
 			ForceDestroy:  b.s.BucketForceDestroy,
+			AccountID:     b.account,
 			Tags:          b.tags,
 		}, r.opts()); err != nil {
 			return err
@@ -273,7 +281,10 @@ func (b *builder) buildImage() error {
 		Context:     ".",
 		Dockerfile:  "app/Dockerfile",
 		AWSProvider: b.primary().provider,
-		Tags:        b.tags,
+		// The repository's region lost: no registry token can be had, and
+		// the image stays as its state holds it.
+		SkipAuth: b.primary().lost,
+		Tags:     b.tags,
 	}, b.primary().opts())
 	if err == nil {
 		b.out.ImageRef = b.image.Ref
@@ -341,27 +352,13 @@ func (b *builder) buildDatabases() error {
 	if b.db, err = database.New(b.ctx, "db", b.databaseArgs(prim, b.p.DBReplicas, b.p.DBMultiAZ), prim.opts()); err != nil {
 		return err
 	}
-	prim.readers = b.db.ReaderEndpoints
+	prim.writer, prim.readers = b.db.WriterEndpoint, b.db.ReaderEndpoints
 	prim.databases = append(prim.databases, b.db)
 	b.out.DBWriter = b.db.WriterEndpoint
 	if b.p.DBReplicas > 0 {
 		b.out.DBReaders = b.db.ReaderEndpoints
 	}
 	b.out.DBSecretARN = b.db.SecretARN
-	if b.p.MultiRegion {
-		sec := b.regions[1]
-		args := b.databaseArgs(sec, 0, false)
-		args.ReplicaOf = &database.ReplicaSource{SourceARN: b.db.InstanceARN}
-		args.SecretReplicaRegions = nil
-		replica, err := database.New(b.ctx, "db-secondary", args, sec.opts())
-		if err != nil {
-			return err
-		}
-		b.secondaryDBs = append(b.secondaryDBs, replica)
-		sec.databases = append(sec.databases, replica)
-		sec.readers = pulumi.StringArray{replica.WriterEndpoint}.ToStringArrayOutput()
-		b.out.SecondaryDBReader = replica.WriterEndpoint
-	}
 	for i := range b.p.Shards {
 		shard, err := database.New(b.ctx, fmt.Sprintf("shard-%d", i), b.databaseArgs(prim, b.s.ShardReplicas, b.s.DBMultiAZ), prim.opts())
 		if err != nil {
@@ -370,8 +367,52 @@ func (b *builder) buildDatabases() error {
 		b.shards = append(b.shards, shard)
 		prim.databases = append(prim.databases, shard)
 	}
+	if b.p.MultiRegion {
+		if err := b.buildSecondaryCopies(b.regions[1]); err != nil {
+			return err
+		}
+	}
 	if len(b.shards) > 0 {
-		b.out.ShardMap = shardMap(b.shards)
+		prim.shardMap = shardMap(b.shards, nil, false)
+		b.out.ShardMap = prim.shardMap
+	}
+	return nil
+}
+
+// buildSecondaryCopies makes the second region's copies of the main
+// database and of each shard (phase 9): cross-region replicas its hosts read
+// locally, which a failover (writerRegion) promotes to its writers.
+func (b *builder) buildSecondaryCopies(sec *region) error {
+	promoted := b.s.WriterRole() == sec.role
+	copyOf := func(name string, source *database.Database) (*database.Database, error) {
+		args := b.databaseArgs(sec, 0, false)
+		args.ReplicaOf = &database.ReplicaSource{SourceARN: source.InstanceARN, Promoted: promoted}
+		args.SecretReplicaRegions = nil
+		c, err := database.New(b.ctx, name, args, sec.opts())
+		if err == nil {
+			sec.databases = append(sec.databases, c)
+		}
+		return c, err
+	}
+	main, err := copyOf("db-secondary", b.db)
+	if err != nil {
+		return err
+	}
+	b.secondaryDBs = append(b.secondaryDBs, main)
+	sec.writer, sec.readers = b.db.WriterEndpoint, pulumi.StringArray{main.WriterEndpoint}.ToStringArrayOutput()
+	if promoted {
+		sec.writer = main.WriterEndpoint
+	}
+	b.out.SecondaryDBReader = main.WriterEndpoint
+	for i, shard := range b.shards {
+		c, err := copyOf(fmt.Sprintf("shard-%d-secondary", i), shard)
+		if err != nil {
+			return fmt.Errorf("shard %d: %w", i, err)
+		}
+		b.secondaryShards = append(b.secondaryShards, c)
+	}
+	if len(b.shards) > 0 {
+		sec.shardMap = shardMap(b.shards, b.secondaryShards, promoted)
 	}
 	return nil
 }
@@ -383,10 +424,20 @@ type ShardEntry struct {
 	Readers []string `json:"readers"`
 }
 
-func shardMap(shards []*database.Database) pulumi.StringOutput {
+// shardMap is the shard map one region's hosts read: each shard's writer
+// and readers. With copies (the second region's), reads go to the local
+// copy, and writes too once the copies are promoted.
+func shardMap(shards, copies []*database.Database, promoted bool) pulumi.StringOutput {
 	parts := make([]any, 0, 2*len(shards))
-	for _, s := range shards {
-		parts = append(parts, s.WriterEndpoint, s.ReaderEndpoints)
+	for i, s := range shards {
+		writer, readers := s.WriterEndpoint, s.ReaderEndpoints
+		if copies != nil {
+			readers = pulumi.StringArray{copies[i].WriterEndpoint}.ToStringArrayOutput()
+			if promoted {
+				writer = copies[i].WriterEndpoint
+			}
+		}
+		parts = append(parts, writer, readers)
 	}
 	return pulumi.All(parts...).ApplyT(func(v []any) (string, error) {
 		entries := make([]ShardEntry, len(shards))
@@ -503,7 +554,7 @@ func (b *builder) buildCDN() error {
 		args.OriginHTTPS = true
 		args.Alias, args.CertificateARN = b.staticName(), b.cdnCert.ARN
 	}
-	if b.cdn, err = cdn.New(b.ctx, "cdn", args, pulumi.Provider(b.edge)); err != nil {
+	if b.cdn, err = cdn.New(b.ctx, "cdn", args, b.edgeOpts()); err != nil {
 		return err
 	}
 	b.out.CDNURL = b.cdn.BaseURL
@@ -554,8 +605,8 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 		v["SCALEZERO_CACHE_ADDR"] = pulumi.String("127.0.0.1:6379")
 	}
 	if b.db != nil {
-		// Writes always go to the primary region's writer.
-		v["SCALEZERO_DATABASE_HOST"] = b.db.WriterEndpoint
+		// Writes go to the writer region's primary, from every region.
+		v["SCALEZERO_DATABASE_HOST"] = r.writer
 		v["SCALEZERO_DATABASE_TLS"] = pulumi.String("true")
 		if b.p.DBReplicas > 0 || r.role == "secondary" {
 			v["SCALEZERO_DATABASE_READER_HOSTS"] = r.readers.ApplyT(func(h []string) string { return strings.Join(h, ",") }).(pulumi.StringOutput)
@@ -582,7 +633,7 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 		v["SCALEZERO_WORKER_JOB_TIMEOUT"] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
 	}
 	if len(b.shards) > 0 {
-		v["SCALEZERO_DATABASE_SHARDS"] = b.out.ShardMap
+		v["SCALEZERO_DATABASE_SHARDS"] = r.shardMap
 	}
 	return v, s
 }
@@ -720,6 +771,7 @@ func (b *builder) buildServer() error {
 		InternetGateway: r.net.InternetGateway,
 		Settings:        r.config.Digest,
 		After:           r.config.Resources(),
+		AMI:             r.ami(),
 		Tags:            b.tags,
 	}, r.opts())
 	if err != nil {
@@ -747,6 +799,7 @@ func (b *builder) fleetArgs(r *region, kind, instanceType string, min, desired, 
 		Desired:        desired,
 		Max:            max,
 		ImageRef:       b.image.Ref,
+		AMI:            r.ami(),
 		Settings:       r.config.Digest,
 		// The settings they read at boot, and their way out (packages,
 		// the image registry, AWS's APIs) through NAT.
@@ -849,6 +902,7 @@ func (b *builder) buildObservability() error {
 			RetentionDays: b.s.LogRetentionDays,
 			AlertEmail:    b.s.AlertEmail,
 			Databases:     b.watchedDatabases(r),
+			AccountID:     b.account,
 			Tags:          b.tags,
 		}
 		if r.web != nil {
@@ -874,12 +928,12 @@ func (b *builder) buildObservability() error {
 	if b.s.PrimaryRegion == observability.EdgeRegion || (b.cdn == nil && !b.p.MultiRegion) {
 		return nil
 	}
-	args := &observability.Args{Region: observability.EdgeRegion, RetentionDays: b.s.LogRetentionDays, AlertEmail: b.s.AlertEmail, Tags: b.tags}
+	args := &observability.Args{Region: observability.EdgeRegion, RetentionDays: b.s.LogRetentionDays, AlertEmail: b.s.AlertEmail, AccountID: b.account, Tags: b.tags}
 	if b.cdn != nil {
 		args.DistributionID = b.cdn.DistributionID
 	}
 	var err error
-	b.edgeWatch, err = observability.New(b.ctx, "observability-edge", args, pulumi.Provider(b.edge))
+	b.edgeWatch, err = observability.New(b.ctx, "observability-edge", args, b.edgeOpts())
 	return err
 }
 
@@ -902,8 +956,12 @@ func (b *builder) watchedDatabases(r *region) []observability.Database {
 		}
 		return out
 	}
+	promoted := b.s.WriterRole() == r.role
 	for _, rd := range b.secondaryDBs {
-		add(rd, "db-secondary", true)
+		add(rd, "db-secondary", !promoted)
+	}
+	for i, c := range b.secondaryShards {
+		add(c, fmt.Sprintf("shard-%d-secondary", i), !promoted)
 	}
 	return out
 }

@@ -18,6 +18,9 @@ var LocalstackServices = []string{
 // LocalStack's fixed test credentials and no calls that only AWS answers.
 func (b *builder) providerArgs(region string) *aws.ProviderArgs {
 	args := &aws.ProviderArgs{Region: pulumi.String(region)}
+	if b.lost(region) {
+		lostProviderArgs(args)
+	}
 	if b.s.Target != "localstack" {
 		return args
 	}

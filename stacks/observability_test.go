@@ -107,7 +107,8 @@ func TestEachPhaseWatchesItsTiers(t *testing.T) {
 	want[8] = append(slices.Clone(want[7]), "jobs-dlq", "jobs-oldest")
 	want[9] = slices.Clone(want[8])
 	for i := range 2 {
-		want[9] = append(want[9], fmt.Sprintf("shard-%d-storage", i), fmt.Sprintf("shard-%d-replica-1-storage", i), fmt.Sprintf("shard-%d-replica-1-lag", i))
+		want[9] = append(want[9], fmt.Sprintf("shard-%d-storage", i), fmt.Sprintf("shard-%d-replica-1-storage", i), fmt.Sprintf("shard-%d-replica-1-lag", i),
+			fmt.Sprintf("shard-%d-secondary-storage", i), fmt.Sprintf("shard-%d-secondary-lag", i))
 	}
 	for phase := 1; phase <= 9; phase++ {
 		w := slices.Sorted(slices.Values(want[phase]))

@@ -31,6 +31,11 @@ const Port = 5432
 // ReplicaSource makes the component's writer a cross-region read replica.
 type ReplicaSource struct {
 	SourceARN pulumi.StringInput // the source instance's ARN (cross-region needs the ARN)
+	// Promoted makes the copy a standalone primary: its replication source
+	// is dropped, which the provider carries out in place as RDS's
+	// PromoteReadReplica (a failover). The copy keeps its automated backups
+	// (retention of at least a day), so it may have replicas of its own.
+	Promoted bool
 }
 
 // Args configure a Database.
@@ -362,10 +367,14 @@ func (d *Database) crossRegionReplica(ctx *pulumi.Context, name string, args *Ar
 		return nil, err
 	}
 	d.Key = key
+	var source pulumi.StringInput = args.ReplicaOf.SourceARN
+	if args.ReplicaOf.Promoted {
+		source = nil
+	}
 	return rds.NewInstance(ctx, name, &rds.InstanceArgs{
 		Identifier:                   d.SubnetGroup.Name,
 		EnabledCloudwatchLogsExports: exports(args),
-		ReplicateSourceDb:            args.ReplicaOf.SourceARN,
+		ReplicateSourceDb:            source,
 		KmsKeyId:                     key.Arn,
 		InstanceClass:                pulumi.String(args.InstanceClass),
 		StorageEncrypted:             pulumi.Bool(true),

@@ -29,6 +29,9 @@ type Args struct {
 	// ImageRef is the app image the hosts run; a new image is a new template
 	// version, which starts an instance refresh.
 	ImageRef pulumi.StringInput
+	// AMI boots the hosts; empty: the newest Amazon Linux 2023 of the
+	// region, looked up (a call the stack avoids in a region whose APIs fail).
+	AMI string
 	// Settings is a digest of the settings the hosts read at boot
 	// (appconfig's Digest). It is an instance tag of the template, so a
 	// change is a new template version and the group rolls its instances:
@@ -90,7 +93,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if f.SecurityGroup, err = shared.SecurityGroup(ctx, name, name+" hosts", args.VpcID, args.Tags, child); err != nil {
 		return nil, err
 	}
-	ami, err := shared.AL2023(ctx, f)
+	ami, err := shared.AMI(ctx, f, args.AMI)
 	if err != nil {
 		return nil, fmt.Errorf("%s: look up AMI: %w", name, err)
 	}

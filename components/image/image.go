@@ -17,6 +17,10 @@ type Args struct {
 	Tags       map[string]string
 	// AWSProvider is the provider of the repository's region, for the auth-token lookup.
 	AWSProvider pulumi.ProviderResource
+	// SkipAuth asks for no registry token: the repository's region does not
+	// answer, and the caller keeps the image as its state holds it (the
+	// registry's credentials never start a build: only its server does).
+	SkipAuth bool
 }
 
 // Image is the component.
@@ -72,7 +76,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	// The account's default registry holds the repository; asking for it by
 	// default (not by the repository's id) lets a preview resolve the token.
-	token := ecr.GetAuthorizationTokenOutput(ctx, ecr.GetAuthorizationTokenOutputArgs{}, invokeOpts...)
+	user, password := pulumi.String("").ToStringOutput(), pulumi.String("").ToStringOutput()
+	if !args.SkipAuth {
+		token := ecr.GetAuthorizationTokenOutput(ctx, ecr.GetAuthorizationTokenOutputArgs{}, invokeOpts...)
+		user, password = token.UserName(), token.Password()
+	}
 	if im.Image, err = docker.NewImage(ctx, name, &docker.ImageArgs{
 		ImageName: pulumi.Sprintf("%s:latest", im.Repository.RepositoryUrl),
 		Build: docker.DockerBuildArgs{
@@ -82,8 +90,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		},
 		Registry: docker.RegistryArgs{
 			Server:   im.Repository.RepositoryUrl,
-			Username: token.UserName(),
-			Password: pulumi.ToSecret(token.Password()).(pulumi.StringOutput),
+			Username: user,
+			Password: pulumi.ToSecret(password).(pulumi.StringOutput),
 		},
 	}, child); err != nil {
 		return nil, err

@@ -8,7 +8,6 @@ package logs
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -28,7 +27,10 @@ type BucketArgs struct {
 	// ForceDestroy lets the bucket be deleted with its logs (lowering the
 	// phase, destroy); off, S3 refuses to delete a bucket that holds objects.
 	ForceDestroy bool
-	Tags         map[string]string
+	// AccountID is the AWS account the delivered logs belong to; empty:
+	// looked up with the component's provider.
+	AccountID string
+	Tags      map[string]string
 }
 
 // Bucket is the component.
@@ -75,13 +77,13 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	if err != nil {
 		return nil, fmt.Errorf("%s: look up the region's load balancer log account: %w", name, err)
 	}
-	me, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, pulumi.Parent(b))
+	account, err := shared.AccountID(ctx, b, args.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("%s: look up the account: %w", name, err)
 	}
 	if b.Policy, err = s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
 		Bucket: b.Bucket.ID(),
-		Policy: policy(b.Bucket.Arn, elbAccount.Arn, me.AccountId),
+		Policy: policy(b.Bucket.Arn, elbAccount.Arn, account),
 	}, child); err != nil {
 		return nil, err
 	}

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
@@ -84,7 +83,10 @@ type Args struct {
 	// checks: alarms on them are made only where Region is us-east-1; the
 	// dashboard shows them wherever it is).
 	DistributionID pulumi.StringInput
-	Tags           map[string]string
+	// AccountID is the AWS account (the alarm key's policy names it);
+	// empty: looked up with the component's provider.
+	AccountID string
+	Tags      map[string]string
 }
 
 // Late are the tiers made after New: the hosts, and the DNS's health checks.
@@ -137,7 +139,7 @@ func validate(a *Args) error {
 // cannot publish to a topic encrypted with the AWS-managed SNS key, so the
 // key's policy lets CloudWatch (and the account) use it.
 func (o *Observability) topic(ctx *pulumi.Context, name string, opt pulumi.ResourceOption) error {
-	me, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, pulumi.Parent(o))
+	account, err := shared.AccountID(ctx, o, o.args.AccountID)
 	if err != nil {
 		return fmt.Errorf("%s: look up the account: %w", name, err)
 	}
@@ -147,7 +149,7 @@ func (o *Observability) topic(ctx *pulumi.Context, name string, opt pulumi.Resou
 		DeletionWindowInDays: pulumi.Int(7),
 		Policy: pulumi.String(fmt.Sprintf(`{"Version":"2012-10-17","Statement":[`+
 			`{"Sid":"Account","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"kms:*","Resource":"*"},`+
-			`{"Sid":"CloudWatchAlarms","Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*"}]}`, me.AccountId)),
+			`{"Sid":"CloudWatchAlarms","Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*"}]}`, account)),
 		Tags: shared.Tags(o.args.Tags, name+"-alarms"),
 	}, opt); err != nil {
 		return err

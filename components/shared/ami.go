@@ -5,6 +5,14 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// AMI is ami when given, else AL2023's answer.
+func AMI(ctx *pulumi.Context, parent pulumi.Resource, ami string) (string, error) {
+	if ami != "" {
+		return ami, nil
+	}
+	return AL2023(ctx, parent)
+}
+
 // AL2023 looks up the newest Amazon Linux 2023 x86_64 AMI in the parent's
 // region (the invoke inherits the parent's provider), so no AMI id is hard-coded.
 func AL2023(ctx *pulumi.Context, parent pulumi.Resource) (string, error) {

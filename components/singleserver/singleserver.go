@@ -31,7 +31,9 @@ type Args struct {
 	// from, so it does not boot before they exist.
 	Settings pulumi.StringInput
 	After    []pulumi.Resource
-	Tags     map[string]string
+	// AMI boots the host; empty: the newest Amazon Linux 2023, looked up.
+	AMI  string
+	Tags map[string]string
 }
 
 // Server is the component.
@@ -92,7 +94,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			return nil, err
 		}
 	}
-	ami, err := shared.AL2023(ctx, s)
+	ami, err := shared.AMI(ctx, s, args.AMI)
 	if err != nil {
 		return nil, fmt.Errorf("%s: look up AMI: %w", name, err)
 	}

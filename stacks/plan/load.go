@@ -63,6 +63,8 @@ var Defaults = map[string]string{
 	"queueMaxReceiveCount":          "5",
 	"shards":                        "2",
 	"shardReplicas":                 "1",
+	"writerRegion":                  "",
+	"lostRegion":                    "",
 }
 
 // MaxmemoryPolicies are the eviction policies Redis and Valkey accept.
@@ -161,6 +163,8 @@ func Load(get Lookup) (Settings, error) {
 
 	s.Shards = r.intIn("shards", 2, 64)
 	s.ShardReplicas = r.intIn("shardReplicas", 0, 15)
+	s.WriterRegion = r.optional("writerRegion", regionPattern, "empty (the primary region), or primaryRegion's or secondaryRegion's name")
+	s.LostRegion = r.optional("lostRegion", regionPattern, "empty, or the name of the stack's region whose APIs fail")
 	if r.err != nil {
 		return s, r.err
 	}
@@ -241,10 +245,36 @@ func (s Settings) crossCheck() error {
 		return &ConfigError{Key: "geoLocations", Value: s.geoCodes(), Allowed: "at least one location for each region (primary and secondary)"}
 	case s.WorkerMin > s.WorkerMax:
 		return &ConfigError{Key: "workerMin", Value: fmt.Sprint(s.WorkerMin), Allowed: fmt.Sprintf("at most workerMax (%d)", s.WorkerMax)}
+	case s.WriterRegion != "" && s.WriterRegion != s.PrimaryRegion && s.WriterRegion != s.SecondaryRegion:
+		return &ConfigError{Key: "writerRegion", Value: s.WriterRegion, Allowed: fmt.Sprintf("empty, %s (primaryRegion) or %s (secondaryRegion)", s.PrimaryRegion, s.SecondaryRegion)}
+	case (s.WriterRole() == "secondary" || s.LostRegion != "") && p < 7:
+		return &ConfigError{Key: failoverKey(s), Value: s.WriterRegion + s.LostRegion, Allowed: "empty before phase 7: a failover needs the second data center"}
+	case (s.WriterRole() == "secondary" || s.LostRegion != "") && s.Target == "docker":
+		return &ConfigError{Key: failoverKey(s), Value: s.WriterRegion + s.LostRegion, Allowed: "empty on the docker target: its two regions share one host, and a failover promotes RDS copies"}
+	case s.LostRegion != "" && s.LostRegion != s.PrimaryRegion && s.LostRegion != s.SecondaryRegion:
+		return &ConfigError{Key: "lostRegion", Value: s.LostRegion, Allowed: fmt.Sprintf("empty, %s (primaryRegion) or %s (secondaryRegion)", s.PrimaryRegion, s.SecondaryRegion)}
+	case s.LostRegion != "" && s.LostRole() == s.WriterRole():
+		return &ConfigError{Key: "lostRegion", Value: s.LostRegion, Allowed: "a region other than the writer region: fail the writes over first (pulumi config set writerRegion " + s.other(s.LostRegion) + ")"}
 	case s.QueueVisibilitySeconds < s.JobTimeoutSeconds:
 		return &ConfigError{Key: "queueVisibilityTimeoutSeconds", Value: fmt.Sprint(s.QueueVisibilitySeconds), Allowed: fmt.Sprintf("at least jobTimeoutSeconds (%d), or a message reappears while its job still runs", s.JobTimeoutSeconds)}
 	}
 	return nil
+}
+
+// failoverKey names the failover setting a phase or target refuses.
+func failoverKey(s Settings) string {
+	if s.WriterRole() == "secondary" {
+		return "writerRegion"
+	}
+	return "lostRegion"
+}
+
+// other is the stack's region that is not r.
+func (s Settings) other(r string) string {
+	if r == s.PrimaryRegion {
+		return s.SecondaryRegion
+	}
+	return s.PrimaryRegion
 }
 
 func (s Settings) hasBothRoles() bool {

@@ -88,6 +88,35 @@ type Settings struct {
 
 	Shards        int // shards (phase 9)
 	ShardReplicas int // shardReplicas
+
+	// WriterRegion holds the write primaries (writerRegion; empty: the
+	// primary region). Set to the second region, it fails the writes over:
+	// the second region's copies are promoted and its hosts write to them.
+	WriterRegion string
+	// LostRegion is a region whose APIs fail (lostRegion, optional): the
+	// program then changes nothing there and asks it nothing, so that a
+	// failover can run during the outage.
+	LostRegion string
+}
+
+// WriterRole is "primary" or "secondary": the region role that holds the writers.
+func (s Settings) WriterRole() string {
+	if s.WriterRegion != "" && s.WriterRegion == s.SecondaryRegion && s.SecondaryRegion != s.PrimaryRegion {
+		return "secondary"
+	}
+	return "primary"
+}
+
+// LostRole is "", "primary" or "secondary": the region role whose APIs fail.
+func (s Settings) LostRole() string {
+	switch s.LostRegion {
+	case "":
+		return ""
+	case s.PrimaryRegion:
+		return "primary"
+	default:
+		return "secondary"
+	}
 }
 
 // GeoLocation maps a Route53 geolocation (continent code, or country code) to a region role.

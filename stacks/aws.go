@@ -90,13 +90,13 @@ type builder struct {
 	secondaryDBs    []*database.Database
 	secondaryShards []*database.Database
 	// account is the AWS account, looked up once in a region that answers.
-	account string
-	queue        *queue.Queue
-	cdn          *cdn.CDN
-	edgeWatch    *observability.Observability // us-east-1's alarms when the primary region is elsewhere
-	worker       *worker.Worker
-	dns          *dns.DNS
-	out          *Outputs
+	account   string
+	queue     *queue.Queue
+	cdn       *cdn.CDN
+	edgeWatch *observability.Observability // us-east-1's alarms when the primary region is elsewhere
+	worker    *worker.Worker
+	dns       *dns.DNS
+	out       *Outputs
 }
 
 // BuildAWS declares the plan's tiers on AWS. The order is that of the

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -50,12 +51,36 @@ func Diff(old, new *Graph) []Change {
 		default:
 			var props []PropChange
 			diffValues("", prev.Inputs, r.Inputs, &props)
+			if props = notIgnored(props, r.Options); len(props) == 0 {
+				out = append(out, Change{Kind: Unchanged, URN: r.URN, Type: r.Type})
+				continue
+			}
 			out = append(out, Change{Kind: Changed, URN: r.URN, Type: r.Type, Props: props})
 		}
 	}
 	for _, r := range old.Resources {
 		if !after[r.URN] {
 			out = append(out, Change{Kind: Removed, URN: r.URN, Type: r.Type})
+		}
+	}
+	return out
+}
+
+// notIgnored drops the changes under a property the resource's
+// ignoreChanges names: the engine sends the value its state holds for those
+// (top-level names, as this project sets them), so they change nothing.
+func notIgnored(props []PropChange, o *Options) []PropChange {
+	if o == nil || len(o.IgnoreChanges) == 0 {
+		return props
+	}
+	var out []PropChange
+	for _, p := range props {
+		top := p.Path
+		if i := strings.IndexAny(top, ".#["); i >= 0 {
+			top = top[:i]
+		}
+		if !slices.Contains(o.IgnoreChanges, top) {
+			out = append(out, p)
 		}
 	}
 	return out

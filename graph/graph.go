@@ -90,6 +90,9 @@ type Graph struct {
 	// Invokes are the data-source tokens the program called, in order; not
 	// part of the JSON (an invoke creates nothing), but tests read them.
 	Invokes []string `json:"-"`
+	// InvokeRegions are the regions of the providers those calls went to
+	// ("" for a provider without one), in the same order.
+	InvokeRegions []string `json:"-"`
 }
 
 // View is which values a graph holds.
@@ -129,6 +132,7 @@ type recorder struct {
 	resources []Resource
 	regions   map[string]string // provider URN -> region
 	invokes   []string
+	invokedIn []string
 }
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -192,6 +196,7 @@ func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 	r.mu.Lock()
 	region := r.regions[providerURN(args.Provider)]
 	r.invokes = append(r.invokes, args.Token)
+	r.invokedIn = append(r.invokedIn, region)
 	r.mu.Unlock()
 	out, err := knownvalues.Invoke(args.Token, region, args.Args, false)
 	if err != nil {
@@ -328,7 +333,7 @@ func RunProgramView(view View, program pulumi.RunFunc, cfg map[string]string, se
 			info.ConfigSecretKeys = secretKeys
 			info.DryRun = view == Preview
 		})
-	g := &Graph{Resources: rec.resources, Invokes: rec.invokes}
+	g := &Graph{Resources: rec.resources, Invokes: rec.invokes, InvokeRegions: rec.invokedIn}
 	sort.Slice(g.Resources, func(i, j int) bool { return g.Resources[i].URN < g.Resources[j].URN })
 	// On error, the graph holds what was declared before the failure.
 	return g, err

@@ -57,6 +57,18 @@ var global = map[string]bool{
 	"docker:index/getRemoteImage:getRemoteImage":     true,
 }
 
+// AnsweredLocally reports whether the AWS provider answers an invoke from
+// its own tables, without calling AWS: a region whose APIs fail still gets
+// these answered. (Every other data source is an API call in its region:
+// zones, AMIs, the caller's identity, registry tokens, random passwords.)
+func AnsweredLocally(token string) bool {
+	switch token {
+	case "aws:elb/getServiceAccount:getServiceAccount", "aws:index/getPartition:getPartition", "aws:index/getRegion:getRegion":
+		return true
+	}
+	return false
+}
+
 func invokeValues(token string, g *gen) map[string]any {
 	r := g.region()
 	list := func(items ...any) []any {

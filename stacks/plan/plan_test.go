@@ -36,6 +36,13 @@ func TestBadConfigNamesTheKeyAndWhatIsAllowed(t *testing.T) {
 		allowed string
 	}{
 		{"phase zero", map[string]string{"phase": "0"}, "phase", "1 to 9"},
+		{"writer in a third region", map[string]string{"phase": "7", "domain": "shop.scalezero-demo.net", "writerRegion": "ap-south-1"}, "writerRegion", "us-east-1 (primaryRegion) or eu-west-1 (secondaryRegion)"},
+		{"failover before phase 7", map[string]string{"phase": "6", "writerRegion": "eu-west-1"}, "writerRegion", "empty before phase 7"},
+		{"lost region before phase 7", map[string]string{"phase": "5", "lostRegion": "us-east-1"}, "lostRegion", "empty before phase 7"},
+		{"the writer lost", map[string]string{"phase": "7", "domain": "shop.scalezero-demo.net", "lostRegion": "us-east-1"}, "lostRegion", "pulumi config set writerRegion eu-west-1"},
+		{"the new writer lost", map[string]string{"phase": "9", "domain": "shop.scalezero-demo.net", "writerRegion": "eu-west-1", "lostRegion": "eu-west-1"}, "lostRegion", "pulumi config set writerRegion us-east-1"},
+		{"a third region lost", map[string]string{"phase": "7", "domain": "shop.scalezero-demo.net", "lostRegion": "ap-south-1"}, "lostRegion", "us-east-1 (primaryRegion) or eu-west-1"},
+		{"failover on docker", map[string]string{"phase": "7", "target": "docker", "writerRegion": "eu-west-1"}, "writerRegion", "empty on the docker target"},
 		{"phase ten", map[string]string{"phase": "10"}, "phase", "1 to 9"},
 		{"phase in words", map[string]string{"phase": "five"}, "phase", "1 to 9"},
 		{"min above max", map[string]string{"webMin": "5", "webMax": "3", "webDesired": "4"}, "webMin", "at most webMax"},

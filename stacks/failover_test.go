@@ -16,9 +16,33 @@ import (
 // over to the second region while the first one's APIs fail.
 func failoverConfig(phase int) map[string]string {
 	cfg := baseConfig(phase)
-	cfg["writerRegion"] = "eu-west-1"
-	cfg["lostRegion"] = "us-east-1"
+	for _, s := range ladder.Failover {
+		cfg[s.Key] = s.Value
+	}
 	return cfg
+}
+
+// flowFailoverGraph is the README flow's stack at phase after the failover
+// step: the graph the engine's failover step (engine/failover_test.go) must
+// reproduce.
+func flowFailoverGraph(t *testing.T, phase int) *graph.Graph {
+	t.Helper()
+	flows, err := ladder.Load("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, secret, err := flows["aws"].WithWorkarounds().Config("..", phase, phase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range ladder.Failover {
+		cfg[s.Key] = s.Value
+	}
+	g, err := graph.RunView(graph.Known, cfg, secret...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
 
 func knownGraph(t *testing.T, cfg map[string]string) *graph.Graph {
@@ -39,7 +63,7 @@ func knownGraph(t *testing.T, cfg map[string]string) *graph.Graph {
 func TestFailoverTouchesOnlyTheSecondRegion(t *testing.T) {
 	for _, phase := range []int{7, 9} {
 		t.Run(fmt.Sprintf("phase%d", phase), func(t *testing.T) {
-			before, after := knownGraph(t, baseConfig(phase)), knownGraph(t, failoverConfig(phase))
+			before, after := flowGraph(t, "aws", phase, phase), flowFailoverGraph(t, phase)
 			for i, token := range after.Invokes {
 				if after.InvokeRegions[i] == "us-east-1" && !knownvalues.AnsweredLocally(token) {
 					t.Errorf("the failover asks the lost region: %s", token)
@@ -92,8 +116,8 @@ func TestFailoverTouchesOnlyTheSecondRegion(t *testing.T) {
 			}
 
 			text, _, _, _ := transition(before, after)
-			text = fmt.Sprintf("# phase %d, failover (writerRegion eu-west-1, lostRegion us-east-1)%s", phase, text[strings.Index(text, ":"):])
-			path := filepath.Join("testdata", "transitions", fmt.Sprintf("%d-failover.txt", phase))
+			text = ladder.FailoverTitle(phase, text)
+			path := filepath.Join("..", ladder.FailoverGoldenFile(phase))
 			want, err := golden.Read(t, path, text, *update)
 			if err != nil {
 				t.Fatalf("%v (go test ./stacks -run Failover -update creates it)", err)

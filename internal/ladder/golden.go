@@ -55,6 +55,22 @@ func GoldenFile(target string, from, to int) string {
 	return fmt.Sprintf("stacks/testdata/%s/%d-%d.txt", dir, from, to)
 }
 
+// Failover is the failover step's setting: the writes go to the second
+// region while the first one's APIs fail.
+var Failover = []Setting{{Key: "writerRegion", Value: "eu-west-1"}, {Key: "lostRegion", Value: "us-east-1"}}
+
+// FailoverGoldenFile holds the failover step at a phase, relative to the
+// repository root; its title is FailoverTitle's.
+func FailoverGoldenFile(phase int) string {
+	return fmt.Sprintf("stacks/testdata/transitions/%d-failover.txt", phase)
+}
+
+// FailoverTitle is Golden's text for the failover step at a phase, its
+// "phase n -> m" title replaced by what the step is.
+func FailoverTitle(phase int, golden string) string {
+	return fmt.Sprintf("# phase %d, failover (writerRegion eu-west-1, lostRegion us-east-1)%s", phase, golden[strings.Index(golden, ":"):])
+}
+
 // LineDiff lists the lines only one side has, each marked with its side.
 func LineDiff(want, got, wantSide, gotSide string) string {
 	w, g := map[string]bool{}, map[string]bool{}

@@ -41,6 +41,8 @@ type Options struct {
 	EmptyLists bool
 	// EmptyInvokeLists returns every list of an invoke's result empty.
 	EmptyInvokeLists bool
+	// LostRegion is a region whose APIs fail (see lost.go).
+	LostRegion string
 }
 
 // Provider serves one provider instance (one configured region).
@@ -79,6 +81,9 @@ func (p *Provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, erro
 }
 
 func (p *Provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	if err := p.refuseConfig("CheckConfig", req.GetNews(), "skipCredentialsValidation"); err != nil {
+		return nil, err
+	}
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
 }
 
@@ -87,6 +92,9 @@ func (p *Provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*p
 }
 
 func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
+	if err := p.refuseConfig("Configure", req.GetArgs(), "skipRequestingAccountId"); err != nil {
+		return nil, err
+	}
 	if args := req.GetArgs(); args != nil {
 		if r, ok := args.GetFields()["region"]; ok {
 			p.region = r.GetStringValue()
@@ -249,6 +257,9 @@ func (p *Provider) apply(urn, typ, name string, props *structpb.Struct, preview 
 }
 
 func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+	if err := p.refuseLost("create "+req.GetUrn(), req.GetPreview()); err != nil {
+		return nil, err
+	}
 	id, outs, err := p.apply(req.GetUrn(), req.GetType(), req.GetName(), req.GetProperties(), req.GetPreview())
 	if err != nil {
 		return nil, err
@@ -257,6 +268,9 @@ func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 }
 
 func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	if err := p.refuseLost("update "+req.GetUrn(), req.GetPreview()); err != nil {
+		return nil, err
+	}
 	_, outs, err := p.apply(req.GetUrn(), req.GetType(), req.GetName(), req.GetNews(), req.GetPreview())
 	if err != nil {
 		return nil, err
@@ -265,10 +279,16 @@ func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 }
 
 func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+	if err := p.refuseLost("read "+req.GetUrn(), false); err != nil {
+		return nil, err
+	}
 	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
 }
 
 func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	if err := p.refuseLost("delete "+req.GetUrn(), false); err != nil {
+		return nil, err
+	}
 	outs, err := unmarshal(req.GetProperties())
 	if err != nil {
 		return nil, err
@@ -293,6 +313,11 @@ func urnType(urn string) string {
 }
 
 func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
+	if !knownvalues.AnsweredLocally(req.GetTok()) {
+		if err := p.refuseLost("invoke "+req.GetTok(), false); err != nil {
+			return nil, err
+		}
+	}
 	args, err := unmarshal(req.GetArgs())
 	if err != nil {
 		return nil, err

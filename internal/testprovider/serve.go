@@ -21,6 +21,7 @@ const (
 	EnvEmptyLists       = "SCALEZERO_TESTPROVIDER_EMPTY_LISTS"
 	EnvEmptyInvokeLists = "SCALEZERO_TESTPROVIDER_EMPTY_INVOKE_LISTS"
 	EnvVersions         = "SCALEZERO_TESTPROVIDER_VERSIONS" // pkg=version,...
+	EnvLostRegion       = "SCALEZERO_TESTPROVIDER_LOST_REGION"
 )
 
 // PluginPackage returns the package a plugin executable serves, from its
@@ -41,6 +42,7 @@ func Serve(pkg string) error {
 		StateDir:         os.Getenv(EnvStateDir),
 		EmptyLists:       os.Getenv(EnvEmptyLists) != "",
 		EmptyInvokeLists: os.Getenv(EnvEmptyInvokeLists) != "",
+		LostRegion:       os.Getenv(EnvLostRegion),
 	}
 	for _, kv := range strings.Split(os.Getenv(EnvVersions), ",") {
 		if k, v, ok := strings.Cut(kv, "="); ok && k == pkg {

@@ -255,6 +255,12 @@ func (s Settings) crossCheck() error {
 		return &ConfigError{Key: "lostRegion", Value: s.LostRegion, Allowed: fmt.Sprintf("empty, %s (primaryRegion) or %s (secondaryRegion)", s.PrimaryRegion, s.SecondaryRegion)}
 	case s.LostRegion != "" && s.LostRole() == s.WriterRole():
 		return &ConfigError{Key: "lostRegion", Value: s.LostRegion, Allowed: "a region other than the writer region: fail the writes over first (pulumi config set writerRegion " + s.other(s.LostRegion) + ")"}
+	case s.WriterRole() == "secondary" && s.LostRole() != "primary":
+		// Bringing the first region back means rebuilding its databases as
+		// copies of the promoted ones, which the program does not do yet:
+		// with both regions answering, the first region's hosts would
+		// write to its old primary while the second's write to its own.
+		return &ConfigError{Key: "writerRegion", Value: s.WriterRegion, Allowed: fmt.Sprintf("%s (the second region) only with lostRegion %s: the return of the first region as a copy of the promoted databases is not built yet (see the failover runbook)", s.SecondaryRegion, s.PrimaryRegion)}
 	case s.QueueVisibilitySeconds < s.JobTimeoutSeconds:
 		return &ConfigError{Key: "queueVisibilityTimeoutSeconds", Value: fmt.Sprint(s.QueueVisibilitySeconds), Allowed: fmt.Sprintf("at least jobTimeoutSeconds (%d), or a message reappears while its job still runs", s.JobTimeoutSeconds)}
 	}

@@ -43,6 +43,7 @@ func TestBadConfigNamesTheKeyAndWhatIsAllowed(t *testing.T) {
 		{"the new writer lost", map[string]string{"phase": "9", "domain": "shop.scalezero-demo.net", "writerRegion": "eu-west-1", "lostRegion": "eu-west-1"}, "lostRegion", "pulumi config set writerRegion us-east-1"},
 		{"a third region lost", map[string]string{"phase": "7", "domain": "shop.scalezero-demo.net", "lostRegion": "ap-south-1"}, "lostRegion", "us-east-1 (primaryRegion) or eu-west-1"},
 		{"failover on docker", map[string]string{"phase": "7", "target": "docker", "writerRegion": "eu-west-1"}, "writerRegion", "empty on the docker target"},
+		{"two writers once the first region is back", map[string]string{"phase": "7", "domain": "shop.scalezero-demo.net", "writerRegion": "eu-west-1"}, "writerRegion", "only with lostRegion us-east-1"},
 		{"phase ten", map[string]string{"phase": "10"}, "phase", "1 to 9"},
 		{"phase in words", map[string]string{"phase": "five"}, "phase", "1 to 9"},
 		{"min above max", map[string]string{"webMin": "5", "webMax": "3", "webDesired": "4"}, "webMin", "at most webMax"},

@@ -257,6 +257,7 @@ func (b *builder) buildLogBuckets() error {
 	for _, r := range b.regions {
 		var err error
 		if r.logs, err = logs.NewBucket(b.ctx, r.named("logs"), &logs.BucketArgs{
+			Region:        r.name,
 			RetentionDays: b.s.LogRetentionDays,
 			ForceDestroy:  b.s.BucketForceDestroy,
 			Tags:          b.tags,

@@ -924,6 +924,9 @@ func (b *builder) finishObservability() error {
 			if b.worker != nil {
 				late.Fleets = append(late.Fleets, observability.Fleet{Name: "worker", Service: "worker", GroupName: b.worker.Fleet.GroupName})
 			}
+			if b.p.SingleServer {
+				late.Server = &observability.Server{Name: "server", InstanceID: b.out.ServerInstanceID}
+			}
 			late.HealthChecks = checks
 		}
 		if err := r.watch.Finish(b.ctx, late); err != nil {

@@ -497,7 +497,9 @@ func (b *builder) buildCDN() error {
 		Objects:      objects,
 		LogBucketARN: prim.logs.ARN,
 		LogPrefix:    logs.CDNPrefix,
-		Tags:         b.tags,
+		// The delivery waits for the bucket's policy.
+		LogBucketPolicy: prim.logs.Policy,
+		Tags:            b.tags,
 	}
 	if b.p.HTTPS {
 		args.OriginDomain = pulumi.String(b.s.Domain).ToStringOutput()

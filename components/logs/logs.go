@@ -22,6 +22,9 @@ const (
 	CDNPrefix          = "cloudfront"
 )
 
+// CDNRegion is where CloudFront's log delivery sources live.
+const CDNRegion = "us-east-1"
+
 // BucketArgs configure a Bucket.
 type BucketArgs struct {
 	// Region is the bucket's (its provider's): it decides who delivers the
@@ -135,16 +138,26 @@ func policy(bucketARN pulumi.StringOutput, loadBalancers pulumi.Map, accountID s
 				"Action":    pulumi.String("s3:PutObject"),
 				"Resource":  objects(LoadBalancerPrefix),
 			},
+			// CloudFront's standard logs (v2) arrive through CloudWatch's log
+			// delivery, which, creating a delivery to a bucket whose policy
+			// lacks this statement, appends it (CloudWatch Logs User Guide,
+			// "Enable logging from AWS services", Amazon S3): the next refresh
+			// would then find a policy the program does not write. So the
+			// policy holds it as AWS writes it, for deliveries made in
+			// CloudFront's region by this account's delivery sources.
 			pulumi.Map{
-				"Sid":       pulumi.String("CloudFrontLogs"),
+				"Sid":       pulumi.String("AWSLogDeliveryWrite"),
 				"Effect":    pulumi.String("Allow"),
 				"Principal": pulumi.Map{"Service": pulumi.String("delivery.logs.amazonaws.com")},
 				"Action":    pulumi.String("s3:PutObject"),
-				"Resource":  pulumi.Sprintf("%s/%s/*", bucketARN, CDNPrefix),
+				"Resource":  objects(CDNPrefix),
 				"Condition": pulumi.Map{
 					"StringEquals": pulumi.Map{
 						"s3:x-amz-acl":      pulumi.String("bucket-owner-full-control"),
-						"aws:SourceAccount": pulumi.String(accountID),
+						"aws:SourceAccount": pulumi.StringArray{pulumi.String(accountID)},
+					},
+					"ArnLike": pulumi.Map{
+						"aws:SourceArn": pulumi.StringArray{pulumi.Sprintf("arn:aws:logs:%s:%s:delivery-source:*", CDNRegion, accountID)},
 					},
 				},
 			},

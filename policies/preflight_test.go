@@ -404,7 +404,9 @@ var preflightBreakers = map[string]breaker{
 		disable:    []string{"stack_deny_db_storage_unwatched", "stack_deny_replica_lag_unwatched"},
 		structural: "counts replicas by their dependencies, which a preview knows"},
 	"stack_deny_replica_storage_ceiling": {phase: 4, want: "read replica 'db-replica-1' has no storage autoscaling", fix: fixAll,
-		apply:   func(t *testing.T, g *graph.Graph) { delete(find(t, g, tRDS, "db-replica-1").Inputs, "maxAllocatedStorage") },
+		apply: func(t *testing.T, g *graph.Graph) {
+			delete(find(t, g, tRDS, "db-replica-1").Inputs, "maxAllocatedStorage")
+		},
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRDS, "db-replica-1", "maxAllocatedStorage") }},
 	"stack_deny_db_parameter_group_family": setting(2, tPG, "db", "family", "postgres15", "is of family postgres15"),
 	"stack_deny_db_subnet_group_zones":     oneSubnet(2, tDBSubnet, "db", "subnetIds", "net-data-us-east-1a", "spans 1 availability zone(s)"),

@@ -157,6 +157,36 @@ stack_deny_too_many_replicas contains msg if {
 	msg := sprintf("'%s' has %d read replicas; RDS allows 15", [src.__name, n])
 }
 
+# METADATA
+# title: A read replica autoscales its storage as far as its source
+# description: A read replica's storage does not grow with its source's; storage autoscaling is set on each instance (maxAllocatedStorage). A replica without it, or with a lower ceiling than its source, fills while its source grows, and a replica out of storage stops replaying its source's changes.
+# custom:
+#   kind: preflight
+#   types: [aws:rds/instance:Instance]
+#   doc: 'Amazon RDS User Guide, "Managing capacity automatically with Amazon RDS storage autoscaling" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html) and "Working with DB instance read replicas" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.html)'
+#   message: Set maxAllocatedStorage on every read replica to its source's ceiling (dbMaxAllocatedStorage).
+stack_deny_replica_storage_ceiling contains msg if {
+	some replica in replicas
+	src := replica_source(replica)
+	no_autoscaling(replica)
+	msg := sprintf("read replica '%s' has no storage autoscaling (maxAllocatedStorage) while its source '%s' grows; it fills and stops replaying", [replica.__name, src.__name])
+}
+
+stack_deny_replica_storage_ceiling contains msg if {
+	some replica in replicas
+	src := replica_source(replica)
+	mine := num(replica, "maxAllocatedStorage")
+	mine > 0
+	theirs := num(src, "maxAllocatedStorage")
+	mine < theirs
+	msg := sprintf("read replica '%s' grows to %v GiB (maxAllocatedStorage), its source '%s' to %v GiB; it fills first and stops replaying", [replica.__name, mine, src.__name, theirs])
+}
+
+# no_autoscaling: maxAllocatedStorage absent or a known 0 (off).
+no_autoscaling(db) if not has_key(db, "maxAllocatedStorage")
+
+no_autoscaling(db) if num(db, "maxAllocatedStorage") == 0
+
 # The engine and version of an instance, a replica's from its source (two levels).
 db_engine(db) := e if e := str(db, "engine")
 

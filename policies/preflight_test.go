@@ -403,6 +403,11 @@ var preflightBreakers = map[string]breaker{
 		// The clones have no alarms of their own.
 		disable:    []string{"stack_deny_db_storage_unwatched", "stack_deny_replica_lag_unwatched"},
 		structural: "counts replicas by their dependencies, which a preview knows"},
+	"stack_deny_replica_storage_ceiling": {phase: 4, want: "read replica 'db-replica-1' has no storage autoscaling", fix: fixAll,
+		apply: func(t *testing.T, g *graph.Graph) {
+			delete(find(t, g, tRDS, "db-replica-1").Inputs, "maxAllocatedStorage")
+		},
+		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tRDS, "db-replica-1", "maxAllocatedStorage") }},
 	"stack_deny_db_parameter_group_family": setting(2, tPG, "db", "family", "postgres15", "is of family postgres15"),
 	"stack_deny_db_subnet_group_zones":     oneSubnet(2, tDBSubnet, "db", "subnetIds", "net-data-us-east-1a", "spans 1 availability zone(s)"),
 	"deny_rds_identifier":                  setting(2, tRDS, "db", "identifier", "1db", "gets the identifier '1db'"),
@@ -855,5 +860,50 @@ func TestRouteTableOutputsAreNoMix(t *testing.T) {
 		if v.Rule == "stack_deny_route_table_mixed" {
 			t.Errorf("fired on a table listing only its standalone routes: %s", v.Message)
 		}
+	}
+}
+
+// The ceiling clause of stack_deny_replica_storage_ceiling, on every kind of
+// replica the stack makes (same-region, the cross-region copy, a shard's):
+// off (0) or below the source's fires; the source's ceiling passes; an
+// unknown ceiling on either side fires nothing.
+func TestReplicaStorageCeiling(t *testing.T) {
+	cases := []struct {
+		name, replica, source string
+		phase                 int
+		ceiling               any // the replica's maxAllocatedStorage
+		unknownSource         bool
+		want                  string // a part of the message; "" for none
+	}{
+		{"off", "db-replica-1", "db", 4, float64(0), false, "has no storage autoscaling"},
+		{"below", "db-replica-1", "db", 4, float64(50), false, "grows to 50 GiB (maxAllocatedStorage), its source 'db' to 100 GiB"},
+		{"equal", "db-replica-1", "db", 4, float64(100), false, ""},
+		{"cross-region below", "db-secondary", "db", 7, float64(50), false, "read replica 'db-secondary' grows to 50 GiB"},
+		{"shard replica below", "shard-1-replica-1", "shard-1", 9, float64(50), false, "read replica 'shard-1-replica-1' grows to 50 GiB"},
+		{"unknown replica", "db-replica-1", "db", 4, graph.Unknown, false, ""},
+		{"unknown source", "db-replica-1", "db", 4, float64(50), true, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := graphOf(t, "aws", c.phase)
+			src := find(t, g, tRDS, c.source)
+			src.Inputs["maxAllocatedStorage"] = float64(100)
+			if c.unknownSource {
+				src.Inputs["maxAllocatedStorage"] = graph.Unknown
+			}
+			find(t, g, tRDS, c.replica).Inputs["maxAllocatedStorage"] = c.ceiling
+			var got []string
+			for _, v := range evaluate(t, g, policies.Config{}) {
+				if v.Rule == "stack_deny_replica_storage_ceiling" {
+					got = append(got, v.Message)
+				}
+			}
+			switch {
+			case c.want == "" && len(got) > 0:
+				t.Errorf("fired: %v", got)
+			case c.want != "" && (len(got) != 1 || !strings.Contains(got[0], c.want)):
+				t.Errorf("got %v, want one message with %q", got, c.want)
+			}
+		})
 	}
 }

@@ -264,6 +264,7 @@ func (b *builder) buildLogBuckets() error {
 	for _, r := range b.regions {
 		var err error
 		if r.logs, err = logs.NewBucket(b.ctx, r.named("logs"), &logs.BucketArgs{
+			Region:        r.name,
 			RetentionDays: b.s.LogRetentionDays,
 			ForceDestroy:  b.s.BucketForceDestroy,
 			AccountID:     b.account,
@@ -547,7 +548,9 @@ func (b *builder) buildCDN() error {
 		Objects:      objects,
 		LogBucketARN: prim.logs.ARN,
 		LogPrefix:    logs.CDNPrefix,
-		Tags:         b.tags,
+		// The delivery waits for the bucket's policy.
+		LogBucketPolicy: prim.logs.Policy,
+		Tags:            b.tags,
 	}
 	if b.p.HTTPS {
 		args.OriginDomain = pulumi.String(b.s.Domain).ToStringOutput()
@@ -983,6 +986,9 @@ func (b *builder) finishObservability() error {
 		if r.role == "primary" {
 			if b.worker != nil {
 				late.Fleets = append(late.Fleets, observability.Fleet{Name: "worker", Service: "worker", GroupName: b.worker.Fleet.GroupName})
+			}
+			if b.p.SingleServer {
+				late.Server = &observability.Server{Name: "server", InstanceID: b.out.ServerInstanceID}
 			}
 			late.HealthChecks = checks
 		}

@@ -1,8 +1,10 @@
 package stacks_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -516,5 +518,56 @@ func TestPublicSubnetsWaitForTheGateway(t *testing.T) {
 		if n != 2 {
 			t.Errorf("%s: %d public subnets, want 2", net, n)
 		}
+	}
+}
+
+// The CDN's log delivery leaves AWS nothing to fill in that a refresh would
+// bring back as drift: the destination names its output format (W3C, what
+// AWS picks for CloudFront's logs in S3; the field replaces the destination
+// on change), the delivery waits for the bucket's policy, and that policy
+// holds the statement CloudWatch's log delivery would otherwise append, as
+// it writes it: this account's delivery sources in us-east-1, under the CDN's
+// prefix. Wherever the primary region is.
+func TestCDNLogDeliveryLeavesNothingForAWSToFillIn(t *testing.T) {
+	for _, region := range []string{"us-east-1", "eu-west-1"} {
+		t.Run(region, func(t *testing.T) {
+			g, err := graph.RunView(graph.Known, func() map[string]string {
+				cfg := baseConfig(5)
+				cfg["primaryRegion"], cfg["secondaryRegion"] = region, "us-west-2"
+				return cfg
+			}(), "cacheAuthToken")
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst := component(t, g, "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination", "cdn")
+			if f := dst.Str("outputFormat"); f != "w3c" {
+				t.Errorf("the log destination's outputFormat is %q, want w3c (AWS's default for S3)", f)
+			}
+			policy := component(t, g, "aws:s3/bucketPolicy:BucketPolicy", "logs")
+			if d := component(t, g, "aws:cloudwatch/logDelivery:LogDelivery", "cdn"); !slices.Contains(d.Dependencies, policy.URN) {
+				t.Errorf("the log delivery does not wait for the bucket policy: %v", d.Dependencies)
+			}
+			// Under the destination (the bucket's CDN prefix), where AWS writes.
+			prefix := dst.Str("deliveryDestinationConfiguration.destinationResourceArn")
+			if !strings.HasSuffix(prefix, "/cloudfront") {
+				t.Fatalf("the log destination is %q, want the log bucket's cloudfront prefix", prefix)
+			}
+			var doc struct{ Statement []map[string]any }
+			if err := json.Unmarshal([]byte(policy.Str("policy")), &doc); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]any{
+				"Sid": "AWSLogDeliveryWrite", "Effect": "Allow", "Action": "s3:PutObject",
+				"Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
+				"Resource":  prefix + "/AWSLogs/" + graph.Account + "/*",
+				"Condition": map[string]any{
+					"StringEquals": map[string]any{"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": []any{graph.Account}},
+					"ArnLike":      map[string]any{"aws:SourceArn": []any{"arn:aws:logs:us-east-1:" + graph.Account + ":delivery-source:*"}},
+				},
+			}
+			if !slices.ContainsFunc(doc.Statement, func(s map[string]any) bool { return reflect.DeepEqual(s, want) }) {
+				t.Errorf("the log bucket's policy lacks CloudWatch's statement\n%v\nit has %v", want, doc.Statement)
+			}
+		})
 	}
 }

@@ -94,9 +94,12 @@ func TestEachPhaseWatchesItsTiers(t *testing.T) {
 	cache := func(s string) []string {
 		return []string{"cache" + s + "-001-evictions", "cache" + s + "-002-evictions"}
 	}
+	// The single server of phases 1 and 2: the host, its CPU, memory and
+	// disk, and the app's 5xx.
+	server := []string{"server-status", "server-cpu", "server-memory", "server-disk", "server-5xx"}
 	want := map[int][]string{
-		1: nil,
-		2: {"db-storage"},
+		1: server,
+		2: append([]string{"db-storage"}, server...),
 		3: append([]string{"db-storage"}, web("")...),
 		4: append([]string{"db-storage", "db-replica-1-storage", "db-replica-1-lag"}, web("")...),
 	}
@@ -169,8 +172,8 @@ func TestRefreshesLaunchBeforeTerminating(t *testing.T) {
 	}
 }
 
-// The hosts' CloudWatch agent sends the CWAgent metrics the dashboards read,
-// aggregated by group.
+// The hosts' CloudWatch agent sends the CWAgent metrics the dashboards and
+// alarms read, aggregated by group and by instance.
 func TestAgentSendsWhatDashboardsRead(t *testing.T) {
 	var cfg struct {
 		Metrics struct {
@@ -184,8 +187,13 @@ func TestAgentSendsWhatDashboardsRead(t *testing.T) {
 	if err := json.Unmarshal([]byte(boot.AgentConfig), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(cfg.Metrics.Aggregation, func(d []string) bool { return slices.Equal(d, []string{"AutoScalingGroupName"}) }) {
-		t.Errorf("the agent does not aggregate by group: %v", cfg.Metrics.Aggregation)
+	// By group for the fleets' dashboards, by instance for the single
+	// server's alarms (it belongs to no group).
+	by := [][]string{{"AutoScalingGroupName"}, {"InstanceId"}}
+	for _, dims := range by {
+		if !slices.ContainsFunc(cfg.Metrics.Aggregation, func(d []string) bool { return slices.Equal(d, dims) }) {
+			t.Errorf("the agent does not aggregate by %v: %v", dims, cfg.Metrics.Aggregation)
+		}
 	}
 	sent := 0
 	for plugin, c := range cfg.Metrics.Collected {
@@ -194,8 +202,10 @@ func TestAgentSendsWhatDashboardsRead(t *testing.T) {
 			if !strings.HasPrefix(m, plugin+"_") {
 				name = plugin + "_" + m // the agent prefixes a plugin's measurements
 			}
-			if err := observability.Check(cfg.Metrics.Namespace, name, []string{"AutoScalingGroupName"}, "us-east-1"); err != nil {
-				t.Errorf("the agent sends %s: %v", name, err)
+			for _, dims := range by {
+				if err := observability.Check(cfg.Metrics.Namespace, name, dims, "us-east-1"); err != nil {
+					t.Errorf("the agent sends %s: %v", name, err)
+				}
 			}
 			sent++
 		}
@@ -280,5 +290,45 @@ func TestFlowLogsMayWriteTheirGroup(t *testing.T) {
 				t.Errorf("%s: %s allowed on %v, want %s", net, action, allowed[action], on)
 			}
 		}
+	}
+}
+
+// The single server of phases 1 and 2 is watched like a fleet: its system
+// status check recovers it (EC2's recover action, in its own region) and
+// notifies the topic; each of its alarms reads that instance (the app's 5xx
+// reads the app's Service) and notifies the region's topic. Phase 3 replaces
+// it by the fleet, and its alarms go with it.
+func TestSingleServerIsWatched(t *testing.T) {
+	for _, c := range []struct {
+		phase  int
+		region string
+	}{{1, "us-east-1"}, {2, "eu-west-1"}} {
+		t.Run(fmt.Sprintf("phase%d", c.phase), func(t *testing.T) {
+			g := runWith(t, c.phase, map[string]string{"primaryRegion": c.region, "secondaryRegion": "us-west-2"})
+			server := component(t, g, "aws:ec2/instance:Instance", "server")
+			topic := component(t, g, "aws:sns/topic:Topic", "observability-alarms")
+			for _, name := range []string{"server-status", "server-cpu", "server-memory", "server-disk", "server-5xx"} {
+				a := component(t, g, tAlarm, name)
+				if !slices.Contains(a.PropertyDependencies["alarmActions"], topic.URN) {
+					t.Errorf("%s does not notify the alarm topic: %v", name, a.Get("alarmActions"))
+				}
+				if name == "server-5xx" {
+					if a.Get("metricQueries.0.metric.dimensions.Service") != "web" {
+						t.Errorf("%s reads %v, want the app's web Service", name, a.Get("metricQueries"))
+					}
+					continue
+				}
+				if !slices.Contains(a.PropertyDependencies["dimensions"], server.URN) {
+					t.Errorf("%s does not read the server's instance: %v", name, a.Get("dimensions"))
+				}
+			}
+			acts, _ := component(t, g, tAlarm, "server-status").Get("alarmActions").([]any)
+			if !slices.Contains(acts, any("arn:aws:automate:"+c.region+":ec2:recover")) {
+				t.Errorf("server-status takes actions %v, want EC2's recover in %s", acts, c.region)
+			}
+			if a := component(t, g, tAlarm, "server-status"); a.Str("metricName") != "StatusCheckFailed_System" {
+				t.Errorf("the recover action is on %s; EC2 recovers only on StatusCheckFailed_System", a.Str("metricName"))
+			}
+		})
 	}
 }

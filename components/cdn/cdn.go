@@ -59,6 +59,9 @@ type Args struct {
 	LogBucketARN pulumi.StringInput
 	LogPrefix    string // default "cloudfront"
 	Tags         map[string]string
+	// LogBucketPolicy is the log bucket's policy: the delivery waits for
+	// it, or CloudWatch finds no grant and writes one of its own.
+	LogBucketPolicy pulumi.Resource
 }
 
 // CDN is the component.
@@ -274,6 +277,9 @@ func bucketPolicy(bucketARN, distributionARN pulumi.StringOutput) pulumi.StringO
 	})
 }
 
+// OutputFormat is the access logs' format in the log bucket.
+const OutputFormat = "w3c"
+
 // accessLogs delivers the distribution's standard logs (v2) to the log
 // bucket. The legacy logging writes with bucket ACLs, which a bucket with
 // BucketOwnerEnforced (all of ours) refuses; v2 goes through CloudWatch's
@@ -295,15 +301,23 @@ func (c *CDN) accessLogs(ctx *pulumi.Context, name string, args *Args, opt pulum
 		DeliveryDestinationConfiguration: cloudwatch.LogDeliveryDestinationDeliveryDestinationConfigurationArgs{
 			DestinationResourceArn: pulumi.Sprintf("%s/%s", args.LogBucketARN, prefix),
 		},
-		Tags: shared.Tags(args.Tags, name),
+		// What AWS picks for CloudFront's access logs in S3 when none is
+		// given (W3C, the legacy logs' format): left unset, a refresh
+		// reads it back, and the field replaces the destination on change.
+		OutputFormat: pulumi.String(OutputFormat),
+		Tags:         shared.Tags(args.Tags, name),
 	}, opt)
 	if err != nil {
 		return err
+	}
+	after := []pulumi.Resource{}
+	if args.LogBucketPolicy != nil {
+		after = append(after, args.LogBucketPolicy)
 	}
 	c.LogDelivery, err = cloudwatch.NewLogDelivery(ctx, name, &cloudwatch.LogDeliveryArgs{
 		DeliverySourceName:     src.Name,
 		DeliveryDestinationArn: dst.Arn,
 		Tags:                   shared.Tags(args.Tags, name),
-	}, opt)
+	}, opt, pulumi.DependsOn(after))
 	return err
 }

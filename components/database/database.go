@@ -114,7 +114,8 @@ func validate(a *Args) error {
 		return bad("Zones", a.Zones, "at least one availability zone")
 	case !strings.HasPrefix(a.InstanceClass, "db."):
 		return bad("InstanceClass", a.InstanceClass, "an RDS class such as db.t4g.medium")
-	case a.ReplicaOf == nil && (a.AllocatedStorage < 20 || a.MaxAllocatedStorage*10 < a.AllocatedStorage*11):
+	// A cross-region replica gets its source's settings and so its ceiling.
+	case a.AllocatedStorage < 20 || a.MaxAllocatedStorage*10 < a.AllocatedStorage*11:
 		return bad("AllocatedStorage", a.AllocatedStorage, "at least 20 GiB, and MaxAllocatedStorage at least 10% above it (RDS refuses a lower autoscaling ceiling)")
 	case a.ReplicaOf == nil && (a.BackupRetentionDays < 1 || a.BackupRetentionDays > 35):
 		return bad("BackupRetentionDays", a.BackupRetentionDays, "1 to 35 (replicas need the primary's backups)")
@@ -199,10 +200,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		if err != nil {
 			return nil, err
 		}
+		// A replica's storage autoscales on its own, not with its source's:
+		// the same ceiling, so it never fills (and stops replaying the WAL)
+		// while its source grows.
 		replica, err := rds.NewInstance(ctx, fmt.Sprintf("%s-replica-%d", name, i+1), &rds.InstanceArgs{
 			Identifier:                   id,
 			EnabledCloudwatchLogsExports: exports(args),
 			ReplicateSourceDb:            source,
+			MaxAllocatedStorage:          pulumi.Int(args.MaxAllocatedStorage),
 			InstanceClass:                pulumi.String(args.InstanceClass),
 			AvailabilityZone:             pulumi.String(zone),
 			VpcSecurityGroupIds:          pulumi.StringArray{d.SecurityGroup.ID()},
@@ -371,10 +376,13 @@ func (d *Database) crossRegionReplica(ctx *pulumi.Context, name string, args *Ar
 	if args.ReplicaOf.Promoted {
 		source = nil
 	}
+	// Its own storage autoscaling up to the source's ceiling, as the
+	// same-region replicas.
 	return rds.NewInstance(ctx, name, &rds.InstanceArgs{
 		Identifier:                   d.SubnetGroup.Name,
 		EnabledCloudwatchLogsExports: exports(args),
 		ReplicateSourceDb:            source,
+		MaxAllocatedStorage:          pulumi.Int(args.MaxAllocatedStorage),
 		KmsKeyId:                     key.Arn,
 		InstanceClass:                pulumi.String(args.InstanceClass),
 		StorageEncrypted:             pulumi.Bool(true),

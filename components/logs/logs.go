@@ -7,8 +7,8 @@ package logs
 
 import (
 	"fmt"
+	"regexp"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -21,8 +21,14 @@ const (
 	CDNPrefix          = "cloudfront"
 )
 
+// CDNRegion is where CloudFront's log delivery sources live.
+const CDNRegion = "us-east-1"
+
 // BucketArgs configure a Bucket.
 type BucketArgs struct {
+	// Region is the bucket's (its provider's): it decides who delivers the
+	// load balancers' logs.
+	Region        string
 	RetentionDays int // 1 to 3653
 	// ForceDestroy lets the bucket be deleted with its logs (lowering the
 	// phase, destroy); off, S3 refuses to delete a bucket that holds objects.
@@ -52,6 +58,8 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	switch {
 	case args == nil:
 		return nil, bad("args", nil, "non-nil BucketArgs")
+	case !regionPattern.MatchString(args.Region):
+		return nil, bad("Region", args.Region, "the bucket's AWS region, such as us-east-1")
 	case args.RetentionDays < 1 || args.RetentionDays > 3653:
 		return nil, bad("RetentionDays", args.RetentionDays, "1 to 3653")
 	}
@@ -70,20 +78,13 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	if err := shared.PrivateBucket(ctx, name, b.Bucket, shared.Lifecycle{ExpireDays: args.RetentionDays, NoncurrentDays: 1}, child); err != nil {
 		return nil, err
 	}
-	// The account that delivers a region's load balancer logs: regions
-	// opened before August 2022 name an ELB account, later ones the
-	// log-delivery service principal; the policy admits both.
-	elbAccount, err := elb.GetServiceAccount(ctx, &elb.GetServiceAccountArgs{}, pulumi.Parent(b))
-	if err != nil {
-		return nil, fmt.Errorf("%s: look up the region's load balancer log account: %w", name, err)
-	}
 	account, err := shared.AccountID(ctx, b, args.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("%s: look up the account: %w", name, err)
 	}
 	if b.Policy, err = s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
 		Bucket: b.Bucket.ID(),
-		Policy: policy(b.Bucket.Arn, elbAccount.Arn, account),
+		Policy: policy(b.Bucket.Arn, loadBalancerPrincipal(args.Region), account),
 	}, child); err != nil {
 		return nil, err
 	}
@@ -92,7 +93,40 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{"name": b.Name, "arn": b.ARN})
 }
 
-func policy(bucketARN pulumi.StringOutput, elbAccountARN, accountID string) pulumi.StringOutput {
+// ELBAccounts are the Elastic Load Balancing accounts that deliver the load
+// balancers' access logs in the regions opened before August 2022 (AWS,
+// "Enable access logs for your Application Load Balancer", step 2). The
+// regions opened since have none: there, as the page says, the log-delivery
+// service principal writes them. The provider's elb.GetServiceAccount knows
+// only this table and fails elsewhere ("unsupported AWS Region"), so the
+// stack keeps its own.
+var ELBAccounts = map[string]string{
+	"us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980", "us-west-2": "797873946194",
+	"af-south-1": "098369216593", "ap-east-1": "754344448648", "ap-south-1": "718504428378",
+	"ap-northeast-1": "582318560864", "ap-northeast-2": "600734575887", "ap-northeast-3": "383597477331",
+	"ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266", "ap-southeast-3": "589379963580",
+	"ca-central-1": "985666609251", "eu-central-1": "054676820928", "eu-west-1": "156460612806",
+	"eu-west-2": "652711504416", "eu-west-3": "009996457667", "eu-south-1": "635631232127",
+	"eu-north-1": "897822967062", "me-south-1": "076674570225", "sa-east-1": "507241528517",
+}
+
+// LogDeliveryPrincipal writes load balancer logs in the regions opened
+// since August 2022, and is accepted in the older ones too.
+const LogDeliveryPrincipal = "logdelivery.elasticloadbalancing.amazonaws.com"
+
+var regionPattern = regexp.MustCompile(`^[a-z]{2}-[a-z]+-[0-9]+$`)
+
+// loadBalancerPrincipal admits the log-delivery service principal in every
+// region, and the region's ELB account only where one exists.
+func loadBalancerPrincipal(region string) pulumi.Map {
+	p := pulumi.Map{"Service": pulumi.String(LogDeliveryPrincipal)}
+	if account, ok := ELBAccounts[region]; ok {
+		p["AWS"] = pulumi.String("arn:aws:iam::" + account + ":root")
+	}
+	return p
+}
+
+func policy(bucketARN pulumi.StringOutput, loadBalancers pulumi.Map, accountID string) pulumi.StringOutput {
 	objects := func(prefix string) pulumi.StringOutput {
 		return pulumi.Sprintf("%s/%s/AWSLogs/%s/*", bucketARN, prefix, accountID)
 	}
@@ -100,25 +134,32 @@ func policy(bucketARN pulumi.StringOutput, elbAccountARN, accountID string) pulu
 		"Version": pulumi.String("2012-10-17"),
 		"Statement": pulumi.Array{
 			pulumi.Map{
-				"Sid":    pulumi.String("LoadBalancerLogs"),
-				"Effect": pulumi.String("Allow"),
-				"Principal": pulumi.Map{
-					"AWS":     pulumi.String(elbAccountARN),
-					"Service": pulumi.String("logdelivery.elasticloadbalancing.amazonaws.com"),
-				},
-				"Action":   pulumi.String("s3:PutObject"),
-				"Resource": objects(LoadBalancerPrefix),
+				"Sid":       pulumi.String("LoadBalancerLogs"),
+				"Effect":    pulumi.String("Allow"),
+				"Principal": loadBalancers,
+				"Action":    pulumi.String("s3:PutObject"),
+				"Resource":  objects(LoadBalancerPrefix),
 			},
+			// CloudFront's standard logs (v2) arrive through CloudWatch's log
+			// delivery, which, creating a delivery to a bucket whose policy
+			// lacks this statement, appends it (CloudWatch Logs User Guide,
+			// "Enable logging from AWS services", Amazon S3): the next refresh
+			// would then find a policy the program does not write. So the
+			// policy holds it as AWS writes it, for deliveries made in
+			// CloudFront's region by this account's delivery sources.
 			pulumi.Map{
-				"Sid":       pulumi.String("CloudFrontLogs"),
+				"Sid":       pulumi.String("AWSLogDeliveryWrite"),
 				"Effect":    pulumi.String("Allow"),
 				"Principal": pulumi.Map{"Service": pulumi.String("delivery.logs.amazonaws.com")},
 				"Action":    pulumi.String("s3:PutObject"),
-				"Resource":  pulumi.Sprintf("%s/%s/*", bucketARN, CDNPrefix),
+				"Resource":  objects(CDNPrefix),
 				"Condition": pulumi.Map{
 					"StringEquals": pulumi.Map{
 						"s3:x-amz-acl":      pulumi.String("bucket-owner-full-control"),
-						"aws:SourceAccount": pulumi.String(accountID),
+						"aws:SourceAccount": pulumi.StringArray{pulumi.String(accountID)},
+					},
+					"ArnLike": pulumi.Map{
+						"aws:SourceArn": pulumi.StringArray{pulumi.Sprintf("arn:aws:logs:%s:%s:delivery-source:*", CDNRegion, accountID)},
 					},
 				},
 			},

@@ -22,9 +22,15 @@ type alarm struct {
 	threshold   float64
 	// rate: the metric divided by this one (same dimensions), in percent.
 	per string
+	// actions are taken on alarm besides notifying the topic (EC2's recover).
+	actions []string
 }
 
 func (a alarm) args(topic pulumi.StringOutput) *cloudwatch.MetricAlarmArgs {
+	actions := pulumi.Array{topic}
+	for _, act := range a.actions {
+		actions = append(actions, pulumi.String(act))
+	}
 	args := &cloudwatch.MetricAlarmArgs{
 		AlarmDescription:   pulumi.String(a.description),
 		ComparisonOperator: pulumi.String(a.comparison),
@@ -33,7 +39,7 @@ func (a alarm) args(topic pulumi.StringOutput) *cloudwatch.MetricAlarmArgs {
 		DatapointsToAlarm:  pulumi.Int(a.datapoints),
 		// No data is no trouble: an idle load balancer sends no 5xx counts.
 		TreatMissingData: pulumi.String("notBreaching"),
-		AlarmActions:     pulumi.Array{topic},
+		AlarmActions:     actions,
 		OkActions:        pulumi.Array{topic},
 	}
 	if a.per != "" {
@@ -117,6 +123,38 @@ func (o *Observability) alarms() []alarm {
 			stat: "Average", period: 300, evaluations: 2, datapoints: 2, comparison: "GreaterThanThreshold", threshold: 5})
 	}
 	return out
+}
+
+// serverAlarms watch the single server as the load balancers watch the
+// fleets: the host itself (EC2's system status check, with EC2's recover
+// action, which moves the instance to new hardware and keeps its id, its
+// addresses and its EBS volumes: the documented way back for one instance),
+// its CPU, its memory and disk (the CloudWatch agent's, by instance: in
+// phase 1 the database's data is on that disk), and the app's own 5xx rate
+// (its Embedded Metric Format metrics: no load balancer counts them here).
+func (o *Observability) serverAlarms(s *Server) []alarm {
+	if s == nil {
+		return nil
+	}
+	dims := pulumi.StringMap{"InstanceId": s.InstanceID}
+	return []alarm{
+		{name: s.Name + "-status", description: s.Name + ": the host fails EC2's system status check (EC2 recovers it onto new hardware)",
+			namespace: "AWS/EC2", metric: "StatusCheckFailed_System", dimensions: dims,
+			stat: "Maximum", period: 60, evaluations: 2, datapoints: 2, comparison: "GreaterThanOrEqualToThreshold", threshold: 1,
+			actions: []string{"arn:aws:automate:" + o.args.Region + ":ec2:recover"}},
+		{name: s.Name + "-cpu", description: s.Name + ": CPU over 80% for 15 minutes",
+			namespace: "AWS/EC2", metric: "CPUUtilization", dimensions: dims,
+			stat: "Average", period: 300, evaluations: 3, datapoints: 3, comparison: "GreaterThanThreshold", threshold: 80},
+		{name: s.Name + "-memory", description: s.Name + ": memory over 90% used",
+			namespace: "CWAgent", metric: "mem_used_percent", dimensions: dims,
+			stat: "Maximum", period: 300, evaluations: 2, datapoints: 2, comparison: "GreaterThanThreshold", threshold: 90},
+		{name: s.Name + "-disk", description: s.Name + ": its disk over 85% full (the database stops when it fills)",
+			namespace: "CWAgent", metric: "disk_used_percent", dimensions: dims,
+			stat: "Maximum", period: 300, evaluations: 1, datapoints: 1, comparison: "GreaterThanThreshold", threshold: 85},
+		{name: s.Name + "-5xx", description: s.Name + ": over 5% of the app's requests end in a 5xx",
+			namespace: AppNamespace, metric: "ServerErrors", per: "Requests", dimensions: pulumi.StringMap{"Service": pulumi.String("web")},
+			stat: "Sum", period: 60, evaluations: 3, datapoints: 2, comparison: "GreaterThanThreshold", threshold: 5},
+	}
 }
 
 // healthAlarms watch Route 53's health checks, whose metrics exist only in

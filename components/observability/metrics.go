@@ -95,13 +95,24 @@ var Namespaces = []Namespace{
 		},
 	},
 	{
+		// The single server's instance metrics (basic monitoring and the
+		// status checks, which EC2 sends every minute).
+		Name: "AWS/EC2",
+		Doc:  "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/viewing_metrics_with_cloudwatch.html",
+		Metrics: map[string][][]string{
+			"CPUUtilization":           {{"InstanceId"}, {"AutoScalingGroupName"}},
+			"StatusCheckFailed_System": {{"InstanceId"}},
+		},
+	},
+	{
 		// The agent's metrics are those its config (components/boot) asks
-		// for, aggregated by the group the host belongs to.
+		// for, aggregated by the group the host belongs to and by instance
+		// (the single server belongs to no group).
 		Name: "CWAgent",
 		Doc:  "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/metrics-collected-by-CloudWatch-agent.html",
 		Metrics: map[string][][]string{
-			"mem_used_percent":  {{"AutoScalingGroupName"}},
-			"disk_used_percent": {{"AutoScalingGroupName"}},
+			"mem_used_percent":  {{"AutoScalingGroupName"}, {"InstanceId"}},
+			"disk_used_percent": {{"AutoScalingGroupName"}, {"InstanceId"}},
 		},
 	},
 	{

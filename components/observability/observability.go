@@ -89,9 +89,17 @@ type Args struct {
 	Tags      map[string]string
 }
 
+// Server is the single host of phases 1 and 2: the app, and in phase 1 its
+// database, on one EC2 instance.
+type Server struct {
+	Name       string
+	InstanceID pulumi.StringInput
+}
+
 // Late are the tiers made after New: the hosts, and the DNS's health checks.
 type Late struct {
 	Fleets       []Fleet
+	Server       *Server // phases 1-2
 	HealthChecks []HealthCheck
 }
 
@@ -213,13 +221,14 @@ func (o *Observability) makeAlarms(ctx *pulumi.Context, alarms []alarm) error {
 	return nil
 }
 
-// Finish watches what came after New (health-check alarms, in us-east-1)
-// and makes the dashboard: every tier of the region, the hosts included.
+// Finish watches what came after New (the single server; health-check
+// alarms, in us-east-1) and makes the dashboard: every tier of the region,
+// the hosts included.
 func (o *Observability) Finish(ctx *pulumi.Context, late *Late) error {
 	if late == nil {
 		late = &Late{}
 	}
-	if err := o.makeAlarms(ctx, o.healthAlarms(late.HealthChecks)); err != nil {
+	if err := o.makeAlarms(ctx, append(o.serverAlarms(late.Server), o.healthAlarms(late.HealthChecks)...)); err != nil {
 		return err
 	}
 	if o.args.DashboardName == "" {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -167,4 +168,59 @@ func TestValidateRefuses(t *testing.T) {
 			t.Errorf("%s: %v, want %q", c.body, err, c.want)
 		}
 	}
+}
+
+// The single server (phases 1-2) gets its alarms and its dashboard row: the
+// system status check with EC2's recover action in the region given, CPU,
+// the agent's memory and disk by instance, and the app's 5xx rate; each
+// notifies the topic.
+func TestServerAlarms(t *testing.T) {
+	c := &captured{inputs: map[string]resource.PropertyMap{}}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		o, err := New(ctx, "observability", &Args{Region: "ap-southeast-4", DashboardName: "d", LogGroups: []string{"web"}, LogGroupPath: "/scalezero/dev/", RetentionDays: 30})
+		if err != nil {
+			return err
+		}
+		return o.Finish(ctx, &Late{Server: &Server{Name: "server", InstanceID: pulumi.String("i-0123")}})
+	}, pulumi.WithMocks("scalezero", "dev", c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	topic := "arn:aws:sns:us-east-1:000000000000:observability-alarms"
+	for name, metric := range map[string]string{"server-status": "StatusCheckFailed_System", "server-cpu": "CPUUtilization", "server-memory": "mem_used_percent", "server-disk": "disk_used_percent"} {
+		in, ok := c.inputs[name]
+		if !ok {
+			t.Errorf("no alarm %s", name)
+			continue
+		}
+		if in["metricName"].StringValue() != metric || in["dimensions"].ObjectValue()["InstanceId"].StringValue() != "i-0123" {
+			t.Errorf("%s reads %v %v, want %s of i-0123", name, in["metricName"], in["dimensions"], metric)
+		}
+		acts := in["alarmActions"].ArrayValue()
+		if len(acts) == 0 || acts[0].StringValue() != topic {
+			t.Errorf("%s does not notify the topic: %v", name, acts)
+		}
+		if want := 1 + btoi(name == "server-status"); len(acts) != want {
+			t.Errorf("%s takes %d actions, want %d: %v", name, len(acts), want, acts)
+		}
+	}
+	if acts := c.inputs["server-status"]["alarmActions"].ArrayValue(); len(acts) != 2 || acts[1].StringValue() != "arn:aws:automate:ap-southeast-4:ec2:recover" {
+		t.Errorf("server-status actions %v, want the topic and EC2's recover in ap-southeast-4", acts)
+	}
+	q := c.inputs["server-5xx"]["metricQueries"].ArrayValue()
+	if len(q) != 3 || q[0].ObjectValue()["metric"].ObjectValue()["metricName"].StringValue() != "ServerErrors" ||
+		q[0].ObjectValue()["metric"].ObjectValue()["namespace"].StringValue() != AppNamespace {
+		t.Errorf("server-5xx queries %v, want the app's ServerErrors per Requests", q)
+	}
+	rows, err := Validate(c.inputs["d"]["dashboardBody"].StringValue())
+	if err != nil || !slices.Contains(rows, "Server server") {
+		t.Errorf("dashboard rows %v (%v), want a Server row", rows, err)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -88,6 +88,20 @@ func (o *Observability) rows(v *values, late *Late) func() []Row {
 			}}
 		})
 	}
+	if s := late.Server; s != nil {
+		name, id := s.Name, v.ref(s.InstanceID)
+		build = append(build, func() Row {
+			host := func(ns, metricName, stat, label string) []Metric {
+				return []Metric{metric(ns, metricName, stat, label, "InstanceId", id())}
+			}
+			return Row{Title: "Server " + name, Widgets: []Widget{
+				{Title: "CPU (%)", Metrics: host("AWS/EC2", "CPUUtilization", "Average", "cpu")},
+				{Title: "Memory used (%)", Metrics: host("CWAgent", "mem_used_percent", "Maximum", "memory")},
+				{Title: "Disk used (%)", Metrics: host("CWAgent", "disk_used_percent", "Maximum", "disk")},
+				{Title: "System status check failed", Metrics: host("AWS/EC2", "StatusCheckFailed_System", "Maximum", "failed")},
+			}}
+		})
+	}
 	build = append(build, o.appRows(slices.Contains(a.LogGroups, "web"), slices.Contains(a.LogGroups, "worker"))...)
 	if len(a.Databases) > 0 {
 		type ref struct {

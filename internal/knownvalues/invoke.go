@@ -22,6 +22,11 @@ func Invoke(token, region string, args resource.PropertyMap, emptyLists bool) (r
 	if !ok {
 		return nil, &MissingInvokeError{Token: token}
 	}
+	if _, ok := elbServiceAccounts[region]; token == "aws:elb/getServiceAccount:getServiceAccount" && !ok {
+		// As the provider answers: its table ends with the regions opened
+		// before August 2022.
+		return nil, fmt.Errorf("invoke %s: unsupported AWS Region: %s", token, region)
+	}
 	if region == "" && !global[token] {
 		return nil, fmt.Errorf("invoke %s without a region: the provider has no region configured", token)
 	}
@@ -97,14 +102,21 @@ func invokeValues(token string, g *gen) map[string]any {
 			"authorizationToken": "QVdTOmtub3duLXZhbHVlcy1lY3ItcGFzc3dvcmQ=",
 			"proxyEndpoint":      fmt.Sprintf("https://%s.dkr.ecr.%s.amazonaws.com", Account, r)}
 	case "aws:elb/getServiceAccount:getServiceAccount":
-		// The regional Elastic Load Balancing account (AWS "Enable access logs
-		// for your Application Load Balancer").
-		accounts := map[string]string{"us-east-1": "127311923021", "us-west-2": "797873946194", "eu-west-1": "156460612806", "eu-central-1": "054676820928"}
-		acct := accounts[r]
-		if acct == "" {
-			acct = "999999999999"
-		}
+		acct := elbServiceAccounts[r] // Invoke refused the regions it lacks
 		return map[string]any{"id": acct, "arn": "arn:aws:iam::" + acct + ":root"}
 	}
 	return nil
+}
+
+// elbServiceAccounts is the provider's table of Elastic Load Balancing
+// accounts (terraform-provider-aws, elb service_account_data_source.go): the
+// regions opened before August 2022, and no other.
+var elbServiceAccounts = map[string]string{
+	"us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980", "us-west-2": "797873946194",
+	"af-south-1": "098369216593", "ca-central-1": "985666609251", "eu-central-1": "054676820928", "eu-west-1": "156460612806",
+	"eu-west-2": "652711504416", "eu-south-1": "635631232127", "eu-west-3": "009996457667", "eu-north-1": "897822967062",
+	"ap-east-1": "754344448648", "ap-northeast-1": "582318560864", "ap-northeast-2": "600734575887", "ap-northeast-3": "383597477331",
+	"ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266", "ap-southeast-3": "589379963580", "ap-south-1": "718504428378",
+	"me-south-1": "076674570225", "sa-east-1": "507241528517",
+	"us-gov-west-1": "048591011584", "us-gov-east-1": "190560391635", "cn-north-1": "638102146993", "cn-northwest-1": "037604701340",
 }

@@ -74,7 +74,11 @@ var MaxmemoryPolicies = []string{
 }
 
 var (
-	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	// Regions of AWS's commercial partition (the stack writes arn:aws:
+	// ARNs and the commercial service principals), the newest included
+	// (ap-southeast-7, mx-central-1); GovCloud, China and the ISO regions
+	// have partitions of their own.
+	regionPattern     = regexp.MustCompile(`^(af|ap|ca|eu|il|me|mx|sa|us)-(central|north|northeast|northwest|south|southeast|southwest|east|west)-[0-9]{1,2}$`)
 	instancePattern   = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
 	dbClassPattern    = regexp.MustCompile(`^db\.[a-z0-9-]+\.[a-z0-9]+$`)
 	cacheNodePatern   = regexp.MustCompile(`^cache\.[a-z0-9-]+\.[a-z0-9]+$`)
@@ -91,6 +95,8 @@ var (
 	emailPattern     = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$`)
 )
 
+const regionAllowed = "an AWS region name of the commercial partition such as us-east-1 or ap-southeast-4 (not GovCloud, China or ISO: their ARNs differ)"
+
 // Load reads and validates every setting. It returns the first problem as a
 // *ConfigError naming the key and what it allows; nothing is declared before.
 func Load(get Lookup) (Settings, error) {
@@ -105,8 +111,8 @@ func Load(get Lookup) (Settings, error) {
 	s.DockerHost = r.optional("dockerHost", dockerHostPattern, "empty (DOCKER_HOST or the local socket), or unix://, tcp:// or ssh:// address")
 	s.LocalPort = r.intIn("localPort", 1024, 65000)
 
-	s.PrimaryRegion = r.matching("primaryRegion", regionPattern, "an AWS region name such as us-east-1")
-	s.SecondaryRegion = r.matching("secondaryRegion", regionPattern, "an AWS region name such as eu-west-1")
+	s.PrimaryRegion = r.matching("primaryRegion", regionPattern, regionAllowed)
+	s.SecondaryRegion = r.matching("secondaryRegion", regionPattern, regionAllowed)
 	s.AZCount = r.intIn("azCount", 1, 6)
 	s.NATPerAZ = r.oneOf("natGateways", "single", "perAz") == "perAz"
 	s.VPCCIDR = r.cidr("vpcCidr")

@@ -53,6 +53,9 @@ func TestBadConfigNamesTheKeyAndWhatIsAllowed(t *testing.T) {
 		{"no replicas in phase 4", map[string]string{"phase": "4", "dbReplicas": "0"}, "dbReplicas", "at least 1 from phase 4"},
 		{"one zone with a fleet", map[string]string{"phase": "3", "azCount": "1"}, "azCount", "at least 2 from phase 3"},
 		{"bad region", map[string]string{"primaryRegion": "Virginia"}, "primaryRegion", "AWS region"},
+		{"govcloud region", map[string]string{"primaryRegion": "us-gov-west-1"}, "primaryRegion", "not GovCloud, China or ISO"},
+		{"china region", map[string]string{"secondaryRegion": "cn-north-1"}, "secondaryRegion", "not GovCloud, China or ISO"},
+		{"iso region", map[string]string{"primaryRegion": "us-iso-east-1"}, "primaryRegion", "commercial partition"},
 		{"bad nat", map[string]string{"natGateways": "many"}, "natGateways", "single, perAz"},
 		{"bad cidr", map[string]string{"vpcCidr": "10.0.0.0/8"}, "vpcCidr", "/16 to /20"},
 		{"overlapping regions", map[string]string{"phase": "7", "vpcCidr": "10.0.0.0/16", "secondaryVpcCidr": "10.0.128.0/17"}, "secondaryVpcCidr", "a block apart from vpcCidr"},
@@ -188,5 +191,22 @@ func TestHTTPSNeedsADelegatedZone(t *testing.T) {
 		if got := For(s).HTTPS; got != c.want {
 			t.Errorf("%v: HTTPS %v, want %v", c.kv, got, c.want)
 		}
+	}
+}
+
+// Regions opened since 2022 are regions like the others: the config takes
+// them (the stack then admits their load balancers' log delivery by the
+// service principal, components/logs).
+func TestRegionsOpenedSince2022Load(t *testing.T) {
+	for _, region := range []string{"ap-southeast-4", "il-central-1", "mx-central-1", "ca-west-1", "ap-southeast-7", "eu-central-2"} {
+		t.Run(region, func(t *testing.T) {
+			s, err := load(t, map[string]string{"primaryRegion": region, "secondaryRegion": "us-east-1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.PrimaryRegion != region {
+				t.Fatalf("primaryRegion = %q, want %q", s.PrimaryRegion, region)
+			}
+		})
 	}
 }

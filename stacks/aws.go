@@ -51,6 +51,7 @@ type region struct {
 	web      *webtier.WebTier
 	watch    *observability.Observability
 	config   *appconfig.AppConfig
+	image    *image.Image // the app image, in this region's repository
 	// writer is where this region's hosts write the main database: the
 	// writer region's primary; readers are this region's read endpoints.
 	writer  pulumi.StringOutput
@@ -276,21 +277,28 @@ func (b *builder) buildLogBuckets() error {
 	return nil
 }
 
+// buildImage builds the app's image and pushes it to a repository in each
+// region: hosts pull from their own region, so the second region launches
+// instances (a fleet roll, the failover's) while the first one is lost. The
+// second push reuses the first build from Docker's cache.
 func (b *builder) buildImage() error {
-	var err error
-	b.image, err = image.New(b.ctx, "app", &image.Args{
-		Context:     ".",
-		Dockerfile:  "app/Dockerfile",
-		AWSProvider: b.primary().provider,
-		// The repository's region lost: no registry token can be had, and
-		// the image stays as its state holds it.
-		SkipAuth: b.primary().lost,
-		Tags:     b.tags,
-	}, b.primary().opts())
-	if err == nil {
-		b.out.ImageRef = b.image.Ref
+	for _, r := range b.regions {
+		var err error
+		if r.image, err = image.New(b.ctx, r.named("app"), &image.Args{
+			Context:     ".",
+			Dockerfile:  "app/Dockerfile",
+			AWSProvider: r.provider,
+			// The repository's region lost: no registry token can be had,
+			// and the image stays as its state holds it.
+			SkipAuth: r.lost,
+			Tags:     b.tags,
+		}, r.opts()); err != nil {
+			return err
+		}
 	}
-	return err
+	b.image = b.primary().image
+	b.out.ImageRef = b.image.Ref
+	return nil
 }
 
 func (b *builder) buildQueue() error {
@@ -586,7 +594,7 @@ func (b *builder) secretARNs(r *region) map[string]pulumi.StringOutput {
 // appValues are the settings one region's hosts read (see components/boot).
 func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.StringInput) {
 	v := map[string]pulumi.StringInput{
-		"SCALEZERO_IMAGE":           b.image.Ref,
+		"SCALEZERO_IMAGE":           r.image.Ref,
 		"SCALEZERO_REGION":          pulumi.String(r.name),
 		"SCALEZERO_DATABASE_NAME":   pulumi.String("app"),
 		"SCALEZERO_SESSIONS_SHARED": pulumi.String(fmt.Sprint(b.p.SharedSessions)),
@@ -801,7 +809,7 @@ func (b *builder) fleetArgs(r *region, kind, instanceType string, min, desired, 
 		Min:            min,
 		Desired:        desired,
 		Max:            max,
-		ImageRef:       b.image.Ref,
+		ImageRef:       r.image.Ref,
 		AMI:            r.ami(),
 		Settings:       r.config.Digest,
 		// The settings they read at boot, and their way out (packages,

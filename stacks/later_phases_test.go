@@ -157,7 +157,7 @@ func TestTwoRegions(t *testing.T) {
 			}
 		}
 		// Global resources exist once.
-		for _, typ := range []string{tDistribution, "aws:route53/zone:Zone", "aws:ecr/repository:Repository"} {
+		for _, typ := range []string{tDistribution, "aws:route53/zone:Zone"} {
 			if n := count(g, typ); n != 1 {
 				t.Errorf("%d %s, want one", n, typ)
 			}

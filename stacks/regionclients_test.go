@@ -179,6 +179,43 @@ func homeOf(t *testing.T, g *graph.Graph, s hostSetting, what string) string {
 	return ""
 }
 
+// Each region's hosts pull the app image from a repository in their own
+// region, pushed by the stack: a lost first region leaves the second one
+// able to launch hosts (the failover rolls its fleet).
+func TestEachRegionsHostsPullFromTheirOwnRegion(t *testing.T) {
+	for _, phase := range []int{7, 9} {
+		g, err := graph.RunView(graph.Known, baseConfig(phase), "cacheAuthToken")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for region, settings := range hostSettings(t, g) {
+			image := settings["SCALEZERO_IMAGE"]
+			// <account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:...
+			host := strings.Split(image.value, "/")[0]
+			if labels := strings.Split(host, "."); len(labels) < 4 || labels[3] != region {
+				t.Errorf("phase %d: hosts in %s pull %s, from another region", phase, region, image.value)
+			}
+			repos := 0
+			for _, urn := range image.from {
+				r, ok := g.ByURN(urn)
+				if ok && r.Type == "docker:index/image:Image" {
+					for _, dep := range r.PropertyDependencies["imageName"] {
+						if repo, ok := g.ByURN(dep); ok && repo.Type == "aws:ecr/repository:Repository" {
+							repos++
+							if home := regionOf(t, g, repo); home != region {
+								t.Errorf("phase %d: %s's image is pushed to a repository in %s", phase, region, home)
+							}
+						}
+					}
+				}
+			}
+			if repos != 1 {
+				t.Errorf("phase %d: %s's image comes from %d repositories, want its own", phase, region, repos)
+			}
+		}
+	}
+}
+
 // Every region's hosts, started with the settings the plan publishes for
 // them, submit and process jobs against the queue and bucket where those
 // live: the web tier's upload (S3 put, SQS send) and the worker's loop

@@ -172,8 +172,7 @@ func (b *builder) buildRegions() error {
 		r.net, err = network.New(b.ctx, r.named("net"), &network.Args{
 			CIDR:                 r.cidr,
 			AvailabilityZones:    r.zones,
-			NAT:                  b.p.NAT,
-			NATPerAZ:             b.s.NATPerAZ,
+			NAT:                  b.natStrategy(),
 			FlowLogGroup:         b.paramPath + r.named("net") + "/flow-logs",
 			FlowLogRetentionDays: b.s.LogRetentionDays,
 			Tags:                 b.tags,
@@ -199,6 +198,18 @@ func (b *builder) buildRegions() error {
 }
 
 func (b *builder) primary() *region { return b.regions[0] }
+
+// natStrategy is the app subnets' way out: from the phase whose hosts live
+// there, one gateway or one per zone (natGateways).
+func (b *builder) natStrategy() network.NATStrategy {
+	switch {
+	case !b.p.NAT:
+		return network.NATNone
+	case b.s.NATPerAZ:
+		return network.NATPerAZ
+	}
+	return network.NATSingle
+}
 
 // buildPeering connects the second region's VPC to the primary's: its hosts
 // write to the primary region's database and read its shards.

@@ -35,6 +35,10 @@ func TestComponentsRejectBadArgsByName(t *testing.T) {
 			_, err := network.New(ctx, "n", &network.Args{CIDR: "10.0.0.0/16"})
 			return err
 		}},
+		{"network.New", "NAT", func(ctx *pulumi.Context) error {
+			_, err := network.New(ctx, "n", &network.Args{CIDR: "10.0.0.0/16", AvailabilityZones: []string{"a"}, NAT: "both"})
+			return err
+		}},
 		{"network.New", "CIDR", func(ctx *pulumi.Context) error {
 			_, err := network.New(ctx, "n", &network.Args{CIDR: "10.0.0.0/8", AvailabilityZones: []string{"a"}})
 			return err

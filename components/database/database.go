@@ -94,13 +94,17 @@ type Database struct {
 	InstanceARN pulumi.StringOutput
 }
 
-func (a *Args) defaults() {
-	if a.DBName == "" {
-		a.DBName = "app"
+// withDefaults returns a copy of the args with the defaults filled in: the
+// caller's Args stay as it wrote them.
+func (a *Args) withDefaults() *Args {
+	c := *a
+	if c.DBName == "" {
+		c.DBName = "app"
 	}
-	if a.Username == "" {
-		a.Username = "app"
+	if c.Username == "" {
+		c.Username = "app"
 	}
+	return &c
 }
 
 func validate(a *Args) error {
@@ -147,7 +151,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err := validate(args); err != nil {
 		return nil, err
 	}
-	args.defaults()
+	args = args.withDefaults()
 	d := &Database{}
 	if err := ctx.RegisterComponentResource(shared.Project+":database:Database", name, d, opts...); err != nil {
 		return nil, err

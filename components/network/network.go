@@ -20,10 +20,10 @@ import (
 type Args struct {
 	CIDR              string   // the VPC block, /16 to /20
 	AvailabilityZones []string // one subnet of each tier per zone
-	// NAT gives the private app subnets a way out (package installs, ECR, SSM).
-	NAT bool
-	// NATPerAZ puts one NAT gateway in each zone instead of one in the first.
-	NATPerAZ bool
+	// NAT gives the private app subnets a way out (package installs, ECR,
+	// SSM): none (the zero value), one gateway in the first zone, or one in
+	// each zone (a zone's outage then leaves the others their way out).
+	NAT NATStrategy
 	// FlowLogGroup, when set, records the VPC's traffic (accepted and
 	// rejected) in this CloudWatch Logs group, kept FlowLogRetentionDays:
 	// the trail of who talked to what, for an incident.
@@ -31,6 +31,15 @@ type Args struct {
 	FlowLogRetentionDays int
 	Tags                 map[string]string
 }
+
+// NATStrategy is how many NAT gateways the app subnets go out through.
+type NATStrategy string
+
+const (
+	NATNone   NATStrategy = ""       // no way out: no host lives in the app subnets
+	NATSingle NATStrategy = "single" // one gateway, in the first zone
+	NATPerAZ  NATStrategy = "perAz"  // one gateway per zone
+)
 
 // Network is the component.
 type Network struct {
@@ -81,6 +90,8 @@ func validate(a *Args) error {
 		return bad("AvailabilityZones", a.AvailabilityZones, fmt.Sprintf("1 to %d zones", maxZones))
 	case err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 20:
 		return bad("CIDR", a.CIDR, "an IPv4 block from /16 to /20")
+	case a.NAT != NATNone && a.NAT != NATSingle && a.NAT != NATPerAZ:
+		return bad("NAT", a.NAT, `"" (none), "single" or "perAz"`)
 	case a.FlowLogGroup != "" && a.FlowLogRetentionDays < 1:
 		return bad("FlowLogRetentionDays", a.FlowLogRetentionDays, "a CloudWatch Logs retention period (days)")
 	}
@@ -152,7 +163,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
-	if args.NAT {
+	if args.NAT != NATNone {
 		if err := n.natGateways(ctx, name, args, child); err != nil {
 			return nil, err
 		}
@@ -240,7 +251,7 @@ func (n *Network) subnets(ctx *pulumi.Context, prefix string, args *Args, slot i
 
 func (n *Network) natGateways(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) error {
 	count := 1
-	if args.NATPerAZ {
+	if args.NAT == NATPerAZ {
 		count = len(args.AvailabilityZones)
 	}
 	for i := range count {

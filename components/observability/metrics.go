@@ -117,7 +117,7 @@ var Namespaces = []Namespace{
 	},
 	{
 		Name: AppNamespace,
-		Doc:  "README.md, section \"The app\": metrics (Embedded Metric Format)",
+		Doc:  "app/README.md: metrics (Embedded Metric Format)",
 		Metrics: map[string][][]string{
 			"Requests":         {{"Service"}},
 			"ServerErrors":     {{"Service"}},

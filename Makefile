@@ -44,7 +44,9 @@ diff: $(BIN)/plan ## what this branch changes in phase PHASE's graph, against BA
 COST_DOMAIN ?= shop.scalezero-demo.net
 USAGE  ?=
 PRICES ?=
-COST_FLAGS := $(if $(USAGE),-usage $(USAGE)) $(if $(PRICES),-prices $(PRICES))
+# BUDGET is the per-phase monthly ceiling a phase must stay under.
+BUDGET ?= budget.yaml
+COST_FLAGS := $(if $(USAGE),-usage $(USAGE)) $(if $(PRICES),-prices $(PRICES)) $(if $(BUDGET),-budget $(BUDGET))
 COST_SET   := $(if $(TARGET),-set target=$(TARGET)) -set domain=$(or $(DOMAIN),$(COST_DOMAIN))
 
 cost: $(BIN)/plan $(BIN)/cost ## monthly on-demand cost of phase PHASE per resource and tier; without PHASE, phases 1-9 and what each step adds

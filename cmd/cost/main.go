@@ -29,6 +29,7 @@ func run(args []string, out io.Writer) error {
 	prices := fs.String("prices", "", "the price table (default: the one built in, cost/prices.yaml)")
 	usage := fs.String("usage", "", "the usage file (default: the one built in, cost/usage.yaml)")
 	diff := fs.Bool("diff", false, "compare two graphs: base.json head.json")
+	year := fs.Int("year", 1, "the year of the stack's life priced: a rotated KMS key bills a key-month more after each of its first two yearly rotations (1, 2, 3 or later)")
 	budgetFile := fs.String("budget", "", "a per-phase monthly ceiling (budget.yaml); a phase over it fails the command")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -48,6 +49,10 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *year < 1 {
+		return fmt.Errorf("-year %d: allowed 1 (the first year) or later", *year)
+	}
+	use.Year = *year
 	var budget *cost.Budget
 	if *budgetFile != "" {
 		if budget, err = cost.LoadBudget(*budgetFile); err != nil {
@@ -89,7 +94,8 @@ func run(args []string, out io.Writer) error {
 		}
 		return overBudget(out, budget.Check(nil, phases[0].Est, "its tiers:"))
 	case len(phases) > 1:
-		fmt.Fprintf(out, "Monthly on-demand cost per phase (price table of %s):\n\n%s", table.Date, cost.Summary(phases))
+		fmt.Fprintf(out, "Monthly on-demand cost per phase (price table of %s), in year %d of the stack (KMS keys with rotation bill %g key-months then; -year N for another):\n\n%s",
+			table.Date, *year, cost.KeyMonths(365, *year), cost.Summary(phases))
 		var over []error
 		for i := range phases {
 			var prev *cost.Estimate

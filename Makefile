@@ -7,7 +7,9 @@ TARGET ?=
 # DOMAIN=shop.your-domain.com plans with a domain (phase 7 on aws needs one;
 # the dev stack ships without).
 DOMAIN ?=
-SET    := $(if $(TARGET),-set target=$(TARGET)) $(if $(DOMAIN),-set domain=$(DOMAIN))
+# SETTINGS="cacheEngine=valkey ..." plans with more settings over the stack file's.
+SETTINGS ?=
+SET    := $(if $(TARGET),-set target=$(TARGET)) $(if $(DOMAIN),-set domain=$(DOMAIN)) $(foreach s,$(SETTINGS),-set $(s))
 # VIEW=preview plans what a first preview shows (ids, ARNs, endpoints unknown).
 VIEW  ?= known
 GO    ?= go
@@ -63,15 +65,17 @@ USAGE  ?=
 PRICES ?=
 # BUDGET is the per-phase monthly ceiling a phase must stay under.
 BUDGET ?= budget.yaml
+# YEAR=2 prices the stack's second year (rotated KMS keys cost more).
+YEAR   ?=
 COST_FLAGS := $(if $(USAGE),-usage $(USAGE)) $(if $(PRICES),-prices $(PRICES)) $(if $(BUDGET),-budget $(BUDGET))
-COST_SET   := $(if $(TARGET),-set target=$(TARGET)) -set domain=$(or $(DOMAIN),$(COST_DOMAIN))
+COST_SET   := $(if $(TARGET),-set target=$(TARGET)) -set domain=$(or $(DOMAIN),$(COST_DOMAIN)) $(foreach s,$(SETTINGS),-set $(s))
 
 cost: $(BIN)/plan $(BIN)/cost ## monthly on-demand cost of phase PHASE per resource and tier; without PHASE, phases 1-9 and what each step adds
 	@phases="$(if $(filter command line environment,$(origin PHASE)),$(PHASE),1 2 3 4 5 6 7 8 9)"; files=""; \
 	for p in $$phases; do \
 	  $(BIN)/plan -phase "$$p" -stack "$(STACK)" $(COST_SET) > $(BIN)/cost-$$p.json || exit 1; files="$$files $(BIN)/cost-$$p.json"; \
 	done; \
-	$(BIN)/cost $(COST_FLAGS) $$files
+	$(BIN)/cost $(COST_FLAGS) $(if $(YEAR),-year $(YEAR)) $$files
 
 $(BIN)/cost: FORCE
 	@$(GO) build -o $(BIN)/cost ./cmd/cost

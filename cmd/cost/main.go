@@ -94,7 +94,7 @@ func run(args []string, out io.Writer) error {
 		}
 		return overBudget(out, budget.Check(nil, phases[0].Est, "its tiers:"))
 	case len(phases) > 1:
-		fmt.Fprintf(out, "Monthly on-demand cost per phase (price table of %s), in year %d of the stack (KMS keys with rotation bill %g key-months then; -year N for another):\n\n%s",
+		fmt.Fprintf(out, "Monthly on-demand cost per phase (price table of %s), in year %d of the stack (a KMS key with yearly rotation bills %g key-month(s) a month then; -year N for another year):\n\n%s",
 			table.Date, *year, cost.KeyMonths(365, *year), cost.Summary(phases))
 		var over []error
 		for i := range phases {

@@ -33,9 +33,10 @@ type Args struct {
 	Replicas        int    // at least 1: failover needs a replica
 	MaxmemoryPolicy string // default allkeys-lru: a cache may drop any key
 	// Engine is redis (the default: existing stacks keep it) or valkey,
-	// which ElastiCache prices at 0.8x Redis OSS nodes. Changing the engine
-	// of a deployed group replaces it: a new, empty cache (every read misses
-	// to the database until it warms) and the old one's data gone.
+	// which ElastiCache prices at 0.8x Redis OSS nodes. AWS can upgrade a
+	// Redis OSS group to Valkey in place, but back, or where the preview
+	// shows a replacement, the group is new and empty: every read misses to
+	// the database until it warms, and the sessions it held are gone.
 	Engine string
 	// EngineVersion is major.minor (ElastiCache applies the patches):
 	// default 7.1 for redis, 8.0 for valkey. Valkey takes 7.2 (parameter

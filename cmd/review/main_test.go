@@ -246,3 +246,43 @@ func TestSmokeResultFillsItsSection(t *testing.T) {
 		t.Error("the smoke result is not under its marker")
 	}
 }
+
+// A mandatory finding the base did not have blocks the change: the command
+// fails naming the phase, and the comment lists the finding, marked new,
+// under "What blocks this change" before any phase's details.
+func TestMandatoryFindingBlocks(t *testing.T) {
+	base, head := unpack(t, baseCommit), unpack(t, headCommit)
+	path := filepath.Join(head, "phase-1.json")
+	g := readJSON(t, path)
+	name := ""
+	for i := range g.Resources {
+		if g.Resources[i].Type == "aws:cloudwatch/logGroup:LogGroup" {
+			delete(g.Resources[i].Inputs, "retentionInDays") // kept forever: the pack denies it
+			name = g.Resources[i].Name
+			break
+		}
+	}
+	if name == "" {
+		t.Fatal("phase 1 has no log group")
+	}
+	raw, err := json.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	body, _, err := review(t, base, head)
+	if err == nil || !strings.Contains(err.Error(), "phase 1: 1 mandatory policy findings") {
+		t.Fatalf("got %v, want phase 1's mandatory finding to fail the command", err)
+	}
+	blocks := strings.Index(body, "### What blocks this change")
+	finding := strings.Index(body, "on `"+name+"` (new): log group '"+name+"' keeps its logs forever")
+	details := strings.Index(body, "\n### Phase 1\n")
+	if blocks < 0 || finding < blocks || details < finding {
+		t.Errorf("the finding is not listed, new, under what blocks the change before the details (%d, %d, %d)", blocks, finding, details)
+	}
+	if !strings.Contains(body, "| :no_entry: 1 mandatory |") {
+		t.Error("phase 1's summary row does not count the mandatory finding")
+	}
+}

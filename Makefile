@@ -7,13 +7,15 @@ TARGET ?=
 # DOMAIN=shop.your-domain.com plans with a domain (phase 7 on aws needs one;
 # the dev stack ships without).
 DOMAIN ?=
-SET    := $(if $(TARGET),-set target=$(TARGET)) $(if $(DOMAIN),-set domain=$(DOMAIN))
+# SETTINGS="cacheEngine=valkey ..." plans with more settings over the stack file's.
+SETTINGS ?=
+SET    := $(if $(TARGET),-set target=$(TARGET)) $(if $(DOMAIN),-set domain=$(DOMAIN)) $(foreach s,$(SETTINGS),-set $(s))
 # VIEW=preview plans what a first preview shows (ids, ARNs, endpoints unknown).
 VIEW  ?= known
 GO    ?= go
 BIN   := bin
 
-.PHONY: help plan diagram diff cost policy test test-iac test-engine test-app pulumi-cli services faults bench vet up preview clean
+.PHONY: help plan diagram diff review cost policy test test-iac test-engine test-app pulumi-cli services faults bench vet up preview clean
 
 help: ## list every target with what it does
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## /{ printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -37,6 +39,23 @@ diff: $(BIN)/plan ## what this branch changes in phase PHASE's graph, against BA
 	@$(GO) run ./cmd/plandiff $(BIN)/base.json $(BIN)/head.json
 	-@$(GO) run ./cmd/cost $(COST_FLAGS) -diff $(BIN)/base.json $(BIN)/head.json
 
+# `make review` writes the pull request's comment: every phase's graph at BASE
+# and at the working tree (with the domain `make cost` uses), their diff,
+# cost change, budget gate and the policy pack's findings, in
+# bin/review/comment.md (trimmed to GitHub's limit) and bin/review/full.md.
+# REVIEW_FLAGS passes more, e.g. -smoke FILE or -summary-url URL.
+REVIEW_FLAGS ?=
+review: $(BIN)/plan ## the pull request's comment against BASE: per phase the graph diff, cost change, budget and policy findings
+	@rm -rf $(BIN)/base $(BIN)/review && mkdir -p $(BIN)/review/base $(BIN)/review/head
+	@git worktree add --detach -f $(BIN)/base "$(BASE)" >/dev/null
+	@cd $(BIN)/base && $(GO) build -o ../plan-base ./cmd/plan && for p in 1 2 3 4 5 6 7 8 9; do \
+	  ../plan-base -phase "$$p" -stack "$(STACK)" $(COST_SET) > ../review/base/phase-$$p.json 2>../review/base/phase-$$p.err || rm -f ../review/base/phase-$$p.json; \
+	done; status=$$?; cd ../.. && git worktree remove --force $(BIN)/base; exit $$status
+	@for p in 1 2 3 4 5 6 7 8 9; do $(BIN)/plan -phase "$$p" -stack "$(STACK)" $(COST_SET) > $(BIN)/review/head/phase-$$p.json || exit 1; done
+	@$(GO) run ./cmd/review -base $(BIN)/review/base -head $(BIN)/review/head -range "$(BASE)..$$(git rev-parse --short HEAD)" \
+	  $(COST_FLAGS) -out $(BIN)/review/comment.md -full $(BIN)/review/full.md $(REVIEW_FLAGS); status=$$?; \
+	  echo "bin/review/comment.md: $$(wc -c < $(BIN)/review/comment.md) bytes"; exit $$status
+
 # `make cost` prices the dev stack's offline graphs with cost/prices.yaml and
 # the traffic in cost/usage.yaml (USAGE=my-usage.yaml for yours, PRICES=... for
 # another table). Phases 7-9 need a domain: cost plans every phase with
@@ -44,15 +63,19 @@ diff: $(BIN)/plan ## what this branch changes in phase PHASE's graph, against BA
 COST_DOMAIN ?= shop.scalezero-demo.net
 USAGE  ?=
 PRICES ?=
-COST_FLAGS := $(if $(USAGE),-usage $(USAGE)) $(if $(PRICES),-prices $(PRICES))
-COST_SET   := $(if $(TARGET),-set target=$(TARGET)) -set domain=$(or $(DOMAIN),$(COST_DOMAIN))
+# BUDGET is the per-phase monthly ceiling a phase must stay under.
+BUDGET ?= budget.yaml
+# YEAR=2 prices the stack's second year (rotated KMS keys cost more).
+YEAR   ?=
+COST_FLAGS := $(if $(USAGE),-usage $(USAGE)) $(if $(PRICES),-prices $(PRICES)) $(if $(BUDGET),-budget $(BUDGET))
+COST_SET   := $(if $(TARGET),-set target=$(TARGET)) -set domain=$(or $(DOMAIN),$(COST_DOMAIN)) $(foreach s,$(SETTINGS),-set $(s))
 
 cost: $(BIN)/plan $(BIN)/cost ## monthly on-demand cost of phase PHASE per resource and tier; without PHASE, phases 1-9 and what each step adds
 	@phases="$(if $(filter command line environment,$(origin PHASE)),$(PHASE),1 2 3 4 5 6 7 8 9)"; files=""; \
 	for p in $$phases; do \
 	  $(BIN)/plan -phase "$$p" -stack "$(STACK)" $(COST_SET) > $(BIN)/cost-$$p.json || exit 1; files="$$files $(BIN)/cost-$$p.json"; \
 	done; \
-	$(BIN)/cost $(COST_FLAGS) $$files
+	$(BIN)/cost $(COST_FLAGS) $(if $(YEAR),-year $(YEAR)) $$files
 
 $(BIN)/cost: FORCE
 	@$(GO) build -o $(BIN)/cost ./cmd/cost

@@ -189,3 +189,7 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TierChanges lists the tiers whose monthly cost changed from a to b, in
+// the chapter's order: "shards +$113.82, observability +$0.40".
+func TierChanges(a, b *Estimate) string { return tierChanges(a, b) }

@@ -2,6 +2,7 @@ package cost
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -21,7 +22,7 @@ var priced = map[string]func(c *charges){
 	"aws:sqs/queue:Queue":                               queue,
 	"aws:route53/zone:Zone":                             func(c *charges) { c.add(GlobalRegion, "route53", "zone", 1, "1 hosted zone") },
 	"aws:route53/healthCheck:HealthCheck":               healthCheck,
-	"aws:kms/key:Key":                                   func(c *charges) { c.add(c.region, "kms", "key", 1, "1 customer managed key") },
+	"aws:kms/key:Key":                                   kmsKey,
 	"aws:secretsmanager/secret:Secret":                  secret,
 	"aws:ecr/repository:Repository":                     repository,
 	"aws:cloudwatch/logDelivery:LogDelivery":            logDelivery,
@@ -204,10 +205,49 @@ func rdsInstance(c *charges) {
 	c.add(c.region, "rds.storage", storage, copies*size, plural(copies, fmt.Sprintf("%g GB %s", size, storage)))
 }
 
+// replicationGroup prices the nodes by engine: ElastiCache bills Valkey
+// nodes at 0.8x Redis OSS ones (group elasticache.valkey).
 func replicationGroup(c *charges) {
 	typ := c.str(c.r, "nodeType")
 	n := c.num(c.r, "numCacheClusters")
-	c.add(c.region, "elasticache", typ, n, plural(n, typ))
+	switch engine, _ := c.r.Inputs["engine"].(string); engine {
+	case "", "redis": // the provider's default engine is redis
+		c.add(c.region, "elasticache", typ, n, plural(n, typ))
+	case "valkey":
+		c.add(c.region, "elasticache.valkey", typ, n, plural(n, typ)+" Valkey")
+	default:
+		c.fail("engine %q is not priced (redis and valkey are)", engine)
+	}
+}
+
+// kmsKey is a key-month, and for a key with rotation on one more for each
+// of its first two rotations (AWS bills every retained key material, up to
+// the second rotation): averaged over the months of the year priced.
+func kmsKey(c *charges) {
+	rotates, _ := c.r.Inputs["enableKeyRotation"].(bool)
+	if !rotates {
+		c.add(c.region, "kms", "key", 1, "1 customer managed key")
+		return
+	}
+	period := 365.0 // the rotation period AWS uses when none is set
+	if p, ok := c.r.Inputs["rotationPeriodInDays"].(float64); ok && p > 0 {
+		period = p
+	}
+	year := c.p.u.year()
+	months := KeyMonths(period, year)
+	c.add(c.region, "kms", "key", months, fmt.Sprintf("1 customer managed key, rotation every %g days: %g key-month(s) in year %d", period, months, year))
+}
+
+// KeyMonths is the key-months a rotated key bills in a month of the given
+// year, on average: 1 plus its rotations so far, at most 2 (AWS stops
+// charging more after the second).
+func KeyMonths(period float64, year int) float64 {
+	var sum float64
+	for m := 0; m < 12; m++ {
+		day := float64(year-1)*365 + float64(m)*365/12
+		sum += 1 + math.Min(2, math.Floor(day/period))
+	}
+	return math.Round(sum/12*100) / 100
 }
 
 func distribution(c *charges) {

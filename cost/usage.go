@@ -28,6 +28,18 @@ type Usage struct {
 	Logs struct {
 		IngestedGB *float64 `yaml:"ingestedGB"`
 	} `yaml:"logs"`
+	// Year is which year of the stack's life the figures are for (1 when
+	// 0): a rotated KMS key costs more from its second year. Set by
+	// cmd/cost -year, not read from the file.
+	Year int `yaml:"-"`
+}
+
+// year is the year priced, 1 by default.
+func (u *Usage) year() int {
+	if u.Year < 1 {
+		return 1
+	}
+	return u.Year
 }
 
 // DefaultUsage is the usage file kept in the repo (cost/usage.yaml).

@@ -480,6 +480,7 @@ func (b *builder) buildCaches() error {
 			NodeType:         b.s.CacheNodeType,
 			Replicas:         b.s.CacheReplicas,
 			MaxmemoryPolicy:  b.s.CacheMaxmemoryPolicy,
+			Engine:           b.s.CacheEngine,
 			SlowLogGroup:     b.paramPath + r.named("cache") + "/slow-log",
 			LogRetentionDays: b.s.LogRetentionDays,
 			Tags:             b.tags,

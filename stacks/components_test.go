@@ -67,6 +67,15 @@ func TestComponentsRejectBadArgsByName(t *testing.T) {
 			_, err := cache.New(ctx, "c", &cache.Args{VpcID: vpc, SubnetIDs: subnets, AuthToken: pulumi.String("x"), NodeType: "cache.t4g.small", Replicas: 1, MaxmemoryPolicy: "lru"})
 			return err
 		}},
+		{"cache.New", "Engine", func(ctx *pulumi.Context) error {
+			_, err := cache.New(ctx, "c", &cache.Args{VpcID: vpc, SubnetIDs: subnets, AuthToken: pulumi.String("x"), NodeType: "cache.t4g.small", Replicas: 1, Engine: "memcached"})
+			return err
+		}},
+		// Valkey has no 7.1: its versions are 7.2 and 8.x.
+		{"cache.New", "EngineVersion", func(ctx *pulumi.Context) error {
+			_, err := cache.New(ctx, "c", &cache.Args{VpcID: vpc, SubnetIDs: subnets, AuthToken: pulumi.String("x"), NodeType: "cache.t4g.small", Replicas: 1, Engine: "valkey", EngineVersion: "7.1"})
+			return err
+		}},
 		{"cache.New", "Replicas", func(ctx *pulumi.Context) error {
 			_, err := cache.New(ctx, "c", &cache.Args{VpcID: vpc, SubnetIDs: subnets, AuthToken: pulumi.String("x"), NodeType: "cache.t4g.small", Replicas: 0})
 			return err

@@ -32,7 +32,16 @@ type Args struct {
 	NodeType        string
 	Replicas        int    // at least 1: failover needs a replica
 	MaxmemoryPolicy string // default allkeys-lru: a cache may drop any key
-	EngineVersion   string // default 7.1 (major.minor: ElastiCache applies the patches)
+	// Engine is redis (the default: existing stacks keep it) or valkey,
+	// which ElastiCache prices at 0.8x Redis OSS nodes. AWS can upgrade a
+	// Redis OSS group to Valkey in place, but back, or where the preview
+	// shows a replacement, the group is new and empty: every read misses to
+	// the database until it warms, and the sessions it held are gone.
+	Engine string
+	// EngineVersion is major.minor (ElastiCache applies the patches):
+	// default 7.1 for redis, 8.0 for valkey. Valkey takes 7.2 (parameter
+	// group family valkey7) or 8.0-8.2 (valkey8).
+	EngineVersion string
 	// AuthToken is the AUTH password; nil makes one at the first deploy
 	// (later runs' values are ignored, so it stays). Either way the token
 	// in force is the AuthToken output.
@@ -62,9 +71,36 @@ func (a *Args) defaults() {
 	if a.MaxmemoryPolicy == "" {
 		a.MaxmemoryPolicy = "allkeys-lru"
 	}
-	if a.EngineVersion == "" {
-		a.EngineVersion = "7.1"
+	if a.Engine == "" {
+		a.Engine = "redis"
 	}
+	if a.EngineVersion == "" {
+		a.EngineVersion = map[string]string{"redis": "7.1", "valkey": "8.0"}[a.Engine]
+	}
+}
+
+// Engines are the engines a Cache runs.
+var Engines = []string{"redis", "valkey"}
+
+// family is the parameter group family of an engine version, from the
+// ElastiCache engine-specific parameters page
+// (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Engine.html):
+// Redis OSS 7.x is redis7; Valkey 7.2 is valkey7 and Valkey 8.x valkey8.
+func family(engine, version string) (string, bool) {
+	switch engine {
+	case "redis":
+		if strings.HasPrefix(version, "7.") {
+			return "redis7", true
+		}
+	case "valkey":
+		switch version {
+		case "7.2":
+			return "valkey7", true
+		case "8.0", "8.1", "8.2":
+			return "valkey8", true
+		}
+	}
+	return "", false
 }
 
 func validate(a *Args) error {
@@ -80,6 +116,11 @@ func validate(a *Args) error {
 		return bad("Replicas", a.Replicas, "1 to 5 (automatic failover needs a replica)")
 	case !slices.Contains(Policies, a.MaxmemoryPolicy):
 		return bad("MaxmemoryPolicy", a.MaxmemoryPolicy, "one of "+strings.Join(Policies, ", "))
+	case !slices.Contains(Engines, a.Engine):
+		return bad("Engine", a.Engine, "redis or valkey")
+	}
+	if _, ok := family(a.Engine, a.EngineVersion); !ok {
+		return bad("EngineVersion", a.EngineVersion, map[string]string{"redis": "a Redis OSS 7.x version such as 7.1", "valkey": "a Valkey version: 7.2, 8.0, 8.1 or 8.2"}[a.Engine])
 	}
 	return nil
 }
@@ -112,8 +153,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
+	paramFamily, _ := family(args.Engine, args.EngineVersion) // checked by validate
 	params, err := elasticache.NewParameterGroup(ctx, name, &elasticache.ParameterGroupArgs{
-		Family: pulumi.String("redis7"),
+		Family: pulumi.String(paramFamily),
 		Parameters: elasticache.ParameterGroupParameterArray{
 			elasticache.ParameterGroupParameterArgs{Name: pulumi.String("maxmemory-policy"), Value: pulumi.String(args.MaxmemoryPolicy)},
 		},
@@ -144,7 +186,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	c.ReplicationGroup, err = elasticache.NewReplicationGroup(ctx, name, &elasticache.ReplicationGroupArgs{
 		Description:               pulumi.String(name + ": cache and sessions"),
-		Engine:                    pulumi.String("redis"),
+		Engine:                    pulumi.String(args.Engine),
 		EngineVersion:             pulumi.String(args.EngineVersion),
 		NodeType:                  pulumi.String(args.NodeType),
 		NumCacheClusters:          pulumi.Int(1 + args.Replicas),

@@ -262,3 +262,55 @@ func TestOIDCSubjectsMatchTheTrustPolicies(t *testing.T) {
 		}
 	}
 }
+
+// stickyComment is the current major of the action that posts the review
+// and edits the same comment on each push.
+const stickyComment = "marocchino/sticky-pull-request-comment@v3"
+
+// makeReview is a script line that runs `make review`.
+var makeReview = regexp.MustCompile(`(?m)^\s*make (--no-print-directory )?review\b`)
+
+// The pull-request workflow builds the review with `make review` and posts
+// bin/review/comment.md through the sticky-comment action under one header
+// (so a push edits the comment instead of adding one), in a job allowed to
+// write pull requests, and fails the check afterwards when the review did.
+func TestReviewIsOneStickyComment(t *testing.T) {
+	found := false
+	for _, w := range workflows(t) {
+		for name, j := range w.Jobs {
+			review, post, fail := -1, -1, -1
+			for i, s := range j.Steps {
+				switch {
+				case makeReview.MatchString(s.Run):
+					review = i
+				case strings.HasPrefix(s.Uses, "marocchino/sticky-pull-request-comment@"):
+					post = i
+					if s.Uses != stickyComment {
+						t.Errorf("%s/%s uses %s, want %s", w.file, name, s.Uses, stickyComment)
+					}
+					if s.With["path"] != "bin/review/comment.md" || s.With["header"] == "" {
+						t.Errorf("%s/%s posts %q under header %q; want bin/review/comment.md under a fixed header", w.file, name, s.With["path"], s.With["header"])
+					}
+				case review >= 0 && strings.Contains(s.Run, "exit 1"):
+					fail = i
+				}
+			}
+			if post < 0 {
+				continue
+			}
+			found = true
+			if j.Permissions["pull-requests"] != "write" {
+				t.Errorf("%s/%s posts the comment without pull-requests: write", w.file, name)
+			}
+			if review < 0 || review > post {
+				t.Errorf("%s/%s posts the comment before (or without) make review", w.file, name)
+			}
+			if fail < post {
+				t.Errorf("%s/%s does not fail the check after posting a failed review", w.file, name)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no workflow posts the review comment")
+	}
+}

@@ -47,6 +47,7 @@ var Defaults = map[string]string{
 	"cacheNodeType":                 "cache.t4g.small",
 	"cacheReplicas":                 "1",
 	"cacheMaxmemoryPolicy":          "allkeys-lru",
+	"cacheEngine":                   "redis",
 	"cdnPriceClass":                 "PriceClass_100",
 	"cdnDefaultTtl":                 "86400",
 	"cdnMinTtl":                     "0",
@@ -150,6 +151,7 @@ func Load(get Lookup) (Settings, error) {
 	s.CacheNodeType = r.matching("cacheNodeType", cacheNodePatern, "an ElastiCache node type such as cache.t4g.small")
 	s.CacheReplicas = r.intIn("cacheReplicas", 1, 5)
 	s.CacheMaxmemoryPolicy = r.oneOf("cacheMaxmemoryPolicy", MaxmemoryPolicies...)
+	s.CacheEngine = r.oneOf("cacheEngine", "redis", "valkey")
 	s.CDNPriceClass = r.oneOf("cdnPriceClass", "PriceClass_100", "PriceClass_200", "PriceClass_All")
 	s.CDNMinTTL = r.intIn("cdnMinTtl", 0, 31536000)
 	s.CDNDefaultTTL = r.intIn("cdnDefaultTtl", 0, 31536000)

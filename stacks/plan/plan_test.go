@@ -71,6 +71,7 @@ func TestBadConfigNamesTheKeyAndWhatIsAllowed(t *testing.T) {
 		{"log retention RDS would refuse", map[string]string{"logRetentionDays": "10"}, "logRetentionDays", "retention periods"},
 		{"short cookie key", map[string]string{"cookieKeys": "abcdef"}, "cookieKeys", "64 lower-case hex"},
 		{"unknown maxmemory policy", map[string]string{"cacheMaxmemoryPolicy": "lru-please"}, "cacheMaxmemoryPolicy", "allkeys-lru"},
+		{"unknown cache engine", map[string]string{"cacheEngine": "memcached"}, "cacheEngine", "valkey"},
 		{"ttl order", map[string]string{"cdnMinTtl": "100", "cdnDefaultTtl": "10"}, "cdnDefaultTtl", "cdnMinTtl"},
 		{"cpu over 100", map[string]string{"scalingTarget": "150"}, "scalingTarget", "CPU percentage"},
 		{"same second region", map[string]string{"phase": "7", "domain": "a.scalezero-demo.net", "cacheAuthToken": token, "secondaryRegion": "us-east-1"}, "secondaryRegion", "other than primaryRegion"},

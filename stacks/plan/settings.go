@@ -68,6 +68,7 @@ type Settings struct {
 	CacheNodeType        string // cacheNodeType
 	CacheReplicas        int    // cacheReplicas
 	CacheMaxmemoryPolicy string // cacheMaxmemoryPolicy
+	CacheEngine          string // cacheEngine: redis or valkey (a switch replaces the deployed cache)
 	CDNPriceClass        string // cdnPriceClass
 	CDNDefaultTTL        int    // cdnDefaultTtl (seconds)
 	CDNMinTTL            int    // cdnMinTtl

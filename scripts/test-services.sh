@@ -115,8 +115,11 @@ CONF
   fi
 }
 
+# The server outlives this script: it must not keep a descriptor the caller
+# holds (a lock a test runner waits on), so only stdio reaches it.
 launch_replica() {
-  $AS_POSTGRES "$PGBIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_DIR/replica.log" -w start >/dev/null 2>&1 &&
+  $AS_POSTGRES "$PGBIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_DIR/replica.log" -w start >/dev/null 2>&1 \
+    3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &&
     wait_ready "$REPLICA_PORT"
 }
 

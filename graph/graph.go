@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	"github.com/scalezero/scalezero/internal/knownvalues"
 	"github.com/scalezero/scalezero/stacks"
@@ -61,6 +62,9 @@ type Options struct {
 	RetainOnDelete      bool     `json:"retainOnDelete,omitempty"`
 	DeleteBeforeReplace bool     `json:"deleteBeforeReplace,omitempty"`
 	Protect             bool     `json:"protect,omitempty"`
+	// Aliases are the URNs the resource was known by: the engine takes a
+	// resource of the old state under one of them as this one.
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 func options(rpc interface {
@@ -69,6 +73,8 @@ func options(rpc interface {
 	GetRetainOnDelete() bool
 	GetDeleteBeforeReplace() bool
 	GetProtect() bool
+	GetAliases() []*pulumirpc.Alias
+	GetAliasURNs() []string
 }) *Options {
 	o := Options{
 		IgnoreChanges:       rpc.GetIgnoreChanges(),
@@ -76,8 +82,18 @@ func options(rpc interface {
 		RetainOnDelete:      rpc.GetRetainOnDelete(),
 		DeleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
 		Protect:             rpc.GetProtect(),
+		Aliases:             append([]string{}, rpc.GetAliasURNs()...),
 	}
-	if len(o.IgnoreChanges) == 0 && len(o.ReplaceOnChanges) == 0 && !o.RetainOnDelete && !o.DeleteBeforeReplace && !o.Protect {
+	for _, a := range rpc.GetAliases() {
+		if u := a.GetUrn(); u != "" {
+			o.Aliases = append(o.Aliases, u)
+		}
+	}
+	sort.Strings(o.Aliases)
+	if len(o.Aliases) == 0 {
+		o.Aliases = nil
+	}
+	if len(o.IgnoreChanges) == 0 && len(o.ReplaceOnChanges) == 0 && !o.RetainOnDelete && !o.DeleteBeforeReplace && !o.Protect && o.Aliases == nil {
 		return nil
 	}
 	return &o

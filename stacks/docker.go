@@ -315,7 +315,7 @@ func (b *dockerBuilder) buildApps() error {
 	if b.p.SingleServer {
 		if _, err := containers.NewAppFleet(b.ctx, "server", &containers.AppFleetArgs{
 			Role: "web", Count: 1, Image: b.image, Env: b.appEnv(pr), Networks: []containers.Network{pr.network},
-			HostPort: pr.port, Tags: b.tags,
+			HostPort: pr.port, TakesOver: containers.LoadBalancerContainerURN(b.ctx, pr.named("lb")), Tags: b.tags,
 		}, b.provider); err != nil {
 			return err
 		}
@@ -338,10 +338,15 @@ func (b *dockerBuilder) buildApps() error {
 		for i, c := range web.Containers {
 			deps[i] = c
 		}
-		lb, err := containers.NewLoadBalancer(b.ctx, r.named("lb"), &containers.LoadBalancerArgs{
+		lbArgs := &containers.LoadBalancerArgs{
 			Backends: web.Hosts, Sticky: b.p.Stickiness, HostPort: r.port, Networks: []containers.Network{r.network}, Tags: b.tags,
 			After: deps,
-		}, b.provider)
+		}
+		if r == pr {
+			// The primary site's port was the single server's (phases 1-2).
+			lbArgs.TakesOver = containers.FleetContainerURN(b.ctx, "server", 0)
+		}
+		lb, err := containers.NewLoadBalancer(b.ctx, r.named("lb"), lbArgs, b.provider)
 		if err != nil {
 			return err
 		}

@@ -189,6 +189,9 @@ func TestDockerPublishesOnlyTheSites(t *testing.T) {
 				t.Errorf("phase %d: %s publishes %v", phase, name, ports)
 			case published && (len(ports) != 1 || ports[0].(map[string]any)["external"] != port):
 				t.Errorf("phase %d: %s publishes %v, want %v", phase, name, ports, port)
+			case published && (c.Options == nil || !c.Options.DeleteBeforeReplace):
+				// A replacement created first could not bind the port.
+				t.Errorf("phase %d: %s publishes a host port but is not replaced delete-first", phase, name)
 			}
 		}
 	}

@@ -20,7 +20,10 @@ type AppFleetArgs struct {
 	Env      map[string]pulumi.StringInput
 	Networks []Network
 	HostPort int // 0: no port on the host (behind a load balancer, or a worker)
-	Tags     map[string]string
+	// TakesOver is the URN of the container that published HostPort in
+	// other phases (see LoadBalancerContainerURN); "" for none.
+	TakesOver string
+	Tags      map[string]string
 }
 
 // AppFleet is Count app containers, named <name>-<i>.
@@ -44,6 +47,8 @@ func NewAppFleet(ctx *pulumi.Context, name string, args *AppFleetArgs, opts ...p
 		return nil, bad("Image", nil, "the app image")
 	case args.HostPort != 0 && args.Count != 1:
 		return nil, bad("HostPort", args.HostPort, "0 unless Count is 1 (one host port, one container)")
+	case args.TakesOver != "" && args.HostPort == 0:
+		return nil, bad("TakesOver", args.TakesOver, "empty unless HostPort is set (it hands over a host port)")
 	}
 	if args.HostPort != 0 {
 		if err := hostPort("containers.AppFleet", args.HostPort); err != nil {
@@ -67,7 +72,7 @@ func NewAppFleet(ctx *pulumi.Context, name string, args *AppFleetArgs, opts ...p
 		if args.HostPort != 0 {
 			c.Ports = docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(AppPort), External: pulumi.Int(args.HostPort)}}
 		}
-		ctr, err := (service{name: host, nets: args.Networks, tags: args.Tags, image: args.Image}).run(ctx, f, c)
+		ctr, err := (service{name: host, nets: args.Networks, tags: args.Tags, image: args.Image, takesOver: args.TakesOver}).run(ctx, f, c)
 		if err != nil {
 			return nil, err
 		}

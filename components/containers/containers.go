@@ -78,6 +78,12 @@ type service struct {
 	image    pulumi.StringInput // set, or pulled from ref
 	ref      string
 	volumeAt string // a named volume mounted here, kept across replacements; "" for none
+	// takesOver is the URN of the container that published this one's host
+	// port before (the site's front, handed from the single server to the
+	// load balancer and back): the engine takes that container as this one
+	// and replaces it, deleting it first, so the port is free when this one
+	// starts. "" for none.
+	takesOver string
 }
 
 // run declares the service's container, under parent, with c's own
@@ -105,7 +111,38 @@ func (s service) run(ctx *pulumi.Context, parent pulumi.Resource, c docker.Conta
 	c.Restart = pulumi.String("unless-stopped")
 	c.Labels = labels(s.tags, s.name)
 	c.MustRun = pulumi.Bool(true)
-	return docker.NewContainer(ctx, s.name, &c, append([]pulumi.ResourceOption{child}, extra...)...)
+	opts := []pulumi.ResourceOption{child}
+	if c.Ports != nil {
+		// One host port, one container: a replacement created before the
+		// old one goes could not bind it.
+		opts = append(opts, pulumi.DeleteBeforeReplace(true))
+	}
+	if s.takesOver != "" {
+		// The engine takes the other container as this one; its image
+		// differs (the app's or nginx's), which the provider replaces
+		// anyway: said here, so that a preview and the offline graph show
+		// the replacement too.
+		opts = append(opts, pulumi.Aliases([]pulumi.Alias{{URN: pulumi.URN(s.takesOver)}}), pulumi.ReplaceOnChanges([]string{"image"}))
+	}
+	return docker.NewContainer(ctx, s.name, &c, append(opts, extra...)...)
+}
+
+// containerURN is the URN of the container named name in a top-level
+// component of the given type (AppFleet, LoadBalancer).
+func containerURN(ctx *pulumi.Context, component, name string) string {
+	return fmt.Sprintf("urn:pulumi:%s::%s::%s:containers:%s$docker:index/container:Container::%s", ctx.Stack(), ctx.Project(), shared.Project, component, name)
+}
+
+// FleetContainerURN is the URN of container i of the top-level AppFleet
+// named fleet.
+func FleetContainerURN(ctx *pulumi.Context, fleet string, i int) string {
+	return containerURN(ctx, "AppFleet", fmt.Sprintf("%s-%d", fleet, i))
+}
+
+// LoadBalancerContainerURN is the URN of the top-level LoadBalancer's
+// container.
+func LoadBalancerContainerURN(ctx *pulumi.Context, name string) string {
+	return containerURN(ctx, "LoadBalancer", name)
 }
 
 // upload is one file written into a container before it starts.

@@ -22,7 +22,10 @@ type LoadBalancerArgs struct {
 	// After are the backends' containers: nginx resolves their names when it
 	// starts, so it must start after them.
 	After []pulumi.Resource
-	Tags  map[string]string
+	// TakesOver is the URN of the container that published HostPort in
+	// other phases (see FleetContainerURN); "" for none.
+	TakesOver string
+	Tags      map[string]string
 }
 
 // LoadBalancer is nginx in front of the web containers.
@@ -83,7 +86,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, err
 	}
 	var err error
-	lb.Container, err = nginx(ctx, lb, name, args.HostPort, args.Networks, args.Tags, map[string]string{"/etc/nginx/conf.d/default.conf": lb.Config}, pulumi.DependsOn(args.After))
+	lb.Container, err = nginx(ctx, lb, service{name: name, nets: args.Networks, tags: args.Tags, takesOver: args.TakesOver}, args.HostPort, map[string]string{"/etc/nginx/conf.d/default.conf": lb.Config}, pulumi.DependsOn(args.After))
 	if err != nil {
 		return nil, err
 	}
@@ -138,21 +141,22 @@ func NewCDN(ctx *pulumi.Context, name string, args *CDNArgs, opts ...pulumi.Reso
 		files["/usr/share/nginx/html/"+strings.TrimPrefix(path, "/")] = string(body)
 	}
 	var err error
-	if c.Container, err = nginx(ctx, c, name, args.HostPort, args.Networks, args.Tags, files); err != nil {
+	if c.Container, err = nginx(ctx, c, service{name: name, nets: args.Networks, tags: args.Tags}, args.HostPort, files); err != nil {
 		return nil, err
 	}
 	c.BaseURL = pulumi.Sprintf("http://localhost:%d", args.HostPort)
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"baseUrl": c.BaseURL})
 }
 
-// nginx runs nginx with the given files, published on hostPort.
-func nginx(ctx *pulumi.Context, parent pulumi.Resource, name string, port int, nets []Network, tags map[string]string, files map[string]string, opts ...pulumi.ResourceOption) (*docker.Container, error) {
+// nginx runs nginx as s with the given files, published on hostPort.
+func nginx(ctx *pulumi.Context, parent pulumi.Resource, s service, port int, files map[string]string, opts ...pulumi.ResourceOption) (*docker.Container, error) {
 	uploads := docker.ContainerUploadArray{}
 	for _, path := range sortedKeys(files) {
 		// base64: the files may be any bytes, and the graph stays one line each.
 		uploads = append(uploads, docker.ContainerUploadArgs{File: pulumi.String(path), ContentBase64: pulumi.String(base64.StdEncoding.EncodeToString([]byte(files[path])))})
 	}
-	return (service{name: name, nets: nets, tags: tags, ref: NginxImage}).run(ctx, parent, docker.ContainerArgs{
+	s.ref = NginxImage
+	return s.run(ctx, parent, docker.ContainerArgs{
 		Ports:   docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(80), External: pulumi.Int(port)}},
 		Uploads: uploads,
 	}, opts...)

@@ -241,3 +241,40 @@ func TestDockerReplicasCopyTheirPrimaryAsItsSuperuser(t *testing.T) {
 		}
 	}
 }
+
+// Every long-running container has a health check and its create waits for
+// it, so `pulumi up` returns once the phase can serve (as an ALB's health
+// check gates a fleet), and fails when a tier never becomes healthy.
+func TestDockerContainersWaitUntilHealthy(t *testing.T) {
+	checks := map[string]string{ // by the start of the name: what the check runs
+		"server-0": "scalezero probe", "web": "scalezero probe", "worker": "scalezero probe",
+		"db": "pg_isready", "shard": "pg_isready", "server-db": "pg_isready",
+		"cache": "redis-cli", "server-cache": "redis-cli",
+		"lb": "curl", "cdn": "curl", "jobs": "wget",
+	}
+	for phase := 1; phase <= 9; phase++ {
+		for name, c := range containersOf(dockerGraph(t, phase)) {
+			if c.Inputs["mustRun"] != true {
+				continue
+			}
+			hc, _ := c.Inputs["healthcheck"].(map[string]any)
+			test := ""
+			if tests, ok := hc["tests"].([]any); ok {
+				test = strings.Join(strs(tests), " ")
+			}
+			if c.Inputs["wait"] != true || c.Inputs["waitTimeout"] == nil || test == "" {
+				t.Errorf("phase %d: %s does not wait for a health check: healthcheck %v, wait %v, waitTimeout %v", phase, name, hc, c.Inputs["wait"], c.Inputs["waitTimeout"])
+				continue
+			}
+			want := ""
+			for prefix := range checks {
+				if strings.HasPrefix(name, prefix) && len(prefix) > len(want) {
+					want = prefix
+				}
+			}
+			if want == "" || !strings.Contains(test, checks[want]) {
+				t.Errorf("phase %d: %s checks its health with %q, want %q", phase, name, test, checks[want])
+			}
+		}
+	}
+}

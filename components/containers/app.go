@@ -12,6 +12,11 @@ import (
 // AppPort is where the app listens in its container.
 const AppPort = 8080
 
+// appHealth asks the instance's own /readyz (the web tier's and the
+// worker's: database reachable, migrations done, not draining) with the
+// binary's probe command: the image has no shell or curl.
+var appHealth = []string{"CMD", "/usr/local/bin/scalezero", "probe", fmt.Sprintf("http://127.0.0.1:%d/readyz", AppPort)}
+
 // AppFleetArgs configure an AppFleet.
 type AppFleetArgs struct {
 	Role     string             // web or worker: the app's subcommand
@@ -72,7 +77,7 @@ func NewAppFleet(ctx *pulumi.Context, name string, args *AppFleetArgs, opts ...p
 		if args.HostPort != 0 {
 			c.Ports = docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(AppPort), External: pulumi.Int(args.HostPort)}}
 		}
-		ctr, err := (service{name: host, nets: args.Networks, tags: args.Tags, image: args.Image, takesOver: args.TakesOver}).run(ctx, f, c)
+		ctr, err := (service{name: host, nets: args.Networks, tags: args.Tags, image: args.Image, takesOver: args.TakesOver, health: appHealth}).run(ctx, f, c)
 		if err != nil {
 			return nil, err
 		}

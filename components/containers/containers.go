@@ -70,7 +70,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // service is what every stand-in's container shares: it joins the networks
 // under its name, restarts unless stopped, is labelled with the stack's tags,
-// and must be running for `pulumi up` to succeed.
+// and must be running and healthy for `pulumi up` to succeed.
 type service struct {
 	name     string
 	nets     []Network
@@ -84,7 +84,22 @@ type service struct {
 	// and replaces it, deleting it first, so the port is free when this one
 	// starts. "" for none.
 	takesOver string
+	// health is the command that says the service can serve (Docker's
+	// HEALTHCHECK test, CMD or CMD-SHELL first); the create waits until it
+	// passes, as an ALB's health check gates a fleet.
+	health []string
 }
+
+// Health-check timing: a first pass is looked for every interval from the
+// start; a service that has not passed within waitTimeout fails the create
+// (a replica copies its primary first, the app runs its migrations).
+const (
+	healthInterval    = "2s"
+	healthTimeout     = "3s"
+	healthRetries     = 3
+	healthStartPeriod = "120s"
+	waitTimeout       = 180 // seconds
+)
 
 // run declares the service's container, under parent, with c's own
 // settings; extra options (an ordering) apply to the container alone.
@@ -111,6 +126,15 @@ func (s service) run(ctx *pulumi.Context, parent pulumi.Resource, c docker.Conta
 	c.Restart = pulumi.String("unless-stopped")
 	c.Labels = labels(s.tags, s.name)
 	c.MustRun = pulumi.Bool(true)
+	if len(s.health) == 0 {
+		return nil, fmt.Errorf("containers: %s has no health check: every long-running stand-in needs one, so that a create waits until it can serve", s.name)
+	}
+	c.Healthcheck = docker.ContainerHealthcheckArgs{
+		Tests: pulumi.ToStringArray(s.health), Interval: pulumi.String(healthInterval), Timeout: pulumi.String(healthTimeout),
+		Retries: pulumi.Int(healthRetries), StartPeriod: pulumi.String(healthStartPeriod),
+	}
+	c.Wait = pulumi.Bool(true)
+	c.WaitTimeout = pulumi.Int(waitTimeout)
 	opts := []pulumi.ResourceOption{child}
 	if c.Ports != nil {
 		// One host port, one container: a replacement created before the

@@ -262,7 +262,20 @@ func TestTheRedisConfigRunsInRedis(t *testing.T) {
 				t.Errorf("without AUTH: %s", out)
 			}
 		}
+		// The container's health check, on this server's file and port,
+		// passes while it serves and fails once it is gone.
+		if containers.RedisHealth[0] != "CMD-SHELL" {
+			t.Fatalf("the cache's health check is %v, not a shell command", containers.RedisHealth)
+		}
+		check := strings.NewReplacer("/usr/local/etc/redis/redis.conf", conf,
+			fmt.Sprintf("-p %d", containers.RedisPort), fmt.Sprintf("-p %d", port)).Replace(containers.RedisHealth[1])
+		if out, err := exec.Command("sh", "-c", check).CombinedOutput(); err != nil {
+			t.Errorf("password %q: the health check fails on a serving cache: %v %s", password, err, out)
+		}
 		srv.Process.Kill()
 		srv.Wait()
+		if err := exec.Command("sh", "-c", check).Run(); err == nil {
+			t.Errorf("password %q: the health check passes with the cache stopped", password)
+		}
 	}
 }

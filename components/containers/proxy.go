@@ -65,7 +65,7 @@ server {
         proxy_next_upstream error timeout http_502 http_503;
         client_max_body_size 8m;
     }
-}
+` + nginxHealthLocation + `}
 `)
 	return b.String()
 }
@@ -118,8 +118,18 @@ const cdnConfig = `server {
         add_header Cache-Control "%s";
         add_header Access-Control-Allow-Origin "*";
     }
-}
+` + nginxHealthLocation + `}
 `
+
+// nginxHealthLocation answers the container's health check from nginx
+// itself; curl is in the nginx image (Debian variant).
+const nginxHealthLocation = `    location = /nginx-health {
+        access_log off;
+        return 200 "ok\n";
+    }
+`
+
+var nginxHealth = []string{"CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/nginx-health"}
 
 // NewCDN creates the file server.
 func NewCDN(ctx *pulumi.Context, name string, args *CDNArgs, opts ...pulumi.ResourceOption) (*CDN, error) {
@@ -155,7 +165,7 @@ func nginx(ctx *pulumi.Context, parent pulumi.Resource, s service, port int, fil
 		// base64: the files may be any bytes, and the graph stays one line each.
 		uploads = append(uploads, docker.ContainerUploadArgs{File: pulumi.String(path), ContentBase64: pulumi.String(base64.StdEncoding.EncodeToString([]byte(files[path])))})
 	}
-	s.ref = NginxImage
+	s.ref, s.health = NginxImage, nginxHealth
 	return s.run(ctx, parent, docker.ContainerArgs{
 		Ports:   docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(80), External: pulumi.Int(port)}},
 		Uploads: uploads,

@@ -28,6 +28,14 @@ type cloud struct {
 	// (container id -> "ip:port/protocol"): a Docker engine binds them when
 	// it starts the container, and one address has one owner.
 	Published map[string][]string `json:"published"`
+	// Containers are the docker containers by id, with whether the create
+	// waited for their health check to pass (the provider's wait).
+	Containers map[string]container `json:"containers"`
+}
+
+type container struct {
+	Name   string `json:"name"`
+	Waited bool   `json:"waited"`
 }
 
 type bucket struct {
@@ -72,6 +80,9 @@ func (s *State) with(f func(c *cloud) error) error {
 	if c.Published == nil {
 		c.Published = map[string][]string{}
 	}
+	if c.Containers == nil {
+		c.Containers = map[string]container{}
+	}
 	if err := f(c); err != nil {
 		return err
 	}
@@ -103,6 +114,12 @@ func (s *State) Created(typ, id string, inputs resource.PropertyMap, outs interf
 	return s.with(func(c *cloud) error {
 		switch typ {
 		case "docker:index/container:Container":
+			wait := boolean(inputs, "wait")
+			if wait && len(healthTests(inputs)) == 0 {
+				// The provider cannot wait for a health no check reports.
+				return fmt.Errorf("container %s: wait is true but the container has no healthcheck", get("name"))
+			}
+			c.Containers[id] = container{Name: get("name"), Waited: wait}
 			addrs := published(inputs)
 			for other, held := range c.Published {
 				if other == id {
@@ -185,6 +202,7 @@ func (s *State) Delete(typ, id string, outs resource.PropertyMap) error {
 			delete(c.Buckets, name)
 		case "docker:index/container:Container":
 			delete(c.Published, id)
+			delete(c.Containers, id)
 		case "aws:ecr/repository:Repository":
 			url := str(outs, "repositoryUrl")
 			if imgs := c.Repositories[url]; len(imgs) > 0 && !boolean(outs, "forceDelete") {
@@ -224,6 +242,35 @@ func published(inputs resource.PropertyMap) []string {
 		out = append(out, fmt.Sprintf("%s:%d/%s", ip, int(ext.NumberValue()), proto))
 	}
 	return out
+}
+
+// healthTests is the container's health-check command.
+func healthTests(inputs resource.PropertyMap) []resource.PropertyValue {
+	hc, ok := inputs["healthcheck"]
+	if !ok || !hc.IsObject() {
+		return nil
+	}
+	tests, ok := hc.ObjectValue()["tests"]
+	if !ok || !tests.IsArray() {
+		return nil
+	}
+	return tests.ArrayValue()
+}
+
+// Unwaited lists the containers whose create returned without waiting for
+// their health check: `pulumi up` may end before they can serve.
+func (s *State) Unwaited() ([]string, error) {
+	var out []string
+	err := s.with(func(c *cloud) error {
+		for _, ctr := range c.Containers {
+			if !ctr.Waited {
+				out = append(out, ctr.Name)
+			}
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
 }
 
 // sameHostPort reports whether two bindings want the same host port: the

@@ -11,7 +11,7 @@ type outs map[string]any
 
 func (o outs) AsMap() map[string]any { return o }
 
-func container(ports ...map[string]any) resource.PropertyMap {
+func withPorts(ports ...map[string]any) resource.PropertyMap {
 	var list []any
 	for _, p := range ports {
 		list = append(list, p)
@@ -26,10 +26,10 @@ func TestContainersPublishingOneHostPort(t *testing.T) {
 	const typ = "docker:index/container:Container"
 	s := &State{Dir: t.TempDir()}
 	loopback := map[string]any{"internal": 8080, "external": 8080, "ip": "127.0.0.1"}
-	if err := s.Created(typ, "a", container(loopback), outs{"name": "server-0-x"}); err != nil {
+	if err := s.Created(typ, "a", withPorts(loopback), outs{"name": "server-0-x"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Created(typ, "a", container(loopback), outs{"name": "server-0-x"}); err != nil {
+	if err := s.Created(typ, "a", withPorts(loopback), outs{"name": "server-0-x"}); err != nil {
 		t.Errorf("an update in place of the container holding the port: %v", err)
 	}
 	cases := []struct {
@@ -47,7 +47,7 @@ func TestContainersPublishingOneHostPort(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			id := string(rune('b' + i))
-			err := s.Created(typ, id, container(c.port), outs{"name": "lb-x"})
+			err := s.Created(typ, id, withPorts(c.port), outs{"name": "lb-x"})
 			if c.fail != (err != nil) {
 				t.Fatalf("refused = %v (%v), want %v", err != nil, err, c.fail)
 			}
@@ -64,7 +64,35 @@ func TestContainersPublishingOneHostPort(t *testing.T) {
 	if err := s.Delete(typ, "a", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Created(typ, "z", container(loopback), outs{"name": "lb-x"}); err != nil {
+	if err := s.Created(typ, "z", withPorts(loopback), outs{"name": "lb-x"}); err != nil {
 		t.Errorf("after the holder is deleted: %v", err)
+	}
+}
+
+// The provider waits for a container's health only where it has a check;
+// what it did not wait for is listed.
+func TestContainersWaitForTheirHealthCheck(t *testing.T) {
+	const typ = "docker:index/container:Container"
+	s := &State{Dir: t.TempDir()}
+	checked := resource.NewPropertyMapFromMap(map[string]any{"wait": true, "healthcheck": map[string]any{"tests": []any{"CMD", "true"}}})
+	if err := s.Created(typ, "a", checked, outs{"name": "db-x"}); err != nil {
+		t.Fatal(err)
+	}
+	unchecked := resource.NewPropertyMapFromMap(map[string]any{"wait": true})
+	if err := s.Created(typ, "b", unchecked, outs{"name": "web-x"}); err == nil || !strings.Contains(err.Error(), "no healthcheck") {
+		t.Errorf("wait without a health check: %v", err)
+	}
+	if err := s.Created(typ, "c", resource.PropertyMap{}, outs{"name": "cache-x"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Unwaited()
+	if err != nil || strings.Join(got, " ") != "cache-x" {
+		t.Errorf("unwaited %v, %v; want cache-x", got, err)
+	}
+	if err := s.Delete(typ, "c", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Unwaited(); len(got) != 0 {
+		t.Errorf("a deleted container is still listed: %v", got)
 	}
 }

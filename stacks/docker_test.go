@@ -189,7 +189,7 @@ func TestDockerPublishesOnlyTheSites(t *testing.T) {
 				t.Errorf("phase %d: %s publishes %v", phase, name, ports)
 			case published && (len(ports) != 1 || ports[0].(map[string]any)["external"] != port):
 				t.Errorf("phase %d: %s publishes %v, want %v", phase, name, ports, port)
-			case published && (c.Options == nil || !c.Options.DeleteBeforeReplace):
+			case published && (c.Options == nil || c.Options.DeleteBeforeReplace == nil || !*c.Options.DeleteBeforeReplace):
 				// A replacement created first could not bind the port.
 				t.Errorf("phase %d: %s publishes a host port but is not replaced delete-first", phase, name)
 			}
@@ -274,6 +274,46 @@ func TestDockerContainersWaitUntilHealthy(t *testing.T) {
 			}
 			if want == "" || !strings.Contains(test, checks[want]) {
 				t.Errorf("phase %d: %s checks its health with %q, want %q", phase, name, test, checks[want])
+			}
+		}
+	}
+}
+
+// From phase 3 a rollout loses no request, as the AWS fleet's: each web
+// container is replaced by a new one that is created and healthy before the
+// old one is stopped (the provider would delete first), the old one gets
+// SIGTERM and time to drain (the provider force-removes without a grace
+// period), and nginx learns the new addresses within a second and passes a
+// request an old one no longer takes to another.
+func TestDockerRolloutsCreateBeforeTheyStop(t *testing.T) {
+	for phase := 3; phase <= 9; phase++ {
+		cs := containersOf(dockerGraph(t, phase))
+		for name, c := range cs {
+			if !strings.HasPrefix(name, "web") && !strings.HasPrefix(name, "worker") {
+				continue
+			}
+			if c.Options == nil || c.Options.DeleteBeforeReplace == nil || *c.Options.DeleteBeforeReplace {
+				t.Errorf("phase %d: %s is not replaced create-first: options %+v", phase, name, c.Options)
+			}
+			// The app's drain_delay (10s) and shutdown_timeout (20s).
+			for _, k := range []string{"destroyGraceSeconds", "stopTimeout"} {
+				if v, _ := c.Inputs[k].(float64); v < 30 {
+					t.Errorf("phase %d: %s %s = %v, want at least the app's 30s drain", phase, name, k, c.Inputs[k])
+				}
+			}
+		}
+		for _, lb := range []string{"lb", "lb-secondary"} {
+			if _, ok := cs[lb]; !ok {
+				continue
+			}
+			conf := nginxConfig(t, cs[lb])
+			for _, want := range []string{
+				"resolver 127.0.0.11 valid=1s", " resolve ", "proxy_connect_timeout 1s;",
+				"proxy_next_upstream error timeout http_502 http_503;", "proxy_next_upstream_tries 0;",
+			} {
+				if !strings.Contains(conf, want) {
+					t.Errorf("phase %d: %s's nginx lacks %q:\n%s", phase, lb, want, conf)
+				}
 			}
 		}
 	}

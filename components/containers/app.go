@@ -17,6 +17,10 @@ const AppPort = 8080
 // binary's probe command: the image has no shell or curl.
 var appHealth = []string{"CMD", "/usr/local/bin/scalezero", "probe", fmt.Sprintf("http://127.0.0.1:%d/readyz", AppPort)}
 
+// stopSeconds is how long a stopped app container has to drain: the app's
+// drain_delay (10s) and shutdown_timeout (20s), with room to spare.
+const stopSeconds = 40
+
 // AppFleetArgs configure an AppFleet.
 type AppFleetArgs struct {
 	Role     string             // web or worker: the app's subcommand
@@ -70,14 +74,26 @@ func NewAppFleet(ctx *pulumi.Context, name string, args *AppFleetArgs, opts ...p
 	for i := range args.Count {
 		host := fmt.Sprintf("%s-%d", name, i)
 		c := docker.ContainerArgs{
-			Command:     pulumi.ToStringArray([]string{args.Role}),
-			Envs:        envList(args.Env),
-			StopTimeout: pulumi.Int(40), // the app drains on SIGTERM
+			Command: pulumi.ToStringArray([]string{args.Role}),
+			Envs:    envList(args.Env),
+			// The app drains on SIGTERM (/readyz 503, drain_delay 10s,
+			// then shutdown_timeout 20s for requests in flight); the
+			// provider stops a container it destroys only with a grace
+			// period, and force-removes it otherwise.
+			StopTimeout:         pulumi.Int(stopSeconds),
+			DestroyGraceSeconds: pulumi.Int(stopSeconds),
 		}
+		var extra []pulumi.ResourceOption
 		if args.HostPort != 0 {
 			c.Ports = docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(AppPort), External: pulumi.Int(args.HostPort)}}
+		} else {
+			// A rollout as the AWS fleet's: the new container is created
+			// and healthy (it answers to the same name on the networks)
+			// before the old one is stopped, where the provider would
+			// delete first (its default for containers).
+			extra = append(extra, pulumi.DeleteBeforeReplace(false))
 		}
-		ctr, err := (service{name: host, nets: args.Networks, tags: args.Tags, image: args.Image, takesOver: args.TakesOver, health: appHealth}).run(ctx, f, c)
+		ctr, err := (service{name: host, nets: args.Networks, tags: args.Tags, image: args.Image, takesOver: args.TakesOver, health: appHealth}).run(ctx, f, c, extra...)
 		if err != nil {
 			return nil, err
 		}

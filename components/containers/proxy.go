@@ -36,19 +36,28 @@ type LoadBalancer struct {
 	Config    string              // nginx's configuration
 }
 
-// LoadBalancerConfig is nginx's configuration for the backends. Their names
-// are resolved again through Docker's DNS (a replaced web container comes
-// back with another address), a backend that fails is passed over for 5s,
-// and a request it failed (or answered 503 while draining) is retried on the
-// next one.
+// LoadBalancerConfig is nginx's configuration for the backends, made for
+// rollouts without errors. A web container is replaced by a new one that
+// answers to the same name, healthy before the old one drains (10s) and
+// stops:
+//   - nginx resolves the names again through Docker's DNS every second
+//     (resolver valid=1s, resolve), so it knows the new address while the
+//     old one still serves;
+//   - a request the old one no longer takes (connection refused, reset, or
+//     an address gone: connect timeout 1s) or answers 502/503 is passed to
+//     the next address, of the same name or another, within 10s;
+//   - a backend that fails is passed over for 2s.
+//
+// A POST nginx has sent is not retried (it may have been done): the app
+// keeps serving while it drains, so only a stop mid-request loses one.
 func LoadBalancerConfig(backends []string, sticky bool) string {
 	var b strings.Builder
-	b.WriteString("resolver 127.0.0.11 valid=5s ipv6=off;\n\nupstream app {\n    zone app 64k;\n")
+	b.WriteString("resolver 127.0.0.11 valid=1s ipv6=off;\n\nupstream app {\n    zone app 64k;\n")
 	if sticky {
 		b.WriteString("    ip_hash;\n")
 	}
 	for _, h := range backends {
-		fmt.Fprintf(&b, "    server %s:%d resolve max_fails=2 fail_timeout=5s;\n", h, AppPort)
+		fmt.Fprintf(&b, "    server %s:%d resolve max_fails=1 fail_timeout=2s;\n", h, AppPort)
 	}
 	b.WriteString(`    keepalive 32;
 }
@@ -62,7 +71,10 @@ server {
         proxy_set_header Host $host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_connect_timeout 1s;
         proxy_next_upstream error timeout http_502 http_503;
+        proxy_next_upstream_tries 0;
+        proxy_next_upstream_timeout 10s;
         client_max_body_size 8m;
     }
 ` + nginxHealthLocation + `}

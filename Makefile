@@ -13,7 +13,7 @@ VIEW  ?= known
 GO    ?= go
 BIN   := bin
 
-.PHONY: plan diagram diff cost policy test test-iac test-engine test-app pulumi-cli services faults bench vet fmt up preview clean
+.PHONY: plan diagram diff cost policy test test-iac test-engine test-app pulumi-cli services faults bench vet fmt up preview e2e-docker clean
 
 plan: $(BIN)/plan ## print phase PHASE's resource graph as JSON (offline)
 	@$(BIN)/plan -phase "$(PHASE)" -stack "$(STACK)" $(SET) -view "$(VIEW)"
@@ -128,6 +128,15 @@ up: ## pulumi up of phase PHASE (YES=1: no confirmation prompt; AWS credentials,
 	$(if $(TARGET),pulumi config set target "$(TARGET)")
 	$(if $(DOMAIN),pulumi config set domain "$(DOMAIN)")
 	pulumi up $(if $(YES),--yes)
+
+# The docker target for real: needs a Docker engine (DOCKER_HOST or the local
+# socket), the Pulumi CLI and the pulumi-docker plugin go.mod names. A new
+# stack on a file backend of its own; E2E_FLAGS="-to 5" stops lower, -keep
+# leaves it at phase 1.
+E2E_FLAGS ?=
+
+e2e-docker: ## on a Docker engine: climb 1 -> 9 on a new stack, smoke-test through the front door after each step, count 5xx during each up, lower to 1, destroy; one table
+	$(GO) run ./cmd/e2e-docker $(E2E_FLAGS)
 
 clean:
 	rm -rf $(BIN)

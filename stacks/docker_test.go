@@ -189,6 +189,9 @@ func TestDockerPublishesOnlyTheSites(t *testing.T) {
 				t.Errorf("phase %d: %s publishes %v", phase, name, ports)
 			case published && (len(ports) != 1 || ports[0].(map[string]any)["external"] != port):
 				t.Errorf("phase %d: %s publishes %v, want %v", phase, name, ports, port)
+			case published && ports[0].(map[string]any)["ip"] != "127.0.0.1":
+				// A local stand-in is not for the network unless asked.
+				t.Errorf("phase %d: %s publishes on %v, want 127.0.0.1 (localBindAddress's default)", phase, name, ports[0].(map[string]any)["ip"])
 			case published && (c.Options == nil || c.Options.DeleteBeforeReplace == nil || !*c.Options.DeleteBeforeReplace):
 				// A replacement created first could not bind the port.
 				t.Errorf("phase %d: %s publishes a host port but is not replaced delete-first", phase, name)
@@ -316,5 +319,38 @@ func TestDockerRolloutsCreateBeforeTheyStop(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// localBindAddress widens what the published ports listen on; the URLs the
+// stack exports stay ones the host itself reaches.
+func TestDockerBindAddressWidens(t *testing.T) {
+	cfg := baseConfig(5)
+	cfg["target"] = "docker"
+	cfg["localBindAddress"] = "0.0.0.0"
+	g, err := graph.Run(cfg, "cacheAuthToken")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"lb", "cdn"} {
+		ports, _ := containersOf(g)[name].Inputs["ports"].([]any)
+		if len(ports) != 1 || ports[0].(map[string]any)["ip"] != "0.0.0.0" {
+			t.Errorf("%s publishes %v, want on 0.0.0.0", name, ports)
+		}
+	}
+	seen := 0
+	for _, c := range containersOf(g) {
+		envs, _ := c.Inputs["envs"].([]any)
+		for _, kv := range strs(envs) {
+			if strings.HasPrefix(kv, "SCALEZERO_CDN_BASE_URL=") {
+				seen++
+				if kv != "SCALEZERO_CDN_BASE_URL=http://127.0.0.1:8090" {
+					t.Errorf("the app's CDN URL is %s", kv)
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Error("no app container has the CDN's URL")
 	}
 }

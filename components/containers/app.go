@@ -28,7 +28,8 @@ type AppFleetArgs struct {
 	Image    pulumi.StringInput // the app image built by the stack
 	Env      map[string]pulumi.StringInput
 	Networks []Network
-	HostPort int // 0: no port on the host (behind a load balancer, or a worker)
+	HostPort int    // 0: no port on the host (behind a load balancer, or a worker)
+	HostIP   string // the host address HostPort is published on
 	// TakesOver is the URN of the container that published HostPort in
 	// other phases (see LoadBalancerContainerURN); "" for none.
 	TakesOver string
@@ -60,7 +61,7 @@ func NewAppFleet(ctx *pulumi.Context, name string, args *AppFleetArgs, opts ...p
 		return nil, bad("TakesOver", args.TakesOver, "empty unless HostPort is set (it hands over a host port)")
 	}
 	if args.HostPort != 0 {
-		if err := hostPort("containers.AppFleet", args.HostPort); err != nil {
+		if err := hostPort("containers.AppFleet", args.HostPort, args.HostIP); err != nil {
 			return nil, err
 		}
 	}
@@ -77,15 +78,15 @@ func NewAppFleet(ctx *pulumi.Context, name string, args *AppFleetArgs, opts ...p
 			Command: pulumi.ToStringArray([]string{args.Role}),
 			Envs:    envList(args.Env),
 			// The app drains on SIGTERM (/readyz 503, drain_delay 10s,
-			// then shutdown_timeout 20s for requests in flight); the
-			// provider stops a container it destroys only with a grace
-			// period, and force-removes it otherwise.
+			// then shutdown_timeout 20s for requests in flight); without
+			// a grace period the provider stops a container it destroys
+			// with a 0 s timeout (SIGKILL at once).
 			StopTimeout:         pulumi.Int(stopSeconds),
 			DestroyGraceSeconds: pulumi.Int(stopSeconds),
 		}
 		var extra []pulumi.ResourceOption
 		if args.HostPort != 0 {
-			c.Ports = docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(AppPort), External: pulumi.Int(args.HostPort)}}
+			c.Ports = publish(AppPort, args.HostPort, args.HostIP)
 		} else {
 			// A rollout as the AWS fleet's: the new container is created
 			// and healthy (it answers to the same name on the networks)

@@ -6,6 +6,7 @@ package containers
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 
 	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
@@ -181,9 +182,26 @@ func needNetworks(component string, nets []Network) error {
 	return nil
 }
 
-func hostPort(component string, port int) error {
+func hostPort(component string, port int, ip string) error {
 	if port < 1 || port > 65535 {
 		return &shared.ArgError{Component: component, Arg: "HostPort", Value: fmt.Sprint(port), Allowed: "1 to 65535"}
 	}
+	if a, err := netip.ParseAddr(ip); err != nil || !a.Is4() {
+		return &shared.ArgError{Component: component, Arg: "HostIP", Value: ip, Allowed: "an IPv4 address of the Docker host, such as 127.0.0.1 or 0.0.0.0"}
+	}
 	return nil
+}
+
+// publish is a container's one published port: internal on ip:external.
+func publish(internal, external int, ip string) docker.ContainerPortArray {
+	return docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(internal), External: pulumi.Int(external), Ip: pulumi.String(ip)}}
+}
+
+// siteURL is where a published port answers on the Docker host: every
+// address includes the loopback one.
+func siteURL(ip string, port int) pulumi.StringOutput {
+	if ip == "0.0.0.0" {
+		ip = "127.0.0.1"
+	}
+	return pulumi.Sprintf("http://%s:%d", ip, port)
 }

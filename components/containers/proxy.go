@@ -18,6 +18,7 @@ type LoadBalancerArgs struct {
 	// stickiness does while sessions live in each instance (phases 3-5).
 	Sticky   bool
 	HostPort int
+	HostIP   string // the host address HostPort is published on
 	Networks []Network
 	// After are the backends' containers: nginx resolves their names when it
 	// starts, so it must start after them.
@@ -87,7 +88,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	if args == nil || len(args.Backends) == 0 {
 		return nil, &shared.ArgError{Component: "containers.LoadBalancer", Arg: "Backends", Value: "none", Allowed: "at least one web container"}
 	}
-	if err := hostPort("containers.LoadBalancer", args.HostPort); err != nil {
+	if err := hostPort("containers.LoadBalancer", args.HostPort, args.HostIP); err != nil {
 		return nil, err
 	}
 	if err := needNetworks("containers.LoadBalancer", args.Networks); err != nil {
@@ -98,11 +99,11 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, err
 	}
 	var err error
-	lb.Container, err = nginx(ctx, lb, service{name: name, nets: args.Networks, tags: args.Tags, takesOver: args.TakesOver}, args.HostPort, map[string]string{"/etc/nginx/conf.d/default.conf": lb.Config}, pulumi.DependsOn(args.After))
+	lb.Container, err = nginx(ctx, lb, service{name: name, nets: args.Networks, tags: args.Tags, takesOver: args.TakesOver}, args.HostPort, args.HostIP, map[string]string{"/etc/nginx/conf.d/default.conf": lb.Config}, pulumi.DependsOn(args.After))
 	if err != nil {
 		return nil, err
 	}
-	lb.URL = pulumi.Sprintf("http://localhost:%d", args.HostPort)
+	lb.URL = siteURL(args.HostIP, args.HostPort)
 	return lb, ctx.RegisterResourceOutputs(lb, pulumi.Map{"url": lb.URL})
 }
 
@@ -111,6 +112,7 @@ type CDNArgs struct {
 	Files    map[string][]byte // path under the site root (static/app.<hash>.css) -> body
 	Headers  string            // the Cache-Control the files are served with
 	HostPort int
+	HostIP   string // the host address HostPort is published on
 	Networks []Network
 	Tags     map[string]string
 }
@@ -148,7 +150,7 @@ func NewCDN(ctx *pulumi.Context, name string, args *CDNArgs, opts ...pulumi.Reso
 	if args == nil || len(args.Files) == 0 {
 		return nil, &shared.ArgError{Component: "containers.CDN", Arg: "Files", Value: "none", Allowed: "the static files to serve"}
 	}
-	if err := hostPort("containers.CDN", args.HostPort); err != nil {
+	if err := hostPort("containers.CDN", args.HostPort, args.HostIP); err != nil {
 		return nil, err
 	}
 	if err := needNetworks("containers.CDN", args.Networks); err != nil {
@@ -163,15 +165,15 @@ func NewCDN(ctx *pulumi.Context, name string, args *CDNArgs, opts ...pulumi.Reso
 		files["/usr/share/nginx/html/"+strings.TrimPrefix(path, "/")] = string(body)
 	}
 	var err error
-	if c.Container, err = nginx(ctx, c, service{name: name, nets: args.Networks, tags: args.Tags}, args.HostPort, files); err != nil {
+	if c.Container, err = nginx(ctx, c, service{name: name, nets: args.Networks, tags: args.Tags}, args.HostPort, args.HostIP, files); err != nil {
 		return nil, err
 	}
-	c.BaseURL = pulumi.Sprintf("http://localhost:%d", args.HostPort)
+	c.BaseURL = siteURL(args.HostIP, args.HostPort)
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"baseUrl": c.BaseURL})
 }
 
-// nginx runs nginx as s with the given files, published on hostPort.
-func nginx(ctx *pulumi.Context, parent pulumi.Resource, s service, port int, files map[string]string, opts ...pulumi.ResourceOption) (*docker.Container, error) {
+// nginx runs nginx as s with the given files, published on ip:port.
+func nginx(ctx *pulumi.Context, parent pulumi.Resource, s service, port int, ip string, files map[string]string, opts ...pulumi.ResourceOption) (*docker.Container, error) {
 	uploads := docker.ContainerUploadArray{}
 	for _, path := range sortedKeys(files) {
 		// base64: the files may be any bytes, and the graph stays one line each.
@@ -179,7 +181,7 @@ func nginx(ctx *pulumi.Context, parent pulumi.Resource, s service, port int, fil
 	}
 	s.ref, s.health = NginxImage, nginxHealth
 	return s.run(ctx, parent, docker.ContainerArgs{
-		Ports:   docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(80), External: pulumi.Int(port)}},
+		Ports:   publish(80, port, ip),
 		Uploads: uploads,
 	}, opts...)
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -269,6 +270,37 @@ func (w *workspace) destroy(ctx context.Context, into ops) error {
 		_, err := w.stack.Destroy(ctx, optdestroy.EventStreams(ch), optdestroy.ProgressStreams(w.log), optdestroy.ErrorProgressStreams(w.log))
 		return err
 	})
+}
+
+// stateURNs lists the URNs the stack's state holds, with the offline
+// graph's stack name (as ops has them).
+func (w *workspace) stateURNs(ctx context.Context) (map[string]bool, error) {
+	state, err := w.stack.Export(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var d struct{ Resources []struct{ URN string } }
+	if err := json.Unmarshal(state.Deployment, &d); err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, r := range d.Resources {
+		out[stackInURN.ReplaceAllString(r.URN, "urn:pulumi:dev::")] = true
+	}
+	return out, nil
+}
+
+// dropRenamed leaves out of a step's operations the old half of a
+// replacement that took a resource under an alias (the single server's
+// container becoming the load balancer's): the engine reports deleting the
+// replaced resource under its old URN, which the state no longer holds; the
+// replacement is the new URN's.
+func (o ops) dropRenamed(state map[string]bool) {
+	for urn, op := range o {
+		if op == ladder.Replace && !state[urn] {
+			delete(o, urn)
+		}
+	}
 }
 
 // changes lists the URNs a preview would touch.

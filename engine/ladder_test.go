@@ -142,7 +142,13 @@ func (c *climber) climb(t *testing.T) {
 				c.broken = true
 				t.Fatalf("pulumi up at phase %d: %v", st.to, err)
 			}
+			state, err := c.w.stateURNs(c.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.dropRenamed(state)
 			c.compare(t, st.from, st.to, got)
+			c.waitedHealthy(t)
 			c.appWrites(t, st.to)
 			c.secondPreview(t, st.to)
 			c.noPlainSecrets(t)
@@ -291,6 +297,19 @@ func (c *climber) compare(t *testing.T, from, to int, got ops) {
 	}
 	if text != string(want) {
 		t.Errorf("%s %d -> %d: the engine's operations differ from %s (which the offline known-value graph also checks):\n%s", c.flow.Target, from, to, path, ladder.LineDiff(string(want), text, "golden:  ", "engine:  "))
+	}
+}
+
+// waitedHealthy: every container the provider holds was created waiting
+// for its health check, so `up` returned once it could serve.
+func (c *climber) waitedHealthy(t *testing.T) {
+	t.Helper()
+	unwaited, err := c.w.cloud.Unwaited()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unwaited) > 0 {
+		t.Errorf("created without waiting for a health check: %v", unwaited)
 	}
 }
 

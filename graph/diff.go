@@ -15,6 +15,9 @@ const (
 	Removed   = "-"
 	Changed   = "~"
 	Unchanged = "="
+	// Replaced is a change to an input the resource's replaceOnChanges
+	// names: the engine replaces it whatever the provider says.
+	Replaced = "±"
 )
 
 // Change is what happens to one URN between two graphs.
@@ -22,7 +25,7 @@ type Change struct {
 	Kind  string
 	URN   string
 	Type  string
-	Props []PropChange // for Changed: the inputs that differ
+	Props []PropChange // for Changed and Replaced: the inputs that differ
 }
 
 // PropChange is one input that differs, at a dotted path.
@@ -43,6 +46,16 @@ func Diff(old, new *Graph) []Change {
 	for _, r := range new.Resources {
 		after[r.URN] = true
 		prev, ok := before[r.URN]
+		if !ok && r.Options != nil {
+			// A resource the old graph holds under an alias is the same
+			// one, as the engine takes it: changed, not added and removed.
+			for _, a := range r.Options.Aliases {
+				if prev, ok = before[a]; ok {
+					after[a] = true
+					break
+				}
+			}
+		}
 		switch {
 		case !ok:
 			out = append(out, Change{Kind: Added, URN: r.URN, Type: r.Type})
@@ -55,7 +68,11 @@ func Diff(old, new *Graph) []Change {
 				out = append(out, Change{Kind: Unchanged, URN: r.URN, Type: r.Type})
 				continue
 			}
-			out = append(out, Change{Kind: Changed, URN: r.URN, Type: r.Type, Props: props})
+			kind := Changed
+			if replaces(r.Options, props) {
+				kind = Replaced
+			}
+			out = append(out, Change{Kind: kind, URN: r.URN, Type: r.Type, Props: props})
 		}
 	}
 	for _, r := range old.Resources {
@@ -84,6 +101,24 @@ func notIgnored(props []PropChange, o *Options) []PropChange {
 		}
 	}
 	return out
+}
+
+// replaces reports whether a changed input is one the resource's
+// replaceOnChanges names (a top-level input, or "*" for any).
+func replaces(o *Options, props []PropChange) bool {
+	if o == nil {
+		return false
+	}
+	for _, p := range props {
+		top, _, _ := strings.Cut(p.Path, ".")
+		top, _, _ = strings.Cut(top, "#")
+		for _, k := range o.ReplaceOnChanges {
+			if k == "*" || k == top {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func diffValues(path string, a, b any, out *[]PropChange) {
@@ -163,7 +198,11 @@ func Summary(changes []Change) string {
 	for _, c := range changes {
 		n[c.Kind]++
 	}
-	return fmt.Sprintf("%d added, %d removed, %d changed, %d unchanged", n[Added], n[Removed], n[Changed], n[Unchanged])
+	out := fmt.Sprintf("%d added, %d removed, %d changed, %d unchanged", n[Added], n[Removed], n[Changed], n[Unchanged])
+	if n[Replaced] > 0 {
+		out += fmt.Sprintf(", %d replaced", n[Replaced])
+	}
+	return out
 }
 
 // Markdown renders the changes for a pull request, leaving out what is unchanged.

@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	"github.com/scalezero/scalezero/internal/knownvalues"
 	"github.com/scalezero/scalezero/stacks"
@@ -56,11 +57,16 @@ type Resource struct {
 
 // Options are a resource's lifecycle options, as registered.
 type Options struct {
-	IgnoreChanges       []string `json:"ignoreChanges,omitempty"`
-	ReplaceOnChanges    []string `json:"replaceOnChanges,omitempty"`
-	RetainOnDelete      bool     `json:"retainOnDelete,omitempty"`
-	DeleteBeforeReplace bool     `json:"deleteBeforeReplace,omitempty"`
-	Protect             bool     `json:"protect,omitempty"`
+	IgnoreChanges    []string `json:"ignoreChanges,omitempty"`
+	ReplaceOnChanges []string `json:"replaceOnChanges,omitempty"`
+	RetainOnDelete   bool     `json:"retainOnDelete,omitempty"`
+	// DeleteBeforeReplace is set where the program says: true, or false
+	// where it overrides a provider that deletes first by default.
+	DeleteBeforeReplace *bool `json:"deleteBeforeReplace,omitempty"`
+	Protect             bool  `json:"protect,omitempty"`
+	// Aliases are the URNs the resource was known by: the engine takes a
+	// resource of the old state under one of them as this one.
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 func options(rpc interface {
@@ -68,16 +74,32 @@ func options(rpc interface {
 	GetReplaceOnChanges() []string
 	GetRetainOnDelete() bool
 	GetDeleteBeforeReplace() bool
+	GetDeleteBeforeReplaceDefined() bool
 	GetProtect() bool
+	GetAliases() []*pulumirpc.Alias
+	GetAliasURNs() []string
 }) *Options {
 	o := Options{
-		IgnoreChanges:       rpc.GetIgnoreChanges(),
-		ReplaceOnChanges:    rpc.GetReplaceOnChanges(),
-		RetainOnDelete:      rpc.GetRetainOnDelete(),
-		DeleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
-		Protect:             rpc.GetProtect(),
+		IgnoreChanges:    rpc.GetIgnoreChanges(),
+		ReplaceOnChanges: rpc.GetReplaceOnChanges(),
+		RetainOnDelete:   rpc.GetRetainOnDelete(),
+		Protect:          rpc.GetProtect(),
+		Aliases:          append([]string{}, rpc.GetAliasURNs()...),
 	}
-	if len(o.IgnoreChanges) == 0 && len(o.ReplaceOnChanges) == 0 && !o.RetainOnDelete && !o.DeleteBeforeReplace && !o.Protect {
+	if rpc.GetDeleteBeforeReplace() || rpc.GetDeleteBeforeReplaceDefined() {
+		dbr := rpc.GetDeleteBeforeReplace()
+		o.DeleteBeforeReplace = &dbr
+	}
+	for _, a := range rpc.GetAliases() {
+		if u := a.GetUrn(); u != "" {
+			o.Aliases = append(o.Aliases, u)
+		}
+	}
+	sort.Strings(o.Aliases)
+	if len(o.Aliases) == 0 {
+		o.Aliases = nil
+	}
+	if len(o.IgnoreChanges) == 0 && len(o.ReplaceOnChanges) == 0 && !o.RetainOnDelete && o.DeleteBeforeReplace == nil && !o.Protect && o.Aliases == nil {
 		return nil
 	}
 	return &o

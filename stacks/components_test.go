@@ -129,6 +129,14 @@ func TestComponentsRejectBadArgsByName(t *testing.T) {
 			_, err := containers.NewCDN(ctx, "c", &containers.CDNArgs{Files: map[string][]byte{"a": nil}, HostPort: 70000, Networks: nets})
 			return err
 		}},
+		{"containers.NewLoadBalancer", "HostIP", func(ctx *pulumi.Context) error {
+			_, err := containers.NewLoadBalancer(ctx, "l", &containers.LoadBalancerArgs{Backends: []string{"web-0"}, HostPort: 8080, HostIP: "localhost", Networks: nets})
+			return err
+		}},
+		{"containers.NewAppFleet", "TakesOver", func(ctx *pulumi.Context) error {
+			_, err := containers.NewAppFleet(ctx, "a", &containers.AppFleetArgs{Role: "web", Count: 1, Image: pulumi.String("i"), Networks: nets, TakesOver: "urn:x"})
+			return err
+		}},
 		{"containers.NewJobTier", "MaxReceiveCount", func(ctx *pulumi.Context) error {
 			_, err := containers.NewJobTier(ctx, "j", &containers.JobTierArgs{Region: "us-east-1", MaxReceiveCount: 0, Networks: nets})
 			return err

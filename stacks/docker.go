@@ -262,7 +262,7 @@ func (b *dockerBuilder) buildCDN() error {
 		files[a.Key()] = a.Body
 	}
 	b.cdn, err = containers.NewCDN(b.ctx, "cdn", &containers.CDNArgs{
-		Files: files, Headers: assets.CacheControl, HostPort: b.s.LocalPort + 10,
+		Files: files, Headers: assets.CacheControl, HostPort: b.s.LocalPort + 10, HostIP: b.s.LocalBindAddress,
 		Networks: []containers.Network{b.primary().network}, Tags: b.tags,
 	}, b.provider)
 	if err != nil {
@@ -316,11 +316,11 @@ func (b *dockerBuilder) buildApps() error {
 	if b.p.SingleServer {
 		if _, err := containers.NewAppFleet(b.ctx, "server", &containers.AppFleetArgs{
 			Role: "web", Count: 1, Image: b.image, Env: b.appEnv(pr), Networks: []containers.Network{pr.network},
-			HostPort: pr.port, Tags: b.tags,
+			HostPort: pr.port, HostIP: b.s.LocalBindAddress, TakesOver: containers.LoadBalancerContainerURN(b.ctx, pr.named("lb")), Tags: b.tags,
 		}, b.provider); err != nil {
 			return err
 		}
-		b.out.URL = pulumi.Sprintf("http://localhost:%d", pr.port)
+		b.out.URL = pulumi.Sprintf("http://%s:%d", loopback(b.s.LocalBindAddress), pr.port)
 		return nil
 	}
 	for _, r := range b.regions {
@@ -339,10 +339,15 @@ func (b *dockerBuilder) buildApps() error {
 		for i, c := range web.Containers {
 			deps[i] = c
 		}
-		lb, err := containers.NewLoadBalancer(b.ctx, r.named("lb"), &containers.LoadBalancerArgs{
-			Backends: web.Hosts, Sticky: b.p.Stickiness, HostPort: r.port, Networks: []containers.Network{r.network}, Tags: b.tags,
+		lbArgs := &containers.LoadBalancerArgs{
+			Backends: web.Hosts, Sticky: b.p.Stickiness, HostPort: r.port, HostIP: b.s.LocalBindAddress, Networks: []containers.Network{r.network}, Tags: b.tags,
 			After: deps,
-		}, b.provider)
+		}
+		if r == pr {
+			// The primary site's port was the single server's (phases 1-2).
+			lbArgs.TakesOver = containers.FleetContainerURN(b.ctx, "server", 0)
+		}
+		lb, err := containers.NewLoadBalancer(b.ctx, r.named("lb"), lbArgs, b.provider)
 		if err != nil {
 			return err
 		}
@@ -360,6 +365,14 @@ func (b *dockerBuilder) buildApps() error {
 		}
 	}
 	return nil
+}
+
+// loopback is the address a published port answers on from the host itself.
+func loopback(bind string) string {
+	if bind == "0.0.0.0" {
+		return "127.0.0.1"
+	}
+	return bind
 }
 
 // localSecret is a secret of the local stand-ins: the configured value, else

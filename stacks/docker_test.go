@@ -189,6 +189,12 @@ func TestDockerPublishesOnlyTheSites(t *testing.T) {
 				t.Errorf("phase %d: %s publishes %v", phase, name, ports)
 			case published && (len(ports) != 1 || ports[0].(map[string]any)["external"] != port):
 				t.Errorf("phase %d: %s publishes %v, want %v", phase, name, ports, port)
+			case published && ports[0].(map[string]any)["ip"] != "127.0.0.1":
+				// A local stand-in is not for the network unless asked.
+				t.Errorf("phase %d: %s publishes on %v, want 127.0.0.1 (localBindAddress's default)", phase, name, ports[0].(map[string]any)["ip"])
+			case published && (c.Options == nil || c.Options.DeleteBeforeReplace == nil || !*c.Options.DeleteBeforeReplace):
+				// A replacement created first could not bind the port.
+				t.Errorf("phase %d: %s publishes a host port but is not replaced delete-first", phase, name)
 			}
 		}
 	}
@@ -236,5 +242,115 @@ func TestDockerReplicasCopyTheirPrimaryAsItsSuperuser(t *testing.T) {
 		if r["PRIMARY_HOST"] != primary || r["PRIMARY_USER"] == "" || r["PRIMARY_USER"] != p["POSTGRES_USER"] {
 			t.Errorf("%s copies %s as %q; %s's superuser is %q", replica, r["PRIMARY_HOST"], r["PRIMARY_USER"], primary, p["POSTGRES_USER"])
 		}
+	}
+}
+
+// Every long-running container has a health check and its create waits for
+// it, so `pulumi up` returns once the phase can serve (as an ALB's health
+// check gates a fleet), and fails when a tier never becomes healthy.
+func TestDockerContainersWaitUntilHealthy(t *testing.T) {
+	checks := map[string]string{ // by the start of the name: what the check runs
+		"server-0": "scalezero probe", "web": "scalezero probe", "worker": "scalezero probe",
+		"db": "pg_isready", "shard": "pg_isready", "server-db": "pg_isready",
+		"cache": "redis-cli", "server-cache": "redis-cli",
+		"lb": "curl", "cdn": "curl", "jobs": "wget",
+	}
+	for phase := 1; phase <= 9; phase++ {
+		for name, c := range containersOf(dockerGraph(t, phase)) {
+			if c.Inputs["mustRun"] != true {
+				continue
+			}
+			hc, _ := c.Inputs["healthcheck"].(map[string]any)
+			test := ""
+			if tests, ok := hc["tests"].([]any); ok {
+				test = strings.Join(strs(tests), " ")
+			}
+			if c.Inputs["wait"] != true || c.Inputs["waitTimeout"] == nil || test == "" {
+				t.Errorf("phase %d: %s does not wait for a health check: healthcheck %v, wait %v, waitTimeout %v", phase, name, hc, c.Inputs["wait"], c.Inputs["waitTimeout"])
+				continue
+			}
+			want := ""
+			for prefix := range checks {
+				if strings.HasPrefix(name, prefix) && len(prefix) > len(want) {
+					want = prefix
+				}
+			}
+			if want == "" || !strings.Contains(test, checks[want]) {
+				t.Errorf("phase %d: %s checks its health with %q, want %q", phase, name, test, checks[want])
+			}
+		}
+	}
+}
+
+// From phase 3 a rollout loses no request, as the AWS fleet's: each web
+// container is replaced by a new one that is created and healthy before the
+// old one is stopped (the provider would delete first), the old one gets
+// SIGTERM and time to drain (the provider force-removes without a grace
+// period), and nginx learns the new addresses within a second and passes a
+// request an old one no longer takes to another.
+func TestDockerRolloutsCreateBeforeTheyStop(t *testing.T) {
+	for phase := 3; phase <= 9; phase++ {
+		cs := containersOf(dockerGraph(t, phase))
+		for name, c := range cs {
+			if !strings.HasPrefix(name, "web") && !strings.HasPrefix(name, "worker") {
+				continue
+			}
+			if c.Options == nil || c.Options.DeleteBeforeReplace == nil || *c.Options.DeleteBeforeReplace {
+				t.Errorf("phase %d: %s is not replaced create-first: options %+v", phase, name, c.Options)
+			}
+			// The app's drain_delay (10s) and shutdown_timeout (20s).
+			for _, k := range []string{"destroyGraceSeconds", "stopTimeout"} {
+				if v, _ := c.Inputs[k].(float64); v < 30 {
+					t.Errorf("phase %d: %s %s = %v, want at least the app's 30s drain", phase, name, k, c.Inputs[k])
+				}
+			}
+		}
+		for _, lb := range []string{"lb", "lb-secondary"} {
+			if _, ok := cs[lb]; !ok {
+				continue
+			}
+			conf := nginxConfig(t, cs[lb])
+			for _, want := range []string{
+				"resolver 127.0.0.11 valid=1s", " resolve ", "proxy_connect_timeout 1s;",
+				"proxy_next_upstream error timeout http_502 http_503;", "proxy_next_upstream_tries 0;",
+			} {
+				if !strings.Contains(conf, want) {
+					t.Errorf("phase %d: %s's nginx lacks %q:\n%s", phase, lb, want, conf)
+				}
+			}
+		}
+	}
+}
+
+// localBindAddress widens what the published ports listen on; the URLs the
+// stack exports stay ones the host itself reaches.
+func TestDockerBindAddressWidens(t *testing.T) {
+	cfg := baseConfig(5)
+	cfg["target"] = "docker"
+	cfg["localBindAddress"] = "0.0.0.0"
+	g, err := graph.Run(cfg, "cacheAuthToken")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"lb", "cdn"} {
+		ports, _ := containersOf(g)[name].Inputs["ports"].([]any)
+		if len(ports) != 1 || ports[0].(map[string]any)["ip"] != "0.0.0.0" {
+			t.Errorf("%s publishes %v, want on 0.0.0.0", name, ports)
+		}
+	}
+	seen := 0
+	for _, c := range containersOf(g) {
+		envs, _ := c.Inputs["envs"].([]any)
+		for _, kv := range strs(envs) {
+			if strings.HasPrefix(kv, "SCALEZERO_CDN_BASE_URL=") {
+				seen++
+				if kv != "SCALEZERO_CDN_BASE_URL=http://127.0.0.1:8090" {
+					t.Errorf("the app's CDN URL is %s", kv)
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Error("no app container has the CDN's URL")
 	}
 }

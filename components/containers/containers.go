@@ -6,6 +6,7 @@ package containers
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 
 	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
@@ -70,7 +71,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // service is what every stand-in's container shares: it joins the networks
 // under its name, restarts unless stopped, is labelled with the stack's tags,
-// and must be running for `pulumi up` to succeed.
+// and must be running and healthy for `pulumi up` to succeed.
 type service struct {
 	name     string
 	nets     []Network
@@ -78,7 +79,28 @@ type service struct {
 	image    pulumi.StringInput // set, or pulled from ref
 	ref      string
 	volumeAt string // a named volume mounted here, kept across replacements; "" for none
+	// takesOver is the URN of the container that published this one's host
+	// port before (the site's front, handed from the single server to the
+	// load balancer and back): the engine takes that container as this one
+	// and replaces it, deleting it first, so the port is free when this one
+	// starts. "" for none.
+	takesOver string
+	// health is the command that says the service can serve (Docker's
+	// HEALTHCHECK test, CMD or CMD-SHELL first); the create waits until it
+	// passes, as an ALB's health check gates a fleet.
+	health []string
 }
+
+// Health-check timing: a first pass is looked for every interval from the
+// start; a service that has not passed within waitTimeout fails the create
+// (a replica copies its primary first, the app runs its migrations).
+const (
+	healthInterval    = "2s"
+	healthTimeout     = "3s"
+	healthRetries     = 3
+	healthStartPeriod = "120s"
+	waitTimeout       = 180 // seconds
+)
 
 // run declares the service's container, under parent, with c's own
 // settings; extra options (an ordering) apply to the container alone.
@@ -105,7 +127,47 @@ func (s service) run(ctx *pulumi.Context, parent pulumi.Resource, c docker.Conta
 	c.Restart = pulumi.String("unless-stopped")
 	c.Labels = labels(s.tags, s.name)
 	c.MustRun = pulumi.Bool(true)
-	return docker.NewContainer(ctx, s.name, &c, append([]pulumi.ResourceOption{child}, extra...)...)
+	if len(s.health) == 0 {
+		return nil, fmt.Errorf("containers: %s has no health check: every long-running stand-in needs one, so that a create waits until it can serve", s.name)
+	}
+	c.Healthcheck = docker.ContainerHealthcheckArgs{
+		Tests: pulumi.ToStringArray(s.health), Interval: pulumi.String(healthInterval), Timeout: pulumi.String(healthTimeout),
+		Retries: pulumi.Int(healthRetries), StartPeriod: pulumi.String(healthStartPeriod),
+	}
+	c.Wait = pulumi.Bool(true)
+	c.WaitTimeout = pulumi.Int(waitTimeout)
+	opts := []pulumi.ResourceOption{child}
+	if c.Ports != nil {
+		// One host port, one container: a replacement created before the
+		// old one goes could not bind it.
+		opts = append(opts, pulumi.DeleteBeforeReplace(true))
+	}
+	if s.takesOver != "" {
+		// The engine takes the other container as this one; its image
+		// differs (the app's or nginx's), which the provider replaces
+		// anyway: said here, so that a preview and the offline graph show
+		// the replacement too.
+		opts = append(opts, pulumi.Aliases([]pulumi.Alias{{URN: pulumi.URN(s.takesOver)}}), pulumi.ReplaceOnChanges([]string{"image"}))
+	}
+	return docker.NewContainer(ctx, s.name, &c, append(opts, extra...)...)
+}
+
+// containerURN is the URN of the container named name in a top-level
+// component of the given type (AppFleet, LoadBalancer).
+func containerURN(ctx *pulumi.Context, component, name string) string {
+	return fmt.Sprintf("urn:pulumi:%s::%s::%s:containers:%s$docker:index/container:Container::%s", ctx.Stack(), ctx.Project(), shared.Project, component, name)
+}
+
+// FleetContainerURN is the URN of container i of the top-level AppFleet
+// named fleet.
+func FleetContainerURN(ctx *pulumi.Context, fleet string, i int) string {
+	return containerURN(ctx, "AppFleet", fmt.Sprintf("%s-%d", fleet, i))
+}
+
+// LoadBalancerContainerURN is the URN of the top-level LoadBalancer's
+// container.
+func LoadBalancerContainerURN(ctx *pulumi.Context, name string) string {
+	return containerURN(ctx, "LoadBalancer", name)
 }
 
 // upload is one file written into a container before it starts.
@@ -120,9 +182,26 @@ func needNetworks(component string, nets []Network) error {
 	return nil
 }
 
-func hostPort(component string, port int) error {
+func hostPort(component string, port int, ip string) error {
 	if port < 1 || port > 65535 {
 		return &shared.ArgError{Component: component, Arg: "HostPort", Value: fmt.Sprint(port), Allowed: "1 to 65535"}
 	}
+	if a, err := netip.ParseAddr(ip); err != nil || !a.Is4() {
+		return &shared.ArgError{Component: component, Arg: "HostIP", Value: ip, Allowed: "an IPv4 address of the Docker host, such as 127.0.0.1 or 0.0.0.0"}
+	}
 	return nil
+}
+
+// publish is a container's one published port: internal on ip:external.
+func publish(internal, external int, ip string) docker.ContainerPortArray {
+	return docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(internal), External: pulumi.Int(external), Ip: pulumi.String(ip)}}
+}
+
+// siteURL is where a published port answers on the Docker host: every
+// address includes the loopback one.
+func siteURL(ip string, port int) pulumi.StringOutput {
+	if ip == "0.0.0.0" {
+		ip = "127.0.0.1"
+	}
+	return pulumi.Sprintf("http://%s:%d", ip, port)
 }

@@ -2,20 +2,27 @@ package containers_test
 
 // These tests run the docker target's stand-ins' own code for real: the
 // replica's start script against the machine's PostgreSQL, the cache's
-// config in redis-server, and the job tier's init file in the SQS/S3
-// emulator (scripts/test-services.sh installs them; make test runs it first).
+// config in redis-server, the job tier's init file in the SQS/S3 emulator
+// (scripts/test-services.sh installs them; make test runs it first), and the
+// load balancer's configuration in Debian's nginx (apt-get install -y
+// nginx-light).
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -262,7 +269,242 @@ func TestTheRedisConfigRunsInRedis(t *testing.T) {
 				t.Errorf("without AUTH: %s", out)
 			}
 		}
+		// The container's health check, on this server's file and port,
+		// passes while it serves and fails once it is gone.
+		if containers.RedisHealth[0] != "CMD-SHELL" {
+			t.Fatalf("the cache's health check is %v, not a shell command", containers.RedisHealth)
+		}
+		check := strings.NewReplacer("/usr/local/etc/redis/redis.conf", conf,
+			fmt.Sprintf("-p %d", containers.RedisPort), fmt.Sprintf("-p %d", port)).Replace(containers.RedisHealth[1])
+		if out, err := exec.Command("sh", "-c", check).CombinedOutput(); err != nil {
+			t.Errorf("password %q: the health check fails on a serving cache: %v %s", password, err, out)
+		}
 		srv.Process.Kill()
 		srv.Wait()
+		if err := exec.Command("sh", "-c", check).Run(); err == nil {
+			t.Errorf("password %q: the health check passes with the cache stopped", password)
+		}
+	}
+}
+
+// backend is a stand-in web instance that says which it is.
+type backend struct {
+	name   string
+	addr   string
+	srv    *http.Server
+	served atomic.Int64
+}
+
+func startBackend(t *testing.T, name string) *backend {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &backend{name: name, addr: ln.Addr().String()}
+	b.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.served.Add(1)
+		time.Sleep(2 * time.Millisecond) // a request in flight when it dies
+		fmt.Fprintln(w, name)
+	})}
+	go b.srv.Serve(ln)
+	t.Cleanup(func() { b.srv.Close() })
+	return b
+}
+
+// runNginx runs Debian's nginx with the load balancer's configuration for
+// the backends, listening on a free port. Debian's nginx (1.22) has no
+// `resolve` for upstream servers (1.27.3 added it; the image pins 1.28), so
+// the servers are given as addresses and that one word is left out.
+func runNginx(t *testing.T, conf string, backends map[string]string) string {
+	t.Helper()
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		t.Fatalf("no nginx: `apt-get install -y nginx-light` (Debian's); %v", err)
+	}
+	for name, addr := range backends {
+		from := fmt.Sprintf("server %s:%d resolve ", name, containers.AppPort)
+		if !strings.Contains(conf, from) {
+			t.Fatalf("the config has no %q:\n%s", from, conf)
+		}
+		conf = strings.ReplaceAll(conf, from, "server "+addr+" ")
+	}
+	port := testnet.FreePort(t)
+	conf = strings.Replace(conf, "listen 80;", fmt.Sprintf("listen 127.0.0.1:%d;", port), 1)
+	dir := t.TempDir()
+	main := fmt.Sprintf(`daemon off;
+user root;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path %[1]s/body;
+    proxy_temp_path %[1]s/proxy;
+    include %[1]s/site.conf;
+}
+`, dir)
+	if err := os.WriteFile(filepath.Join(dir, "site.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(main), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", filepath.Join(dir, "nginx.conf"))
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGQUIT)
+		cmd.Wait()
+	})
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for i := 0; ; i++ {
+		resp, err := http.Get(url + "/nginx-health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return url
+			}
+		}
+		if i == 50 {
+			errLog, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			t.Fatalf("nginx does not answer its health check: %v\n%s\n%s", err, logs.String(), errLog)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// nginx with the load balancer's configuration, in front of two web
+// instances, loses no request of a steady load when the one serving dies
+// mid-load (its connections reset, its port refusing): every request is
+// passed to the other. With and without stickiness.
+func TestTheLoadBalancerLosesNoRequestWhenABackendDies(t *testing.T) {
+	for _, sticky := range []bool{true, false} {
+		t.Run(fmt.Sprintf("sticky=%v", sticky), func(t *testing.T) {
+			bs := map[string]*backend{"web-0": startBackend(t, "web-0"), "web-1": startBackend(t, "web-1")}
+			url := runNginx(t, containers.LoadBalancerConfig([]string{"web-0", "web-1"}, sticky),
+				map[string]string{"web-0": bs["web-0"].addr, "web-1": bs["web-1"].addr})
+			client := &http.Client{Timeout: 5 * time.Second}
+			get := func() (string, error) {
+				resp, err := client.Get(url + "/")
+				if err != nil {
+					return "", err
+				}
+				defer resp.Body.Close()
+				body, err := io.ReadAll(resp.Body)
+				if resp.StatusCode != http.StatusOK {
+					return "", fmt.Errorf("%s", resp.Status)
+				}
+				return strings.TrimSpace(string(body)), err
+			}
+			// The one to kill serves: with ip_hash every request of this
+			// one client goes to it.
+			victim, err := get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ok, failed atomic.Int64
+			var firstErr atomic.Value
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						if _, err := get(); err != nil {
+							failed.Add(1)
+							firstErr.CompareAndSwap(nil, err.Error())
+						} else {
+							ok.Add(1)
+						}
+					}
+				}()
+			}
+			time.Sleep(700 * time.Millisecond)
+			servedBefore := bs[victim].served.Load()
+			bs[victim].srv.Close() // as a killed container: no drain
+			killedAt := ok.Load()
+			time.Sleep(1500 * time.Millisecond)
+			close(stop)
+			wg.Wait()
+			if failed.Load() > 0 {
+				t.Errorf("%d of %d requests failed (first: %v)", failed.Load(), ok.Load()+failed.Load(), firstErr.Load())
+			}
+			if servedBefore < 20 || ok.Load()-killedAt < 20 {
+				t.Errorf("too little load to tell: %s served %d before it died, %d requests passed after", victim, servedBefore, ok.Load()-killedAt)
+			}
+			if !sticky && (bs["web-0"].served.Load() == 0 || bs["web-1"].served.Load() == 0) {
+				t.Errorf("without stickiness both serve: web-0 %d, web-1 %d", bs["web-0"].served.Load(), bs["web-1"].served.Load())
+			}
+			t.Logf("%d requests, %s killed after serving %d, 0 failed", ok.Load(), victim, servedBefore)
+		})
+	}
+}
+
+// blackhole is an address that takes no connection: a listener whose one
+// queue place is taken, so the kernel drops every further SYN, as a web
+// container's old address does once it is gone from a bridge network.
+func blackhole(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	c, err := net.Dial("tcp", addr) // takes the queue's place
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if c2, err := net.DialTimeout("tcp", addr, 300*time.Millisecond); err == nil {
+		c2.Close()
+		t.Fatalf("%s still takes connections", addr)
+	}
+	return addr
+}
+
+// nginx passes over an address that no longer answers (nginx still has it
+// until it resolves the name again) within its connect timeout, so no
+// request waits on it until the client gives up.
+func TestTheLoadBalancerPassesOverAGoneAddress(t *testing.T) {
+	for _, sticky := range []bool{true, false} {
+		t.Run(fmt.Sprintf("sticky=%v", sticky), func(t *testing.T) {
+			live := startBackend(t, "web-1")
+			url := runNginx(t, containers.LoadBalancerConfig([]string{"web-0", "web-1"}, sticky),
+				map[string]string{"web-0": blackhole(t), "web-1": live.addr})
+			client := &http.Client{Timeout: 3 * time.Second}
+			for i := range 8 {
+				resp, err := client.Get(url + "/")
+				if err != nil {
+					t.Fatalf("request %d: %v", i, err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != "web-1" {
+					t.Fatalf("request %d: %s %s", i, resp.Status, body)
+				}
+			}
+		})
 	}
 }

@@ -81,7 +81,10 @@ func NewJobTier(ctx *pulumi.Context, name string, args *JobTierArgs, opts ...pul
 	}
 	const initFile = "/etc/fauxqs/init.json"
 	var err error
-	if j.Container, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: EmulatorImage}).run(ctx, j, docker.ContainerArgs{
+	// The emulator's image checks /health with busybox's wget (its own
+	// HEALTHCHECK); said here so that the create waits for it.
+	health := []string{"CMD", "wget", "-q", "-O", "/dev/null", fmt.Sprintf("http://127.0.0.1:%d/health", EmulatorPort)}
+	if j.Container, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: EmulatorImage, health: health}).run(ctx, j, docker.ContainerArgs{
 		Envs: pulumi.ToStringArray([]string{
 			fmt.Sprintf("FAUXQS_PORT=%d", EmulatorPort), "FAUXQS_HOST=" + name,
 			"FAUXQS_DEFAULT_REGION=" + args.Region, "FAUXQS_INIT=" + initFile, "FAUXQS_LOGGER=false",

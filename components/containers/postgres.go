@@ -27,6 +27,11 @@ echo "host replication all all trust" >> "$PGDATA/pg_hba.conf"
 
 const dataDir = "/var/lib/postgresql/data"
 
+// pgHealth passes once the server accepts connections over TCP: the image's
+// first start runs its init scripts on a server listening on the socket
+// alone, which a check on the socket would take for the real one.
+var pgHealth = []string{"CMD", "pg_isready", "-q", "-h", "127.0.0.1", "-U", superuser, "-d", "app"}
+
 // superuser is the role the image creates (POSTGRES_USER): the app's, as the
 // app's settings name it, and the one replicas copy the primary as.
 const superuser = "app"
@@ -72,7 +77,7 @@ func NewPostgres(ctx *pulumi.Context, name string, args *PostgresArgs, opts ...p
 	}
 	child := pulumi.Parent(pg)
 	var err error
-	if pg.Primary, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: PostgresImage, volumeAt: dataDir}).run(ctx, pg, docker.ContainerArgs{
+	if pg.Primary, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: PostgresImage, volumeAt: dataDir, health: pgHealth}).run(ctx, pg, docker.ContainerArgs{
 		Envs:    pulumi.ToStringArray([]string{"POSTGRES_USER=" + superuser, "POSTGRES_DB=app", "POSTGRES_HOST_AUTH_METHOD=trust"}),
 		Command: pulumi.ToStringArray([]string{"postgres", "-c", "wal_keep_size=256MB"}),
 		Uploads: docker.ContainerUploadArray{upload("/docker-entrypoint-initdb.d/10-replication.sh", replicationHBA, true)},
@@ -123,7 +128,7 @@ func NewReplica(ctx *pulumi.Context, name string, args *ReplicaArgs, opts ...pul
 		return nil, err
 	}
 	var err error
-	if r.Container, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: PostgresImage, volumeAt: dataDir}).run(ctx, r, docker.ContainerArgs{
+	if r.Container, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: PostgresImage, volumeAt: dataDir, health: pgHealth}).run(ctx, r, docker.ContainerArgs{
 		User:        pulumi.String("postgres"),
 		Entrypoints: pulumi.ToStringArray([]string{"bash", "/usr/local/bin/replica.sh"}),
 		// The primary's superuser is the app's role (POSTGRES_USER); it copies.

@@ -18,11 +18,15 @@ type LoadBalancerArgs struct {
 	// stickiness does while sessions live in each instance (phases 3-5).
 	Sticky   bool
 	HostPort int
+	HostIP   string // the host address HostPort is published on
 	Networks []Network
 	// After are the backends' containers: nginx resolves their names when it
 	// starts, so it must start after them.
 	After []pulumi.Resource
-	Tags  map[string]string
+	// TakesOver is the URN of the container that published HostPort in
+	// other phases (see FleetContainerURN); "" for none.
+	TakesOver string
+	Tags      map[string]string
 }
 
 // LoadBalancer is nginx in front of the web containers.
@@ -33,19 +37,28 @@ type LoadBalancer struct {
 	Config    string              // nginx's configuration
 }
 
-// LoadBalancerConfig is nginx's configuration for the backends. Their names
-// are resolved again through Docker's DNS (a replaced web container comes
-// back with another address), a backend that fails is passed over for 5s,
-// and a request it failed (or answered 503 while draining) is retried on the
-// next one.
+// LoadBalancerConfig is nginx's configuration for the backends, made for
+// rollouts without errors. A web container is replaced by a new one that
+// answers to the same name, healthy before the old one drains (10s) and
+// stops:
+//   - nginx resolves the names again through Docker's DNS every second
+//     (resolver valid=1s, resolve), so it knows the new address while the
+//     old one still serves;
+//   - a request the old one no longer takes (connection refused, reset, or
+//     an address gone: connect timeout 1s) or answers 502/503 is passed to
+//     the next address, of the same name or another, within 10s;
+//   - a backend that fails is passed over for 2s.
+//
+// A POST nginx has sent is not retried (it may have been done): the app
+// keeps serving while it drains, so only a stop mid-request loses one.
 func LoadBalancerConfig(backends []string, sticky bool) string {
 	var b strings.Builder
-	b.WriteString("resolver 127.0.0.11 valid=5s ipv6=off;\n\nupstream app {\n    zone app 64k;\n")
+	b.WriteString("resolver 127.0.0.11 valid=1s ipv6=off;\n\nupstream app {\n    zone app 64k;\n")
 	if sticky {
 		b.WriteString("    ip_hash;\n")
 	}
 	for _, h := range backends {
-		fmt.Fprintf(&b, "    server %s:%d resolve max_fails=2 fail_timeout=5s;\n", h, AppPort)
+		fmt.Fprintf(&b, "    server %s:%d resolve max_fails=1 fail_timeout=2s;\n", h, AppPort)
 	}
 	b.WriteString(`    keepalive 32;
 }
@@ -59,10 +72,13 @@ server {
         proxy_set_header Host $host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_connect_timeout 1s;
         proxy_next_upstream error timeout http_502 http_503;
+        proxy_next_upstream_tries 0;
+        proxy_next_upstream_timeout 10s;
         client_max_body_size 8m;
     }
-}
+` + nginxHealthLocation + `}
 `)
 	return b.String()
 }
@@ -72,7 +88,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	if args == nil || len(args.Backends) == 0 {
 		return nil, &shared.ArgError{Component: "containers.LoadBalancer", Arg: "Backends", Value: "none", Allowed: "at least one web container"}
 	}
-	if err := hostPort("containers.LoadBalancer", args.HostPort); err != nil {
+	if err := hostPort("containers.LoadBalancer", args.HostPort, args.HostIP); err != nil {
 		return nil, err
 	}
 	if err := needNetworks("containers.LoadBalancer", args.Networks); err != nil {
@@ -83,11 +99,11 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, err
 	}
 	var err error
-	lb.Container, err = nginx(ctx, lb, name, args.HostPort, args.Networks, args.Tags, map[string]string{"/etc/nginx/conf.d/default.conf": lb.Config}, pulumi.DependsOn(args.After))
+	lb.Container, err = nginx(ctx, lb, service{name: name, nets: args.Networks, tags: args.Tags, takesOver: args.TakesOver}, args.HostPort, args.HostIP, map[string]string{"/etc/nginx/conf.d/default.conf": lb.Config}, pulumi.DependsOn(args.After))
 	if err != nil {
 		return nil, err
 	}
-	lb.URL = pulumi.Sprintf("http://localhost:%d", args.HostPort)
+	lb.URL = siteURL(args.HostIP, args.HostPort)
 	return lb, ctx.RegisterResourceOutputs(lb, pulumi.Map{"url": lb.URL})
 }
 
@@ -96,6 +112,7 @@ type CDNArgs struct {
 	Files    map[string][]byte // path under the site root (static/app.<hash>.css) -> body
 	Headers  string            // the Cache-Control the files are served with
 	HostPort int
+	HostIP   string // the host address HostPort is published on
 	Networks []Network
 	Tags     map[string]string
 }
@@ -115,15 +132,25 @@ const cdnConfig = `server {
         add_header Cache-Control "%s";
         add_header Access-Control-Allow-Origin "*";
     }
-}
+` + nginxHealthLocation + `}
 `
+
+// nginxHealthLocation answers the container's health check from nginx
+// itself; curl is in the nginx image (Debian variant).
+const nginxHealthLocation = `    location = /nginx-health {
+        access_log off;
+        return 200 "ok\n";
+    }
+`
+
+var nginxHealth = []string{"CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/nginx-health"}
 
 // NewCDN creates the file server.
 func NewCDN(ctx *pulumi.Context, name string, args *CDNArgs, opts ...pulumi.ResourceOption) (*CDN, error) {
 	if args == nil || len(args.Files) == 0 {
 		return nil, &shared.ArgError{Component: "containers.CDN", Arg: "Files", Value: "none", Allowed: "the static files to serve"}
 	}
-	if err := hostPort("containers.CDN", args.HostPort); err != nil {
+	if err := hostPort("containers.CDN", args.HostPort, args.HostIP); err != nil {
 		return nil, err
 	}
 	if err := needNetworks("containers.CDN", args.Networks); err != nil {
@@ -138,22 +165,23 @@ func NewCDN(ctx *pulumi.Context, name string, args *CDNArgs, opts ...pulumi.Reso
 		files["/usr/share/nginx/html/"+strings.TrimPrefix(path, "/")] = string(body)
 	}
 	var err error
-	if c.Container, err = nginx(ctx, c, name, args.HostPort, args.Networks, args.Tags, files); err != nil {
+	if c.Container, err = nginx(ctx, c, service{name: name, nets: args.Networks, tags: args.Tags}, args.HostPort, args.HostIP, files); err != nil {
 		return nil, err
 	}
-	c.BaseURL = pulumi.Sprintf("http://localhost:%d", args.HostPort)
+	c.BaseURL = siteURL(args.HostIP, args.HostPort)
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"baseUrl": c.BaseURL})
 }
 
-// nginx runs nginx with the given files, published on hostPort.
-func nginx(ctx *pulumi.Context, parent pulumi.Resource, name string, port int, nets []Network, tags map[string]string, files map[string]string, opts ...pulumi.ResourceOption) (*docker.Container, error) {
+// nginx runs nginx as s with the given files, published on ip:port.
+func nginx(ctx *pulumi.Context, parent pulumi.Resource, s service, port int, ip string, files map[string]string, opts ...pulumi.ResourceOption) (*docker.Container, error) {
 	uploads := docker.ContainerUploadArray{}
 	for _, path := range sortedKeys(files) {
 		// base64: the files may be any bytes, and the graph stays one line each.
 		uploads = append(uploads, docker.ContainerUploadArgs{File: pulumi.String(path), ContentBase64: pulumi.String(base64.StdEncoding.EncodeToString([]byte(files[path])))})
 	}
-	return (service{name: name, nets: nets, tags: tags, ref: NginxImage}).run(ctx, parent, docker.ContainerArgs{
-		Ports:   docker.ContainerPortArray{docker.ContainerPortArgs{Internal: pulumi.Int(80), External: pulumi.Int(port)}},
+	s.ref, s.health = NginxImage, nginxHealth
+	return s.run(ctx, parent, docker.ContainerArgs{
+		Ports:   publish(80, port, ip),
 		Uploads: uploads,
 	}, opts...)
 }

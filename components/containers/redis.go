@@ -27,6 +27,14 @@ type Redis struct {
 	Addr      pulumi.StringOutput // host:port on the networks
 }
 
+// redisConf is where the cache's config lives in its container.
+const redisConf = "/usr/local/etc/redis/redis.conf"
+
+// RedisHealth passes when the cache answers PING with PONG; the password,
+// where there is one, is read from the config file, so it is in no
+// container definition or process list.
+var RedisHealth = []string{"CMD-SHELL", `pass=$(sed -n 's/^requirepass //p' ` + redisConf + `); if [ -n "$pass" ]; then export REDISCLI_AUTH="$pass"; fi; redis-cli -p ` + fmt.Sprint(RedisPort) + ` ping | grep -qx PONG`}
+
 // RedisConfig is the cache's redis.conf. Without a password Redis answers
 // only loopback unless told otherwise; the stack's network is the boundary
 // then (phase 1's cache on the server).
@@ -64,9 +72,9 @@ func NewRedis(ctx *pulumi.Context, name string, args *RedisArgs, opts ...pulumi.
 		conf = pulumi.String(RedisConfig(args.MaxmemoryPolicy, "")).ToStringOutput()
 	}
 	var err error
-	if r.Container, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: RedisImage}).run(ctx, r, docker.ContainerArgs{
-		Command: pulumi.ToStringArray([]string{"redis-server", "/usr/local/etc/redis/redis.conf"}),
-		Uploads: docker.ContainerUploadArray{docker.ContainerUploadArgs{File: pulumi.String("/usr/local/etc/redis/redis.conf"), Content: conf}},
+	if r.Container, err = (service{name: name, nets: args.Networks, tags: args.Tags, ref: RedisImage, health: RedisHealth}).run(ctx, r, docker.ContainerArgs{
+		Command: pulumi.ToStringArray([]string{"redis-server", redisConf}),
+		Uploads: docker.ContainerUploadArray{docker.ContainerUploadArgs{File: pulumi.String(redisConf), Content: conf}},
 	}); err != nil {
 		return nil, err
 	}

@@ -7,8 +7,9 @@ import (
 )
 
 // Operation marks, as a preview prints them: created, deleted, updated in
-// place, kept as it was, and replaced (the engine's own decision; the
-// offline graph cannot make it).
+// place, kept as it was, and replaced (the engine's decision; the offline
+// graph makes it only where a resource's replaceOnChanges names a changed
+// input).
 const (
 	Create  = "+"
 	Delete  = "-"

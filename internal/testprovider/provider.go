@@ -9,7 +9,9 @@
 // Delete refuses what AWS refuses where it matters for taking a stack down: a
 // bucket that still holds objects (or, versioned, their versions) unless
 // forceDestroy; an ECR repository holding an image unless forceDelete; an RDS
-// instance or a load balancer with deletion protection on. Check refuses a
+// instance or a load balancer with deletion protection on. Create refuses a
+// docker container publishing a host port another container holds, as the
+// Docker engine refuses to start it. Check refuses a
 // Route 53 zone for a reserved name (RFC 2606/6761), which AWS refuses at
 // creation, so that a preview shows it. What the provider holds across runs
 // (objects in buckets, images in repositories) lives in a state directory.
@@ -243,24 +245,28 @@ func (p *Provider) outputs(req knownvalues.Request) (string, *structpb.Struct, e
 	return id, s, err
 }
 
-// apply returns what a create or an update of props leaves, and records it.
-func (p *Provider) apply(urn, typ, name string, props *structpb.Struct, preview bool) (string, *structpb.Struct, error) {
+// apply returns what a create or an update of props leaves, and records it;
+// id is the resource's on an update, "" on a create.
+func (p *Provider) apply(urn, typ, name, id string, props *structpb.Struct, preview bool) (string, *structpb.Struct, error) {
 	inputs, err := unmarshal(props)
 	if err != nil {
 		return "", nil, err
 	}
-	id, outs, err := p.outputs(knownvalues.Request{URN: urn, Type: typ, Name: name, Inputs: inputs, Preview: preview})
+	newID, outs, err := p.outputs(knownvalues.Request{URN: urn, Type: typ, Name: name, Inputs: inputs, Preview: preview})
 	if err != nil || preview {
-		return id, outs, err
+		return newID, outs, err
 	}
-	return id, outs, p.state.Created(typ, inputs, outs)
+	if id == "" {
+		id = newID
+	}
+	return newID, outs, p.state.Created(typ, id, inputs, outs)
 }
 
 func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
 	if err := p.refuseLost("create "+req.GetUrn(), req.GetPreview()); err != nil {
 		return nil, err
 	}
-	id, outs, err := p.apply(req.GetUrn(), req.GetType(), req.GetName(), req.GetProperties(), req.GetPreview())
+	id, outs, err := p.apply(req.GetUrn(), req.GetType(), req.GetName(), "", req.GetProperties(), req.GetPreview())
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +277,7 @@ func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 	if err := p.refuseLost("update "+req.GetUrn(), req.GetPreview()); err != nil {
 		return nil, err
 	}
-	_, outs, err := p.apply(req.GetUrn(), req.GetType(), req.GetName(), req.GetNews(), req.GetPreview())
+	_, outs, err := p.apply(req.GetUrn(), req.GetType(), req.GetName(), req.GetId(), req.GetNews(), req.GetPreview())
 	if err != nil {
 		return nil, err
 	}

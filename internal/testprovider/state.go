@@ -24,6 +24,18 @@ type State struct{ Dir string }
 type cloud struct {
 	Buckets      map[string]*bucket  `json:"buckets"`
 	Repositories map[string][]string `json:"repositories"` // repository URL -> image references
+	// Published are the host addresses each docker container publishes
+	// (container id -> "ip:port/protocol"): a Docker engine binds them when
+	// it starts the container, and one address has one owner.
+	Published map[string][]string `json:"published"`
+	// Containers are the docker containers by id, with whether the create
+	// waited for their health check to pass (the provider's wait).
+	Containers map[string]container `json:"containers"`
+}
+
+type container struct {
+	Name   string `json:"name"`
+	Waited bool   `json:"waited"`
 }
 
 type bucket struct {
@@ -65,6 +77,12 @@ func (s *State) with(f func(c *cloud) error) error {
 	if c.Repositories == nil {
 		c.Repositories = map[string][]string{}
 	}
+	if c.Published == nil {
+		c.Published = map[string][]string{}
+	}
+	if c.Containers == nil {
+		c.Containers = map[string]container{}
+	}
 	if err := f(c); err != nil {
 		return err
 	}
@@ -87,12 +105,39 @@ func (c *cloud) bucket(name string) *bucket {
 	return b
 }
 
-// Created records what a create or update puts in the cloud.
-func (s *State) Created(typ string, inputs resource.PropertyMap, outs interface{ AsMap() map[string]any }) error {
+// Created records what a create or update of the resource id puts in the
+// cloud, and refuses a container that publishes a host address another
+// container holds, as a Docker engine refuses to start it.
+func (s *State) Created(typ, id string, inputs resource.PropertyMap, outs interface{ AsMap() map[string]any }) error {
 	o := outs.AsMap()
 	get := func(k string) string { v, _ := o[k].(string); return v }
 	return s.with(func(c *cloud) error {
 		switch typ {
+		case "docker:index/container:Container":
+			wait := boolean(inputs, "wait")
+			if wait && len(healthTests(inputs)) == 0 {
+				// The provider cannot wait for a health no check reports.
+				return fmt.Errorf("container %s: wait is true but the container has no healthcheck", get("name"))
+			}
+			c.Containers[id] = container{Name: get("name"), Waited: wait}
+			addrs := published(inputs)
+			for other, held := range c.Published {
+				if other == id {
+					continue // an update in place keeps its own ports
+				}
+				for _, a := range addrs {
+					for _, h := range held {
+						if sameHostPort(a, h) {
+							return fmt.Errorf("Unable to start container: Error response from daemon: driver failed programming external connectivity on endpoint %s (%s): Bind for %s failed: port is already allocated (held by container %s)", get("name"), id, strings.TrimSuffix(a, "/tcp"), other)
+						}
+					}
+				}
+			}
+			if len(addrs) > 0 {
+				c.Published[id] = addrs
+			} else {
+				delete(c.Published, id)
+			}
 		case "aws:s3/bucketV2:BucketV2":
 			c.bucket(get("bucket"))
 		case "aws:s3/bucketVersioningV2:BucketVersioningV2":
@@ -155,6 +200,9 @@ func (s *State) Delete(typ, id string, outs resource.PropertyMap) error {
 				return fmt.Errorf("BucketNotEmpty: The bucket you tried to delete is not empty. You must delete all versions in the bucket. (bucket %s: %d objects, %d noncurrent versions)", name, len(b.Objects), b.Versions)
 			}
 			delete(c.Buckets, name)
+		case "docker:index/container:Container":
+			delete(c.Published, id)
+			delete(c.Containers, id)
 		case "aws:ecr/repository:Repository":
 			url := str(outs, "repositoryUrl")
 			if imgs := c.Repositories[url]; len(imgs) > 0 && !boolean(outs, "forceDelete") {
@@ -164,6 +212,76 @@ func (s *State) Delete(typ, id string, outs resource.PropertyMap) error {
 		}
 		return nil
 	})
+}
+
+// published lists the host addresses a container's ports bind, as
+// "ip:port/protocol"; Docker binds every address (0.0.0.0) when no ip is
+// given, and publishes no host port for a port without an external one.
+func published(inputs resource.PropertyMap) []string {
+	v, ok := inputs["ports"]
+	if !ok || !v.IsArray() {
+		return nil
+	}
+	var out []string
+	for _, p := range v.ArrayValue() {
+		if !p.IsObject() {
+			continue
+		}
+		m := p.ObjectValue()
+		ext, ok := m["external"]
+		if !ok || !ext.IsNumber() {
+			continue
+		}
+		ip, proto := str(m, "ip"), str(m, "protocol")
+		if ip == "" {
+			ip = "0.0.0.0"
+		}
+		if proto == "" {
+			proto = "tcp"
+		}
+		out = append(out, fmt.Sprintf("%s:%d/%s", ip, int(ext.NumberValue()), proto))
+	}
+	return out
+}
+
+// healthTests is the container's health-check command.
+func healthTests(inputs resource.PropertyMap) []resource.PropertyValue {
+	hc, ok := inputs["healthcheck"]
+	if !ok || !hc.IsObject() {
+		return nil
+	}
+	tests, ok := hc.ObjectValue()["tests"]
+	if !ok || !tests.IsArray() {
+		return nil
+	}
+	return tests.ArrayValue()
+}
+
+// Unwaited lists the containers whose create returned without waiting for
+// their health check: `pulumi up` may end before they can serve.
+func (s *State) Unwaited() ([]string, error) {
+	var out []string
+	err := s.with(func(c *cloud) error {
+		for _, ctr := range c.Containers {
+			if !ctr.Waited {
+				out = append(out, ctr.Name)
+			}
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+// sameHostPort reports whether two bindings want the same host port: the
+// same port and protocol on the same address, or either on every address.
+func sameHostPort(a, b string) bool {
+	ipA, portA, _ := strings.Cut(a, ":")
+	ipB, portB, _ := strings.Cut(b, ":")
+	if portA != portB {
+		return false
+	}
+	return ipA == ipB || ipA == "0.0.0.0" || ipB == "0.0.0.0"
 }
 
 // HasBucket reports whether the stand-in cloud holds a bucket of that name.

@@ -15,6 +15,7 @@ var Defaults = map[string]string{
 	"localstackEndpoint":            "http://localhost:4566",
 	"dockerHost":                    "",
 	"localPort":                     "8080",
+	"localBindAddress":              "127.0.0.1",
 	"primaryRegion":                 "us-east-1",
 	"secondaryRegion":               "eu-west-1",
 	"azCount":                       "2",
@@ -111,6 +112,7 @@ func Load(get Lookup) (Settings, error) {
 	s.LocalstackEndpoint = r.matching("localstackEndpoint", endpointPattern, "an http(s) URL such as http://localhost:4566")
 	s.DockerHost = r.optional("dockerHost", dockerHostPattern, "empty (DOCKER_HOST or the local socket), or unix://, tcp:// or ssh:// address")
 	s.LocalPort = r.intIn("localPort", 1024, 65000)
+	s.LocalBindAddress = r.ipv4("localBindAddress", "an IPv4 address of the Docker host: 127.0.0.1 (this host only) or 0.0.0.0 (every interface, reachable from the network)")
 
 	s.PrimaryRegion = r.matching("primaryRegion", regionPattern, regionAllowed)
 	s.SecondaryRegion = r.matching("secondaryRegion", regionPattern, regionAllowed)

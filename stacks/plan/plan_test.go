@@ -82,6 +82,8 @@ func TestBadConfigNamesTheKeyAndWhatIsAllowed(t *testing.T) {
 		{"one shard", map[string]string{"shards": "1"}, "shards", "2 to 64"},
 		{"worker min above max", map[string]string{"workerMin": "5", "workerMax": "2"}, "workerMin", "at most workerMax"},
 		{"unknown target", map[string]string{"target": "gcp"}, "target", "aws, localstack"},
+		{"bind address by name", map[string]string{"localBindAddress": "localhost"}, "localBindAddress", "127.0.0.1 (this host only)"},
+		{"bind address v6", map[string]string{"localBindAddress": "::1"}, "localBindAddress", "an IPv4 address"},
 		{"localstack endpoint without scheme", map[string]string{"target": "localstack", "localstackEndpoint": "localhost:4566"}, "localstackEndpoint", "http(s) URL"},
 	}
 	for _, c := range cases {

@@ -29,6 +29,7 @@ type Settings struct {
 	LocalstackEndpoint string // localstackEndpoint
 	DockerHost         string // dockerHost (optional)
 	LocalPort          int    // localPort: the docker target's first host port
+	LocalBindAddress   string // localBindAddress: the host address its ports are published on
 
 	PrimaryRegion   string // primaryRegion
 	SecondaryRegion string // secondaryRegion (used from phase 7)
@@ -223,6 +224,14 @@ func (r *reader) oneOf(key string, allowed ...string) string {
 	}
 	r.fail(key, raw, "one of "+strings.Join(allowed, ", "))
 	return allowed[0]
+}
+
+func (r *reader) ipv4(key, allowed string) string {
+	raw := r.str(key)
+	if a, err := netip.ParseAddr(raw); err != nil || !a.Is4() {
+		r.fail(key, raw, allowed)
+	}
+	return raw
 }
 
 func (r *reader) cidr(key string) string {

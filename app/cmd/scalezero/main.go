@@ -1,7 +1,9 @@
 // Command scalezero is the app: `scalezero web` serves the site and the API;
 // `scalezero worker` runs the jobs the web tier queues (phase 8 on);
 // `scalezero move-user --user-id N --to-shard S` moves one user between
-// shards (phase 9, the README's resharding plan).
+// shards (phase 9, the README's resharding plan); `scalezero probe [URL]`
+// exits 0 when URL (the local /readyz by default) answers 2xx: a container's
+// health check, as the distroless image has no shell or curl.
 // Settings come from flags, SCALEZERO_* variables or a config file (see
 // app/config); the infrastructure writes the variables for each phase.
 package main
@@ -12,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -36,8 +39,11 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
+	if cmd == "probe" {
+		return probe(args)
+	}
 	if cmd != "web" && cmd != "worker" && cmd != "move-user" {
-		return fmt.Errorf("unknown command %q: allowed web, worker or move-user", cmd)
+		return fmt.Errorf("unknown command %q: allowed web, worker, move-user or probe", cmd)
 	}
 	fs := pflag.NewFlagSet("scalezero "+cmd, pflag.ContinueOnError)
 	config.Flags(fs)
@@ -100,4 +106,30 @@ func moveUser(ctx context.Context, svc *service.Service, id int64, to int) error
 		return err
 	}
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{"user_id": id, "from": from, "to": to})
+}
+
+// probeURL is what a health check asks by default: the instance's own
+// readiness, on the port the app listens on in its container.
+const probeURL = "http://127.0.0.1:8080/readyz"
+
+// probe asks one URL and fails unless it answers 2xx within two seconds.
+func probe(args []string) error {
+	url := probeURL
+	switch len(args) {
+	case 0:
+	case 1:
+		url = args[0]
+	default:
+		return fmt.Errorf("probe takes at most one URL, got %d arguments", len(args))
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("probe %s: %s", url, resp.Status)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -249,5 +250,35 @@ func TestBadConfigFailsAtStartNamingTheSetting(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "cache.ttl (env SCALEZERO_CACHE_TTL)") {
 		t.Fatalf("want a failure naming cache.ttl, got %v: %s", err, out)
+	}
+}
+
+// probe is the containers' health check: it passes on 2xx only, and fails
+// on an error status or nothing listening.
+func TestProbe(t *testing.T) {
+	bin := build(t)
+	status := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" {
+			http.NotFound(w, r)
+			return
+		}
+		w.WriteHeader(status)
+	}))
+	defer srv.Close()
+	run := func(args ...string) error { return exec.Command(bin, append([]string{"probe"}, args...)...).Run() }
+	if err := run(srv.URL + "/readyz"); err != nil {
+		t.Errorf("probe of a ready instance: %v", err)
+	}
+	status = http.StatusServiceUnavailable
+	if err := run(srv.URL + "/readyz"); err == nil {
+		t.Error("probe of a draining instance (503) passed")
+	}
+	srv.Close()
+	if err := run(srv.URL + "/readyz"); err == nil {
+		t.Error("probe with nothing listening passed")
+	}
+	if err := run("a", "b"); err == nil {
+		t.Error("probe with two URLs passed")
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/scalezero/scalezero/graph"
 	"github.com/scalezero/scalezero/internal/golden"
 	"github.com/scalezero/scalezero/internal/ladder"
+	"github.com/scalezero/scalezero/stacks/plan"
 )
 
 var update = flag.Bool("update", false, "rewrite the transition golden files")
@@ -83,10 +84,10 @@ func flowGraph(t *testing.T, target string, phase, reached int) *graph.Graph {
 // by then; down: n+1 -> n keeping everything set on the way up.
 func TestTransitionsMatchGoldenFiles(t *testing.T) {
 	for _, target := range []string{"aws", "docker"} {
-		for n := 1; n < ladder.MaxPhase; n++ {
+		for n := 1; n < plan.MaxPhase; n++ {
 			steps := []struct{ from, to, reachedFrom, reachedTo int }{
 				{n, n + 1, n, n + 1},
-				{n + 1, n, ladder.MaxPhase, ladder.MaxPhase},
+				{n + 1, n, plan.MaxPhase, plan.MaxPhase},
 			}
 			for _, st := range steps {
 				t.Run(fmt.Sprintf("%s/%d-%d", target, st.from, st.to), func(t *testing.T) {
@@ -245,7 +246,7 @@ func TestKnownDiffShowsAPolicyBuiltFromARNs(t *testing.T) {
 // A known-value graph holds no unknown value, in any phase of either target.
 func TestKnownGraphsHaveNoUnknowns(t *testing.T) {
 	for _, target := range []string{"aws", "docker"} {
-		for n := 1; n <= ladder.MaxPhase; n++ {
+		for n := 1; n <= plan.MaxPhase; n++ {
 			g := flowGraph(t, target, n, n)
 			raw, err := g.JSON()
 			if err != nil {

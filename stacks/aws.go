@@ -51,6 +51,8 @@ type region struct {
 	web      *webtier.WebTier
 	watch    *observability.Observability
 	config   *appconfig.AppConfig
+	queue    *queue.Queue   // the region's job queue, DLQ and bucket (phase 8 on)
+	worker   *worker.Worker // the fleet that consumes the region's queue
 	// readers are this region's read endpoints of the main database.
 	readers pulumi.StringArrayOutput
 	// databases are the ones in this region (the primary's writer and
@@ -78,10 +80,8 @@ type builder struct {
 	shards    []*database.Database
 	// secondaryDBs is the main database's copy in the second region.
 	secondaryDBs []*database.Database
-	queue        *queue.Queue
 	cdn          *cdn.CDN
 	edgeWatch    *observability.Observability // us-east-1's alarms when the primary region is elsewhere
-	worker       *worker.Worker
 	dns          *dns.DNS
 	out          *Outputs
 }
@@ -277,26 +277,6 @@ func (b *builder) buildImage() error {
 	}, b.primary().opts())
 	if err == nil {
 		b.out.ImageRef = b.image.Ref
-	}
-	return err
-}
-
-func (b *builder) buildQueue() error {
-	if !b.p.Queue {
-		return nil
-	}
-	var err error
-	b.queue, err = queue.New(b.ctx, "jobs", &queue.Args{
-		VisibilityTimeoutSeconds: b.s.QueueVisibilitySeconds,
-		JobTimeoutSeconds:        b.s.JobTimeoutSeconds,
-		MaxReceiveCount:          b.s.QueueMaxReceiveCount,
-		ForceDestroy:             b.s.BucketForceDestroy,
-		Tags:                     b.tags,
-	}, b.primary().opts())
-	if err == nil {
-		b.out.QueueURL = b.queue.QueueURL
-		b.out.DeadLetterQueueURL = b.queue.DeadLetterQueue.Url
-		b.out.JobsBucket = b.queue.BucketName
 	}
 	return err
 }
@@ -572,15 +552,7 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 	if b.cdn != nil {
 		v["SCALEZERO_CDN_BASE_URL"] = b.cdn.BaseURL
 	}
-	if b.queue != nil {
-		v["SCALEZERO_QUEUE_URL"] = b.queue.QueueURL
-		v["SCALEZERO_JOBS_BUCKET"] = b.queue.BucketName
-		// The queue and bucket live in the primary region; every region's
-		// clients for them must be built for it, not for the host's own.
-		v["SCALEZERO_JOBS_REGION"] = pulumi.String(b.primary().name)
-		// The worker's attempt timeout is the one the queue's visibility was sized for.
-		v["SCALEZERO_WORKER_JOB_TIMEOUT"] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
-	}
+	b.jobValues(r, v)
 	if len(b.shards) > 0 {
 		v["SCALEZERO_DATABASE_SHARDS"] = b.out.ShardMap
 	}
@@ -633,21 +605,7 @@ func (b *builder) statements(r *region, kind string) []role.Statement {
 		}
 		st = append(st, role.Statement{Sid: "ReadDatabaseSecrets", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: list})
 	}
-	if b.queue == nil {
-		return st
-	}
-	jobs := pulumi.StringArray{pulumi.Sprintf("%s/jobs/*", b.queue.BucketARN)}
-	switch kind {
-	case "web":
-		st = append(st,
-			role.Statement{Sid: "SendJobs", Actions: []string{"sqs:SendMessage", "sqs:GetQueueUrl"}, Resources: pulumi.StringArray{b.queue.QueueARN}},
-			role.Statement{Sid: "JobData", Actions: []string{"s3:PutObject", "s3:GetObject"}, Resources: jobs})
-	case "worker":
-		st = append(st,
-			role.Statement{Sid: "ConsumeJobs", Actions: []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, Resources: pulumi.StringArray{b.queue.QueueARN}},
-			role.Statement{Sid: "JobData", Actions: []string{"s3:GetObject", "s3:PutObject"}, Resources: jobs})
-	}
-	return st
+	return append(st, b.jobStatements(r, kind)...)
 }
 
 // logService is the app service a host kind runs: the single server is web.
@@ -695,7 +653,11 @@ func (b *builder) buildHosts() error {
 		}
 	}
 	if b.p.Queue {
-		return b.buildWorkers()
+		for _, r := range b.regions {
+			if err := b.buildWorkers(r); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -777,30 +739,6 @@ func (b *builder) buildWeb(r *region) error {
 	return b.admit(r, "web", r.web.SecurityGroupID)
 }
 
-func (b *builder) buildWorkers() error {
-	r := b.primary()
-	rl, err := b.newRole(r, "worker")
-	if err != nil {
-		return err
-	}
-	fa, err := b.fleetArgs(r, "worker", b.s.WorkerInstanceType, b.s.WorkerMin, b.s.WorkerMin, b.s.WorkerMax, rl.ProfileName)
-	if err != nil {
-		return err
-	}
-	fa.VpcID = r.net.VpcID
-	fa.SubnetIDs = r.net.AppSubnetIDs
-	fa.Tags = b.tags
-	b.worker, err = worker.New(b.ctx, "worker", &worker.Args{
-		Fleet:              fa,
-		QueueName:          b.queue.QueueName,
-		BacklogPerInstance: b.s.BacklogPerInstance,
-	}, r.opts())
-	if err != nil {
-		return err
-	}
-	return b.admit(r, "worker", b.worker.SecurityGroupID)
-}
-
 func (b *builder) target(r *region) *dns.Target {
 	return &dns.Target{DNSName: r.web.DNSName, ZoneID: r.web.ZoneID, HTTPS: r.cert != nil}
 }
@@ -857,14 +795,12 @@ func (b *builder) buildObservability() error {
 		if r.cache != nil {
 			args.Caches = []observability.Cache{{Name: r.named("cache"), ReplicationGroupID: r.cache.ReplicationGroup.ID().ToStringOutput(), Nodes: 1 + b.s.CacheReplicas}}
 		}
-		if r.role == "primary" {
-			if b.queue != nil {
-				args.LogGroups = append(args.LogGroups, "worker")
-				args.Queues = []observability.Queue{{Name: "jobs", QueueName: b.queue.QueueName, DLQName: b.queue.DeadLetterQueue.Name, OldestMessageSecond: 2 * b.s.QueueVisibilitySeconds}}
-			}
-			if b.cdn != nil {
-				args.DistributionID = b.cdn.DistributionID
-			}
+		if r.queue != nil {
+			args.LogGroups = append(args.LogGroups, "worker")
+			args.Queues = []observability.Queue{{Name: r.named("jobs"), QueueName: r.queue.QueueName, DLQName: r.queue.DeadLetterQueue.Name, OldestMessageSecond: 2 * b.s.QueueVisibilitySeconds}}
+		}
+		if r.role == "primary" && b.cdn != nil {
+			args.DistributionID = b.cdn.DistributionID
 		}
 		var err error
 		if r.watch, err = observability.New(b.ctx, r.named("observability"), args, r.opts()); err != nil {
@@ -922,10 +858,10 @@ func (b *builder) finishObservability() error {
 		if r.web != nil && r.web.Fleet != nil {
 			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("web"), Service: "web", GroupName: r.web.Fleet.GroupName})
 		}
+		if r.worker != nil {
+			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("worker"), Service: "worker", GroupName: r.worker.Fleet.GroupName})
+		}
 		if r.role == "primary" {
-			if b.worker != nil {
-				late.Fleets = append(late.Fleets, observability.Fleet{Name: "worker", Service: "worker", GroupName: b.worker.Fleet.GroupName})
-			}
 			late.HealthChecks = checks
 		}
 		if err := r.watch.Finish(b.ctx, late); err != nil {

@@ -622,7 +622,10 @@ func (b *builder) newRole(r *region, kind string) (*role.Role, error) {
 
 // admit lets a client's security group into the region's data tier (its
 // databases and cache), and a second region's hosts into the primary
-// region's databases, through the peering, by their subnets' blocks.
+// region's databases, through the peering, by their subnets' blocks. Those
+// blocks are the region's app subnets, where its web hosts and workers both
+// run: the web hosts' rules admit the workers too (the same rule twice AWS
+// refuses as a duplicate).
 func (b *builder) admit(r *region, client string, sg pulumi.StringInput) error {
 	clients := shared.Clients{client: sg}
 	for _, d := range r.databases {
@@ -630,7 +633,7 @@ func (b *builder) admit(r *region, client string, sg pulumi.StringInput) error {
 			return err
 		}
 	}
-	if r.role != "primary" {
+	if r.role != "primary" && client == "web" {
 		for _, d := range b.primary().databases {
 			if err := d.AdmitRemote(b.ctx, r.named(client), r.net.AppCIDRs); err != nil {
 				return err

@@ -259,7 +259,7 @@ func TestDatabase(t *testing.T) {
 				continue
 			}
 			fromGroup := rule.Str("cidrIpv4") == "" && len(rule.PropertyDependencies["referencedSecurityGroupId"]) == 1
-			fromPeer := g.Phase >= 7 && strings.HasPrefix(rule.Str("cidrIpv4"), "10.1.") && (strings.Contains(rule.Name, "-from-web-secondary-") || strings.Contains(rule.Name, "-from-worker-secondary-"))
+			fromPeer := g.Phase >= 7 && strings.HasPrefix(rule.Str("cidrIpv4"), "10.1.") && strings.Contains(rule.Name, "-from-web-secondary-")
 			if !fromGroup && !fromPeer {
 				t.Errorf("%s: database ingress neither from a security group nor from the peered region's hosts: %v", rule.Name, rule.Inputs)
 			}

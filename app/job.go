@@ -32,6 +32,12 @@ type Job struct {
 	Error     string    `json:"error,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+
+	// Bucket and BucketRegion are where InputKey and OutputKey live: the
+	// jobs bucket of the region the job was submitted to ("" for jobs
+	// recorded before each region had its own: the primary's).
+	Bucket       string `json:"-"`
+	BucketRegion string `json:"-"`
 }
 
 // JobStore keeps the jobs' state; every call goes to the primary.

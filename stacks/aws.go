@@ -51,7 +51,9 @@ type region struct {
 	web      *webtier.WebTier
 	watch    *observability.Observability
 	config   *appconfig.AppConfig
-	image    *image.Image // the app image, in this region's repository
+	image    *image.Image   // the app image, in this region's repository
+	queue    *queue.Queue   // the region's job queue, DLQ and bucket (phase 8 on)
+	worker   *worker.Worker // the fleet that consumes the region's queue
 	// writer is where this region's hosts write the main database: the
 	// writer region's primary; readers are this region's read endpoints.
 	writer  pulumi.StringOutput
@@ -92,10 +94,8 @@ type builder struct {
 	secondaryShards []*database.Database
 	// account is the AWS account, looked up once in a region that answers.
 	account   string
-	queue     *queue.Queue
 	cdn       *cdn.CDN
 	edgeWatch *observability.Observability // us-east-1's alarms when the primary region is elsewhere
-	worker    *worker.Worker
 	dns       *dns.DNS
 	out       *Outputs
 }
@@ -310,26 +310,6 @@ func (b *builder) buildImage() error {
 	b.image = b.primary().image
 	b.out.ImageRef = b.image.Ref
 	return nil
-}
-
-func (b *builder) buildQueue() error {
-	if !b.p.Queue {
-		return nil
-	}
-	var err error
-	b.queue, err = queue.New(b.ctx, "jobs", &queue.Args{
-		VisibilityTimeoutSeconds: b.s.QueueVisibilitySeconds,
-		JobTimeoutSeconds:        b.s.JobTimeoutSeconds,
-		MaxReceiveCount:          b.s.QueueMaxReceiveCount,
-		ForceDestroy:             b.s.BucketForceDestroy,
-		Tags:                     b.tags,
-	}, b.primary().opts())
-	if err == nil {
-		b.out.QueueURL = b.queue.QueueURL
-		b.out.DeadLetterQueueURL = b.queue.DeadLetterQueue.Url
-		b.out.JobsBucket = b.queue.BucketName
-	}
-	return err
 }
 
 // secretRegions are the other regions whose hosts read the databases'
@@ -646,15 +626,7 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 	if b.cdn != nil {
 		v["SCALEZERO_CDN_BASE_URL"] = b.cdn.BaseURL
 	}
-	if b.queue != nil {
-		v["SCALEZERO_QUEUE_URL"] = b.queue.QueueURL
-		v["SCALEZERO_JOBS_BUCKET"] = b.queue.BucketName
-		// The queue and bucket live in the primary region; every region's
-		// clients for them must be built for it, not for the host's own.
-		v["SCALEZERO_JOBS_REGION"] = pulumi.String(b.primary().name)
-		// The worker's attempt timeout is the one the queue's visibility was sized for.
-		v["SCALEZERO_WORKER_JOB_TIMEOUT"] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
-	}
+	b.jobValues(r, v)
 	if len(b.shards) > 0 {
 		v["SCALEZERO_DATABASE_SHARDS"] = r.shardMap
 	}
@@ -707,21 +679,7 @@ func (b *builder) statements(r *region, kind string) []role.Statement {
 		}
 		st = append(st, role.Statement{Sid: "ReadDatabaseSecrets", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: list})
 	}
-	if b.queue == nil {
-		return st
-	}
-	jobs := pulumi.StringArray{pulumi.Sprintf("%s/jobs/*", b.queue.BucketARN)}
-	switch kind {
-	case "web":
-		st = append(st,
-			role.Statement{Sid: "SendJobs", Actions: []string{"sqs:SendMessage", "sqs:GetQueueUrl"}, Resources: pulumi.StringArray{b.queue.QueueARN}},
-			role.Statement{Sid: "JobData", Actions: []string{"s3:PutObject", "s3:GetObject"}, Resources: jobs})
-	case "worker":
-		st = append(st,
-			role.Statement{Sid: "ConsumeJobs", Actions: []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, Resources: pulumi.StringArray{b.queue.QueueARN}},
-			role.Statement{Sid: "JobData", Actions: []string{"s3:GetObject", "s3:PutObject"}, Resources: jobs})
-	}
-	return st
+	return append(st, b.jobStatements(r, kind)...)
 }
 
 // logService is the app service a host kind runs: the single server is web.
@@ -738,7 +696,10 @@ func (b *builder) newRole(r *region, kind string) (*role.Role, error) {
 
 // admit lets a client's security group into the region's data tier (its
 // databases and cache), and a second region's hosts into the primary
-// region's databases, through the peering, by their subnets' blocks.
+// region's databases, through the peering, by their subnets' blocks. Those
+// blocks are the region's app subnets, where its web hosts and workers both
+// run: the web hosts' rules admit the workers too (the same rule twice AWS
+// refuses as a duplicate).
 func (b *builder) admit(r *region, client string, sg pulumi.StringInput) error {
 	clients := shared.Clients{client: sg}
 	for _, d := range r.databases {
@@ -746,7 +707,7 @@ func (b *builder) admit(r *region, client string, sg pulumi.StringInput) error {
 			return err
 		}
 	}
-	if r.role != "primary" {
+	if r.role != "primary" && client == "web" {
 		for _, d := range b.primary().databases {
 			if err := d.AdmitRemote(b.ctx, r.named(client), r.net.AppCIDRs); err != nil {
 				return err
@@ -769,7 +730,11 @@ func (b *builder) buildHosts() error {
 		}
 	}
 	if b.p.Queue {
-		return b.buildWorkers()
+		for _, r := range b.regions {
+			if err := b.buildWorkers(r); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -853,30 +818,6 @@ func (b *builder) buildWeb(r *region) error {
 	return b.admit(r, "web", r.web.SecurityGroupID)
 }
 
-func (b *builder) buildWorkers() error {
-	r := b.primary()
-	rl, err := b.newRole(r, "worker")
-	if err != nil {
-		return err
-	}
-	fa, err := b.fleetArgs(r, "worker", b.s.WorkerInstanceType, b.s.WorkerMin, b.s.WorkerMin, b.s.WorkerMax, rl.ProfileName)
-	if err != nil {
-		return err
-	}
-	fa.VpcID = r.net.VpcID
-	fa.SubnetIDs = r.net.AppSubnetIDs
-	fa.Tags = b.tags
-	b.worker, err = worker.New(b.ctx, "worker", &worker.Args{
-		Fleet:              fa,
-		QueueName:          b.queue.QueueName,
-		BacklogPerInstance: b.s.BacklogPerInstance,
-	}, r.opts())
-	if err != nil {
-		return err
-	}
-	return b.admit(r, "worker", b.worker.SecurityGroupID)
-}
-
 func (b *builder) target(r *region) *dns.Target {
 	return &dns.Target{DNSName: r.web.DNSName, ZoneID: r.web.ZoneID, HTTPS: r.cert != nil}
 }
@@ -934,14 +875,12 @@ func (b *builder) buildObservability() error {
 		if r.cache != nil {
 			args.Caches = []observability.Cache{{Name: r.named("cache"), ReplicationGroupID: r.cache.ReplicationGroup.ID().ToStringOutput(), Nodes: 1 + b.s.CacheReplicas}}
 		}
-		if r.role == "primary" {
-			if b.queue != nil {
-				args.LogGroups = append(args.LogGroups, "worker")
-				args.Queues = []observability.Queue{{Name: "jobs", QueueName: b.queue.QueueName, DLQName: b.queue.DeadLetterQueue.Name, OldestMessageSecond: 2 * b.s.QueueVisibilitySeconds}}
-			}
-			if b.cdn != nil {
-				args.DistributionID = b.cdn.DistributionID
-			}
+		if r.queue != nil {
+			args.LogGroups = append(args.LogGroups, "worker")
+			args.Queues = []observability.Queue{{Name: r.named("jobs"), QueueName: r.queue.QueueName, DLQName: r.queue.DeadLetterQueue.Name, OldestMessageSecond: 2 * b.s.QueueVisibilitySeconds}}
+		}
+		if r.role == "primary" && b.cdn != nil {
+			args.DistributionID = b.cdn.DistributionID
 		}
 		var err error
 		if r.watch, err = observability.New(b.ctx, r.named("observability"), args, r.opts()); err != nil {
@@ -1003,10 +942,10 @@ func (b *builder) finishObservability() error {
 		if r.web != nil && r.web.Fleet != nil {
 			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("web"), Service: "web", GroupName: r.web.Fleet.GroupName})
 		}
+		if r.worker != nil {
+			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("worker"), Service: "worker", GroupName: r.worker.Fleet.GroupName})
+		}
 		if r.role == "primary" {
-			if b.worker != nil {
-				late.Fleets = append(late.Fleets, observability.Fleet{Name: "worker", Service: "worker", GroupName: b.worker.Fleet.GroupName})
-			}
 			if b.p.SingleServer {
 				late.Server = &observability.Server{Name: "server", InstanceID: b.out.ServerInstanceID}
 			}

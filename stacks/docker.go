@@ -298,7 +298,11 @@ func (b *dockerBuilder) appEnv(r *dockerRegion) map[string]pulumi.StringInput {
 	if b.jobs != nil {
 		env["SCALEZERO_QUEUE_URL"] = b.jobs.QueueURL
 		env["SCALEZERO_JOBS_BUCKET"] = b.jobs.BucketName
-		env["SCALEZERO_JOBS_REGION"] = pulumi.String(b.s.PrimaryRegion) // where the emulator's queue lives, as on AWS
+		// One emulator holds the one queue and bucket both regions' containers
+		// use (on AWS each region has its own): every container names the
+		// primary region as theirs, so the jobs it records and the clients
+		// that read them agree.
+		env["SCALEZERO_JOBS_REGION"] = pulumi.String(b.s.PrimaryRegion)
 		env["SCALEZERO_AWS_ENDPOINT"] = b.jobs.Endpoint
 		env["SCALEZERO_WORKER_JOB_TIMEOUT"] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
 		// The emulator takes any credentials; the SDK wants some.

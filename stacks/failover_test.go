@@ -45,7 +45,7 @@ func flowFailoverGraph(t *testing.T, phase int) *graph.Graph {
 	return g
 }
 
-func knownGraph(t *testing.T, cfg map[string]string) *graph.Graph {
+func knownConfigGraph(t *testing.T, cfg map[string]string) *graph.Graph {
 	t.Helper()
 	g, err := graph.RunView(graph.Known, cfg, "cacheAuthToken")
 	if err != nil {
@@ -133,7 +133,7 @@ func TestFailoverTouchesOnlyTheSecondRegion(t *testing.T) {
 // write to them, the main database's and each shard's; its hosts keep
 // reading their own region.
 func TestFailoverPromotesTheCopiesAndPointsTheWritersAtThem(t *testing.T) {
-	g := knownGraph(t, failoverConfig(9))
+	g := knownConfigGraph(t, failoverConfig(9))
 	copies := 0
 	for _, db := range g.OfType("aws:rds/instance:Instance") {
 		if regionOf(t, g, db) != "eu-west-1" {
@@ -161,7 +161,7 @@ func TestFailoverPromotesTheCopiesAndPointsTheWritersAtThem(t *testing.T) {
 		}
 	}
 	// The frozen region's hosts are told nothing new (they are unreachable).
-	before := hostSettings(t, knownGraph(t, baseConfig(9)))["us-east-1"]
+	before := hostSettings(t, knownConfigGraph(t, baseConfig(9)))["us-east-1"]
 	for key, s := range hostSettings(t, g)["us-east-1"] {
 		if before[key].value != s.value {
 			t.Errorf("the lost region's %s changes", key)

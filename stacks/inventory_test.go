@@ -38,11 +38,12 @@ func TestInventory(t *testing.T) {
 		5: {rds: 2, albs: 1, asgs: 1, caches: 1, cdns: 1, providers: 1},
 		6: {rds: 2, albs: 1, asgs: 1, caches: 1, cdns: 1, policies: 1, providers: 1},
 		7: {rds: 3, albs: 2, asgs: 2, caches: 2, cdns: 1, policies: 2, providers: 2},
-		8: {rds: 3, albs: 2, asgs: 3, caches: 2, cdns: 1, policies: 3, providers: 2, queues: 2},
+		// From phase 8 each region has a queue, its DLQ and a worker fleet.
+		8: {rds: 3, albs: 2, asgs: 4, caches: 2, cdns: 1, policies: 4, providers: 2, queues: 4},
 		// phase 9: the main database and its replica, two shards with one
 		// replica each, and the second region's copies of the main database
 		// and of each shard.
-		9: {rds: 9, albs: 2, asgs: 3, caches: 2, cdns: 1, policies: 3, providers: 2, queues: 2},
+		9: {rds: 9, albs: 2, asgs: 4, caches: 2, cdns: 1, policies: 4, providers: 2, queues: 4},
 	}
 	forPhases(t, 1, 9, func(t *testing.T, g *graph.Graph) {
 		got := inv{

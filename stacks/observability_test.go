@@ -107,7 +107,7 @@ func TestEachPhaseWatchesItsTiers(t *testing.T) {
 	want[6] = want[5]
 	want[7] = append(append(append(slices.Clone(want[6]), web("-secondary")...), cache("-secondary")...),
 		"db-secondary-storage", "db-secondary-lag", "region-failing", "region-secondary-failing")
-	want[8] = append(slices.Clone(want[7]), "jobs-dlq", "jobs-oldest")
+	want[8] = append(slices.Clone(want[7]), "jobs-dlq", "jobs-oldest", "jobs-secondary-dlq", "jobs-secondary-oldest")
 	want[9] = slices.Clone(want[8])
 	for i := range 2 {
 		want[9] = append(want[9], fmt.Sprintf("shard-%d-storage", i), fmt.Sprintf("shard-%d-replica-1-storage", i), fmt.Sprintf("shard-%d-replica-1-lag", i),
@@ -135,7 +135,7 @@ func TestLogGroups(t *testing.T) {
 		}
 		names = append(names, lg.Name)
 	}
-	for _, want := range []string{"observability-web", "observability-worker", "observability-secondary-web", "db", "db-replica-1", "db-secondary", "shard-0", "cache-slow-log", "cache-secondary-slow-log"} {
+	for _, want := range []string{"observability-web", "observability-worker", "observability-secondary-web", "observability-secondary-worker", "db", "db-replica-1", "db-secondary", "shard-0", "cache-slow-log", "cache-secondary-slow-log"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("no log group %s (have %v)", want, names)
 		}
@@ -159,8 +159,8 @@ func TestLogGroups(t *testing.T) {
 func TestRefreshesLaunchBeforeTerminating(t *testing.T) {
 	g := phaseGraph(t, 8)
 	fleets := g.OfType(tASG)
-	if len(fleets) != 3 {
-		t.Fatalf("%d fleets, want web, web-secondary and worker", len(fleets))
+	if len(fleets) != 4 {
+		t.Fatalf("%d fleets, want web, web-secondary, worker and worker-secondary", len(fleets))
 	}
 	for _, asg := range fleets {
 		if asg.Get("instanceRefresh.preferences.minHealthyPercentage") != float64(100) || asg.Get("instanceRefresh.preferences.maxHealthyPercentage") != float64(200) {

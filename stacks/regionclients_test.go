@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scalezero/scalezero/app"
 	"github.com/scalezero/scalezero/app/config"
 	"github.com/scalezero/scalezero/app/service"
 	"github.com/scalezero/scalezero/graph"
@@ -243,6 +244,7 @@ func TestEachRegionsJobClientsCallTheRegionOfTheirResources(t *testing.T) {
 			}
 			srv := httptest.NewServer(aws)
 			defer srv.Close()
+			hosts := map[string]config.Config{} // by region, what it runs with
 			for region, settings := range perRegion {
 				t.Run(region, func(t *testing.T) {
 					env := map[string]string{"SCALEZERO_AWS_ENDPOINT": srv.URL}
@@ -258,6 +260,7 @@ func TestEachRegionsJobClientsCallTheRegionOfTheirResources(t *testing.T) {
 					if cfg.Region != region {
 						t.Fatalf("hosts in %s are told their region is %q", region, cfg.Region)
 					}
+					hosts[region] = cfg
 					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 					defer cancel()
 					bucket, queue, err := service.JobClients(ctx, cfg)
@@ -280,7 +283,31 @@ func TestEachRegionsJobClientsCallTheRegionOfTheirResources(t *testing.T) {
 					if body, _, err := bucket.Get(ctx, key); err != nil || string(body) != "png" {
 						t.Errorf("worker in %s reads the upload: %q, %v", region, body, err)
 					}
+					if err := bucket.Put(ctx, "jobs/"+region+"/output", "image/png", []byte("avatar from "+region)); err != nil {
+						t.Errorf("worker in %s stores an output: %v", region, err)
+					}
 				})
+			}
+			// Every region's hosts read every region's outputs from the
+			// bucket the job records, and a job recorded before jobs
+			// carried their bucket from the primary's (the first listed).
+			primary := strings.Split(strings.Split(perRegion["us-east-1"]["SCALEZERO_JOBS_BUCKETS"].value, ",")[0], "=")[0]
+			for reader, cfg := range hosts {
+				bucket, _, err := service.JobClients(context.Background(), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				outputs := service.JobOutputs(cfg, bucket)
+				for _, home := range hosts {
+					job := app.Job{OutputKey: "jobs/" + home.JobsRegion + "/output", Bucket: home.JobsBucket, BucketRegion: home.JobsRegion}
+					if body, _, err := outputs.Output(context.Background(), job); err != nil || string(body) != "avatar from "+home.JobsRegion {
+						t.Errorf("host in %s reads the output of a job submitted in %s: %q, %v", reader, home.JobsRegion, body, err)
+					}
+				}
+				legacy := app.Job{OutputKey: "jobs/" + primary + "/output"}
+				if body, _, err := outputs.Output(context.Background(), legacy); err != nil || string(body) != "avatar from "+primary {
+					t.Errorf("host in %s reads an earlier job's output (the primary's bucket, %s): %q, %v", reader, primary, body, err)
+				}
 			}
 			if len(aws.calls) < 10 {
 				t.Fatalf("the stand-in saw %d calls (%v), want 5 per region", len(aws.calls), aws.calls)

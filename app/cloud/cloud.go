@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/scalezero/scalezero/app"
 )
@@ -44,11 +45,13 @@ func Config(ctx context.Context, o Options) (aws.Config, error) {
 
 // unavailable wraps an error from a service call: a refusal by the service
 // itself (an API error: access denied, no such queue) is reported as it is,
-// anything else (connection refused, timeouts) as app.ErrUnavailable, which
+// anything else (connection refused, timeouts, and the service's own 5xx
+// answers, as a region in an outage gives) as app.ErrUnavailable, which
 // callers may retry later.
 func unavailable(what string, err error) error {
 	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
+	var resp *smithyhttp.ResponseError
+	if errors.As(err, &apiErr) && !(errors.As(err, &resp) && resp.HTTPStatusCode() >= 500) {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return fmt.Errorf("%s: %w: %w", what, app.ErrUnavailable, err)

@@ -3,6 +3,9 @@ package cloud_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -32,6 +35,23 @@ func TestBucketRoundTripAndMissingKeys(t *testing.T) {
 	down := cloud.NewBucket(testenv.AWSConfig(t, "http://127.0.0.1:1"), tier.Bucket)
 	if err := down.Put(ctx, "k", "text/plain", nil); !errors.Is(err, app.ErrUnavailable) {
 		t.Errorf("put with S3 unreachable: %v, want ErrUnavailable", err)
+	}
+}
+
+// A region in an outage answers with S3's own 503 (SlowDown,
+// ServiceUnavailable) as often as not at all: that is "unavailable" too, so
+// the caller answers 503 and not 500. The emulator cannot be made to say
+// it; a listener that answers as S3 does then stands in.
+func TestBucketInAnOutageIsUnavailable(t *testing.T) {
+	outage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `<Error><Code>ServiceUnavailable</Code><Message>Service is unable to handle request.</Message></Error>`)
+	}))
+	defer outage.Close()
+	b := cloud.NewBucket(testenv.AWSConfig(t, outage.URL), "jobs")
+	if _, _, err := b.Get(context.Background(), "jobs/x/output"); !errors.Is(err, app.ErrUnavailable) {
+		t.Errorf("get while S3 answers 503: %v, want ErrUnavailable", err)
 	}
 }
 

@@ -74,7 +74,13 @@ type Config struct {
 	// calls them there (SQS answers a client of another region that the
 	// queue does not exist, S3 with a redirect the SDK does not follow).
 	// Unset, it is the region in queue.url, else the app's own.
-	JobsRegion        string
+	JobsRegion string
+	// JobsBuckets is every region's jobs bucket, the primary's first: a
+	// job's output is read from the bucket it was submitted to, with a
+	// client for that bucket's region, and a job recorded before jobs
+	// carried their bucket, from the first. Unset, it is this region's
+	// bucket alone.
+	JobsBuckets       []JobsBucket
 	AWSEndpoint       string // empty: AWS itself; else an emulator such as LocalStack
 	MaxUploadBytes    int64
 	WorkerConcurrency int
@@ -91,6 +97,11 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	Region          string
 	LogLevel        string
+}
+
+// JobsBucket is one region's jobs bucket.
+type JobsBucket struct {
+	Region, Bucket string
 }
 
 // Shard is one shard database.
@@ -139,6 +150,7 @@ var defaults = map[string]any{
 	"queue.url":                  "",
 	"jobs.bucket":                "",
 	"jobs.region":                "",
+	"jobs.buckets":               "",
 	"jobs.max_upload_bytes":      4 << 20,
 	"aws.endpoint":               "",
 	"worker.concurrency":         4,
@@ -377,6 +389,7 @@ func (r *reader) jobTier(c *Config) {
 	}
 	if c.QueueURL != "" {
 		r.jobsRegion(c)
+		c.JobsBuckets = r.jobsBuckets(c.JobsRegion, c.JobsBucket)
 	}
 	if c.AWSEndpoint != "" && !isHTTPURL(c.AWSEndpoint) {
 		r.fail("aws.endpoint", c.AWSEndpoint, "an http(s) URL of an AWS emulator, or empty for AWS")
@@ -399,6 +412,35 @@ func (r *reader) jobsRegion(c *Config) {
 	case c.JobsRegion == "":
 		c.JobsRegion = c.Region
 	}
+}
+
+// jobsBuckets reads jobs.buckets, "region=bucket,...": each region once,
+// and this region's entry the bucket jobs.bucket names. Unset, this
+// region's bucket is the only one.
+func (r *reader) jobsBuckets(region, bucket string) []JobsBucket {
+	const key = "jobs.buckets"
+	raw := r.v.GetString(key)
+	if strings.TrimSpace(raw) == "" {
+		return []JobsBucket{{Region: region, Bucket: bucket}}
+	}
+	allowed := fmt.Sprintf("region=bucket pairs separated by commas, the primary region's first, each region once, with %s=%s (jobs.region=jobs.bucket) among them", region, bucket)
+	var out []JobsBucket
+	seen, own := map[string]bool{}, false
+	for _, pair := range r.list(key) {
+		reg, name, ok := strings.Cut(pair, "=")
+		reg, name = strings.TrimSpace(reg), strings.TrimSpace(name)
+		if !ok || reg == "" || name == "" || strings.ContainsAny(reg+name, " /") || seen[reg] || (reg == region && name != bucket) {
+			r.fail(key, raw, allowed)
+			return nil
+		}
+		seen[reg], own = true, own || reg == region
+		out = append(out, JobsBucket{Region: reg, Bucket: name})
+	}
+	if !own {
+		r.fail(key, raw, allowed)
+		return nil
+	}
+	return out
 }
 
 // QueueRegion is the region an SQS queue URL names

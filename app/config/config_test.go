@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -142,6 +143,47 @@ func TestJobsRegion(t *testing.T) {
 			}
 			if err != nil || got.JobsRegion != c.want {
 				t.Fatalf("jobs region %q, %v; want %q", got.JobsRegion, err, c.want)
+			}
+		})
+	}
+}
+
+// jobs.buckets lists every region's bucket, the primary's first; a bad
+// list is refused naming the key, and without one this region's bucket is
+// the only one.
+func TestJobsBuckets(t *testing.T) {
+	base := map[string]string{
+		"SCALEZERO_DATABASE_URL": "postgres://u@h/db", "SCALEZERO_JOBS_BUCKET": "jobs-eu",
+		"SCALEZERO_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
+	}
+	cases := []struct {
+		name, raw string
+		want      []JobsBucket // nil: refused
+	}{
+		{"unset: this region's alone", "", []JobsBucket{{"eu-west-1", "jobs-eu"}}},
+		{"both, in order", "us-east-1=jobs-us, eu-west-1=jobs-eu", []JobsBucket{{"us-east-1", "jobs-us"}, {"eu-west-1", "jobs-eu"}}},
+		{"without this region", "us-east-1=jobs-us", nil},
+		{"this region's bucket differs", "us-east-1=jobs-us,eu-west-1=other", nil},
+		{"a region twice", "us-east-1=jobs-us,us-east-1=jobs-us2,eu-west-1=jobs-eu", nil},
+		{"no bucket", "us-east-1=,eu-west-1=jobs-eu", nil},
+		{"not a pair", "us-east-1,eu-west-1=jobs-eu", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env := map[string]string{"SCALEZERO_JOBS_BUCKETS": c.raw}
+			for k, v := range base {
+				env[k] = v
+			}
+			got, err := FromEnv(env)
+			if c.want == nil {
+				var ce *Error
+				if !errors.As(err, &ce) || ce.Key != "jobs.buckets" || !strings.Contains(err.Error(), "eu-west-1=jobs-eu") {
+					t.Fatalf("got %v, want an error naming jobs.buckets and this region's pair", err)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got.JobsBuckets, c.want) {
+				t.Fatalf("jobs buckets %v, %v; want %v", got.JobsBuckets, err, c.want)
 			}
 		})
 	}

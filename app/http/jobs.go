@@ -108,7 +108,7 @@ func (s *Server) jobOutput(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusConflict, fmt.Sprintf("the job is %s: its output exists once it is done", j.State))
 		return
 	}
-	body, ct, err := s.o.Jobs.Bucket.Get(r.Context(), j.OutputKey)
+	body, ct, err := s.o.Jobs.Output(r.Context(), j)
 	if err != nil {
 		s.fail(w, r, "jobs bucket", err)
 		return

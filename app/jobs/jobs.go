@@ -34,6 +34,19 @@ type Submitter struct {
 	Bucket  *cloud.Bucket
 	Queue   *cloud.Queue
 	Metrics *metrics.Metrics
+	// Here is Bucket's location, recorded with every job submitted, and
+	// Outputs reads any job's output from the location it records; nil,
+	// outputs are read from Bucket.
+	Here    Location
+	Outputs *Buckets
+}
+
+// Output reads a job's output from the bucket it was submitted to.
+func (s *Submitter) Output(ctx context.Context, j app.Job) ([]byte, string, error) {
+	if s.Outputs == nil {
+		return s.Bucket.Get(ctx, j.OutputKey)
+	}
+	return s.Outputs.Output(ctx, j)
 }
 
 // Submit stores the input, records the job and queues it. When the queue
@@ -46,7 +59,7 @@ func (s *Submitter) Submit(ctx context.Context, userID int64, kind, contentType 
 		s.Metrics.Job(kind, "not_queued")
 		return app.Job{}, err
 	}
-	j, err := s.Store.CreateJob(ctx, app.Job{ID: id, UserID: userID, Kind: kind, InputKey: InputKey(id)})
+	j, err := s.Store.CreateJob(ctx, app.Job{ID: id, UserID: userID, Kind: kind, InputKey: InputKey(id), Bucket: s.Here.Bucket, BucketRegion: s.Here.Region})
 	if err != nil {
 		s.Metrics.Job(kind, "not_queued")
 		return app.Job{}, err

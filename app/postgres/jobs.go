@@ -13,11 +13,11 @@ import (
 // Jobs keep their state on the primary only: a worker and the job's owner
 // must both see the latest state, which a lagging replica may not have yet.
 
-const jobColumns = `id, user_id, kind, state, attempts, input_key, output_key, error, created_at, updated_at`
+const jobColumns = `id, user_id, kind, state, attempts, input_key, output_key, error, created_at, updated_at, bucket, bucket_region`
 
 func scanJob(row pgx.Row) (app.Job, error) {
 	var j app.Job
-	err := row.Scan(&j.ID, &j.UserID, &j.Kind, &j.State, &j.Attempts, &j.InputKey, &j.OutputKey, &j.Error, &j.CreatedAt, &j.UpdatedAt)
+	err := row.Scan(&j.ID, &j.UserID, &j.Kind, &j.State, &j.Attempts, &j.InputKey, &j.OutputKey, &j.Error, &j.CreatedAt, &j.UpdatedAt, &j.Bucket, &j.BucketRegion)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return j, app.ErrNotFound
 	}
@@ -29,8 +29,8 @@ func (db *DB) CreateJob(ctx context.Context, j app.Job) (app.Job, error) {
 	var out app.Job
 	err := db.write(func(q querier) (err error) {
 		out, err = scanJob(q.QueryRow(ctx, `
-			INSERT INTO jobs (id, user_id, kind, state, input_key) VALUES ($1, $2, $3, 'queued', $4)
-			RETURNING `+jobColumns, j.ID, j.UserID, j.Kind, j.InputKey))
+			INSERT INTO jobs (id, user_id, kind, state, input_key, bucket, bucket_region) VALUES ($1, $2, $3, 'queued', $4, $5, $6)
+			RETURNING `+jobColumns, j.ID, j.UserID, j.Kind, j.InputKey, j.Bucket, j.BucketRegion))
 		return err
 	})
 	return out, err

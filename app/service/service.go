@@ -58,6 +58,21 @@ func JobClients(ctx context.Context, cfg config.Config) (*cloud.Bucket, *cloud.Q
 	return cloud.NewBucket(aws, cfg.JobsBucket), cloud.NewQueue(aws, cfg.QueueURL), nil
 }
 
+// JobOutputs reads job outputs from every region's jobs bucket
+// (cfg.JobsBuckets), each with a client for its own region; own is this
+// region's bucket (cfg.JobsBucket).
+func JobOutputs(cfg config.Config, own *cloud.Bucket) *jobs.Buckets {
+	legacy := jobs.Location{Region: cfg.JobsBuckets[0].Region, Bucket: cfg.JobsBuckets[0].Bucket}
+	open := func(ctx context.Context, at jobs.Location) (*cloud.Bucket, error) {
+		aws, err := cloud.Config(ctx, cloud.Options{Region: at.Region, Endpoint: cfg.AWSEndpoint})
+		if err != nil {
+			return nil, err
+		}
+		return cloud.NewBucket(aws, at.Bucket), nil
+	}
+	return jobs.NewBuckets(jobs.Location{Region: cfg.JobsRegion, Bucket: cfg.JobsBucket}, own, legacy, open)
+}
+
 // Logger returns a JSON logger at the configured level.
 func Logger(level string) *slog.Logger {
 	var l slog.Level
@@ -128,7 +143,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 			s.Close()
 			return nil, err
 		}
-		s.Jobs = &jobs.Submitter{Store: db, Bucket: bucket, Queue: queue, Metrics: m}
+		here := jobs.Location{Region: cfg.JobsRegion, Bucket: cfg.JobsBucket}
+		s.Jobs = &jobs.Submitter{Store: db, Bucket: bucket, Queue: queue, Metrics: m, Here: here, Outputs: JobOutputs(cfg, bucket)}
 	}
 	s.HTTP, err = apphttp.New(apphttp.Options{
 		Users: s.Users, Profiles: profiles, Sessions: sessions, Metrics: m, Logger: log,

@@ -118,12 +118,22 @@ func run(args []string) error {
 		return fmt.Errorf("%w (start it with scripts/test-services.sh)", err)
 	}
 	defer removeTier()
+	removeTable, err := testenv.CreateSessionTable(ctx, testenv.DynamoDBEndpoint, name)
+	if err != nil {
+		return fmt.Errorf("%w (start it with scripts/test-services.sh)", err)
+	}
+	defer removeTable()
 	s.env = []string{
 		"SCALEZERO_DATABASE_URL=" + s.pgURL(s.primary, "app"),
 		"SCALEZERO_DATABASE_READER_URLS=" + s.pgURL(s.replica, "app"),
 		"SCALEZERO_DATABASE_HEALTH_INTERVAL=500ms",
 		fmt.Sprintf("SCALEZERO_CACHE_ADDR=127.0.0.1:%d", s.redisP),
-		"SCALEZERO_SESSIONS_SHARED=true",
+		// Sessions in DynamoDB (the emulator), as from phase 6: the cache's
+		// allkeys-lru must not log anyone out.
+		"SCALEZERO_SESSIONS_STORE=dynamodb",
+		"SCALEZERO_SESSIONS_TABLE=" + name,
+		"SCALEZERO_SESSIONS_ENDPOINT=" + testenv.DynamoDBEndpoint,
+		"SCALEZERO_REGION=" + testenv.AWSCredentials["AWS_REGION"],
 		"SCALEZERO_COOKIE_KEYS=" + strings.Repeat("5a", 32),
 		"SCALEZERO_PROXY_HOPS=1",
 		"SCALEZERO_LOGIN_ADDRESS_ATTEMPTS=1000000", // every virtual user comes from 127.0.0.1

@@ -28,6 +28,11 @@ type Usage struct {
 	Logs struct {
 		IngestedGB *float64 `yaml:"ingestedGB"`
 	} `yaml:"logs"`
+	DynamoDB struct {
+		Writes    *float64 `yaml:"writes"`
+		Reads     *float64 `yaml:"reads"`
+		StorageGB *float64 `yaml:"storageGB"`
+	} `yaml:"dynamodb"`
 }
 
 // DefaultUsage is the usage file kept in the repo (cost/usage.yaml).
@@ -44,12 +49,15 @@ func ParseUsage(raw []byte) (*Usage, error) {
 		return nil, fmt.Errorf("usage: %w", err)
 	}
 	for key, v := range map[string]*float64{
-		"loadBalancer.lcu":  u.LoadBalancer.LCU,
-		"natGateway.dataGB": u.NATGateway.DataGB,
-		"cdn.dataOutGB":     u.CDN.DataOutGB,
-		"cdn.requests":      u.CDN.Requests,
-		"ecr.storageGB":     u.ECR.StorageGB,
-		"logs.ingestedGB":   u.Logs.IngestedGB,
+		"loadBalancer.lcu":   u.LoadBalancer.LCU,
+		"natGateway.dataGB":  u.NATGateway.DataGB,
+		"cdn.dataOutGB":      u.CDN.DataOutGB,
+		"cdn.requests":       u.CDN.Requests,
+		"ecr.storageGB":      u.ECR.StorageGB,
+		"logs.ingestedGB":    u.Logs.IngestedGB,
+		"dynamodb.writes":    u.DynamoDB.Writes,
+		"dynamodb.reads":     u.DynamoDB.Reads,
+		"dynamodb.storageGB": u.DynamoDB.StorageGB,
 	} {
 		if v == nil {
 			return nil, fmt.Errorf("usage: %s is missing", key)

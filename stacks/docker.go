@@ -49,6 +49,7 @@ type dockerBuilder struct {
 	shards   []*containers.Postgres
 	jobs     *containers.JobTier
 	cdn      *containers.CDN
+	sessions *containers.Redis // from phase 6: the sessions' own Redis
 	out      *Outputs
 }
 
@@ -80,6 +81,7 @@ func BuildDocker(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
 		{"app image", b.buildImage},
 		{"databases", b.buildDatabases},
 		{"caches", b.buildCaches},
+		{"sessions", b.buildSessions},
 		{"job tier", b.buildJobs},
 		{"cdn", b.buildCDN},
 		{"app containers", b.buildApps},
@@ -276,12 +278,12 @@ func (b *dockerBuilder) buildCDN() error {
 // same as the AWS target's SSM parameters.
 func (b *dockerBuilder) appEnv(r *dockerRegion) map[string]pulumi.StringInput {
 	env := map[string]pulumi.StringInput{
-		"SCALEZERO_REGION":          pulumi.String(r.name),
-		"SCALEZERO_DATABASE_HOST":   pulumi.String(b.dbHost),
-		"SCALEZERO_SESSIONS_SHARED": pulumi.String(fmt.Sprint(b.p.SharedSessions)),
+		"SCALEZERO_REGION":        pulumi.String(r.name),
+		"SCALEZERO_DATABASE_HOST": pulumi.String(b.dbHost),
 		// nginx, from phase 3, adds the client's address to X-Forwarded-For.
 		"SCALEZERO_PROXY_HOPS": pulumi.String(fmt.Sprint(btoi(b.p.WebTier))),
 	}
+	b.sessionEnv(env)
 	if len(r.readers) > 0 {
 		env["SCALEZERO_DATABASE_READER_HOSTS"] = pulumi.String(strings.Join(r.readers, ","))
 	}

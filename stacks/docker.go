@@ -60,7 +60,7 @@ var dockerNextSteps = map[int]string{
 	3: "nginx (url) spreads requests over the web containers, each client kept on one. Next: phase 4 adds read replicas.",
 	4: "Reads go to the replicas (dbReaderEndpoints); stop one with `docker stop` and reads fall back. Next: phase 5 adds Redis and the CDN.",
 	5: "Static files come from cdnUrl; profiles are cached in Redis. Next: phase 6 shares sessions.",
-	6: "Sessions are in Redis and nginx no longer pins clients. Next: phase 7 adds a second region.",
+	6: "Sessions are in a Redis of their own (noeviction, not the cache) and nginx no longer pins clients. Next: phase 7 adds a second region.",
 	7: "The second region answers on secondaryLoadBalancer, with its own replica and cache. Next: phase 8 adds the job queue.",
 	8: "POST a picture to /api/me/avatar; the worker containers make the avatar. Next: phase 9 shards the users.",
 	9: "Users are spread over the shard containers in shardMap by user id.",

@@ -86,7 +86,7 @@ policy: $(BIN)/policy ## run the policy pack offline on every phase (DOMAIN=... 
 $(BIN)/policy: FORCE
 	@$(GO) build -o $(BIN)/policy ./cmd/policy
 
-services: ## start PostgreSQL (primary + streaming replica), Redis and the SQS/S3 emulator for the tests on real servers
+services: ## start PostgreSQL (primary + streaming replica), Redis, the SQS/S3 emulator and the DynamoDB emulator for the tests on real servers
 	@scripts/test-services.sh
 
 # The app's packages run one at a time: some stop the shared replica or pause

@@ -463,3 +463,29 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+// An on-demand table is billed per request, per GB and per GB of recovery in
+// its region, and each replica again (storage, recovery, every write as a
+// replicated write) in the replica's region; a provisioned table is not
+// priced, which is an error, not a zero.
+func TestTablesPriceEveryReplica(t *testing.T) {
+	table, use := defaults(t)
+	const typ = "aws:dynamodb/table:Table"
+	price := func(region, group, it string) float64 { return item(t, table, region, group, it) }
+	gb, w, r := *use.DynamoDB.StorageGB, *use.DynamoDB.Writes/1e6, *use.DynamoDB.Reads/1e6
+	local := w*price("us-east-1", "dynamodb.requests", "write") + r*price("us-east-1", "dynamodb.requests", "read") +
+		gb*(price("us-east-1", "dynamodb.storage", "standard")+price("us-east-1", "dynamodb.pitr", "standard"))
+	replica := w*price("eu-west-1", "dynamodb.replicatedWrites", "standard") +
+		gb*(price("eu-west-1", "dynamodb.storage", "standard")+price("eu-west-1", "dynamodb.pitr", "standard"))
+	for phase, want := range map[int]float64{6: local, 7: local + replica} {
+		ls := lines(t, only(stackGraph(t, phase, domain), typ), table, use, typ)
+		if len(ls) != 1 || math.Abs(ls[0].Monthly-want) > 1e-9 {
+			t.Errorf("phase %d: %+v, want one line of %.4f", phase, ls, want)
+		}
+	}
+	g := only(stackGraph(t, 6, domain), typ)
+	resource(t, g, typ, "sessions").Inputs["billingMode"] = "PROVISIONED"
+	if _, err := Compute(g, table, use); err == nil || !strings.Contains(err.Error(), "PROVISIONED is not priced") {
+		t.Errorf("a provisioned table: %v", err)
+	}
+}

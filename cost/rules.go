@@ -20,6 +20,7 @@ var priced = map[string]func(c *charges){
 	"aws:s3/bucketV2:BucketV2":                          bucket,
 	"aws:s3/bucket:Bucket":                              bucket,
 	"aws:sqs/queue:Queue":                               queue,
+	"aws:dynamodb/table:Table":                          table,
 	"aws:route53/zone:Zone":                             func(c *charges) { c.add(GlobalRegion, "route53", "zone", 1, "1 hosted zone") },
 	"aws:route53/healthCheck:HealthCheck":               healthCheck,
 	"aws:kms/key:Key":                                   kmsKey,
@@ -277,6 +278,51 @@ func queue(c *charges) {
 	}
 	n := c.p.u.queueRequests(c.r.Name)
 	c.add(c.region, "sqs", "standard", n, count(n)+" requests")
+}
+
+// table: an on-demand DynamoDB table is billed per request unit and per GB
+// stored (with point-in-time recovery, per GB again), in its region and in
+// each replica's; every write is billed once more in each replica region as
+// a replicated write. Requests are counted where the table is: with the same
+// prices in every region (cost/prices.yaml) it does not matter which
+// region's hosts make them.
+func table(c *charges) {
+	if mode := c.str(c.r, "billingMode"); mode != "PAY_PER_REQUEST" {
+		if mode != "" {
+			c.fail("%s: billing mode %s is not priced (only PAY_PER_REQUEST)", c.r.Name, mode)
+		}
+		return
+	}
+	u := c.p.u.DynamoDB
+	writes, reads, gb := *u.Writes, *u.Reads, *u.StorageGB
+	c.add(c.region, "dynamodb.requests", "write", writes, count(writes)+" write request units")
+	c.add(c.region, "dynamodb.requests", "read", reads, count(reads)+" read request units")
+	c.tableStorage(c.region, "", gb, pitrOn(c.r.Inputs["pointInTimeRecovery"]))
+	replicas, _ := c.r.Inputs["replicas"].([]any)
+	for _, raw := range replicas {
+		rep, _ := raw.(map[string]any)
+		region, _ := rep["regionName"].(string)
+		if region == "" || region == unknown {
+			c.fail("%s: a replica's region is not known", c.r.Name)
+			continue
+		}
+		c.add(region, "dynamodb.replicatedWrites", "standard", writes, count(writes)+" replicated write request units in "+region)
+		on, _ := rep["pointInTimeRecovery"].(bool)
+		c.tableStorage(region, " in "+region, gb, on)
+	}
+}
+
+func pitrOn(v any) bool {
+	m, _ := v.(map[string]any)
+	on, _ := m["enabled"].(bool)
+	return on
+}
+
+func (c *charges) tableStorage(region, where string, gb float64, pitr bool) {
+	c.add(region, "dynamodb.storage", "standard", gb, fmt.Sprintf("%g GB stored%s", gb, where))
+	if pitr {
+		c.add(region, "dynamodb.pitr", "standard", gb, fmt.Sprintf("%g GB of point-in-time recovery%s", gb, where))
+	}
 }
 
 // healthCheck: Route 53 bills a health check by its endpoint (an AWS resource

@@ -12,6 +12,7 @@ var tiers = []struct{ id, label string }{
 	{"web", "web tier"},
 	{"cache", "cache"},
 	{"cdn", "CDN"},
+	{"sessions", "sessions"},
 	{"dns", "DNS"},
 	{"queue", "queue/workers"},
 	{"shards", "shards"},
@@ -24,7 +25,7 @@ var tiers = []struct{ id, label string }{
 
 var tierOfPackage = map[string]string{
 	"network": "network", "singleserver": "server", "database": "database",
-	"webtier": "web", "fleet": "web", "cache": "cache", "cdn": "cdn",
+	"webtier": "web", "fleet": "web", "cache": "cache", "cdn": "cdn", "sessions": "sessions",
 	"dns": "dns", "certificate": "dns", "queue": "queue", "worker": "queue",
 	"logs": "observability", "observability": "observability", "monitoring": "observability",
 	"alarms": "observability", "dashboard": "observability",

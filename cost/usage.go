@@ -28,6 +28,11 @@ type Usage struct {
 	Logs struct {
 		IngestedGB *float64 `yaml:"ingestedGB"`
 	} `yaml:"logs"`
+	DynamoDB struct {
+		Writes    *float64 `yaml:"writes"`
+		Reads     *float64 `yaml:"reads"`
+		StorageGB *float64 `yaml:"storageGB"`
+	} `yaml:"dynamodb"`
 	// Year is which year of the stack's life the figures are for (1 when
 	// 0): a rotated KMS key costs more from its second year. Set by
 	// cmd/cost -year, not read from the file.
@@ -56,12 +61,15 @@ func ParseUsage(raw []byte) (*Usage, error) {
 		return nil, fmt.Errorf("usage: %w", err)
 	}
 	for key, v := range map[string]*float64{
-		"loadBalancer.lcu":  u.LoadBalancer.LCU,
-		"natGateway.dataGB": u.NATGateway.DataGB,
-		"cdn.dataOutGB":     u.CDN.DataOutGB,
-		"cdn.requests":      u.CDN.Requests,
-		"ecr.storageGB":     u.ECR.StorageGB,
-		"logs.ingestedGB":   u.Logs.IngestedGB,
+		"loadBalancer.lcu":   u.LoadBalancer.LCU,
+		"natGateway.dataGB":  u.NATGateway.DataGB,
+		"cdn.dataOutGB":      u.CDN.DataOutGB,
+		"cdn.requests":       u.CDN.Requests,
+		"ecr.storageGB":      u.ECR.StorageGB,
+		"logs.ingestedGB":    u.Logs.IngestedGB,
+		"dynamodb.writes":    u.DynamoDB.Writes,
+		"dynamodb.reads":     u.DynamoDB.Reads,
+		"dynamodb.storageGB": u.DynamoDB.StorageGB,
 	} {
 		if v == nil {
 			return nil, fmt.Errorf("usage: %s is missing", key)

@@ -262,6 +262,7 @@ const (
 	tIngr   = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 	tLT     = "aws:ec2/launchTemplate:LaunchTemplate"
 	tRG     = "aws:elasticache/replicationGroup:ReplicationGroup"
+	tTable  = "aws:dynamodb/table:Table"
 	tDist   = "aws:cloudfront/distribution:Distribution"
 	tQueue  = "aws:sqs/queue:Queue"
 	tASG    = "aws:autoscaling/group:Group"
@@ -338,6 +339,15 @@ var breakers = map[string]breaker{
 		// Multi-AZ goes too: ElastiCache refuses it without failover (a preflight rule).
 		rg := find(t, g, tRG, "cache")
 		rg.Inputs["automaticFailoverEnabled"], rg.Inputs["multiAzEnabled"] = false, false
+	}},
+	"deny_dynamodb_unencrypted": {phase: 6, want: "does not encrypt with a KMS key", apply: func(t *testing.T, g *graph.Graph) {
+		find(t, g, tTable, "sessions").Inputs["serverSideEncryption"] = map[string]any{"enabled": false}
+	}},
+	"deny_dynamodb_no_pitr": {phase: 7, want: "a replica in eu-west-1 without point-in-time recovery", apply: func(t *testing.T, g *graph.Graph) {
+		put(t, find(t, g, tTable, "sessions"), "replicas.0.pointInTimeRecovery", false)
+	}},
+	"deny_dynamodb_no_ttl": {phase: 6, want: "does not expire items", apply: func(t *testing.T, g *graph.Graph) {
+		delete(find(t, g, tTable, "sessions").Inputs, "ttl")
 	}},
 	"deny_sqs_unencrypted": {phase: 8, want: "is not encrypted", apply: func(t *testing.T, g *graph.Graph) {
 		find(t, g, tQueue, "jobs-dlq").Inputs["sqsManagedSseEnabled"] = false

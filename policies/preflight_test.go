@@ -368,6 +368,8 @@ func setting(phase int, typ, name, path string, v any, want string) breaker {
 // preflightBreakers break one resource per preflight rule (and the two queue
 // rules of the best-practice pack).
 var preflightBreakers = map[string]breaker{
+	// DynamoDB
+	"deny_dynamodb_replica_without_stream": setting(7, tTable, "sessions", "streamViewType", "KEYS_ONLY", "has replicas but no stream of new and old images"),
 	// RDS
 	"stack_deny_replica_of_managed_password": {phase: 4, want: "whose master password Secrets Manager manages", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {

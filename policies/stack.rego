@@ -124,8 +124,8 @@ stack_deny_db_multi_az contains msg if {
 
 sessions_shared if {
 	some p in resources_of("aws:ssm/parameter:Parameter")
-	endswith(object.get(p, "name", ""), "/SCALEZERO_SESSIONS_SHARED")
-	object.get(p, "insecureValue", "") == "true"
+	endswith(object.get(p, "name", ""), "/SCALEZERO_SESSIONS_STORE")
+	object.get(p, "insecureValue", "") in {"dynamodb", "redis"}
 }
 
 # METADATA

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Starts what the app's tests talk to: PostgreSQL (the machine's cluster, port
 # 5432), a streaming replica of it made with pg_basebackup (port 5433), Redis
-# (6379), and SQS + S3 (fauxqs, an emulator speaking the current AWS wire
-# protocols, port 4566); installs them, shellcheck, Chromium (for the page's
+# (6379), SQS + S3 (fauxqs, an emulator speaking the current AWS wire
+# protocols, port 4566) and DynamoDB (dynalite, port 4567); installs them, shellcheck, Chromium (for the page's
 # browser test) and HAProxy (for make faults) when missing.
 # Idempotent: what already runs is left alone.
 #
@@ -15,6 +15,7 @@ PRIMARY_PORT=${PRIMARY_PORT:-5432}
 REPLICA_PORT=${REPLICA_PORT:-5433}
 REPLICA_DIR=${REPLICA_DIR:-/var/lib/postgresql/scalezero-replica}
 AWS_PORT=${AWS_PORT:-4566}
+DYNAMODB_PORT=${DYNAMODB_PORT:-4567}
 EMULATOR_DIR=$(cd "$(dirname "$0")/aws-emulator" && pwd)
 # newest: the last of its arguments in version order (PostgreSQL's major versions).
 newest() { printf '%s\n' "$@" | sort -V | tail -n 1; }
@@ -166,7 +167,7 @@ listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # (some tests start their own with an init file); it keeps everything in
 # memory, and tests make their own queues and buckets under unique names.
 start_aws_emulator() {
-  if [ ! -x "$EMULATOR_DIR/node_modules/.bin/fauxqs" ]; then
+  if [ ! -x "$EMULATOR_DIR/node_modules/.bin/fauxqs" ] || [ ! -x "$EMULATOR_DIR/node_modules/.bin/dynalite" ]; then
     (cd "$EMULATOR_DIR" && npm ci --no-audit --no-fund --loglevel=error)
   fi
   listening "$AWS_PORT" && return 0
@@ -174,6 +175,17 @@ start_aws_emulator() {
     nohup "$EMULATOR_DIR/node_modules/.bin/fauxqs" >/tmp/scalezero-aws-emulator.log 2>&1 &
   for _ in $(seq 1 60); do listening "$AWS_PORT" && return 0; sleep 0.25; done
   echo "the SQS/S3 emulator did not start; see /tmp/scalezero-aws-emulator.log" >&2
+  return 1
+}
+
+# dynalite keeps its tables in memory (no --path); tests make their own
+# tables under unique names.
+start_dynamodb_emulator() {
+  listening "$DYNAMODB_PORT" && return 0
+  nohup "$EMULATOR_DIR/node_modules/.bin/dynalite" --host 127.0.0.1 --port "$DYNAMODB_PORT" \
+    >/tmp/scalezero-dynamodb-emulator.log 2>&1 &
+  for _ in $(seq 1 60); do listening "$DYNAMODB_PORT" && return 0; sleep 0.25; done
+  echo "the DynamoDB emulator did not start; see /tmp/scalezero-dynamodb-emulator.log" >&2
   return 1
 }
 
@@ -185,7 +197,8 @@ case "${1:-start}" in
     start_replica
     start_redis
     start_aws_emulator
-    echo "services: postgres primary :$PRIMARY_PORT, replica :$REPLICA_PORT (streaming), redis :6379, sqs+s3 :$AWS_PORT"
+    start_dynamodb_emulator
+    echo "services: postgres primary :$PRIMARY_PORT, replica :$REPLICA_PORT (streaming), redis :6379, sqs+s3 :$AWS_PORT, dynamodb :$DYNAMODB_PORT"
     ;;
   stop-replica) stop_replica ;;
   start-replica) start_replica ;;

@@ -25,6 +25,7 @@ import (
 	"github.com/scalezero/scalezero/components/peering"
 	"github.com/scalezero/scalezero/components/queue"
 	"github.com/scalezero/scalezero/components/role"
+	"github.com/scalezero/scalezero/components/sessions"
 	"github.com/scalezero/scalezero/components/shared"
 	"github.com/scalezero/scalezero/components/singleserver"
 	"github.com/scalezero/scalezero/components/webtier"
@@ -94,6 +95,7 @@ type builder struct {
 	secondaryShards []*database.Database
 	// account is the AWS account, looked up once in a region that answers.
 	account   string
+	sessions  *sessions.Table // from phase 6: sessions and login counts
 	cdn       *cdn.CDN
 	edgeWatch *observability.Observability // us-east-1's alarms when the primary region is elsewhere
 	dns       *dns.DNS
@@ -122,6 +124,7 @@ func BuildAWS(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
 		{"job queue", b.buildQueue},
 		{"databases", b.buildDatabases},
 		{"caches", b.buildCaches},
+		{"sessions", b.buildSessions},
 		{"load balancers", b.buildLoadBalancers},
 		{"cdn", b.buildCDN},
 		{"observability", b.buildObservability},
@@ -586,10 +589,9 @@ func (b *builder) secretARNs(r *region) map[string]pulumi.StringOutput {
 // appValues are the settings one region's hosts read (see components/boot).
 func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.StringInput) {
 	v := map[string]pulumi.StringInput{
-		"SCALEZERO_IMAGE":           r.image.Ref,
-		"SCALEZERO_REGION":          pulumi.String(r.name),
-		"SCALEZERO_DATABASE_NAME":   pulumi.String("app"),
-		"SCALEZERO_SESSIONS_SHARED": pulumi.String(fmt.Sprint(b.p.SharedSessions)),
+		"SCALEZERO_IMAGE":         r.image.Ref,
+		"SCALEZERO_REGION":        pulumi.String(r.name),
+		"SCALEZERO_DATABASE_NAME": pulumi.String("app"),
 		// Proxies in front that add to X-Forwarded-For: the load balancer,
 		// from phase 3 (the app throttles logins per client address). The
 		// CDN's dynamic path is not counted: clients reach the site at the
@@ -600,6 +602,7 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 		// stream the awslogs driver ships; CloudWatch extracts them.
 		"SCALEZERO_METRICS_EMF_INTERVAL": pulumi.String("60s"),
 	}
+	b.sessionValues(r, v)
 	s := map[string]pulumi.StringInput{}
 	if b.p.LocalData {
 		v[boot.LocalDataKey] = pulumi.String("true")
@@ -679,6 +682,7 @@ func (b *builder) statements(r *region, kind string) []role.Statement {
 		}
 		st = append(st, role.Statement{Sid: "ReadDatabaseSecrets", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: list})
 	}
+	st = append(st, b.sessionStatements(r, kind)...)
 	return append(st, b.jobStatements(r, kind)...)
 }
 

@@ -49,6 +49,7 @@ type dockerBuilder struct {
 	shards   []*containers.Postgres
 	jobs     *containers.JobTier
 	cdn      *containers.CDN
+	sessions *containers.Redis // from phase 6: the sessions' own Redis
 	out      *Outputs
 }
 
@@ -59,7 +60,7 @@ var dockerNextSteps = map[int]string{
 	3: "nginx (url) spreads requests over the web containers, each client kept on one. Next: phase 4 adds read replicas.",
 	4: "Reads go to the replicas (dbReaderEndpoints); stop one with `docker stop` and reads fall back. Next: phase 5 adds Redis and the CDN.",
 	5: "Static files come from cdnUrl; profiles are cached in Redis. Next: phase 6 shares sessions.",
-	6: "Sessions are in Redis and nginx no longer pins clients. Next: phase 7 adds a second region.",
+	6: "Sessions are in a Redis of their own (noeviction, not the cache) and nginx no longer pins clients. Next: phase 7 adds a second region.",
 	7: "The second region answers on secondaryLoadBalancer, with its own replica and cache. Next: phase 8 adds the job queue.",
 	8: "POST a picture to /api/me/avatar; the worker containers make the avatar. Next: phase 9 shards the users.",
 	9: "Users are spread over the shard containers in shardMap by user id.",
@@ -80,6 +81,7 @@ func BuildDocker(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
 		{"app image", b.buildImage},
 		{"databases", b.buildDatabases},
 		{"caches", b.buildCaches},
+		{"sessions", b.buildSessions},
 		{"job tier", b.buildJobs},
 		{"cdn", b.buildCDN},
 		{"app containers", b.buildApps},
@@ -276,12 +278,12 @@ func (b *dockerBuilder) buildCDN() error {
 // same as the AWS target's SSM parameters.
 func (b *dockerBuilder) appEnv(r *dockerRegion) map[string]pulumi.StringInput {
 	env := map[string]pulumi.StringInput{
-		"SCALEZERO_REGION":          pulumi.String(r.name),
-		"SCALEZERO_DATABASE_HOST":   pulumi.String(b.dbHost),
-		"SCALEZERO_SESSIONS_SHARED": pulumi.String(fmt.Sprint(b.p.SharedSessions)),
+		"SCALEZERO_REGION":        pulumi.String(r.name),
+		"SCALEZERO_DATABASE_HOST": pulumi.String(b.dbHost),
 		// nginx, from phase 3, adds the client's address to X-Forwarded-For.
 		"SCALEZERO_PROXY_HOPS": pulumi.String(fmt.Sprint(btoi(b.p.WebTier))),
 	}
+	b.sessionEnv(env)
 	if len(r.readers) > 0 {
 		env["SCALEZERO_DATABASE_READER_HOSTS"] = pulumi.String(strings.Join(r.readers, ","))
 	}

@@ -44,10 +44,10 @@ func TestDockerPhasesRunTheChaptersTiersAsContainers(t *testing.T) {
 		3: "db lb web-0 web-1",
 		4: "db db-replica-0 lb web-0 web-1",
 		5: "cache cdn db db-replica-0 lb web-0 web-1",
-		6: "cache cdn db db-replica-0 lb web-0 web-1",
-		7: "cache cache-secondary cdn db db-replica-0 db-replica-secondary lb lb-secondary web-0 web-1 web-secondary-0 web-secondary-1",
-		8: "cache cache-secondary cdn db db-replica-0 db-replica-secondary jobs lb lb-secondary web-0 web-1 web-secondary-0 web-secondary-1 worker-0 worker-1",
-		9: "cache cache-secondary cdn db db-replica-0 db-replica-secondary jobs lb lb-secondary shard-0 shard-0-replica-0 shard-1 shard-1-replica-0 web-0 web-1 web-secondary-0 web-secondary-1 worker-0 worker-1",
+		6: "cache cdn db db-replica-0 lb sessions web-0 web-1",
+		7: "cache cache-secondary cdn db db-replica-0 db-replica-secondary lb lb-secondary sessions web-0 web-1 web-secondary-0 web-secondary-1",
+		8: "cache cache-secondary cdn db db-replica-0 db-replica-secondary jobs lb lb-secondary sessions web-0 web-1 web-secondary-0 web-secondary-1 worker-0 worker-1",
+		9: "cache cache-secondary cdn db db-replica-0 db-replica-secondary jobs lb lb-secondary sessions shard-0 shard-0-replica-0 shard-1 shard-1-replica-0 web-0 web-1 web-secondary-0 web-secondary-1 worker-0 worker-1",
 	}
 	for phase := 1; phase <= 9; phase++ {
 		g := dockerGraph(t, phase)
@@ -93,7 +93,7 @@ func TestDockerAppSettingsLoadInTheApp(t *testing.T) {
 				secrets := 0
 				for _, kv := range strs(c.Inputs["envs"]) {
 					if kv == graph.Secret {
-						secrets++ // the cookie keys, and the cache's password from phase 5
+						secrets++ // the cookie keys, the cache's password from phase 5, the sessions' Redis's from 6
 						continue
 					}
 					k, v, _ := strings.Cut(kv, "=")
@@ -102,7 +102,7 @@ func TestDockerAppSettingsLoadInTheApp(t *testing.T) {
 					}
 					t.Setenv(k, v)
 				}
-				if want := 1 + btoi(phase >= 5); secrets != want {
+				if want := 1 + btoi(phase >= 5) + btoi(phase >= 6); secrets != want {
 					t.Errorf("%d secret settings, want %d", secrets, want)
 				}
 				if phase >= 5 {
@@ -120,7 +120,7 @@ func TestDockerAppSettingsLoadInTheApp(t *testing.T) {
 					{"replicas from phase 4", (len(cfg.ReaderURLs) > 0) == (phase >= 4)},
 					{"a cache in phase 1 and from 5", (cfg.CacheAddr != "") == (phase == 1 || phase >= 5)},
 					{"the cache's password from 5", (cfg.CachePassword != "") == (phase >= 5)},
-					{"shared sessions from 6", cfg.SharedSessions == (phase >= 6)},
+					{"sessions in a non-evicting Redis of their own from 6", (cfg.SessionStore == "redis" && cfg.SessionRedisAddr != cfg.CacheAddr) == (phase >= 6)},
 					{"the CDN from 5", (cfg.CDNBaseURL != "") == (phase >= 5)},
 					{"jobs from 8", (cfg.QueueURL != "" && cfg.AWSEndpoint != "") == (phase >= 8)},
 					{"shards in 9", (len(cfg.Shards) == 2) == (phase == 9)},
@@ -255,7 +255,7 @@ func TestDockerContainersWaitUntilHealthy(t *testing.T) {
 	checks := map[string]string{ // by the start of the name: what the check runs
 		"server-0": "scalezero probe", "web": "scalezero probe", "worker": "scalezero probe",
 		"db": "pg_isready", "shard": "pg_isready", "server-db": "pg_isready",
-		"cache": "redis-cli", "server-cache": "redis-cli",
+		"cache": "redis-cli", "server-cache": "redis-cli", "sessions": "redis-cli",
 		"lb": "curl", "cdn": "curl", "jobs": "wget",
 	}
 	for phase := 1; phase <= 9; phase++ {

@@ -63,10 +63,10 @@ func TestExportsPerPhase(t *testing.T) {
 		3: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn",
 		4: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints",
 		5: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl",
-		6: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl",
-		7: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl secondaryLoadBalancer secondaryDbReader",
-		8: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl secondaryLoadBalancer secondaryDbReader queueUrl deadLetterQueueUrl jobsBucket",
-		9: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl secondaryLoadBalancer secondaryDbReader queueUrl deadLetterQueueUrl jobsBucket shardMap",
+		6: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl sessionsTable",
+		7: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl secondaryLoadBalancer secondaryDbReader sessionsTable",
+		8: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl secondaryLoadBalancer secondaryDbReader queueUrl deadLetterQueueUrl jobsBucket sessionsTable",
+		9: always + " loadBalancerDnsName dbWriterEndpoint dbSecretArn dbReaderEndpoints cacheEndpoint cdnUrl secondaryLoadBalancer secondaryDbReader queueUrl deadLetterQueueUrl jobsBucket shardMap sessionsTable",
 	}
 	for phase := 1; phase <= 9; phase++ {
 		w := strings.Fields(want[phase])

@@ -9,7 +9,7 @@ import (
 // program calls (a test derives the list from the graph's resource types and
 // invokes, so a new service cannot be forgotten here).
 var LocalstackServices = []string{
-	"acm", "autoscaling", "cloudfront", "cloudwatch", "ec2", "ecr", "elasticache", "elbv2", "iam", "kms",
+	"acm", "autoscaling", "cloudfront", "cloudwatch", "dynamodb", "ec2", "ecr", "elasticache", "elbv2", "iam", "kms",
 	"logs", "rds", "route53", "s3", "secretsmanager", "sns", "sqs", "ssm", "sts",
 }
 
@@ -32,7 +32,7 @@ func (b *builder) providerArgs(region string) *aws.ProviderArgs {
 	args.SkipRequestingAccountId = pulumi.Bool(true)
 	args.S3UsePathStyle = pulumi.Bool(true) // LocalStack serves buckets by path
 	args.Endpoints = aws.ProviderEndpointArray{aws.ProviderEndpointArgs{
-		Acm: e, Autoscaling: e, Cloudfront: e, Cloudwatch: e, Ec2: e, Ecr: e, Elasticache: e, Elbv2: e,
+		Acm: e, Autoscaling: e, Cloudfront: e, Cloudwatch: e, Dynamodb: e, Ec2: e, Ecr: e, Elasticache: e, Elbv2: e,
 		Iam: e, Kms: e, Logs: e, Rds: e, Route53: e, S3: e, Secretsmanager: e, Sns: e, Sqs: e, Ssm: e, Sts: e,
 	}}
 	return args

@@ -35,6 +35,8 @@ type Outputs struct {
 	QueueURL           pulumi.StringOutput
 	DeadLetterQueueURL pulumi.StringOutput
 	JobsBucket         pulumi.StringOutput
+
+	SessionsTable pulumi.StringOutput // the DynamoDB table, the same name in every region
 }
 
 // nextSteps tells a user what to do once a phase is up.
@@ -43,8 +45,8 @@ var nextSteps = map[int]string{
 	2: "The app now writes to RDS (dbWriterEndpoint). Next: phase 3 puts a load balancer and a fleet in front.",
 	3: "Traffic goes through the load balancer to the fleet in private subnets. Next: phase 4 adds read replicas.",
 	4: "Reads go to dbReaderEndpoints, writes to dbWriterEndpoint. Next: phase 5 adds the cache and the CDN.",
-	5: "Static assets come from cdnUrl; profiles are cached in cacheEndpoint. Next: phase 6 moves sessions to the cache.",
-	6: "Sessions are shared: any instance serves any user, and the fleet scales on its target. Next: phase 7 adds a second region; it routes by geolocation in a hosted zone, so set domain to a name you control first (`pulumi config set domain shop.your-domain.com`).",
+	5: "Static assets come from cdnUrl; profiles are cached in cacheEndpoint. Next: phase 6 moves sessions to a shared store (DynamoDB).",
+	6: "Sessions are shared (sessionsTable, which never evicts them): any instance serves any user, and the fleet scales on its target. Next: phase 7 adds a second region; it routes by geolocation in a hosted zone, so set domain to a name you control first (`pulumi config set domain shop.your-domain.com`).",
 	7: "Each region serves its locations and takes over the other's on failure. Next: phase 8 adds the job queue.",
 	8: "Send jobs to queueUrl; failed ones land in deadLetterQueueUrl. Next: phase 9 shards the users.",
 	9: "Users are spread over the shards in shardMap by user id.",
@@ -96,6 +98,7 @@ func (o *Outputs) Exports() map[string]pulumi.Input {
 		"queueUrl":              o.QueueURL,
 		"deadLetterQueueUrl":    o.DeadLetterQueueURL,
 		"jobsBucket":            o.JobsBucket,
+		"sessionsTable":         o.SessionsTable,
 	}
 	for name, v := range optional {
 		if v.OutputState != nil {

@@ -151,14 +151,14 @@ func TestDiffShowsChangedInputs(t *testing.T) {
 	got := strings.Join(props, "\n")
 	for _, want := range []string{
 		"aws:lb/targetGroup:TargetGroup stickiness.enabled: true -> false",
-		"aws:ssm/parameter:Parameter insecureValue: false -> true",
+		"aws:ssm/parameter:Parameter insecureValue: memory -> dynamodb",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("diff lacks %q:\n%s", want, got)
 		}
 	}
 	md := graph.Markdown("phase 5 -> 6", changes)
-	if !strings.Contains(md, "1 added, 0 removed, 2 changed") || !strings.Contains(md, "`stickiness.enabled`: true → false") || strings.Contains(md, "`=`") {
+	if !strings.Contains(md, "4 added, 0 removed, 2 changed") || !strings.Contains(md, "`stickiness.enabled`: true → false") || strings.Contains(md, "`=`") {
 		t.Errorf("markdown:\n%s", md)
 	}
 }

@@ -47,9 +47,18 @@ type Config struct {
 	CacheTTL      time.Duration
 	CacheJitter   float64
 
-	SharedSessions bool // sessions in the cache (phase 6 on); in memory otherwise
-	SessionTTL     time.Duration
-	CookieSecure   string // auto | always | never
+	// Sessions and the login throttle's counts: in the process (memory,
+	// phases 1-5) or, shared by the fleet from phase 6, in a store that
+	// never evicts them: a DynamoDB table (its replica in Region) or a
+	// Redis of their own (noeviction; the docker target). Never the cache,
+	// whose allkeys-lru evicts them under a flood of profile reads.
+	SessionStore         string // memory | redis | dynamodb
+	SessionTable         string // dynamodb: the table's name, the same in every region
+	SessionEndpoint      string // dynamodb: empty for AWS itself, else an emulator
+	SessionRedisAddr     string // redis: host:port of a non-evicting Redis
+	SessionRedisPassword string
+	SessionTTL           time.Duration
+	CookieSecure         string // auto | always | never
 	// CookieKeys sign the read-your-writes cookie: the first signs, all
 	// verify. Empty: one random key per process (one instance only).
 	CookieKeys [][]byte
@@ -143,7 +152,11 @@ var defaults = map[string]any{
 	"cache.tls":                  false,
 	"cache.ttl":                  "5m",
 	"cache.jitter":               0.1,
-	"sessions.shared":            false,
+	"sessions.store":             "memory",
+	"sessions.table":             "",
+	"sessions.endpoint":          "",
+	"sessions.redis_addr":        "",
+	"sessions.redis_password":    "",
 	"sessions.ttl":               "24h",
 	"cookie_secure":              "auto",
 	"cdn.base_url":               "",
@@ -290,23 +303,27 @@ func (r *reader) list(key string) []string {
 func build(v *viper.Viper) (Config, error) {
 	r := &reader{v: v}
 	c := Config{
-		Listen:          v.GetString("listen"),
-		MaxConns:        int32(r.integer("database.max_conns", 1, 1000)),
-		HealthInterval:  r.duration("database.health_interval", 100*time.Millisecond),
-		ReadYourWrites:  r.duration("read_your_writes", 0),
-		CacheAddr:       v.GetString("cache.addr"),
-		CachePassword:   v.GetString("cache.password"),
-		CacheTLS:        r.boolean("cache.tls"),
-		CacheTTL:        r.duration("cache.ttl", time.Second),
-		SharedSessions:  r.boolean("sessions.shared"),
-		SessionTTL:      r.duration("sessions.ttl", time.Minute),
-		CookieSecure:    v.GetString("cookie_secure"),
-		CDNBaseURL:      strings.TrimSuffix(v.GetString("cdn.base_url"), "/"),
-		MaxBodyBytes:    r.integer("max_body_bytes", 1024, 10<<20),
-		DrainDelay:      r.duration("drain_delay", 0),
-		ShutdownTimeout: r.duration("shutdown_timeout", time.Second),
-		Region:          v.GetString("region"),
-		LogLevel:        v.GetString("log_level"),
+		Listen:               v.GetString("listen"),
+		MaxConns:             int32(r.integer("database.max_conns", 1, 1000)),
+		HealthInterval:       r.duration("database.health_interval", 100*time.Millisecond),
+		ReadYourWrites:       r.duration("read_your_writes", 0),
+		CacheAddr:            v.GetString("cache.addr"),
+		CachePassword:        v.GetString("cache.password"),
+		CacheTLS:             r.boolean("cache.tls"),
+		CacheTTL:             r.duration("cache.ttl", time.Second),
+		SessionStore:         v.GetString("sessions.store"),
+		SessionTable:         v.GetString("sessions.table"),
+		SessionEndpoint:      strings.TrimSuffix(v.GetString("sessions.endpoint"), "/"),
+		SessionRedisAddr:     v.GetString("sessions.redis_addr"),
+		SessionRedisPassword: v.GetString("sessions.redis_password"),
+		SessionTTL:           r.duration("sessions.ttl", time.Minute),
+		CookieSecure:         v.GetString("cookie_secure"),
+		CDNBaseURL:           strings.TrimSuffix(v.GetString("cdn.base_url"), "/"),
+		MaxBodyBytes:         r.integer("max_body_bytes", 1024, 10<<20),
+		DrainDelay:           r.duration("drain_delay", 0),
+		ShutdownTimeout:      r.duration("shutdown_timeout", time.Second),
+		Region:               v.GetString("region"),
+		LogLevel:             v.GetString("log_level"),
 
 		QueueURL:          v.GetString("queue.url"),
 		JobsBucket:        v.GetString("jobs.bucket"),
@@ -343,9 +360,7 @@ func build(v *viper.Viper) (Config, error) {
 			r.fail("cache.addr", c.CacheAddr, "host:port of Redis, or empty for no cache")
 		}
 	}
-	if c.SharedSessions && c.CacheAddr == "" {
-		r.fail("sessions.shared", true, "true only with cache.addr set (sessions live in the cache)")
-	}
+	r.sessions(&c)
 	switch c.CookieSecure {
 	case "auto", "always", "never":
 	default:
@@ -464,6 +479,32 @@ func QueueRegion(queueURL string) string {
 		return labels[0]
 	}
 	return ""
+}
+
+// sessions checks the session store's settings: each store has what it
+// needs, and none of them is the evicting cache.
+func (r *reader) sessions(c *Config) {
+	switch c.SessionStore {
+	case "memory":
+	case "dynamodb":
+		if c.SessionTable == "" {
+			r.fail("sessions.table", "", "the DynamoDB table's name whenever sessions.store is dynamodb")
+		}
+		if c.Region == "" {
+			r.fail("region", "", "the host's own AWS region (the table replica it calls) whenever sessions.store is dynamodb")
+		}
+		if c.SessionEndpoint != "" && !isHTTPURL(c.SessionEndpoint) {
+			r.fail("sessions.endpoint", c.SessionEndpoint, "an http(s) URL of a DynamoDB emulator, or empty for AWS")
+		}
+	case "redis":
+		if _, _, err := net.SplitHostPort(c.SessionRedisAddr); err != nil {
+			r.fail("sessions.redis_addr", c.SessionRedisAddr, "host:port of a Redis whose maxmemory-policy is noeviction, whenever sessions.store is redis")
+		} else if c.SessionRedisAddr == c.CacheAddr {
+			r.fail("sessions.redis_addr", c.SessionRedisAddr, "a Redis other than cache.addr (the cache evicts under allkeys-lru)")
+		}
+	default:
+		r.fail("sessions.store", c.SessionStore, "memory (one instance), dynamodb (sessions.table) or redis (a non-evicting Redis at sessions.redis_addr)")
+	}
 }
 
 func isHTTPURL(s string) bool {

@@ -29,7 +29,9 @@ func TestInfrastructureEnvironmentBuildsURLs(t *testing.T) {
 	t.Setenv("SCALEZERO_DATABASE_TLS", "true")
 	t.Setenv("SCALEZERO_DATABASE_READER_HOSTS", "r1.example.com, r2.example.com:6543")
 	t.Setenv("SCALEZERO_CACHE_ADDR", "cache.example.com:6379")
-	t.Setenv("SCALEZERO_SESSIONS_SHARED", "true")
+	t.Setenv("SCALEZERO_SESSIONS_STORE", "dynamodb")
+	t.Setenv("SCALEZERO_SESSIONS_TABLE", "scalezero-sessions")
+	t.Setenv("SCALEZERO_REGION", "eu-west-1")
 	c, err := Load(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +42,7 @@ func TestInfrastructureEnvironmentBuildsURLs(t *testing.T) {
 	if len(c.ReaderURLs) != 2 || !strings.Contains(c.ReaderURLs[1], "@r2.example.com:6543/app") {
 		t.Fatalf("readers %v", c.ReaderURLs)
 	}
-	if !c.SharedSessions || c.CacheAddr != "cache.example.com:6379" {
+	if c.SessionStore != "dynamodb" || c.SessionTable != "scalezero-sessions" || c.CacheAddr != "cache.example.com:6379" {
 		t.Fatalf("%+v", c)
 	}
 }
@@ -63,7 +65,7 @@ func TestBadSettingsNameTheKey(t *testing.T) {
 		"SCALEZERO_CACHE_TTL":             {"soon", "cache.ttl"},
 		"SCALEZERO_CACHE_JITTER":          {"0.9", "cache.jitter"},
 		"SCALEZERO_LISTEN":                {"8080", "listen"},
-		"SCALEZERO_SESSIONS_SHARED":       {"true", "sessions.shared"},
+		"SCALEZERO_SESSIONS_STORE":        {"cache", "sessions.store"},
 		"SCALEZERO_COOKIE_SECURE":         {"maybe", "cookie_secure"},
 		"SCALEZERO_CDN_BASE_URL":          {"cdn.example.com", "cdn.base_url"},
 		"SCALEZERO_DATABASE_MAX_CONNS":    {"0", "database.max_conns"},
@@ -89,6 +91,47 @@ func TestBadSettingsNameTheKey(t *testing.T) {
 			var ce *Error
 			if !errors.As(err, &ce) || ce.Key != c[1] || !strings.Contains(err.Error(), env) {
 				t.Fatalf("got %v, want an error naming %s and %s", err, c[1], env)
+			}
+		})
+	}
+}
+
+// Each session store needs its own settings, and none may be the cache.
+func TestSessionStoreSettings(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		env  map[string]string
+		key  string // the setting the error names; "" for none
+	}{
+		{"memory by default", map[string]string{}, ""},
+		{"dynamodb", map[string]string{"STORE": "dynamodb", "TABLE": "s", "REGION": "eu-west-1"}, ""},
+		{"dynamodb without a table", map[string]string{"STORE": "dynamodb", "REGION": "eu-west-1"}, "sessions.table"},
+		{"dynamodb without a region", map[string]string{"STORE": "dynamodb", "TABLE": "s"}, "region"},
+		{"dynamodb with a bad endpoint", map[string]string{"STORE": "dynamodb", "TABLE": "s", "REGION": "eu-west-1", "ENDPOINT": "localhost:4567"}, "sessions.endpoint"},
+		{"redis", map[string]string{"STORE": "redis", "REDIS_ADDR": "sessions:6379", "CACHE": "cache:6379"}, ""},
+		{"redis without an address", map[string]string{"STORE": "redis"}, "sessions.redis_addr"},
+		{"redis in the cache", map[string]string{"STORE": "redis", "REDIS_ADDR": "cache:6379", "CACHE": "cache:6379"}, "sessions.redis_addr"},
+		{"the cache itself", map[string]string{"STORE": "cache", "CACHE": "cache:6379"}, "sessions.store"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("SCALEZERO_DATABASE_URL", "postgres://u@h/db")
+			for k, v := range c.env {
+				switch k {
+				case "REGION":
+					t.Setenv("SCALEZERO_REGION", v)
+				case "CACHE":
+					t.Setenv("SCALEZERO_CACHE_ADDR", v)
+				default:
+					t.Setenv("SCALEZERO_SESSIONS_"+k, v)
+				}
+			}
+			_, err := Load(nil)
+			var ce *Error
+			switch {
+			case c.key == "" && err != nil:
+				t.Fatalf("got %v, want no error", err)
+			case c.key != "" && (!errors.As(err, &ce) || ce.Key != c.key):
+				t.Fatalf("got %v, want an error naming %s", err, c.key)
 			}
 		})
 	}

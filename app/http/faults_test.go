@@ -84,17 +84,29 @@ func TestAPrimaryOutageKeepsReadsAndReadiness(t *testing.T) {
 	}
 }
 
-// Sessions live in Redis from phase 6: with Redis down a request that needs
-// one is 503 with Retry-After, not a bug's 500.
+// Sessions live in a shared store from phase 6 (DynamoDB; a Redis of their
+// own on the docker target): with it down a request that needs one is 503
+// with Retry-After, not a bug's 500.
 func TestSessionStoreDownIs503WithRetryAfter(t *testing.T) {
-	var r *testenv.Redis
-	s := newSite(t, func(c *config.Config) {
-		r = testenv.StartRedis(t)
-		c.CacheAddr, c.SharedSessions = r.Addr, true
+	t.Run("dynamodb", func(t *testing.T) {
+		var store *testenv.Proxy
+		s := newSite(t, func(c *config.Config) { store = sharedSessions(t, c, c.CacheAddr) })
+		sessionStoreDown(t, s, store.Cut)
 	})
+	t.Run("redis", func(t *testing.T) {
+		var r *testenv.Redis
+		s := newSite(t, func(c *config.Config) {
+			r = testenv.StartRedis(t, "--maxmemory-policy", "noeviction")
+			c.SessionStore, c.SessionRedisAddr = "redis", r.Addr
+		})
+		sessionStoreDown(t, s, r.Stop)
+	})
+}
+
+func sessionStoreDown(t *testing.T, s *site, stop func()) {
 	c := s.client()
 	c.signup("ada@example.com")
-	r.Stop()
+	stop()
 	for _, req := range []struct{ method, path, body string }{
 		{"GET", "/api/me", ""},
 		{"PUT", "/api/me", `{"bio":"x"}`},
@@ -239,7 +251,7 @@ func TestReadYourWritesCookieIsSignedBoundedAndRotates(t *testing.T) {
 func TestLoginThrottlesAreSharedByTheFleet(t *testing.T) {
 	r := testenv.StartRedis(t)
 	tune := func(c *config.Config) {
-		c.CacheAddr, c.SharedSessions = r.Addr, true
+		sharedSessions(t, c, r.Addr)
 		c.LoginAccountFailures, c.LoginAccountWindow = 3, time.Minute
 		c.LoginAddressAttempts, c.LoginAddressWindow = 8, time.Minute
 		c.ProxyHops = 1

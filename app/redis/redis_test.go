@@ -300,3 +300,19 @@ func TestAWriteDuringARedisStallIsServedEverywhereWithinTheBound(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// Sessions may live in a Redis of their own only if it never evicts: one
+// that says it does is refused at start.
+func TestSessionRedisMustNotEvict(t *testing.T) {
+	ctx := context.Background()
+	for policy, ok := range map[string]bool{"noeviction": true, "allkeys-lru": false, "volatile-lru": false} {
+		t.Run(policy, func(t *testing.T) {
+			r := testenv.StartRedis(t, "--maxmemory-policy", policy)
+			client := redis.NewClient(redis.Options{Addr: r.Addr})
+			defer client.Close()
+			if err := redis.CheckNoEviction(ctx, client); (err == nil) != ok {
+				t.Fatalf("%s: %v", policy, err)
+			}
+		})
+	}
+}

@@ -13,7 +13,9 @@ import (
 )
 
 // Sessions keeps sessions in Redis, so any instance serves any user and the
-// load balancer needs no stickiness (phase 6 on).
+// load balancer needs no stickiness (phase 6 on). The Redis must be one of
+// their own that never evicts (CheckNoEviction), never the profile cache:
+// under allkeys-lru a flood of profile reads evicts every session.
 type Sessions struct {
 	client *goredis.Client
 	ttl    time.Duration
@@ -58,6 +60,23 @@ func (s *Sessions) Lookup(ctx context.Context, token string) (int64, error) {
 func (s *Sessions) Delete(ctx context.Context, token string) error {
 	if err := s.client.Del(ctx, sessionKey(token)).Err(); err != nil {
 		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// CheckNoEviction refuses a Redis that says it evicts keys under memory
+// pressure (maxmemory-policy other than noeviction). A Redis that does not
+// answer CONFIG (ElastiCache renames it) or does not answer at all yet
+// passes: the setting cannot be read, and an outage is met per request.
+func CheckNoEviction(ctx context.Context, client *goredis.Client) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	res, err := client.ConfigGet(ctx, "maxmemory-policy").Result()
+	if err != nil {
+		return nil
+	}
+	if p, ok := res["maxmemory-policy"]; ok && p != "noeviction" {
+		return fmt.Errorf("maxmemory-policy is %s: sessions and login counts need noeviction, or Redis may evict them", p)
 	}
 	return nil
 }

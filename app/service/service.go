@@ -23,7 +23,6 @@ import (
 	apphttp "github.com/scalezero/scalezero/app/http"
 	"github.com/scalezero/scalezero/app/internal/loop"
 	"github.com/scalezero/scalezero/app/jobs"
-	"github.com/scalezero/scalezero/app/memory"
 	"github.com/scalezero/scalezero/app/metrics"
 	"github.com/scalezero/scalezero/app/password"
 	"github.com/scalezero/scalezero/app/postgres"
@@ -43,8 +42,9 @@ type Service struct {
 	HTTP    *apphttp.Server
 	Logger  *slog.Logger
 
-	stop context.CancelFunc // the background loops (the cache's sweep)
-	bg   sync.WaitGroup
+	sessionsRedis *goredis.Client    // the sessions' own Redis (sessions.store redis), else nil
+	stop          context.CancelFunc // the background loops (the cache's sweep)
+	bg            sync.WaitGroup
 }
 
 // JobClients builds the clients of the job tier's bucket and queue for the
@@ -121,8 +121,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 		return nil, err
 	}
 	var profiles app.ProfileReader = app.StoreProfiles{Users: s.Users}
-	var sessions app.SessionStore = memory.NewSessions(cfg.SessionTTL)
-	var throttle app.Throttle = memory.NewThrottle()
+	sessions, throttle, sessionsRedis, err := sessionStore(ctx, cfg, log)
+	s.sessionsRedis = sessionsRedis
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	if cfg.CacheAddr != "" {
@@ -131,10 +135,6 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 		s.bg.Add(1)
 		go func() { defer s.bg.Done(); cache.Run(bg) }()
 		profiles = cache
-		if cfg.SharedSessions {
-			sessions = redis.NewSessions(s.Cache, cfg.SessionTTL)
-			throttle = redis.NewThrottle(s.Cache, throttle, log)
-		}
 	}
 	if cfg.QueueURL != "" {
 		// Jobs live in the main database in every phase (shards hold users).
@@ -164,7 +164,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 		return nil, err
 	}
 	log.Info("app built", "replicas", db.Replicas(), "healthy_replicas", db.HealthyReplicas(), "shards", len(cfg.Shards),
-		"cache", cfg.CacheAddr != "", "shared_sessions", cfg.SharedSessions, "cdn", cfg.CDNBaseURL != "", "jobs", s.Jobs != nil)
+		"cache", cfg.CacheAddr != "", "sessions", cfg.SessionStore, "cdn", cfg.CDNBaseURL != "", "jobs", s.Jobs != nil)
 	return s, nil
 }
 
@@ -228,6 +228,9 @@ func (s *Service) Close() {
 	}
 	if s.Cache != nil {
 		s.Cache.Close()
+	}
+	if s.sessionsRedis != nil {
+		s.sessionsRedis.Close()
 	}
 }
 

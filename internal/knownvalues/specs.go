@@ -175,6 +175,14 @@ func init() {
 		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
 			id: func(g *gen) string { return g.in("role") + "-" + g.hexOf("id", 26) }},
 
+		// A table's id is its name; its stream's ARN is the table's with a
+		// creation stamp.
+		"aws:dynamodb/table:Table": {arn: arnOf("dynamodb", true, true, byName("table/%s")),
+			more: func(g *gen) map[string]any {
+				label := "2026-01-01T00:00:00." + g.alnum("stream", 3, digits)
+				return map[string]any{"streamLabel": label, "streamArn": g.arn() + "/stream/" + label}
+			}},
+
 		"aws:kms/key:Key": {id: func(g *gen) string { return g.uuid("key") }, arn: arnOf("kms", true, true, byID("key/%s")),
 			more: func(g *gen) map[string]any { return map[string]any{"keyId": g.id()} }},
 		"aws:kms/alias:Alias": {arn: arnOf("kms", true, true, byName("%s"))},

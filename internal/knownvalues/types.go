@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/autoscaling"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elasticache"
@@ -69,6 +70,8 @@ var resources = map[string]reflect.Type{
 	"aws:ec2/securityGroup:SecurityGroup":                               typeOf[ec2.SecurityGroup](),
 	"aws:ec2/subnet:Subnet":                                             typeOf[ec2.Subnet](),
 	"aws:ec2/vpc:Vpc":                                                   typeOf[ec2.Vpc](),
+
+	"aws:dynamodb/table:Table": typeOf[dynamodb.Table](),
 
 	"aws:ecr/lifecyclePolicy:LifecyclePolicy": typeOf[ecr.LifecyclePolicy](),
 	"aws:ecr/repository:Repository":           typeOf[ecr.Repository](),

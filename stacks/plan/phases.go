@@ -20,7 +20,7 @@ type Plan struct {
 
 	Cache          bool // ElastiCache (phase 5 on)
 	CDN            bool // S3 + CloudFront (phase 5 on)
-	SharedSessions bool // sessions in the cache (phase 6 on)
+	SharedSessions bool // sessions in a shared store that never evicts them (phase 6 on): DynamoDB, a Redis of their own on docker
 
 	MultiRegion bool // second region, geolocation DNS with failover (phase 7 on)
 	// HTTPS: certificates for the load balancers and the CDN, from phase 3, on

@@ -143,19 +143,29 @@ func sessionCookie(t *testing.T, cookies []*http.Cookie) string {
 	return ""
 }
 
+// appEnv is the settings of an instance; shared puts sessions in a fresh
+// DynamoDB table on the emulator (phase 6 on), else in the instance.
 func appEnv(t *testing.T, shared bool, redisAddr string) []string {
 	writer, replica := testenv.Database(t)
-	return []string{
+	env := []string{
 		"SCALEZERO_DATABASE_URL=" + writer,
 		"SCALEZERO_DATABASE_READER_URLS=" + replica,
 		"SCALEZERO_CACHE_ADDR=" + redisAddr,
-		fmt.Sprintf("SCALEZERO_SESSIONS_SHARED=%v", shared),
 		"SCALEZERO_DRAIN_DELAY=300ms",
 		"SCALEZERO_LOG_LEVEL=warn",
 	}
+	if shared {
+		_, table := testenv.SessionTable(t)
+		env = append(env, "SCALEZERO_SESSIONS_STORE=dynamodb", "SCALEZERO_SESSIONS_TABLE="+table,
+			"SCALEZERO_SESSIONS_ENDPOINT="+testenv.DynamoDBEndpoint, "SCALEZERO_REGION="+testenv.AWSCredentials["AWS_REGION"])
+		for k, v := range testenv.AWSCredentials {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
 }
 
-func TestTwoInstancesShareSessionsThroughRedis(t *testing.T) {
+func TestTwoInstancesShareSessionsThroughDynamoDB(t *testing.T) {
 	env := appEnv(t, true, testenv.StartRedis(t).Addr)
 	one, two := start(t, env...), start(t, env...)
 	code, body, _ := call(t, "POST", one.url+"/api/signup", `{"email":"ada@example.com","password":"correct horse 1","display_name":"Ada"}`, "")

@@ -114,6 +114,7 @@ func Replica(t testing.TB, action string) {
 // Redis is a private redis-server process.
 type Redis struct {
 	Addr string
+	args []string // more redis-server options, such as --maxmemory
 	t    testing.TB
 	cmd  *exec.Cmd
 }
@@ -121,13 +122,14 @@ type Redis struct {
 // FreePort returns a loopback port that was free a moment ago.
 func FreePort(t testing.TB) int { return testnet.FreePort(t) }
 
-// StartRedis starts redis-server on a free port; it is stopped when the test ends.
-func StartRedis(t testing.TB) *Redis {
+// StartRedis starts redis-server on a free port, with more options when
+// given (such as "--maxmemory", "4mb"); it is stopped when the test ends.
+func StartRedis(t testing.TB, args ...string) *Redis {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Fatalf("redis-server not installed; %s", startHint)
 	}
-	r := &Redis{Addr: fmt.Sprintf("127.0.0.1:%d", FreePort(t)), t: t}
+	r := &Redis{Addr: fmt.Sprintf("127.0.0.1:%d", FreePort(t)), args: args, t: t}
 	r.Start()
 	t.Cleanup(r.Stop)
 	return r
@@ -137,7 +139,7 @@ func StartRedis(t testing.TB) *Redis {
 func (r *Redis) Start() {
 	r.t.Helper()
 	_, port, _ := net.SplitHostPort(r.Addr)
-	r.cmd = exec.Command("redis-server", "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no")
+	r.cmd = exec.Command("redis-server", append([]string{"--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no"}, r.args...)...)
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatalf("start redis-server: %v", err)
 	}

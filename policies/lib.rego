@@ -226,3 +226,30 @@ depends_transitively(r, urn) if urn in reachable_from[r.__urn]
 
 # The resources of a type whose given property was computed from r.
 referrers(r, t, prop) := [x | some x in resources_of(t); depends_on(x, prop, r.__urn)]
+
+# has_flag: the boolean is known (or absent, the provider's default).
+has_flag(obj, key) if not has_key(obj, key)
+
+has_flag(obj, key) if known(obj[key])
+
+# A parameter group family (postgres16, mysql8.0, redis7, redis6.x) fits an
+# engine and version when it names that engine and the version's major.
+family_fits(family, engine, version) if {
+	startswith(family, engine)
+	major := trim_suffix(substring(family, count(engine), -1), ".x")
+	major_prefix(major, version)
+}
+
+major_prefix(major, version) if version == major
+
+major_prefix(major, version) if startswith(version, concat("", [major, "."]))
+
+between(x, lo, hi) if {
+	lo <= x
+	x <= hi
+}
+
+valid_param_group_name(n) if {
+	count(n) <= 255
+	letter_first_identifier(n)
+}

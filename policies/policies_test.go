@@ -154,24 +154,11 @@ func TestPackFollowsTheAnalyzersRules(t *testing.T) {
 	}
 }
 
-// Preflight rules live in preflight_*.rego, are mandatory, and say which
-// types they read and which documentation page states their limit.
+// Preflight rules (METADATA custom.kind: preflight) are mandatory and say
+// which types they read and which documentation page states their limit.
 func TestPreflightRulesAreMandatoryAndCited(t *testing.T) {
-	defined := map[string]string{} // rule -> file
-	files, _ := filepath.Glob("*.rego")
-	head := regexp.MustCompile(`(?m)^(\w+) contains `)
-	for _, f := range files {
-		raw, _ := os.ReadFile(f)
-		for _, m := range head.FindAllStringSubmatch(string(raw), -1) {
-			defined[m[1]] = f
-		}
-	}
 	n := 0
 	for _, r := range loadPack(t).Rules {
-		preflightFile := strings.HasPrefix(defined[r.Name], "preflight_")
-		if (r.Kind == policies.Preflight) != preflightFile {
-			t.Errorf("%s: kind %s but defined in %s", r.Name, r.Kind, defined[r.Name])
-		}
 		if r.Kind != policies.Preflight {
 			continue
 		}

@@ -163,3 +163,136 @@ stack_deny_duplicate_sg_rule contains msg if {
 	rule_key(b) == k
 	msg := sprintf("security group rules '%s' and '%s' are the same rule; the second fails with InvalidPermission.Duplicate", [a.__name, b.__name])
 }
+
+instance := "aws:ec2/instance:Instance"
+
+launch_template := "aws:ec2/launchTemplate:LaunchTemplate"
+
+# A host's user data, decoded: an instance's plain userData (or
+# userDataBase64), a launch template's base64 userData.
+user_data(r) := s if {
+	is_type(r, instance)
+	s := str(r, "userData")
+}
+
+user_data(r) := s if {
+	is_type(r, instance)
+	not has_key(r, "userData")
+	s := base64.decode(str(r, "userDataBase64"))
+}
+
+user_data(r) := s if {
+	is_type(r, launch_template)
+	s := base64.decode(str(r, "userData"))
+}
+
+# The size EC2 counts: the raw user data, before base64.
+user_data_bytes(r) := bytes(str(r, "userData")) if is_type(r, instance)
+
+user_data_bytes(r) := base64_bytes(str(r, "userDataBase64")) if {
+	is_type(r, instance)
+	not has_key(r, "userData")
+}
+
+user_data_bytes(r) := base64_bytes(str(r, "userData")) if is_type(r, launch_template)
+
+# METADATA
+# title: User data at most 16 KB
+# description: EC2 limits user data to 16 KB in raw form, before it is base64-encoded, for instances and launch templates alike.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/instance:Instance, aws:ec2/launchTemplate:LaunchTemplate]
+#   doc: 'Amazon EC2 User Guide, "Run commands when you launch an EC2 instance with user data input" (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html)'
+#   message: Move bulk out of user data (fetch it at boot from S3 or SSM).
+deny_user_data_size contains msg if {
+	input.__type in {instance, launch_template}
+	n := user_data_bytes(input)
+	n > 16384
+	msg := sprintf("'%s' has %d bytes of user data; EC2 allows 16384 (16 KB) before base64", [input.__name, n])
+}
+
+# The parameter path a host's boot script reads (components/boot renders
+# PARAM_PATH=/<project>/<stack>/ and REGION=<region>).
+boot_param_path(r) := path if {
+	some line in split(user_data(r), "\n")
+	startswith(line, "PARAM_PATH=")
+	path := trim_space(substring(line, count("PARAM_PATH="), -1))
+	path != ""
+}
+
+boot_region(r) := region if {
+	some line in split(user_data(r), "\n")
+	startswith(line, "REGION=")
+	region := trim_space(substring(line, count("REGION="), -1))
+}
+
+boot_region(r) := region_of(r) if {
+	not user_data_sets_region(r)
+}
+
+user_data_sets_region(r) if {
+	some line in split(user_data(r), "\n")
+	startswith(line, "REGION=")
+}
+
+# METADATA
+# title: A host boots after the settings it reads
+# description: EC2 runs user data once, on the instance's first boot; a host whose boot script reads SSM parameters must be created after them, or it boots without its settings and never reads them again.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/instance:Instance, aws:ec2/launchTemplate:LaunchTemplate, aws:ssm/parameter:Parameter]
+#   doc: 'Amazon EC2 User Guide, "Run commands when you launch an EC2 instance with user data input" (user data runs during the first boot cycle) (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html); Pulumi, "Resource options: dependsOn" (https://www.pulumi.com/docs/iac/concepts/resources/options/dependson/)'
+#   message: Give the host (instance or launch template) dependsOn the parameters under its path.
+stack_deny_host_before_parameters contains msg if {
+	some host in input.resources
+	host.__type in {instance, launch_template}
+	path := boot_param_path(host)
+	region := boot_region(host)
+	missing := [props(p).name |
+		some p in resources_of(ssm_parameter)
+		startswith(str(props(p), "name"), path)
+		region_of(p) == region
+		not depends_transitively(host, p.__urn)
+	]
+	count(missing) > 0
+	msg := sprintf("'%s' reads %s in %s at boot but does not depend on %d of its parameters (e.g. %s); it can boot before they exist", [host.__name, path, region, count(missing), sort(missing)[0]])
+}
+
+# METADATA
+# title: Launch template network settings EC2 accepts
+# description: Security groups go either on the network interfaces or on the instance, not both; the metadata hop limit is 1 to 64.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/launchTemplate:LaunchTemplate]
+#   doc: 'Amazon EC2 API Reference, "RequestLaunchTemplateData" (NetworkInterfaces, SecurityGroupIds) and "LaunchTemplateInstanceMetadataOptionsRequest" (HttpPutResponseHopLimit) (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RequestLaunchTemplateData.html)'
+#   message: Put the security groups on the network interface only; keep the hop limit within 1-64.
+deny_launch_template_settings contains msg if {
+	input.__type == "aws:ec2/launchTemplate:LaunchTemplate"
+	some k in ["vpcSecurityGroupIds", "securityGroupNames"]
+	count(object.get(input, k, [])) > 0
+	some ni in object.get(input, "networkInterfaces", [])
+	count(object.get(ni, "securityGroups", [])) > 0
+	msg := sprintf("launch template '%s' sets %s and network interface security groups; EC2 refuses the pair at launch", [input.__name, k])
+}
+
+deny_launch_template_settings contains msg if {
+	input.__type == "aws:ec2/launchTemplate:LaunchTemplate"
+	hops := num(object.get(input, "metadataOptions", {}), "httpPutResponseHopLimit")
+	not between(hops, 1, 64)
+	msg := sprintf("launch template '%s' sets a metadata hop limit of %v; EC2 allows 1-64", [input.__name, hops])
+}
+
+# METADATA
+# title: Launch template names fit EC2's rules
+# description: A launch template name has 3 to 128 characters from letters, digits and ( ) . - / _; Pulumi's auto-name adds 8 characters.
+# custom:
+#   kind: preflight
+#   types: [aws:ec2/launchTemplate:LaunchTemplate]
+#   doc: 'Amazon EC2 API Reference, "CreateLaunchTemplate" (LaunchTemplateName) (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html)'
+#   message: Shorten the logical name or set a name that fits.
+deny_launch_template_name contains msg if {
+	input.__type == "aws:ec2/launchTemplate:LaunchTemplate"
+	n := physical_name(input, "name")
+	not regex.match(`^[a-zA-Z0-9().\-/_]{3,128}$`, n)
+	msg := sprintf("launch template '%s' gets the name '%s' (%s); EC2 allows 3-128 of letters, digits and ( ) . - / _", [input.__name, n, name_origin(input, "name")])
+}

@@ -226,3 +226,18 @@ deny_cloudfront_origin_groups contains msg if {
 	not code in {400, 403, 404, 416, 500, 502, 503, 504}
 	msg := sprintf("distribution '%s': origin group '%s' fails over on %v, not a code CloudFront allows", [input.__name, object.get(g, "originId", "?"), code])
 }
+
+# METADATA
+# title: CloudFront standard logs go to a bucket with ACLs
+# description: CloudFront standard (legacy) logging writes with ACLs; a bucket whose Object Ownership is bucket owner enforced (ACLs disabled) cannot receive the logs and the distribution is refused.
+# custom:
+#   kind: preflight
+#   types: [aws:cloudfront/distribution:Distribution, aws:s3/bucketOwnershipControls:BucketOwnershipControls]
+#   doc: 'Amazon CloudFront Developer Guide, "Configure standard logging (legacy)" (permissions and ACLs of the log bucket) (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging-legacy-s3.html)'
+#   message: Give the log bucket ObjectWriter or BucketOwnerPreferred ownership, or use CloudFront's newer log delivery.
+stack_deny_cloudfront_log_bucket_acls contains msg if {
+	some d in resources_of(distribution)
+	some b in log_buckets(d, "loggingConfig")
+	owner_enforced(b)
+	msg := sprintf("distribution '%s' logs to bucket '%s', whose ACLs are disabled (BucketOwnerEnforced); CloudFront's standard logs need ACLs", [d.__name, b.__name])
+}

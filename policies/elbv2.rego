@@ -269,3 +269,45 @@ stack_deny_listener_certificate contains msg if {
 	arn_region(arn) != region_of(l)
 	msg := sprintf("listener '%s' in %s uses a certificate of %s (%s); ACM certificates are regional", [l.__name, region_of(l), arn_region(arn), arn])
 }
+
+# METADATA
+# title: ALB access logs go to a bucket ELB can write
+# description: Access logs of an Application Load Balancer go to a bucket of the load balancer's region encrypted with SSE-S3 (not SSE-KMS), whose bucket policy lets Elastic Load Balancing write; ELB checks the permission when logging is enabled, so the load balancer must be created after the policy.
+# custom:
+#   kind: preflight
+#   types: [aws:lb/loadBalancer:LoadBalancer, aws:s3/bucketV2:BucketV2, aws:s3/bucketPolicy:BucketPolicy, aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2]
+#   doc: 'Elastic Load Balancing User Guide, "Enable access logs for your Application Load Balancer" (bucket requirements and bucket policy) (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html)'
+#   message: Log to an SSE-S3 bucket of the same region and make the load balancer depend on its bucket policy.
+stack_deny_alb_log_bucket contains msg if {
+	some l in resources_of(lb)
+	logs := object.get(l, "accessLogs", {})
+	flag(logs, "enabled", false)
+	some b in log_buckets(l, "accessLogs")
+	some e in attached(b, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+	some rule in object.get(e, "rules", [])
+	alg := str(object.get(rule, "applyServerSideEncryptionByDefault", {}), "sseAlgorithm")
+	alg != "AES256"
+	msg := sprintf("load balancer '%s' logs to bucket '%s', encrypted with %s; ELB writes access logs only with SSE-S3 (AES256)", [l.__name, b.__name, alg])
+}
+
+stack_deny_alb_log_bucket contains msg if {
+	some l in resources_of(lb)
+	flag(object.get(l, "accessLogs", {}), "enabled", false)
+	some b in log_buckets(l, "accessLogs")
+	region_of(b) != region_of(l)
+	msg := sprintf("load balancer '%s' in %s logs to bucket '%s' of %s; ELB logs to a bucket of its own region", [l.__name, region_of(l), b.__name, region_of(b)])
+}
+
+stack_deny_alb_log_bucket contains msg if {
+	some l in resources_of(lb)
+	flag(object.get(l, "accessLogs", {}), "enabled", false)
+	some b in log_buckets(l, "accessLogs")
+	policies := attached(b, "aws:s3/bucketPolicy:BucketPolicy")
+	not some_dependency(l, policies)
+	msg := sprintf("load balancer '%s' logs to bucket '%s' without depending on a bucket policy that lets ELB write; enabling the logs fails with Access Denied", [l.__name, b.__name])
+}
+
+some_dependency(r, candidates) if {
+	some c in candidates
+	depends_transitively(r, c.__urn)
+}

@@ -253,3 +253,22 @@ valid_param_group_name(n) if {
 	count(n) <= 255
 	letter_first_identifier(n)
 }
+
+# A name as checked where the provider lower-cases auto-names (S3 buckets,
+# ECR repositories); an explicit name is taken as given.
+auto_lower(r, prop, n) := n if has_key(props(r), prop)
+
+auto_lower(r, prop, n) := lower(n) if not has_key(props(r), prop)
+
+# The name of a queue or topic: explicit, or auto-named with .fifo for FIFO.
+fifo_name(r, _) := n if n := str(props(r), "name")
+
+fifo_name(r, fifo) := n if {
+	not has_key(props(r), "name")
+	not has_key(props(r), "namePrefix")
+	n := concat("", [r.__name, autoname_suffix, fifo_suffix(fifo)])
+}
+
+fifo_suffix(true) := ".fifo"
+
+fifo_suffix(false) := ""

@@ -2,8 +2,7 @@ package scalezero
 
 import rego.v1
 
-# Preflight rules (see preflight_data.rego) for the docker target: what the
-# Docker Engine (or pulumi-docker) refuses.
+# The docker target: what the Docker Engine (or pulumi-docker) refuses.
 
 container := "docker:index/container:Container"
 

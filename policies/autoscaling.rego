@@ -182,3 +182,39 @@ step_problems(steps) := {p |
 	steps[i - 1][1] != steps[i][0]
 	p := sprintf("the step ending at %v is followed by one starting at %v (a gap or an overlap)", [steps[i - 1][1], steps[i][0]])
 }
+
+# METADATA
+# title: Web fleets are redundant
+# description: A fleet behind a load balancer keeps at least two instances in at least two zones.
+# custom:
+#   message: Set minSize to 2 or more and spread vpcZoneIdentifiers over two zones.
+stack_deny_fleet_redundancy contains msg if {
+	some asg in resources_of("aws:autoscaling/group:Group")
+	count(deps(asg, "targetGroupArns")) > 0
+	sizing_known(asg)
+	not redundant(asg)
+	msg := sprintf("autoscaling group '%s' serves the load balancer with minSize %v over %d zone(s); keep 2+ instances in 2+ zones", [asg.__name, object.get(asg, "minSize", 0), count(zones(deps(asg, "vpcZoneIdentifiers")))])
+}
+
+sizing_known(asg) if {
+	not unknown(object.get(asg, "minSize", 0))
+	zones_known(deps(asg, "vpcZoneIdentifiers"))
+}
+
+redundant(asg) if {
+	object.get(asg, "minSize", 0) >= 2
+	count(zones(deps(asg, "vpcZoneIdentifiers"))) >= 2
+}
+
+# METADATA
+# title: Other fleets span two zones and two instances
+# description: Workers and other fleets should survive the loss of a zone or an instance.
+# custom:
+#   message: Set minSize to 2 and spread the subnets over two zones.
+stack_warn_fleet_redundancy contains msg if {
+	some asg in resources_of("aws:autoscaling/group:Group")
+	count(deps(asg, "targetGroupArns")) == 0
+	sizing_known(asg)
+	not redundant(asg)
+	msg := sprintf("autoscaling group '%s' has minSize %v over %d zone(s); a lost instance or zone stops it", [asg.__name, object.get(asg, "minSize", 0), count(zones(deps(asg, "vpcZoneIdentifiers")))])
+}

@@ -241,3 +241,32 @@ stack_deny_cloudfront_log_bucket_acls contains msg if {
 	owner_enforced(b)
 	msg := sprintf("distribution '%s' logs to bucket '%s', whose ACLs are disabled (BucketOwnerEnforced); CloudFront's standard logs need ACLs", [d.__name, b.__name])
 }
+
+# METADATA
+# title: CloudFront redirects to HTTPS
+# description: No cache behavior serves plain HTTP.
+# custom:
+#   message: Set viewerProtocolPolicy to redirect-to-https or https-only.
+deny_cloudfront_http contains msg if {
+	input.__type == "aws:cloudfront/distribution:Distribution"
+	behaviors := array.concat([object.get(input, "defaultCacheBehavior", {})], object.get(input, "orderedCacheBehaviors", []))
+	some b in behaviors
+	policy := object.get(b, "viewerProtocolPolicy", "allow-all")
+	not unknown(policy)
+	not policy in {"redirect-to-https", "https-only"}
+	msg := sprintf("distribution '%s' serves %s over plain HTTP; set viewerProtocolPolicy: redirect-to-https", [input.__name, object.get(b, "pathPattern", "the default behavior")])
+}
+
+# METADATA
+# title: CloudFront reads S3 through origin access control
+# description: An S3 origin is read with OAC (no public bucket, no legacy identity).
+# custom:
+#   message: Give the S3 origin an originAccessControlId.
+deny_cloudfront_s3_without_oac contains msg if {
+	input.__type == "aws:cloudfront/distribution:Distribution"
+	some o in object.get(input, "origins", [])
+	not has_key(o, "customOriginConfig")
+	not has_key(o, "vpcOriginConfig")
+	object.get(o, "originAccessControlId", "") == ""
+	msg := sprintf("distribution '%s' reads origin '%s' without origin access control; set originAccessControlId", [input.__name, o.originId])
+}

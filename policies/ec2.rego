@@ -296,3 +296,79 @@ deny_launch_template_name contains msg if {
 	not regex.match(`^[a-zA-Z0-9().\-/_]{3,128}$`, n)
 	msg := sprintf("launch template '%s' gets the name '%s' (%s); EC2 allows 3-128 of letters, digits and ( ) . - / _", [input.__name, n, name_origin(input, "name")])
 }
+
+# METADATA
+# title: No SSH from anywhere
+# description: Nothing admits port 22 from the internet; use SSM Session Manager.
+# custom:
+#   message: Remove the rule; reach hosts with `aws ssm start-session`.
+deny_ssh_from_anywhere contains msg if {
+	some e in ingress(input)
+	e.world
+	covers(e, 22)
+	msg := sprintf("'%s' admits SSH from the internet; remove it and use SSM Session Manager", [input.__name])
+}
+
+# METADATA
+# title: Only 80 and 443 open to the internet
+# description: A rule open to 0.0.0.0/0 or ::/0 covers nothing but port 80 or 443.
+# custom:
+#   message: Admit other ports from a security group, not from the internet.
+deny_world_ingress contains msg if {
+	some e in ingress(input)
+	e.world
+	not unknown(e.from)
+	not unknown(e.to)
+	not web_only(e)
+	not covers(e, 22) # deny_ssh_from_anywhere reports those
+	msg := sprintf("'%s' opens ports %v-%v to the internet; only 80 and 443 may be", [input.__name, e.from, e.to])
+}
+
+web_only(e) if {
+	not e.all
+	e.from == e.to
+	e.from in {80, 443}
+}
+
+# METADATA
+# title: Launch templates require IMDSv2
+# description: Hosts answer only token-protected metadata requests.
+# custom:
+#   message: Set metadataOptions.httpTokens to required.
+deny_imdsv1 contains msg if {
+	input.__type in {"aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"}
+	tokens := object.get(object.get(input, "metadataOptions", {}), "httpTokens", "optional")
+	not unknown(tokens)
+	tokens != "required"
+	msg := sprintf("'%s' allows IMDSv1; set metadataOptions.httpTokens: required", [input.__name])
+}
+
+# METADATA
+# title: Launch templates give no public IP
+# description: Fleet hosts live in private subnets, reachable only through the load balancer.
+# custom:
+#   message: Set networkInterfaces[].associatePublicIpAddress to false.
+deny_launch_template_public_ip contains msg if {
+	input.__type == "aws:ec2/launchTemplate:LaunchTemplate"
+	some ni in object.get(input, "networkInterfaces", [])
+	ni.associatePublicIpAddress in {true, "true"}
+	msg := sprintf("launch template '%s' gives hosts a public IP; set associatePublicIpAddress: false", [input.__name])
+}
+
+# METADATA
+# title: Host volumes encrypted
+# description: Root and data volumes of instances and launch templates are encrypted at rest.
+# custom:
+#   message: Set rootBlockDevice.encrypted, or blockDeviceMappings[].ebs.encrypted in a launch template, to true.
+deny_ebs_unencrypted contains msg if {
+	input.__type == "aws:ec2/instance:Instance"
+	not_true(object.get(input, "rootBlockDevice", {}), "encrypted")
+	msg := sprintf("instance '%s' has an unencrypted root volume; set rootBlockDevice.encrypted: true", [input.__name])
+}
+
+deny_ebs_unencrypted contains msg if {
+	input.__type == "aws:ec2/launchTemplate:LaunchTemplate"
+	some m in object.get(input, "blockDeviceMappings", [])
+	not_true(object.get(m, "ebs", {}), "encrypted")
+	msg := sprintf("launch template '%s' maps %s unencrypted; set ebs.encrypted: true", [input.__name, object.get(m, "deviceName", "a volume")])
+}

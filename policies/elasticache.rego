@@ -149,3 +149,38 @@ stack_deny_cache_parameter_group_family contains msg if {
 	not family_fits(family, engine, version)
 	msg := sprintf("replication group '%s' runs %s %s but its parameter group '%s' is of family %s", [g.__name, engine, version, pg.__name, family])
 }
+
+# METADATA
+# title: ElastiCache encrypted at rest and in transit
+# description: The cache holds sessions; both encryptions are on.
+# custom:
+#   message: Set atRestEncryptionEnabled and transitEncryptionEnabled to true.
+deny_elasticache_unencrypted contains msg if {
+	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
+	some flag in ["atRestEncryptionEnabled", "transitEncryptionEnabled"]
+	not_true(input, flag)
+	msg := sprintf("replication group '%s' has %s off; turn it on", [input.__name, flag])
+}
+
+# METADATA
+# title: ElastiCache fails over automatically
+# description: A replica takes over when the primary node fails.
+# custom:
+#   message: Set automaticFailoverEnabled to true with at least one replica.
+deny_elasticache_no_failover contains msg if {
+	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
+	not_true(input, "automaticFailoverEnabled")
+	msg := sprintf("replication group '%s' has no automatic failover; set automaticFailoverEnabled: true", [input.__name])
+}
+
+# METADATA
+# title: ElastiCache requires AUTH
+# description: A cache with in-transit encryption also requires a token (or RBAC users) from clients.
+# custom:
+#   message: Set authToken (a secret) or userGroupIds.
+deny_elasticache_no_auth contains msg if {
+	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
+	object.get(input, "authToken", "") == ""
+	count(object.get(input, "userGroupIds", [])) == 0
+	msg := sprintf("replication group '%s' lets any client in; set authToken or userGroupIds", [input.__name])
+}

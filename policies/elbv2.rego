@@ -311,3 +311,33 @@ some_dependency(r, candidates) if {
 	some c in candidates
 	depends_transitively(r, c.__urn)
 }
+
+# METADATA
+# title: Load balancers drop invalid headers
+# description: An ALB that drops malformed HTTP headers closes a request-smuggling path to the fleet.
+# custom:
+#   message: Set dropInvalidHeaderFields to true.
+warn_lb_invalid_headers contains msg if {
+	input.__type == "aws:lb/loadBalancer:LoadBalancer"
+	object.get(input, "loadBalancerType", "application") == "application"
+	not_true(input, "dropInvalidHeaderFields")
+	msg := sprintf("load balancer '%s' passes invalid header fields on; set dropInvalidHeaderFields: true", [input.__name])
+}
+
+sessions_shared if {
+	some p in resources_of("aws:ssm/parameter:Parameter")
+	endswith(object.get(p, "name", ""), "/SCALEZERO_SESSIONS_SHARED")
+	object.get(p, "insecureValue", "") == "true"
+}
+
+# METADATA
+# title: No stickiness once sessions are shared
+# description: With sessions in the shared store any instance serves any user; stickiness only unbalances the fleet.
+# custom:
+#   message: Set the target group's stickiness.enabled to false.
+stack_deny_sticky_shared_sessions contains msg if {
+	sessions_shared
+	some tg in resources_of("aws:lb/targetGroup:TargetGroup")
+	object.get(object.get(tg, "stickiness", {}), "enabled", false) == true
+	msg := sprintf("target group '%s' is sticky although sessions are shared; set stickiness.enabled: false", [tg.__name])
+}

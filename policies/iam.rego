@@ -58,3 +58,20 @@ stack_deny_role_managed_policies contains msg if {
 	n > 20
 	msg := sprintf("role '%s' gets %d managed policies; IAM allows at most 20", [role.__name, n])
 }
+
+# METADATA
+# title: No IAM statement allows everything
+# description: No policy allows "*" actions on "*" resources.
+# custom:
+#   message: Name the actions and resources the role needs.
+deny_iam_star contains msg if {
+	input.__type in {"aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"}
+	is_string(input.policy)
+	not unknown(input.policy)
+	doc := json.unmarshal(input.policy)
+	some st in as_array(doc.Statement)
+	st.Effect == "Allow"
+	"*" in as_array(st.Action)
+	"*" in as_array(st.Resource)
+	msg := sprintf("policy '%s' allows * on *; name the actions and resources", [input.__name])
+}

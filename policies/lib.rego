@@ -272,3 +272,7 @@ fifo_name(r, fifo) := n if {
 fifo_suffix(true) := ".fifo"
 
 fifo_suffix(false) := ""
+
+as_array(x) := x if is_array(x)
+
+as_array(x) := [x] if not is_array(x)

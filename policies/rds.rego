@@ -405,3 +405,54 @@ valid_subnet_group_name(n) if {
 	regex.match(`^[a-zA-Z0-9._ -]{1,255}$`, n)
 	lower(n) != "default"
 }
+
+# METADATA
+# title: RDS never publicly accessible
+# description: Databases live in the isolated data subnets; no public endpoint.
+# custom:
+#   message: Set publiclyAccessible to false (the database component does).
+deny_rds_public contains msg if {
+	input.__type == "aws:rds/instance:Instance"
+	input.publiclyAccessible == true
+	msg := sprintf("RDS instance '%s' is publicly accessible; set publiclyAccessible: false", [input.__name])
+}
+
+# METADATA
+# title: RDS storage encrypted
+# description: Every RDS instance encrypts its storage at rest.
+# custom:
+#   message: Set storageEncrypted to true.
+deny_rds_unencrypted contains msg if {
+	input.__type == "aws:rds/instance:Instance"
+	not_true(input, "storageEncrypted")
+	msg := sprintf("RDS instance '%s' does not encrypt its storage; set storageEncrypted: true", [input.__name])
+}
+
+# METADATA
+# title: RDS primaries keep backups
+# description: A primary keeps automated backups (replicas and point-in-time recovery need them).
+# custom:
+#   message: Set backupRetentionPeriod to 1-35 days.
+deny_rds_no_backups contains msg if {
+	is_primary_db(input)
+	days := object.get(input, "backupRetentionPeriod", 0)
+	not unknown(days)
+	days < 1
+	msg := sprintf("RDS primary '%s' keeps no backups; set backupRetentionPeriod to at least 1", [input.__name])
+}
+
+# METADATA
+# title: A database with replicas is Multi-AZ
+# description: Once reads are spread over replicas, the primary keeps a standby in another zone.
+# custom:
+#   message: Set multiAz to true on the primary.
+stack_deny_db_multi_az contains msg if {
+	some db in resources_of("aws:rds/instance:Instance")
+	is_primary_db(db)
+	some replica in resources_of("aws:rds/instance:Instance")
+	depends_on(replica, "replicateSourceDb", db.__urn)
+	multi_az := object.get(db, "multiAz", false)
+	not unknown(multi_az)
+	multi_az != true
+	msg := sprintf("RDS primary '%s' has replicas (e.g. '%s') but no Multi-AZ standby; set multiAz: true", [db.__name, replica.__name])
+}

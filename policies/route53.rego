@@ -254,3 +254,50 @@ deny_route53_health_check contains msg if {
 	not has_key(input, "ipAddress")
 	msg := sprintf("%s health check '%s' names neither fqdn nor ipAddress", [t, input.__name])
 }
+
+# Geolocation records whose name and location a preview already knows.
+geo_records := [r |
+	some r in resources_of("aws:route53/record:Record")
+	count(object.get(r, "geolocationRoutingPolicies", [])) > 0
+	not unknown(object.get(r, "name", unknown_value))
+	location_known(r.geolocationRoutingPolicies[0])
+]
+
+location_known(loc) if {
+	every k in ["continent", "country", "subdivision"] {
+		not unknown(object.get(loc, k, ""))
+	}
+}
+
+geo_names := {r.name | some r in geo_records}
+
+is_default_location(r) if r.geolocationRoutingPolicies[0].country == "*"
+
+# METADATA
+# title: Geolocation routing has a default
+# description: Locations no record names still get an answer.
+# custom:
+#   message: Add a record with geolocation country "*".
+stack_deny_geo_without_default contains msg if {
+	some name in geo_names
+	not default_for(name)
+	msg := sprintf("geolocation records for '%s' have no default (country \"*\") record", [name])
+}
+
+default_for(name) if {
+	some r in geo_records
+	r.name == name
+	is_default_location(r)
+}
+
+# METADATA
+# title: Geolocation records are health-checked
+# description: A location's record is skipped when its region is down, so traffic fails over.
+# custom:
+#   message: Give the record a healthCheckId (or an alias that evaluates target health).
+stack_deny_geo_unchecked contains msg if {
+	some r in geo_records
+	not is_default_location(r)
+	object.get(r, "healthCheckId", "") == ""
+	msg := sprintf("geolocation record '%s' has no health check; set healthCheckId", [r.__name])
+}

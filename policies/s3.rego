@@ -242,3 +242,46 @@ stack_deny_lifecycle_before_versioning contains msg if {
 
 # The buckets an access-log setting names.
 log_buckets(r, prop) := [b | some u in deps(r, prop); b := by_urn(u); is_type(b, bucket)]
+
+# METADATA
+# title: S3 public access fully blocked
+# description: Every bucket's public access block sets all four flags.
+# custom:
+#   message: Set blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets to true.
+deny_s3_public_access contains msg if {
+	input.__type == "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+	some flag in ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
+	not_true(input, flag)
+	msg := sprintf("public access block '%s' leaves %s off; set all four flags to true", [input.__name, flag])
+}
+
+# METADATA
+# title: S3 encryption on
+# description: A bucket's default encryption names an algorithm.
+# custom:
+#   message: Set applyServerSideEncryptionByDefault.sseAlgorithm to AES256 or aws:kms.
+deny_s3_unencrypted contains msg if {
+	input.__type == "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+	some rule in object.get(input, "rules", [{}])
+	alg := object.get(object.get(rule, "applyServerSideEncryptionByDefault", {}), "sseAlgorithm", "")
+	not unknown(alg)
+	not alg in {"AES256", "aws:kms", "aws:kms:dsse"}
+	msg := sprintf("bucket encryption '%s' has no default algorithm; set sseAlgorithm", [input.__name])
+}
+
+# METADATA
+# title: Buckets are private and encrypted
+# description: Every bucket has a full public access block and default encryption.
+# custom:
+#   message: Use the shared.PrivateBucket helper, or add both resources for the bucket.
+stack_deny_bucket_unprotected contains msg if {
+	some b in resources_of("aws:s3/bucketV2:BucketV2")
+	some kind in ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"]
+	not guarded_by(b, kind)
+	msg := sprintf("bucket '%s' has no %s", [b.__name, kind])
+}
+
+guarded_by(b, kind) if {
+	some g in resources_of(kind)
+	depends_on(g, "bucket", b.__urn)
+}

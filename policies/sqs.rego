@@ -122,3 +122,86 @@ stack_deny_dead_letter_queue_kind contains msg if {
 	a != b
 	msg := sprintf("queue '%s' (fifo %v) redrives to '%s' (fifo %v); a dead-letter queue is of its source's kind", [q.__name, a, d.__name, b])
 }
+
+# METADATA
+# title: SQS queues encrypted
+# description: Every queue encrypts messages at rest (SQS-managed or KMS).
+# custom:
+#   message: Set sqsManagedSseEnabled to true or a kmsMasterKeyId.
+deny_sqs_unencrypted contains msg if {
+	input.__type == "aws:sqs/queue:Queue"
+	not_true(input, "sqsManagedSseEnabled")
+	object.get(input, "kmsMasterKeyId", "") == ""
+	msg := sprintf("queue '%s' is not encrypted; set sqsManagedSseEnabled: true", [input.__name])
+}
+
+# METADATA
+# title: Every queue has a dead-letter queue
+# description: A queue that is not itself a dead-letter queue redrives to one.
+# custom:
+#   message: Give the queue a redrivePolicy whose deadLetterTargetArn is a dead-letter queue.
+stack_deny_queue_without_dlq contains msg if {
+	some q in resources_of("aws:sqs/queue:Queue")
+	not has_redrive(q)
+	not is_dead_letter_queue(q)
+	msg := sprintf("queue '%s' has no dead-letter queue; add a redrivePolicy", [q.__name])
+}
+
+has_redrive(q) if object.get(q, "redrivePolicy", "") != ""
+
+is_dead_letter_queue(q) if {
+	some other in resources_of("aws:sqs/queue:Queue")
+	depends_on(other, "redrivePolicy", q.__urn)
+}
+
+# The job timeout the hosts read (SCALEZERO_WORKER_JOB_TIMEOUT, a Go duration
+# such as "120s"), in seconds, with the queue its region's workers consume
+# (SCALEZERO_QUEUE_URL of the same region).
+job_timeouts := [[seconds, region] |
+	some p in resources_of("aws:ssm/parameter:Parameter")
+	endswith(object.get(p, "name", ""), "/SCALEZERO_WORKER_JOB_TIMEOUT")
+	v := object.get(p, "insecureValue", "")
+	not unknown(v)
+	seconds := time.parse_duration_ns(v) / 1000000000
+	region := region_of(p)
+]
+
+consumed_queues(region) := {u |
+	some p in resources_of("aws:ssm/parameter:Parameter")
+	endswith(object.get(p, "name", ""), "/SCALEZERO_QUEUE_URL")
+	region_of(p) == region
+	some u in deps(p, "insecureValue")
+}
+
+# METADATA
+# title: A queue's visibility timeout covers the worker's job timeout
+# description: While a worker runs a job the message must stay hidden; with a visibility timeout shorter than the job timeout SQS hands the message to another worker mid-job (Amazon SQS Developer Guide, "Amazon SQS visibility timeout").
+# custom:
+#   message: Raise the queue's visibilityTimeoutSeconds to at least the job timeout (or lower queueJobTimeout).
+stack_deny_visibility_below_job_timeout contains msg if {
+	some t in job_timeouts
+	some u in consumed_queues(t[1])
+	q := by_urn(u)
+	visibility := object.get(q, "visibilityTimeoutSeconds", 30)
+	not unknown(visibility)
+	visibility < t[0]
+	msg := sprintf("queue '%s' hides a message %v s but its workers may run a job %v s", [q.__name, visibility, t[0]])
+}
+
+# METADATA
+# title: A dead-letter queue keeps messages as long as its source
+# description: A message's retention counts from its first enqueue, also in the dead-letter queue; a dead-letter queue that keeps messages less long than its source drops them early (Amazon SQS Developer Guide, "Using dead-letter queues in Amazon SQS").
+# custom:
+#   message: Set the dead-letter queue's messageRetentionSeconds to at least its source's (14 days is the most).
+stack_deny_dead_letter_retention contains msg if {
+	some q in resources_of("aws:sqs/queue:Queue")
+	some u in deps(q, "redrivePolicy")
+	d := by_urn(u)
+	d.__type == "aws:sqs/queue:Queue"
+	source := object.get(q, "messageRetentionSeconds", 345600)
+	kept := object.get(d, "messageRetentionSeconds", 345600)
+	not unknown(source)
+	not unknown(kept)
+	kept < source
+	msg := sprintf("dead-letter queue '%s' keeps messages %v s, less than its source '%s' (%v s)", [d.__name, kept, q.__name, source])
+}

@@ -40,14 +40,14 @@ waits_for_validation(r, c) if {
 #   doc: 'AWS Certificate Manager API Reference, "RequestCertificate" (DomainName, SubjectAlternativeNames, ValidationMethod) (https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html)'
 #   message: Use a first domain name of 64 characters or fewer, wildcards only as *.name, and validationMethod DNS.
 deny_acm_certificate contains msg if {
-	input.__type == "aws:acm/certificate:Certificate"
+	input.__type == certificate
 	d := str(input, "domainName")
 	count(d) > 64
 	msg := sprintf("certificate '%s' names %s (%d characters); ACM allows 64 for the first domain name", [input.__name, d, count(d)])
 }
 
 deny_acm_certificate contains msg if {
-	input.__type == "aws:acm/certificate:Certificate"
+	input.__type == certificate
 	names := array.concat([d | d := str(input, "domainName")], [s | some s in object.get(input, "subjectAlternativeNames", []); known(s)])
 	some n in names
 	contains(n, "*")
@@ -56,7 +56,7 @@ deny_acm_certificate contains msg if {
 }
 
 deny_acm_certificate contains msg if {
-	input.__type == "aws:acm/certificate:Certificate"
+	input.__type == certificate
 	m := str(input, "validationMethod")
 	not m in {"DNS", "EMAIL"}
 	msg := sprintf("certificate '%s' validates by %s; ACM takes DNS or EMAIL", [input.__name, m])

@@ -15,7 +15,7 @@ asg := "aws:autoscaling/group:Group"
 #   doc: 'Amazon EC2 Auto Scaling User Guide, "Set scaling limits for your Auto Scaling group" (https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-capacity-limits.html) and "Understand the default values for an instance refresh" (https://docs.aws.amazon.com/autoscaling/ec2/userguide/understand-instance-refresh-default-values.html)'
 #   message: Keep minSize <= desiredCapacity <= maxSize, and the refresh percentages within their ranges.
 deny_asg_capacity contains msg if {
-	input.__type == "aws:autoscaling/group:Group"
+	input.__type == asg
 	lo := num(input, "minSize")
 	hi := num(input, "maxSize")
 	lo > hi
@@ -23,7 +23,7 @@ deny_asg_capacity contains msg if {
 }
 
 deny_asg_capacity contains msg if {
-	input.__type == "aws:autoscaling/group:Group"
+	input.__type == asg
 	want := num(input, "desiredCapacity")
 	lo := num(input, "minSize")
 	hi := num(input, "maxSize")
@@ -32,7 +32,7 @@ deny_asg_capacity contains msg if {
 }
 
 deny_asg_capacity contains msg if {
-	input.__type == "aws:autoscaling/group:Group"
+	input.__type == asg
 	prefs := object.get(object.get(input, "instanceRefresh", {}), "preferences", {})
 	lo := object.get(prefs, "minHealthyPercentage", 90)
 	hi := object.get(prefs, "maxHealthyPercentage", 100)
@@ -57,7 +57,7 @@ refresh_range_valid(lo, hi) if {
 #   doc: 'Amazon EC2 Auto Scaling User Guide, "Undo changes with a manual or auto rollback" (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html); terraform-provider-aws issue #34189, "ASG Instance Refresh Rollback Impaired behavior" (https://github.com/hashicorp/terraform-provider-aws/issues/34189)'
 #   message: Drop autoRollback; launch before terminating (minHealthyPercentage 100, maxHealthyPercentage 200) and roll back with a `pulumi up` of the previous version.
 deny_refresh_auto_rollback contains msg if {
-	input.__type == "aws:autoscaling/group:Group"
+	input.__type == asg
 	prefs := object.get(object.get(input, "instanceRefresh", {}), "preferences", {})
 	object.get(prefs, "autoRollback", false) == true
 	msg := sprintf("autoscaling group '%s' asks its instance refresh to roll back automatically, which would roll back to the new launch template version", [input.__name])
@@ -81,7 +81,7 @@ predefined(p) := object.get(object.get(object.get(p, "targetTrackingConfiguratio
 #   doc: 'Amazon EC2 Auto Scaling API Reference, "PutScalingPolicy" (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScalingPolicy.html) and "PredefinedMetricSpecification" (ResourceLabel) (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PredefinedMetricSpecification.html)'
 #   message: Set only the parameters the policy type takes.
 deny_scaling_policy_parameters contains msg if {
-	input.__type == "aws:autoscaling/policy:Policy"
+	input.__type == scaling_policy
 	spec := object.get(object.get(input, "targetTrackingConfiguration", {}), "predefinedMetricSpecification", {})
 	predefined(input) == "ALBRequestCountPerTarget"
 	not has_key(spec, "resourceLabel")
@@ -89,7 +89,7 @@ deny_scaling_policy_parameters contains msg if {
 }
 
 deny_scaling_policy_parameters contains msg if {
-	input.__type == "aws:autoscaling/policy:Policy"
+	input.__type == scaling_policy
 	spec := object.get(object.get(input, "targetTrackingConfiguration", {}), "predefinedMetricSpecification", {})
 	has_key(spec, "resourceLabel")
 	metric := predefined(input)
@@ -99,14 +99,14 @@ deny_scaling_policy_parameters contains msg if {
 }
 
 deny_scaling_policy_parameters contains msg if {
-	input.__type == "aws:autoscaling/policy:Policy"
+	input.__type == scaling_policy
 	policy_type(input) == "StepScaling"
 	count(object.get(input, "stepAdjustments", [])) == 0
 	msg := sprintf("step scaling policy '%s' has no stepAdjustments", [input.__name])
 }
 
 deny_scaling_policy_parameters contains msg if {
-	input.__type == "aws:autoscaling/policy:Policy"
+	input.__type == scaling_policy
 	t := policy_type(input)
 	some param, allowed in policy_params
 	has_key(input, param)
@@ -115,7 +115,7 @@ deny_scaling_policy_parameters contains msg if {
 }
 
 deny_scaling_policy_parameters contains msg if {
-	input.__type == "aws:autoscaling/policy:Policy"
+	input.__type == scaling_policy
 	has_key(input, "minAdjustmentMagnitude")
 	kind := str(input, "adjustmentType")
 	kind != "PercentChangeInCapacity"
@@ -150,7 +150,7 @@ bound(v) := v if is_number(v)
 #   doc: 'Amazon EC2 Auto Scaling User Guide, "Step and simple scaling policies" (step adjustments) (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-simple-step.html)'
 #   message: Make each step's lower bound the previous step's upper bound, with open ends at both extremes.
 deny_step_adjustments contains msg if {
-	input.__type == "aws:autoscaling/policy:Policy"
+	input.__type == scaling_policy
 	given := object.get(input, "stepAdjustments", [])
 	steps := [step_bounds(s) | some s in given]
 	count(steps) == count(given)

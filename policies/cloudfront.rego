@@ -47,7 +47,7 @@ stack_deny_cloudfront_certificate contains msg if {
 #   doc: 'Amazon CloudFront API Reference, "ViewerCertificate" (MinimumProtocolVersion, SSLSupportMethod) (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ViewerCertificate.html); Developer Guide, "Use custom URLs by adding alternate domain names (CNAMEs)"; Pulumi AWS provider, "aws.cloudfront.Distribution" (viewerCertificate.minimumProtocolVersion: can only be set if cloudfrontDefaultCertificate is false) (https://www.pulumi.com/registry/packages/aws/api-docs/cloudfront/distribution/)'
 #   message: Set minimumProtocolVersion and aliases only with acmCertificateArn and sslSupportMethod sni-only.
 deny_cloudfront_viewer_certificate contains msg if {
-	input.__type == "aws:cloudfront/distribution:Distribution"
+	input.__type == distribution
 	v := viewer_certificate(input)
 	flag(v, "cloudfrontDefaultCertificate", false)
 	p := str(v, "minimumProtocolVersion")
@@ -56,7 +56,7 @@ deny_cloudfront_viewer_certificate contains msg if {
 }
 
 deny_cloudfront_viewer_certificate contains msg if {
-	input.__type == "aws:cloudfront/distribution:Distribution"
+	input.__type == distribution
 	flag(viewer_certificate(input), "cloudfrontDefaultCertificate", false)
 	aliases := object.get(input, "aliases", [])
 	is_array(aliases)
@@ -65,7 +65,7 @@ deny_cloudfront_viewer_certificate contains msg if {
 }
 
 deny_cloudfront_viewer_certificate contains msg if {
-	input.__type == "aws:cloudfront/distribution:Distribution"
+	input.__type == distribution
 	v := viewer_certificate(input)
 	some key in ["acmCertificateArn", "iamCertificateId"]
 	has_key(v, key)
@@ -90,7 +90,7 @@ behavior_name(b) := object.get(b, "pathPattern", "the default behavior")
 #   doc: 'Amazon CloudFront API Reference, "CacheBehavior" (TargetOriginId) and "AllowedMethods" (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_AllowedMethods.html); Developer Guide, "Cache behavior settings"'
 #   message: Point every behavior at an existing originId and use one of the method sets.
 deny_cloudfront_behaviors contains msg if {
-	input.__type == "aws:cloudfront/distribution:Distribution"
+	input.__type == distribution
 	ids := {o.originId | some o in object.get(input, "origins", [])} | {g.originId | some g in object.get(input, "originGroups", [])}
 	some b in behaviors(input)
 	target := str(b, "targetOriginId")
@@ -99,7 +99,7 @@ deny_cloudfront_behaviors contains msg if {
 }
 
 deny_cloudfront_behaviors contains msg if {
-	input.__type == "aws:cloudfront/distribution:Distribution"
+	input.__type == distribution
 	some b in behaviors(input)
 	is_array(b.allowedMethods)
 	methods := {m | some m in b.allowedMethods}
@@ -109,7 +109,7 @@ deny_cloudfront_behaviors contains msg if {
 }
 
 deny_cloudfront_behaviors contains msg if {
-	input.__type == "aws:cloudfront/distribution:Distribution"
+	input.__type == distribution
 	some b in behaviors(input)
 	is_array(b.cachedMethods)
 	is_array(b.allowedMethods)
@@ -127,7 +127,7 @@ cached_ok(cached, allowed) if {
 }
 
 deny_cloudfront_behaviors contains msg if {
-	input.__type == "aws:cloudfront/distribution:Distribution"
+	input.__type == distribution
 	ids := [id | some o in object.get(input, "origins", []); id := str(o, "originId")]
 	some id in {x | some x in ids}
 	count([x | some x in ids; x == id]) > 1
@@ -210,7 +210,7 @@ oac_values := {
 #   doc: 'Amazon CloudFront Developer Guide, "Optimize high availability with CloudFront origin failover" (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html); API Reference, "OriginGroupFailoverCriteria"'
 #   message: Give each origin group two members and failover status codes from the documented list.
 deny_cloudfront_origin_groups contains msg if {
-	input.__type == "aws:cloudfront/distribution:Distribution"
+	input.__type == distribution
 	some g in object.get(input, "originGroups", [])
 	members := object.get(g, "members", [])
 	is_array(members)
@@ -219,7 +219,7 @@ deny_cloudfront_origin_groups contains msg if {
 }
 
 deny_cloudfront_origin_groups contains msg if {
-	input.__type == "aws:cloudfront/distribution:Distribution"
+	input.__type == distribution
 	some g in object.get(input, "originGroups", [])
 	some code in object.get(object.get(g, "failoverCriteria", {}), "statusCodes", [])
 	known(code)
@@ -248,7 +248,7 @@ stack_deny_cloudfront_log_bucket_acls contains msg if {
 # custom:
 #   message: Set viewerProtocolPolicy to redirect-to-https or https-only.
 deny_cloudfront_http contains msg if {
-	input.__type == "aws:cloudfront/distribution:Distribution"
+	input.__type == distribution
 	behaviors := array.concat([object.get(input, "defaultCacheBehavior", {})], object.get(input, "orderedCacheBehaviors", []))
 	some b in behaviors
 	policy := object.get(b, "viewerProtocolPolicy", "allow-all")
@@ -263,7 +263,7 @@ deny_cloudfront_http contains msg if {
 # custom:
 #   message: Give the S3 origin an originAccessControlId.
 deny_cloudfront_s3_without_oac contains msg if {
-	input.__type == "aws:cloudfront/distribution:Distribution"
+	input.__type == distribution
 	some o in object.get(input, "origins", [])
 	not has_key(o, "customOriginConfig")
 	not has_key(o, "vpcOriginConfig")

@@ -15,14 +15,14 @@ alarm := "aws:cloudwatch/metricAlarm:MetricAlarm"
 #   doc: 'Amazon CloudWatch API Reference, "PutMetricAlarm" (Period, EvaluationPeriods, DatapointsToAlarm) (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html)'
 #   message: Use a period of 10, 20, 30 or n*60 s and keep period x evaluationPeriods within a day.
 deny_alarm_period contains msg if {
-	input.__type == "aws:cloudwatch/metricAlarm:MetricAlarm"
+	input.__type == alarm
 	p := num(input, "period")
 	not valid_period(p)
 	msg := sprintf("alarm '%s' has a period of %v s; CloudWatch takes 10, 20, 30 or a multiple of 60", [input.__name, p])
 }
 
 deny_alarm_period contains msg if {
-	input.__type == "aws:cloudwatch/metricAlarm:MetricAlarm"
+	input.__type == alarm
 	p := num(input, "period")
 	n := num(input, "evaluationPeriods")
 	p * n > evaluation_limit(p)
@@ -30,7 +30,7 @@ deny_alarm_period contains msg if {
 }
 
 deny_alarm_period contains msg if {
-	input.__type == "aws:cloudwatch/metricAlarm:MetricAlarm"
+	input.__type == alarm
 	m := num(input, "datapointsToAlarm")
 	n := num(input, "evaluationPeriods")
 	m > n
@@ -57,21 +57,21 @@ evaluation_limit(p) := 604800 if p >= 3600
 #   doc: 'Amazon CloudWatch API Reference, "PutMetricAlarm" (Statistic, ExtendedStatistic, Metrics, AlarmActions) (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html)'
 #   message: Keep one way of naming the metric and at most 5 actions per state.
 deny_alarm_metric contains msg if {
-	input.__type == "aws:cloudwatch/metricAlarm:MetricAlarm"
+	input.__type == alarm
 	has_key(input, "statistic")
 	has_key(input, "extendedStatistic")
 	msg := sprintf("alarm '%s' sets both statistic and extendedStatistic", [input.__name])
 }
 
 deny_alarm_metric contains msg if {
-	input.__type == "aws:cloudwatch/metricAlarm:MetricAlarm"
+	input.__type == alarm
 	has_key(input, "metricName")
 	count(object.get(input, "metricQueries", [])) > 0
 	msg := sprintf("alarm '%s' sets both metricName and metricQueries", [input.__name])
 }
 
 deny_alarm_metric contains msg if {
-	input.__type == "aws:cloudwatch/metricAlarm:MetricAlarm"
+	input.__type == alarm
 	some key in ["alarmActions", "okActions", "insufficientDataActions"]
 	actions := object.get(input, key, [])
 	is_array(actions)
@@ -164,7 +164,7 @@ deny_log_group contains msg if {
 # resources an alarm's metric depends on (its dimensions name them), which a
 # preview always knows.
 
-alarms := resources_of("aws:cloudwatch/metricAlarm:MetricAlarm")
+alarms := resources_of(alarm)
 
 # alarm_reads(a, metric): the alarm reads the metric, directly or in one of
 # its metric queries, or may (a value a preview does not know yet).
@@ -203,7 +203,7 @@ watched(urn, metric) if {
 # custom:
 #   message: Add an alarm on the dead-letter queue's ApproximateNumberOfMessagesVisible (components/observability does).
 stack_deny_dlq_unwatched contains msg if {
-	some q in resources_of("aws:sqs/queue:Queue")
+	some q in resources_of(queue)
 	is_dead_letter_queue(q)
 	not watched(q.__urn, "ApproximateNumberOfMessagesVisible")
 	msg := sprintf("dead-letter queue '%s' has no alarm on its visible messages", [q.__name])
@@ -226,7 +226,7 @@ stack_deny_lb_unwatched contains msg if {
 # custom:
 #   message: Add an alarm on the instance's FreeStorageSpace (components/observability does).
 stack_deny_db_storage_unwatched contains msg if {
-	some db in resources_of("aws:rds/instance:Instance")
+	some db in resources_of(rds)
 	not watched(db.__urn, "FreeStorageSpace")
 	msg := sprintf("RDS instance '%s' has no free-storage alarm", [db.__name])
 }
@@ -237,7 +237,7 @@ stack_deny_db_storage_unwatched contains msg if {
 # custom:
 #   message: Add an alarm on the replica's ReplicaLag (components/observability does).
 stack_deny_replica_lag_unwatched contains msg if {
-	some db in resources_of("aws:rds/instance:Instance")
+	some db in resources_of(rds)
 	has_key(db, "replicateSourceDb")
 	not watched(db.__urn, "ReplicaLag")
 	msg := sprintf("read replica '%s' has no lag alarm", [db.__name])
@@ -249,7 +249,7 @@ stack_deny_replica_lag_unwatched contains msg if {
 # custom:
 #   message: Give the alarm alarmActions (the region's alarm topic).
 deny_alarm_without_action contains msg if {
-	is_type(input, "aws:cloudwatch/metricAlarm:MetricAlarm")
+	is_type(input, alarm)
 	actions := object.get(input, "alarmActions", [])
 	not unknown(actions)
 	count(actions) == 0

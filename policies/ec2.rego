@@ -267,7 +267,7 @@ stack_deny_host_before_parameters contains msg if {
 #   doc: 'Amazon EC2 API Reference, "RequestLaunchTemplateData" (NetworkInterfaces, SecurityGroupIds) and "LaunchTemplateInstanceMetadataOptionsRequest" (HttpPutResponseHopLimit) (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RequestLaunchTemplateData.html)'
 #   message: Put the security groups on the network interface only; keep the hop limit within 1-64.
 deny_launch_template_settings contains msg if {
-	input.__type == "aws:ec2/launchTemplate:LaunchTemplate"
+	input.__type == launch_template
 	some k in ["vpcSecurityGroupIds", "securityGroupNames"]
 	count(object.get(input, k, [])) > 0
 	some ni in object.get(input, "networkInterfaces", [])
@@ -276,7 +276,7 @@ deny_launch_template_settings contains msg if {
 }
 
 deny_launch_template_settings contains msg if {
-	input.__type == "aws:ec2/launchTemplate:LaunchTemplate"
+	input.__type == launch_template
 	hops := num(object.get(input, "metadataOptions", {}), "httpPutResponseHopLimit")
 	not between(hops, 1, 64)
 	msg := sprintf("launch template '%s' sets a metadata hop limit of %v; EC2 allows 1-64", [input.__name, hops])
@@ -291,7 +291,7 @@ deny_launch_template_settings contains msg if {
 #   doc: 'Amazon EC2 API Reference, "CreateLaunchTemplate" (LaunchTemplateName) (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html)'
 #   message: Shorten the logical name or set a name that fits.
 deny_launch_template_name contains msg if {
-	input.__type == "aws:ec2/launchTemplate:LaunchTemplate"
+	input.__type == launch_template
 	n := physical_name(input, "name")
 	not regex.match(`^[a-zA-Z0-9().\-/_]{3,128}$`, n)
 	msg := sprintf("launch template '%s' gets the name '%s' (%s); EC2 allows 3-128 of letters, digits and ( ) . - / _", [input.__name, n, name_origin(input, "name")])
@@ -336,7 +336,7 @@ web_only(e) if {
 # custom:
 #   message: Set metadataOptions.httpTokens to required.
 deny_imdsv1 contains msg if {
-	input.__type in {"aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"}
+	input.__type in {launch_template, instance}
 	tokens := object.get(object.get(input, "metadataOptions", {}), "httpTokens", "optional")
 	not unknown(tokens)
 	tokens != "required"
@@ -349,7 +349,7 @@ deny_imdsv1 contains msg if {
 # custom:
 #   message: Set networkInterfaces[].associatePublicIpAddress to false.
 deny_launch_template_public_ip contains msg if {
-	input.__type == "aws:ec2/launchTemplate:LaunchTemplate"
+	input.__type == launch_template
 	some ni in object.get(input, "networkInterfaces", [])
 	ni.associatePublicIpAddress in {true, "true"}
 	msg := sprintf("launch template '%s' gives hosts a public IP; set associatePublicIpAddress: false", [input.__name])
@@ -361,13 +361,13 @@ deny_launch_template_public_ip contains msg if {
 # custom:
 #   message: Set rootBlockDevice.encrypted, or blockDeviceMappings[].ebs.encrypted in a launch template, to true.
 deny_ebs_unencrypted contains msg if {
-	input.__type == "aws:ec2/instance:Instance"
+	input.__type == instance
 	not_true(object.get(input, "rootBlockDevice", {}), "encrypted")
 	msg := sprintf("instance '%s' has an unencrypted root volume; set rootBlockDevice.encrypted: true", [input.__name])
 }
 
 deny_ebs_unencrypted contains msg if {
-	input.__type == "aws:ec2/launchTemplate:LaunchTemplate"
+	input.__type == launch_template
 	some m in object.get(input, "blockDeviceMappings", [])
 	not_true(object.get(m, "ebs", {}), "encrypted")
 	msg := sprintf("launch template '%s' maps %s unencrypted; set ebs.encrypted: true", [input.__name, object.get(m, "deviceName", "a volume")])

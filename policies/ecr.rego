@@ -32,7 +32,7 @@ stack_deny_repository_undeletable contains msg if {
 #   doc: 'Amazon ECR API Reference, "CreateRepository" (repositoryName) (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html)'
 #   message: Use a lowercase name of 2-256 characters.
 deny_ecr_repository_name contains msg if {
-	input.__type == "aws:ecr/repository:Repository"
+	input.__type == ecr_repository
 	n := physical_name(input, "name")
 	m := auto_lower(input, "name", n)
 	not valid_ecr_name(m)

@@ -15,7 +15,7 @@ cache_group := "aws:elasticache/replicationGroup:ReplicationGroup"
 #   doc: 'Amazon ElastiCache API Reference, "CreateReplicationGroup" (AutomaticFailoverEnabled, MultiAZEnabled, NumCacheClusters) (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html)'
 #   message: Set numCacheClusters to 2-6 with automaticFailoverEnabled, and automaticFailoverEnabled wherever multiAzEnabled is on.
 deny_elasticache_failover_nodes contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
+	input.__type == cache_group
 	flag(input, "automaticFailoverEnabled", false)
 	not has_key(input, "numNodeGroups")
 	n := object.get(input, "numCacheClusters", 1)
@@ -25,7 +25,7 @@ deny_elasticache_failover_nodes contains msg if {
 }
 
 deny_elasticache_failover_nodes contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
+	input.__type == cache_group
 	flag(input, "multiAzEnabled", false)
 	not flag(input, "automaticFailoverEnabled", false)
 	has_flag(input, "automaticFailoverEnabled")
@@ -33,7 +33,7 @@ deny_elasticache_failover_nodes contains msg if {
 }
 
 deny_elasticache_failover_nodes contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
+	input.__type == cache_group
 	n := num(input, "numCacheClusters")
 	n > 6
 	msg := sprintf("replication group '%s' asks for %v cache clusters; ElastiCache allows 6 (a primary and 5 replicas)", [input.__name, n])
@@ -48,7 +48,7 @@ deny_elasticache_failover_nodes contains msg if {
 #   doc: 'Amazon ElastiCache User Guide, "Authenticating with the Valkey and Redis OSS AUTH command" (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html)'
 #   message: Set transitEncryptionEnabled to true where authToken is set.
 deny_elasticache_auth_without_tls contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
+	input.__type == cache_group
 	has_key(input, "authToken")
 	not flag(input, "transitEncryptionEnabled", false)
 	has_flag(input, "transitEncryptionEnabled")
@@ -64,7 +64,7 @@ deny_elasticache_auth_without_tls contains msg if {
 #   doc: 'Amazon ElastiCache User Guide, "Authenticating with the Valkey and Redis OSS AUTH command" (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html)'
 #   message: Generate the token with 16-128 characters from letters, digits and ! & # $ ^ < > -.
 deny_elasticache_auth_token_format contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
+	input.__type == cache_group
 	token := str(input, "authToken")
 	not regex.match(`^[A-Za-z0-9!&#$^<>-]{16,128}$`, token)
 	msg := sprintf("replication group '%s' has an AUTH token ElastiCache refuses (%d characters; 16-128 of letters, digits and ! & # $ ^ < > -)", [input.__name, count(token)])
@@ -79,7 +79,7 @@ deny_elasticache_auth_token_format contains msg if {
 #   doc: 'Amazon ElastiCache API Reference, "CreateReplicationGroup" (ReplicationGroupId) (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html)'
 #   message: Shorten the logical name to 32 characters or fewer, or set a replicationGroupId that fits.
 deny_elasticache_group_id contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
+	input.__type == cache_group
 	n := physical_name(input, "replicationGroupId")
 	not valid_group_id(n)
 	msg := sprintf("replication group '%s' gets the id '%s' (%s, %d characters); ElastiCache allows 1-40 letters, digits and hyphens, a letter first", [input.__name, n, name_origin(input, "replicationGroupId"), count(n)])
@@ -156,7 +156,7 @@ stack_deny_cache_parameter_group_family contains msg if {
 # custom:
 #   message: Set atRestEncryptionEnabled and transitEncryptionEnabled to true.
 deny_elasticache_unencrypted contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
+	input.__type == cache_group
 	some flag in ["atRestEncryptionEnabled", "transitEncryptionEnabled"]
 	not_true(input, flag)
 	msg := sprintf("replication group '%s' has %s off; turn it on", [input.__name, flag])
@@ -168,7 +168,7 @@ deny_elasticache_unencrypted contains msg if {
 # custom:
 #   message: Set automaticFailoverEnabled to true with at least one replica.
 deny_elasticache_no_failover contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
+	input.__type == cache_group
 	not_true(input, "automaticFailoverEnabled")
 	msg := sprintf("replication group '%s' has no automatic failover; set automaticFailoverEnabled: true", [input.__name])
 }
@@ -179,7 +179,7 @@ deny_elasticache_no_failover contains msg if {
 # custom:
 #   message: Set authToken (a secret) or userGroupIds.
 deny_elasticache_no_auth contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
+	input.__type == cache_group
 	object.get(input, "authToken", "") == ""
 	count(object.get(input, "userGroupIds", [])) == 0
 	msg := sprintf("replication group '%s' lets any client in; set authToken or userGroupIds", [input.__name])

@@ -27,14 +27,14 @@ valid_lb_name(n) if {
 #   doc: 'Elastic Load Balancing API Reference, "CreateLoadBalancer" (Name) (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html)'
 #   message: Shorten the logical name to 24 characters or fewer, or set a name that fits.
 deny_lb_name contains msg if {
-	input.__type == "aws:lb/loadBalancer:LoadBalancer"
+	input.__type == lb
 	n := physical_name(input, "name")
 	not valid_lb_name(n)
 	msg := sprintf("load balancer '%s' gets the name '%s' (%s, %d characters); ELB allows 32 letters, digits and hyphens", [input.__name, n, name_origin(input, "name"), count(n)])
 }
 
 deny_lb_name contains msg if {
-	input.__type == "aws:lb/loadBalancer:LoadBalancer"
+	input.__type == lb
 	n := physical_name(input, "name")
 	startswith(lower(n), "internal-")
 	msg := sprintf("load balancer '%s' gets the name '%s'; names may not begin with internal-", [input.__name, n])
@@ -49,14 +49,14 @@ deny_lb_name contains msg if {
 #   doc: 'Elastic Load Balancing User Guide, "Edit attributes for your Application Load Balancer" (idle_timeout.timeout_seconds) (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html); "Quotas for your Application Load Balancers" (security groups per load balancer) (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html)'
 #   message: Keep idleTimeout within 1-4000 and at most 5 security groups.
 deny_lb_attributes contains msg if {
-	input.__type == "aws:lb/loadBalancer:LoadBalancer"
+	input.__type == lb
 	t := num(input, "idleTimeout")
 	not between(t, 1, 4000)
 	msg := sprintf("load balancer '%s' has an idle timeout of %v s; ELB allows 1-4000", [input.__name, t])
 }
 
 deny_lb_attributes contains msg if {
-	input.__type == "aws:lb/loadBalancer:LoadBalancer"
+	input.__type == lb
 	groups := object.get(input, "securityGroups", [])
 	is_array(groups)
 	count(groups) > 5
@@ -106,7 +106,7 @@ stack_deny_lb_two_subnets_one_zone contains msg if {
 #   doc: 'Elastic Load Balancing API Reference, "CreateTargetGroup" (Name) (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html)'
 #   message: Shorten the logical name to 24 characters or fewer, or set a name that fits.
 deny_target_group_name contains msg if {
-	input.__type == "aws:lb/targetGroup:TargetGroup"
+	input.__type == target_group
 	n := physical_name(input, "name")
 	not valid_lb_name(n)
 	msg := sprintf("target group '%s' gets the name '%s' (%s, %d characters); ELB allows 32 letters, digits and hyphens", [input.__name, n, name_origin(input, "name"), count(n)])
@@ -128,7 +128,7 @@ health_ranges := {
 #   doc: 'Elastic Load Balancing User Guide, "Health checks for Application Load Balancer target groups" (health check settings) (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html)'
 #   message: Bring the health check settings within their ranges.
 deny_target_group_health_check contains msg if {
-	input.__type == "aws:lb/targetGroup:TargetGroup"
+	input.__type == target_group
 	check := object.get(input, "healthCheck", {})
 	some key, r in health_ranges
 	v := num(check, key)
@@ -137,7 +137,7 @@ deny_target_group_health_check contains msg if {
 }
 
 deny_target_group_health_check contains msg if {
-	input.__type == "aws:lb/targetGroup:TargetGroup"
+	input.__type == target_group
 	check := object.get(input, "healthCheck", {})
 	t := num(check, "timeout")
 	i := num(check, "interval")
@@ -146,14 +146,14 @@ deny_target_group_health_check contains msg if {
 }
 
 deny_target_group_health_check contains msg if {
-	input.__type == "aws:lb/targetGroup:TargetGroup"
+	input.__type == target_group
 	path := str(object.get(input, "healthCheck", {}), "path")
 	not valid_check_path(path)
 	msg := sprintf("target group '%s' checks path '%s'; ELB takes a path starting with / of at most 1024 characters", [input.__name, path])
 }
 
 deny_target_group_health_check contains msg if {
-	input.__type == "aws:lb/targetGroup:TargetGroup"
+	input.__type == target_group
 	object.get(input, "protocol", "HTTP") in {"HTTP", "HTTPS"}
 	matcher := str(object.get(input, "healthCheck", {}), "matcher")
 	some code in regex.split(`[,-]`, matcher)
@@ -175,21 +175,21 @@ valid_check_path(path) if {
 #   doc: 'Elastic Load Balancing User Guide, "Edit target group attributes for your Application Load Balancer" (deregistration delay, sticky sessions) (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html)'
 #   message: Keep deregistrationDelay within 0-3600, stickiness.cookieDuration within 1-604800, and the stickiness type lb_cookie or app_cookie.
 deny_target_group_attributes contains msg if {
-	input.__type == "aws:lb/targetGroup:TargetGroup"
+	input.__type == target_group
 	d := num(input, "deregistrationDelay")
 	not between(d, 0, 3600)
 	msg := sprintf("target group '%s' delays deregistration %v s; ELB allows 0-3600", [input.__name, d])
 }
 
 deny_target_group_attributes contains msg if {
-	input.__type == "aws:lb/targetGroup:TargetGroup"
+	input.__type == target_group
 	d := num(object.get(input, "stickiness", {}), "cookieDuration")
 	not between(d, 1, 604800)
 	msg := sprintf("target group '%s' sticks for %v s; ELB allows 1-604800", [input.__name, d])
 }
 
 deny_target_group_attributes contains msg if {
-	input.__type == "aws:lb/targetGroup:TargetGroup"
+	input.__type == target_group
 	object.get(input, "protocol", "HTTP") in {"HTTP", "HTTPS"}
 	t := str(object.get(input, "stickiness", {}), "type")
 	not t in {"lb_cookie", "app_cookie"}
@@ -205,14 +205,14 @@ deny_target_group_attributes contains msg if {
 #   doc: 'Elastic Load Balancing API Reference, "CreateListener" (Certificates, SslPolicy) (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateListener.html); User Guide, "Create an HTTPS listener for your Application Load Balancer"'
 #   message: Give HTTPS listeners certificateArn (and sslPolicy); drop both from plain HTTP listeners.
 deny_listener_tls_settings contains msg if {
-	input.__type == "aws:lb/listener:Listener"
+	input.__type == listener
 	str(input, "protocol") in {"HTTPS", "TLS"}
 	not has_key(input, "certificateArn")
 	msg := sprintf("%s listener '%s' has no certificateArn", [input.protocol, input.__name])
 }
 
 deny_listener_tls_settings contains msg if {
-	input.__type == "aws:lb/listener:Listener"
+	input.__type == listener
 	p := str(input, "protocol")
 	not p in {"HTTPS", "TLS"}
 	some key in ["certificateArn", "sslPolicy"]
@@ -318,14 +318,14 @@ some_dependency(r, candidates) if {
 # custom:
 #   message: Set dropInvalidHeaderFields to true.
 warn_lb_invalid_headers contains msg if {
-	input.__type == "aws:lb/loadBalancer:LoadBalancer"
+	input.__type == lb
 	object.get(input, "loadBalancerType", "application") == "application"
 	not_true(input, "dropInvalidHeaderFields")
 	msg := sprintf("load balancer '%s' passes invalid header fields on; set dropInvalidHeaderFields: true", [input.__name])
 }
 
 sessions_shared if {
-	some p in resources_of("aws:ssm/parameter:Parameter")
+	some p in resources_of(ssm_parameter)
 	endswith(object.get(p, "name", ""), "/SCALEZERO_SESSIONS_SHARED")
 	object.get(p, "insecureValue", "") == "true"
 }
@@ -337,7 +337,7 @@ sessions_shared if {
 #   message: Set the target group's stickiness.enabled to false.
 stack_deny_sticky_shared_sessions contains msg if {
 	sessions_shared
-	some tg in resources_of("aws:lb/targetGroup:TargetGroup")
+	some tg in resources_of(target_group)
 	object.get(object.get(tg, "stickiness", {}), "enabled", false) == true
 	msg := sprintf("target group '%s' is sticky although sessions are shared; set stickiness.enabled: false", [tg.__name])
 }

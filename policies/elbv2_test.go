@@ -40,9 +40,9 @@ var _ = casesOf("elbv2.rego", map[string]breaker{
 		unknown: func(t *testing.T, g *graph.Graph) { unknownAt(t, g, tListener, "web-https", "protocol") }},
 	"stack_deny_alb_log_bucket": setting(3, tSSE, "logs", "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm", "aws:kms", "encrypted with aws:kms; ELB writes access logs only with SSE-S3"),
 	"warn_lb_invalid_headers": {phase: 3, want: "passes invalid header fields on", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, "aws:lb/loadBalancer:LoadBalancer", "web").Inputs["dropInvalidHeaderFields"] = false
+		find(t, g, tLB, "web").Inputs["dropInvalidHeaderFields"] = false
 	}},
 	"stack_deny_sticky_shared_sessions": {phase: 6, want: "sticky although sessions are shared", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, "aws:lb/targetGroup:TargetGroup", "web").Inputs["stickiness"].(map[string]any)["enabled"] = true
+		find(t, g, tTG, "web").Inputs["stickiness"].(map[string]any)["enabled"] = true
 	}},
 })

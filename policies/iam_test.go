@@ -20,7 +20,7 @@ var _ = casesOf("iam.rego", map[string]breaker{
 		},
 		structural: "counts attachments by their dependency on the role, which a preview knows"},
 	"deny_iam_star": {phase: 1, want: "allows * on *", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, "aws:iam/rolePolicy:RolePolicy", "server-role").Inputs["policy"] =
+		find(t, g, tRolePol, "server-role").Inputs["policy"] =
 			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":["*"]}]}`
 	}},
 })

@@ -114,7 +114,7 @@ zones_known(subnet_urns) if {
 }
 
 is_primary_db(r) if {
-	is_type(r, "aws:rds/instance:Instance")
+	is_type(r, rds)
 	not has_key(r, "replicateSourceDb")
 }
 

@@ -253,7 +253,7 @@ stack_deny_db_subnet_group_zones contains msg if {
 #   doc: 'Amazon RDS API Reference, "CreateDBInstance" (DBInstanceIdentifier) (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html)'
 #   message: Shorten the logical name or set an identifier that fits.
 deny_rds_identifier contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	n := physical_name(input, "identifier")
 	not valid_rds_identifier(n)
 	msg := sprintf("RDS instance '%s' gets the identifier '%s' (%s, %d characters); RDS allows 1-63 letters, digits and hyphens, a letter first", [input.__name, n, name_origin(input, "identifier"), count(n)])
@@ -273,7 +273,7 @@ valid_rds_identifier(n) if {
 #   doc: 'Amazon RDS User Guide, "Automatically upgrading the minor engine version" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_UpgradeDBInstance.Upgrading.html); Pulumi AWS provider, "aws.rds.Instance" (engineVersion, engineVersionActual) (https://www.pulumi.com/registry/packages/aws/api-docs/rds/instance/)'
 #   message: Set engineVersion to the major version only (e.g. 16), or turn autoMinorVersionUpgrade off.
 deny_rds_minor_version_pinned contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	engine := str(input, "engine")
 	version := str(input, "engineVersion")
 	count(split(version, ".")) >= minor_parts[engine]
@@ -293,7 +293,7 @@ minor_parts := {"postgres": 2, "mysql": 3, "mariadb": 3}
 #   doc: 'Amazon RDS API Reference, "CreateDBInstance" (ManageMasterUserPassword, MasterUserPassword) (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html)'
 #   message: Drop manageMasterUserPassword where password is set.
 deny_rds_password_and_managed_password contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	has_key(input, "password")
 	flag(input, "manageMasterUserPassword", false)
 	msg := sprintf("RDS instance '%s' sets both password and manageMasterUserPassword; RDS refuses the pair", [input.__name])
@@ -308,7 +308,7 @@ deny_rds_password_and_managed_password contains msg if {
 #   doc: 'Amazon RDS API Reference, "CreateDBInstance" (MasterUserPassword) (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html)'
 #   message: Generate the password with 8-128 characters from letters, digits and punctuation other than / " @.
 deny_rds_master_password contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	str(input, "engine") == "postgres"
 	p := str(input, "password")
 	not regex.match(`^[!#-?A-~]{8,128}$`, p)
@@ -324,7 +324,7 @@ deny_rds_master_password contains msg if {
 #   doc: 'Amazon RDS API Reference, "CreateDBInstance" (AvailabilityZone) (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html)'
 #   message: Drop availabilityZone where multiAz is true.
 deny_rds_multi_az_with_zone contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	flag(input, "multiAz", false)
 	has_key(input, "availabilityZone")
 	msg := sprintf("RDS instance '%s' is Multi-AZ and names an availability zone; RDS refuses the pair", [input.__name])
@@ -339,7 +339,7 @@ deny_rds_multi_az_with_zone contains msg if {
 #   doc: 'Amazon RDS API Reference, "DeleteDBInstance" (FinalDBSnapshotIdentifier, SkipFinalSnapshot) (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html); Pulumi AWS provider, "aws.rds.Instance" (finalSnapshotIdentifier) (https://www.pulumi.com/registry/packages/aws/api-docs/rds/instance/)'
 #   message: Set finalSnapshotIdentifier, or skipFinalSnapshot to true.
 deny_rds_final_snapshot_unnamed contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	not has_key(input, "replicateSourceDb")
 	not flag(input, "skipFinalSnapshot", false)
 	has_flag(input, "skipFinalSnapshot")
@@ -356,7 +356,7 @@ deny_rds_final_snapshot_unnamed contains msg if {
 #   doc: 'Amazon RDS User Guide, "Amazon RDS DB instance storage" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html) and "Managing capacity automatically with Amazon RDS storage autoscaling" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html); Amazon RDS API Reference, "CreateDBInstance" (BackupRetentionPeriod)'
 #   message: Keep allocatedStorage within 20-65536 GiB, maxAllocatedStorage at least 10% above it, backupRetentionPeriod within 0-35.
 deny_rds_storage_and_backups contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	str(input, "engine") == "postgres"
 	object.get(input, "storageType", "gp2") in {"gp2", "gp3"}
 	gib := num(input, "allocatedStorage")
@@ -365,7 +365,7 @@ deny_rds_storage_and_backups contains msg if {
 }
 
 deny_rds_storage_and_backups contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	ceiling := num(input, "maxAllocatedStorage")
 	ceiling > 0
 	ceiling * 10 < num(input, "allocatedStorage") * 11
@@ -373,7 +373,7 @@ deny_rds_storage_and_backups contains msg if {
 }
 
 deny_rds_storage_and_backups contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	days := num(input, "backupRetentionPeriod")
 	not between(days, 0, 35)
 	msg := sprintf("RDS instance '%s' keeps backups %v days; RDS allows 0-35", [input.__name, days])
@@ -412,7 +412,7 @@ valid_subnet_group_name(n) if {
 # custom:
 #   message: Set publiclyAccessible to false (the database component does).
 deny_rds_public contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	input.publiclyAccessible == true
 	msg := sprintf("RDS instance '%s' is publicly accessible; set publiclyAccessible: false", [input.__name])
 }
@@ -423,7 +423,7 @@ deny_rds_public contains msg if {
 # custom:
 #   message: Set storageEncrypted to true.
 deny_rds_unencrypted contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	not_true(input, "storageEncrypted")
 	msg := sprintf("RDS instance '%s' does not encrypt its storage; set storageEncrypted: true", [input.__name])
 }
@@ -447,9 +447,9 @@ deny_rds_no_backups contains msg if {
 # custom:
 #   message: Set multiAz to true on the primary.
 stack_deny_db_multi_az contains msg if {
-	some db in resources_of("aws:rds/instance:Instance")
+	some db in resources_of(rds)
 	is_primary_db(db)
-	some replica in resources_of("aws:rds/instance:Instance")
+	some replica in resources_of(rds)
 	depends_on(replica, "replicateSourceDb", db.__urn)
 	multi_az := object.get(db, "multiAz", false)
 	not unknown(multi_az)

@@ -20,7 +20,7 @@ dns_name(n) := trim_suffix(lower(n), ".")
 #   doc: 'Amazon Route 53 API Reference, "CreateHostedZone" (Name; Errors: InvalidDomainName) (https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateHostedZone.html); RFC 2606, "Reserved Top Level DNS Names", section 3'
 #   message: Use a domain you own; leave the domain unset until you have one.
 deny_route53_reserved_zone contains msg if {
-	input.__type == "aws:route53/zone:Zone"
+	input.__type == zone
 	count(object.get(input, "vpcs", [])) == 0
 	n := dns_name(str(props(input), "name"))
 	not contains(n, ".")
@@ -28,7 +28,7 @@ deny_route53_reserved_zone contains msg if {
 }
 
 deny_route53_reserved_zone contains msg if {
-	input.__type == "aws:route53/zone:Zone"
+	input.__type == zone
 	n := dns_name(str(props(input), "name"))
 	reserved_example(n)
 	msg := sprintf("hosted zone '%s' is for %s, under the reserved example.com; Route 53 refuses it (InvalidDomainName)", [input.__name, n])
@@ -63,7 +63,7 @@ routing_known(r) if {
 #   doc: 'Amazon Route 53 API Reference, "ResourceRecordSet" (SetIdentifier, TTL, ResourceRecords, AliasTarget) (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ResourceRecordSet.html)'
 #   message: Drop ttl and records from alias records; give routed records a setIdentifier.
 deny_route53_record_shape contains msg if {
-	input.__type == "aws:route53/record:Record"
+	input.__type == record
 	count(object.get(input, "aliases", [])) > 0
 	some k in ["ttl", "records"]
 	has_key(input, k)
@@ -71,14 +71,14 @@ deny_route53_record_shape contains msg if {
 }
 
 deny_route53_record_shape contains msg if {
-	input.__type == "aws:route53/record:Record"
+	input.__type == record
 	routed(input)
 	not has_key(input, "setIdentifier")
 	msg := sprintf("record '%s' has a routing policy but no setIdentifier", [input.__name])
 }
 
 deny_route53_record_shape contains msg if {
-	input.__type == "aws:route53/record:Record"
+	input.__type == record
 	has_key(input, "setIdentifier")
 	routing_known(input)
 	not routed(input)
@@ -86,7 +86,7 @@ deny_route53_record_shape contains msg if {
 }
 
 deny_route53_record_shape contains msg if {
-	input.__type == "aws:route53/record:Record"
+	input.__type == record
 	id := str(input, "setIdentifier")
 	not between(count(id), 1, 128)
 	msg := sprintf("record '%s' has a %d-character setIdentifier; Route 53 allows 1-128", [input.__name, count(id)])
@@ -101,7 +101,7 @@ deny_route53_record_shape contains msg if {
 #   doc: 'Amazon Route 53 API Reference, "GeoLocation" (ContinentCode, CountryCode) (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GeoLocation.html)'
 #   message: Set exactly one of continent and country per geolocation record.
 deny_route53_geolocation contains msg if {
-	input.__type == "aws:route53/record:Record"
+	input.__type == record
 	some loc in object.get(input, "geolocationRoutingPolicies", [])
 	given := [k | some k in ["continent", "country"]; has_key(loc, k)]
 	count(given) != 1
@@ -109,7 +109,7 @@ deny_route53_geolocation contains msg if {
 }
 
 deny_route53_geolocation contains msg if {
-	input.__type == "aws:route53/record:Record"
+	input.__type == record
 	some loc in object.get(input, "geolocationRoutingPolicies", [])
 	c := str(loc, "continent")
 	not c in {"AF", "AN", "AS", "EU", "OC", "NA", "SA"}
@@ -257,7 +257,7 @@ deny_route53_health_check contains msg if {
 
 # Geolocation records whose name and location a preview already knows.
 geo_records := [r |
-	some r in resources_of("aws:route53/record:Record")
+	some r in resources_of(record)
 	count(object.get(r, "geolocationRoutingPolicies", [])) > 0
 	not unknown(object.get(r, "name", unknown_value))
 	location_known(r.geolocationRoutingPolicies[0])

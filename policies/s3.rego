@@ -25,7 +25,7 @@ attached(b, t) := [r | some r in resources_of(t); depends_on(r, "bucket", b.__ur
 #   doc: 'Amazon S3 User Guide, "General purpose bucket naming rules" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html)'
 #   message: Shorten the logical name to 55 characters or fewer (lowercase), or set a bucket name that fits.
 deny_s3_bucket_name contains msg if {
-	input.__type == "aws:s3/bucketV2:BucketV2"
+	input.__type == bucket
 	n := physical_name(input, "bucket")
 	some problem in bucket_name_problems(auto_lower(input, "bucket", n))
 	msg := sprintf("bucket '%s' gets the name '%s' (%s): %s", [input.__name, n, name_origin(input, "bucket"), problem])
@@ -182,7 +182,7 @@ lifecycle := "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfiguration
 #   doc: 'Amazon S3 User Guide, "Lifecycle configuration elements" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html) and "Transitioning objects using Amazon S3 Lifecycle" (minimum days for STANDARD_IA and ONEZONE_IA) (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html)'
 #   message: Keep expirations at 1 day or more and IA transitions at 30 days or more.
 deny_s3_lifecycle_rules contains msg if {
-	input.__type == "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
+	input.__type == lifecycle
 	rules := object.get(input, "rules", [])
 	is_array(rules)
 	count(rules) > 1000
@@ -190,7 +190,7 @@ deny_s3_lifecycle_rules contains msg if {
 }
 
 deny_s3_lifecycle_rules contains msg if {
-	input.__type == "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
+	input.__type == lifecycle
 	some rule in object.get(input, "rules", [])
 	id := str(rule, "id")
 	count(id) > 255
@@ -198,7 +198,7 @@ deny_s3_lifecycle_rules contains msg if {
 }
 
 deny_s3_lifecycle_rules contains msg if {
-	input.__type == "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
+	input.__type == lifecycle
 	some rule in object.get(input, "rules", [])
 	some key, field in {"expiration": "days", "noncurrentVersionExpiration": "noncurrentDays"}
 	days := num(object.get(rule, key, {}), field)
@@ -207,7 +207,7 @@ deny_s3_lifecycle_rules contains msg if {
 }
 
 deny_s3_lifecycle_rules contains msg if {
-	input.__type == "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
+	input.__type == lifecycle
 	some rule in object.get(input, "rules", [])
 	some key, field in {"transitions": "days", "noncurrentVersionTransitions": "noncurrentDays"}
 	some t in object.get(rule, key, [])
@@ -275,7 +275,7 @@ deny_s3_unencrypted contains msg if {
 # custom:
 #   message: Use the shared.PrivateBucket helper, or add both resources for the bucket.
 stack_deny_bucket_unprotected contains msg if {
-	some b in resources_of("aws:s3/bucketV2:BucketV2")
+	some b in resources_of(bucket)
 	some kind in ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"]
 	not guarded_by(b, kind)
 	msg := sprintf("bucket '%s' has no %s", [b.__name, kind])

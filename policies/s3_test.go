@@ -52,7 +52,7 @@ var _ = casesOf("s3.rego", map[string]breaker{
 		find(t, g, tPAB, "cdn").Inputs["blockPublicPolicy"] = false
 	}},
 	"deny_s3_unencrypted": {phase: 5, want: "no default algorithm", apply: func(t *testing.T, g *graph.Graph) {
-		r := find(t, g, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "cdn")
+		r := find(t, g, tSSE, "cdn")
 		r.Inputs["rules"] = []any{map[string]any{"bucketKeyEnabled": true}}
 	}},
 	"stack_deny_bucket_unprotected": {phase: 5, want: "BucketPublicAccessBlock", apply: func(t *testing.T, g *graph.Graph) {

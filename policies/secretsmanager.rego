@@ -15,7 +15,7 @@ secret := "aws:secretsmanager/secret:Secret"
 #   doc: 'AWS Secrets Manager API Reference, "DeleteSecret" (RecoveryWindowInDays, ForceDeleteWithoutRecovery) (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html)'
 #   message: Set recoveryWindowInDays to 0 or 7-30.
 deny_secret_recovery_window contains msg if {
-	input.__type == "aws:secretsmanager/secret:Secret"
+	input.__type == secret
 	days := num(input, "recoveryWindowInDays")
 	days != 0
 	not between(days, 7, 30)
@@ -31,7 +31,7 @@ deny_secret_recovery_window contains msg if {
 #   doc: 'AWS Secrets Manager API Reference, "CreateSecret" (Name) (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html)'
 #   message: Name the secret with letters, digits and / _ + = . @ - only.
 deny_secret_name contains msg if {
-	input.__type == "aws:secretsmanager/secret:Secret"
+	input.__type == secret
 	n := physical_name(input, "name")
 	not regex.match(`^[A-Za-z0-9/_+=.@-]{1,512}$`, n)
 	msg := sprintf("secret '%s' gets the name '%s' (%s); Secrets Manager allows up to 512 letters, digits and / _ + = . @ -", [input.__name, n, name_origin(input, "name")])

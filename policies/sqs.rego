@@ -17,7 +17,7 @@ fifo_queue(q) := flag(q, "fifoQueue", false)
 #   doc: 'Amazon SQS API Reference, "CreateQueue" (QueueName) (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html)'
 #   message: Shorten the logical name to 72 characters or fewer (67 for FIFO), or set a name that fits.
 deny_sqs_queue_name contains msg if {
-	input.__type == "aws:sqs/queue:Queue"
+	input.__type == queue
 	fifo := fifo_queue(input)
 	n := fifo_name(input, fifo)
 	not valid_queue_name(n, fifo)
@@ -44,7 +44,7 @@ queue_ranges := {
 #   doc: 'Amazon SQS API Reference, "CreateQueue" (Attributes) (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html)'
 #   message: Bring the attribute within its range.
 deny_sqs_queue_attributes contains msg if {
-	input.__type == "aws:sqs/queue:Queue"
+	input.__type == queue
 	some key, r in queue_ranges
 	v := num(input, key)
 	not between(v, r[0], r[1])
@@ -60,7 +60,7 @@ deny_sqs_queue_attributes contains msg if {
 #   doc: 'Amazon SQS Developer Guide, "Using dead-letter queues in Amazon SQS" (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html); API Reference, "SetQueueAttributes" (RedrivePolicy)'
 #   message: Set deadLetterTargetArn and maxReceiveCount 1-1000.
 deny_sqs_redrive_policy contains msg if {
-	input.__type == "aws:sqs/queue:Queue"
+	input.__type == queue
 	p := json.unmarshal(str(input, "redrivePolicy"))
 	n := to_number(object.get(p, "maxReceiveCount", 0))
 	not between(n, 1, 1000)
@@ -68,7 +68,7 @@ deny_sqs_redrive_policy contains msg if {
 }
 
 deny_sqs_redrive_policy contains msg if {
-	input.__type == "aws:sqs/queue:Queue"
+	input.__type == queue
 	p := json.unmarshal(str(input, "redrivePolicy"))
 	not has_key(p, "deadLetterTargetArn")
 	msg := sprintf("queue '%s' has a redrive policy without deadLetterTargetArn", [input.__name])
@@ -129,7 +129,7 @@ stack_deny_dead_letter_queue_kind contains msg if {
 # custom:
 #   message: Set sqsManagedSseEnabled to true or a kmsMasterKeyId.
 deny_sqs_unencrypted contains msg if {
-	input.__type == "aws:sqs/queue:Queue"
+	input.__type == queue
 	not_true(input, "sqsManagedSseEnabled")
 	object.get(input, "kmsMasterKeyId", "") == ""
 	msg := sprintf("queue '%s' is not encrypted; set sqsManagedSseEnabled: true", [input.__name])
@@ -141,7 +141,7 @@ deny_sqs_unencrypted contains msg if {
 # custom:
 #   message: Give the queue a redrivePolicy whose deadLetterTargetArn is a dead-letter queue.
 stack_deny_queue_without_dlq contains msg if {
-	some q in resources_of("aws:sqs/queue:Queue")
+	some q in resources_of(queue)
 	not has_redrive(q)
 	not is_dead_letter_queue(q)
 	msg := sprintf("queue '%s' has no dead-letter queue; add a redrivePolicy", [q.__name])
@@ -150,7 +150,7 @@ stack_deny_queue_without_dlq contains msg if {
 has_redrive(q) if object.get(q, "redrivePolicy", "") != ""
 
 is_dead_letter_queue(q) if {
-	some other in resources_of("aws:sqs/queue:Queue")
+	some other in resources_of(queue)
 	depends_on(other, "redrivePolicy", q.__urn)
 }
 
@@ -158,7 +158,7 @@ is_dead_letter_queue(q) if {
 # such as "120s"), in seconds, with the queue its region's workers consume
 # (SCALEZERO_QUEUE_URL of the same region).
 job_timeouts := [[seconds, region] |
-	some p in resources_of("aws:ssm/parameter:Parameter")
+	some p in resources_of(ssm_parameter)
 	endswith(object.get(p, "name", ""), "/SCALEZERO_WORKER_JOB_TIMEOUT")
 	v := object.get(p, "insecureValue", "")
 	not unknown(v)
@@ -167,7 +167,7 @@ job_timeouts := [[seconds, region] |
 ]
 
 consumed_queues(region) := {u |
-	some p in resources_of("aws:ssm/parameter:Parameter")
+	some p in resources_of(ssm_parameter)
 	endswith(object.get(p, "name", ""), "/SCALEZERO_QUEUE_URL")
 	region_of(p) == region
 	some u in deps(p, "insecureValue")
@@ -194,10 +194,10 @@ stack_deny_visibility_below_job_timeout contains msg if {
 # custom:
 #   message: Set the dead-letter queue's messageRetentionSeconds to at least its source's (14 days is the most).
 stack_deny_dead_letter_retention contains msg if {
-	some q in resources_of("aws:sqs/queue:Queue")
+	some q in resources_of(queue)
 	some u in deps(q, "redrivePolicy")
 	d := by_urn(u)
-	d.__type == "aws:sqs/queue:Queue"
+	d.__type == queue
 	source := object.get(q, "messageRetentionSeconds", 345600)
 	kept := object.get(d, "messageRetentionSeconds", 345600)
 	not unknown(source)

@@ -25,7 +25,7 @@ tier_limit := {"Standard": 4096, "Advanced": 8192, "Intelligent-Tiering": 8192}
 #   doc: 'AWS Systems Manager User Guide, "Managing parameter tiers" (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html)'
 #   message: Keep the value under 4 KB, or set tier to Advanced (up to 8 KB, charged).
 deny_ssm_parameter_size contains msg if {
-	input.__type == "aws:ssm/parameter:Parameter"
+	input.__type == ssm_parameter
 	tier := object.get(input, "tier", "Standard")
 	known(tier)
 	v := parameter_value(input)
@@ -42,21 +42,21 @@ deny_ssm_parameter_size contains msg if {
 #   doc: 'AWS Systems Manager User Guide, "Creating Parameter Store parameters in Systems Manager" (requirements and constraints for parameter names) (https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html)'
 #   message: Name the parameter /path/KEY with letters, digits and _ . - only, and not under /aws or /ssm.
 deny_ssm_parameter_name contains msg if {
-	input.__type == "aws:ssm/parameter:Parameter"
+	input.__type == ssm_parameter
 	n := str(props(input), "name")
 	not regex.match(`^[a-zA-Z0-9_./-]+$`, n)
 	msg := sprintf("SSM parameter '%s' is named '%s'; only letters, digits, _ . - and / are allowed", [input.__name, n])
 }
 
 deny_ssm_parameter_name contains msg if {
-	input.__type == "aws:ssm/parameter:Parameter"
+	input.__type == ssm_parameter
 	n := str(props(input), "name")
 	regex.match(`^/?(?i:aws|ssm)`, n)
 	msg := sprintf("SSM parameter '%s' is named '%s'; names may not begin with aws or ssm", [input.__name, n])
 }
 
 deny_ssm_parameter_name contains msg if {
-	input.__type == "aws:ssm/parameter:Parameter"
+	input.__type == ssm_parameter
 	n := str(props(input), "name")
 	levels := count(split(trim(n, "/"), "/"))
 	levels > 15

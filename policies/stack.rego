@@ -76,7 +76,7 @@ world_rule(r) if {
 # custom:
 #   message: Add an ingress rule on the database's group that references the fleet's group (port 5432).
 stack_deny_database_unreachable contains msg if {
-	some db in resources_of("aws:rds/instance:Instance")
+	some db in resources_of(rds)
 	some fg in fleet_groups
 	region_of(by_urn(fg)) == region_of(db)
 	not admits(db, fg)

@@ -48,7 +48,7 @@ stack_deny_nat_before_internet_gateway contains msg if {
 #   doc: 'AWS CloudFormation User Guide, "DependsOn attribute" (When a DependsOn attribute is required: load balancers with public addresses in a VPC) (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html)'
 #   message: Give the load balancer dependsOn its VPC's internet gateway.
 stack_deny_lb_before_internet_gateway contains msg if {
-	some l in resources_of("aws:lb/loadBalancer:LoadBalancer")
+	some l in resources_of(lb)
 	internal := object.get(l, "internal", false)
 	known(internal)
 	internal == false

@@ -118,7 +118,7 @@ is_primary_db(r) if {
 	not has_key(r, "replicateSourceDb")
 }
 
-# ---- Helpers of the preflight rules (preflight_*.rego) ----
+# ---- Helpers of the preflight rules (METADATA custom.kind: preflight) ----
 
 # The offline graph masks secrets as this string; a preflight rule never reads
 # a masked value as if it were the secret itself.
@@ -226,6 +226,8 @@ depends_transitively(r, urn) if urn in reachable_from[r.__urn]
 
 # The resources of a type whose given property was computed from r.
 referrers(r, t, prop) := [x | some x in resources_of(t); depends_on(x, prop, r.__urn)]
+
+# ---- Helpers that the rules of several services share ----
 
 # has_flag: the boolean is known (or absent, the provider's default).
 has_flag(obj, key) if not has_key(obj, key)

@@ -394,3 +394,30 @@ func BenchmarkEvaluatePhase9(b *testing.B) {
 		}
 	}
 }
+
+// TestReadmeCountsTheRules keeps the counts README.md states ("**Preflight**
+// (118 rules", "**Best practice** (37 rules") equal to the pack's, and every
+// .rego file it names existing.
+func TestReadmeCountsTheRules(t *testing.T) {
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, r := range loadPack(t).Rules {
+		count[r.Kind]++
+	}
+	for kind, label := range map[string]string{policies.Preflight: "Preflight", policies.BestPractice: "Best practice"} {
+		m := regexp.MustCompile(`\*\*` + label + `\*\* \((\d+) rules`).FindStringSubmatch(string(raw))
+		if m == nil {
+			t.Errorf("README.md does not say how many %s rules there are", label)
+		} else if m[1] != fmt.Sprint(count[kind]) {
+			t.Errorf("README.md counts %s %s rules, the pack has %d", m[1], label, count[kind])
+		}
+	}
+	for _, m := range regexp.MustCompile("`([a-z0-9_]+\\.rego)`").FindAllStringSubmatch(string(raw), -1) {
+		if _, err := os.Stat(m[1]); err != nil {
+			t.Errorf("README.md names %s: %v", m[1], err)
+		}
+	}
+}

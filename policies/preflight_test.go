@@ -20,7 +20,7 @@ const (
 // preflightTable renders the preflight rules as a Markdown table.
 func preflightTable(p *policies.Pack) string {
 	var b strings.Builder
-	b.WriteString("| rule | resource types | limit | documentation |\n|---|---|---|---|\n")
+	b.WriteString("| rule | file | resource types | limit | documentation |\n|---|---|---|---|---|\n")
 	cell := func(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
 	for _, r := range p.Rules {
 		if r.Kind != policies.Preflight {
@@ -30,7 +30,7 @@ func preflightTable(p *policies.Pack) string {
 		for i, typ := range r.Types {
 			types[i] = "`" + typ + "`"
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Name, strings.Join(types, ", "), cell(r.Description), cell(r.Doc))
+		fmt.Fprintf(&b, "| `%s` | [%s](%s) | %s | %s | %s |\n", r.Name, r.File, r.File, strings.Join(types, ", "), cell(r.Description), cell(r.Doc))
 	}
 	return b.String()
 }

@@ -2,8 +2,10 @@ package scalezero
 
 import rego.v1
 
-# Stack rules read the whole graph. They follow the chapter's principles on the
-# graph's structure (what references what), never on a phase number.
+# Stack rules that span services (security groups, load balancers, fleets,
+# databases). Stack rules read the whole graph. They follow the chapter's
+# principles on the graph's structure (what references what), never on a phase
+# number. The rules of one service live in that service's file.
 
 lb_groups := {u |
 	some lb in resources_of("aws:lb/loadBalancer:LoadBalancer")

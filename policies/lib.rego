@@ -114,11 +114,11 @@ zones_known(subnet_urns) if {
 }
 
 is_primary_db(r) if {
-	is_type(r, "aws:rds/instance:Instance")
+	is_type(r, rds)
 	not has_key(r, "replicateSourceDb")
 }
 
-# ---- Helpers of the preflight rules (preflight_*.rego) ----
+# ---- Helpers of the preflight rules (METADATA custom.kind: preflight) ----
 
 # The offline graph masks secrets as this string; a preflight rule never reads
 # a masked value as if it were the secret itself.
@@ -226,3 +226,55 @@ depends_transitively(r, urn) if urn in reachable_from[r.__urn]
 
 # The resources of a type whose given property was computed from r.
 referrers(r, t, prop) := [x | some x in resources_of(t); depends_on(x, prop, r.__urn)]
+
+# ---- Helpers that the rules of several services share ----
+
+# has_flag: the boolean is known (or absent, the provider's default).
+has_flag(obj, key) if not has_key(obj, key)
+
+has_flag(obj, key) if known(obj[key])
+
+# A parameter group family (postgres16, mysql8.0, redis7, redis6.x) fits an
+# engine and version when it names that engine and the version's major.
+family_fits(family, engine, version) if {
+	startswith(family, engine)
+	major := trim_suffix(substring(family, count(engine), -1), ".x")
+	major_prefix(major, version)
+}
+
+major_prefix(major, version) if version == major
+
+major_prefix(major, version) if startswith(version, concat("", [major, "."]))
+
+between(x, lo, hi) if {
+	lo <= x
+	x <= hi
+}
+
+valid_param_group_name(n) if {
+	count(n) <= 255
+	letter_first_identifier(n)
+}
+
+# A name as checked where the provider lower-cases auto-names (S3 buckets,
+# ECR repositories); an explicit name is taken as given.
+auto_lower(r, prop, n) := n if has_key(props(r), prop)
+
+auto_lower(r, prop, n) := lower(n) if not has_key(props(r), prop)
+
+# The name of a queue or topic: explicit, or auto-named with .fifo for FIFO.
+fifo_name(r, _) := n if n := str(props(r), "name")
+
+fifo_name(r, fifo) := n if {
+	not has_key(props(r), "name")
+	not has_key(props(r), "namePrefix")
+	n := concat("", [r.__name, autoname_suffix, fifo_suffix(fifo)])
+}
+
+fifo_suffix(true) := ".fifo"
+
+fifo_suffix(false) := ""
+
+as_array(x) := x if is_array(x)
+
+as_array(x) := [x] if not is_array(x)

@@ -60,6 +60,7 @@ type Rule struct {
 	Kind        string   // Preflight or BestPractice
 	Types       []string // the resource types a preflight rule reads (custom.types)
 	Doc         string   // the documentation page that states the limit (custom.doc)
+	File        string   // the .rego file that defines it (the first, in name order, if several do)
 }
 
 // Pack is the compiled pack.
@@ -108,7 +109,13 @@ func LoadFS(fsys fs.FS) (*Pack, error) {
 	}
 	pack := &Pack{}
 	seen := map[string]bool{}
-	for name, m := range compiler.Modules {
+	names := make([]string, 0, len(compiler.Modules))
+	for name := range compiler.Modules {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		m := compiler.Modules[name]
 		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
 		if pack.Package == "" {
 			pack.Package = pkg
@@ -116,7 +123,7 @@ func LoadFS(fsys fs.FS) (*Pack, error) {
 			return nil, fmt.Errorf("%s: package %s differs from %s (the analyzer needs one package)", name, pkg, pack.Package)
 		}
 		for _, r := range m.Rules {
-			rule := Rule{Name: r.Head.Name.String(), Kind: BestPractice}
+			rule := Rule{Name: r.Head.Name.String(), Kind: BestPractice, File: name}
 			switch {
 			case stackDenyRule.MatchString(rule.Name):
 				rule.Level, rule.Stack = Mandatory, true

@@ -154,24 +154,11 @@ func TestPackFollowsTheAnalyzersRules(t *testing.T) {
 	}
 }
 
-// Preflight rules live in preflight_*.rego, are mandatory, and say which
-// types they read and which documentation page states their limit.
+// Preflight rules (METADATA custom.kind: preflight) are mandatory and say
+// which types they read and which documentation page states their limit.
 func TestPreflightRulesAreMandatoryAndCited(t *testing.T) {
-	defined := map[string]string{} // rule -> file
-	files, _ := filepath.Glob("*.rego")
-	head := regexp.MustCompile(`(?m)^(\w+) contains `)
-	for _, f := range files {
-		raw, _ := os.ReadFile(f)
-		for _, m := range head.FindAllStringSubmatch(string(raw), -1) {
-			defined[m[1]] = f
-		}
-	}
 	n := 0
 	for _, r := range loadPack(t).Rules {
-		preflightFile := strings.HasPrefix(defined[r.Name], "preflight_")
-		if (r.Kind == policies.Preflight) != preflightFile {
-			t.Errorf("%s: kind %s but defined in %s", r.Name, r.Kind, defined[r.Name])
-		}
 		if r.Kind != policies.Preflight {
 			continue
 		}
@@ -236,196 +223,6 @@ func TestLoadRejectsWhatTheAnalyzerRejects(t *testing.T) {
 	}
 }
 
-func find(t *testing.T, g *graph.Graph, typ, name string) *graph.Resource {
-	t.Helper()
-	for i := range g.Resources {
-		if g.Resources[i].Type == typ && g.Resources[i].Name == name {
-			return &g.Resources[i]
-		}
-	}
-	t.Fatalf("phase %d has no %s %s", g.Phase, typ, name)
-	return nil
-}
-
-func drop(g *graph.Graph, typ, name string) {
-	out := g.Resources[:0]
-	for _, r := range g.Resources {
-		if r.Type != typ || r.Name != name {
-			out = append(out, r)
-		}
-	}
-	g.Resources = out
-}
-
-const (
-	tRDS    = "aws:rds/instance:Instance"
-	tIngr   = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-	tLT     = "aws:ec2/launchTemplate:LaunchTemplate"
-	tRG     = "aws:elasticache/replicationGroup:ReplicationGroup"
-	tTable  = "aws:dynamodb/table:Table"
-	tDist   = "aws:cloudfront/distribution:Distribution"
-	tQueue  = "aws:sqs/queue:Queue"
-	tASG    = "aws:autoscaling/group:Group"
-	tRecord = "aws:route53/record:Record"
-	tSG     = "aws:ec2/securityGroup:SecurityGroup"
-	tPAB    = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-)
-
-// breaker breaks one resource of one phase so that one rule fires.
-type breaker struct {
-	target string   // "aws" (the default) or "docker"
-	phase  int      // the phase whose graph is broken
-	set    []string // config settings over the stack file's (key=value)
-	want   string   // in the message
-	// fix repairs, before and after the breakage, what today's program gets
-	// wrong for this rule, so that the case shows the rule's own breakage.
-	fix   func(t *testing.T, g *graph.Graph)
-	apply func(t *testing.T, g *graph.Graph)
-	// unknown makes the value the rule decides on unknown, as in a preview:
-	// then nothing fires. Preflight rules need it, or structural: why the
-	// rule reads only what a preview always knows (dependencies, which
-	// properties are set).
-	unknown    func(t *testing.T, g *graph.Graph)
-	structural string
-	// disable turns off other rules the same breakage necessarily trips.
-	disable []string
-	// at is the type, name and input path a setting breaks.
-	at [3]string
-}
-
-// breakers break one resource of one phase per best-practice rule.
-var breakers = map[string]breaker{
-	"deny_rds_public": {phase: 2, want: "publicly accessible", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tRDS, "db").Inputs["publiclyAccessible"] = true
-	}},
-	"deny_rds_unencrypted": {phase: 2, want: "does not encrypt", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tRDS, "db").Inputs["storageEncrypted"] = false
-	}},
-	"deny_rds_no_backups": {phase: 2, want: "keeps no backups", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tRDS, "db").Inputs["backupRetentionPeriod"] = 0
-	}},
-	"deny_s3_public_access": {phase: 5, want: "blockPublicPolicy off", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tPAB, "cdn").Inputs["blockPublicPolicy"] = false
-	}},
-	"deny_s3_unencrypted": {phase: 5, want: "no default algorithm", apply: func(t *testing.T, g *graph.Graph) {
-		r := find(t, g, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "cdn")
-		r.Inputs["rules"] = []any{map[string]any{"bucketKeyEnabled": true}}
-	}},
-	"deny_cloudfront_http": {phase: 5, want: "plain HTTP", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tDist, "cdn").Inputs["defaultCacheBehavior"].(map[string]any)["viewerProtocolPolicy"] = "allow-all"
-	}},
-	"deny_cloudfront_s3_without_oac": {phase: 5, want: "without origin access control", apply: func(t *testing.T, g *graph.Graph) {
-		origin := find(t, g, tDist, "cdn").Inputs["origins"].([]any)[0].(map[string]any)
-		delete(origin, "originAccessControlId")
-	}},
-	"deny_ssh_from_anywhere": {phase: 1, want: "admits SSH from the internet", apply: func(t *testing.T, g *graph.Graph) {
-		r := find(t, g, tIngr, "server-80")
-		r.Inputs["fromPort"], r.Inputs["toPort"] = 22, 22
-	}},
-	"deny_world_ingress": {phase: 3, want: "opens ports 8080-8080 to the internet", apply: func(t *testing.T, g *graph.Graph) {
-		r := find(t, g, tIngr, "web-lb-80")
-		r.Inputs["fromPort"], r.Inputs["toPort"] = 8080, 8080
-	}},
-	"deny_imdsv1": {phase: 3, want: "allows IMDSv1", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tLT, "web-fleet").Inputs["metadataOptions"].(map[string]any)["httpTokens"] = "optional"
-	}},
-	"deny_launch_template_public_ip": {phase: 3, want: "public IP", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tLT, "web-fleet").Inputs["networkInterfaces"].([]any)[0].(map[string]any)["associatePublicIpAddress"] = "true"
-	}},
-	"deny_elasticache_unencrypted": {phase: 5, want: "atRestEncryptionEnabled off", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tRG, "cache").Inputs["atRestEncryptionEnabled"] = false
-	}},
-	"deny_elasticache_no_failover": {phase: 5, want: "no automatic failover", apply: func(t *testing.T, g *graph.Graph) {
-		// Multi-AZ goes too: ElastiCache refuses it without failover (a preflight rule).
-		rg := find(t, g, tRG, "cache")
-		rg.Inputs["automaticFailoverEnabled"], rg.Inputs["multiAzEnabled"] = false, false
-	}},
-	"deny_dynamodb_unencrypted": {phase: 6, want: "does not encrypt with a KMS key", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tTable, "sessions").Inputs["serverSideEncryption"] = map[string]any{"enabled": false}
-	}},
-	"deny_dynamodb_no_pitr": {phase: 7, want: "a replica in eu-west-1 without point-in-time recovery", apply: func(t *testing.T, g *graph.Graph) {
-		put(t, find(t, g, tTable, "sessions"), "replicas.0.pointInTimeRecovery", false)
-	}},
-	"deny_dynamodb_no_ttl": {phase: 6, want: "does not expire items", apply: func(t *testing.T, g *graph.Graph) {
-		delete(find(t, g, tTable, "sessions").Inputs, "ttl")
-	}},
-	"deny_sqs_unencrypted": {phase: 8, want: "is not encrypted", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tQueue, "jobs-dlq").Inputs["sqsManagedSseEnabled"] = false
-	}},
-	"deny_iam_star": {phase: 1, want: "allows * on *", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, "aws:iam/rolePolicy:RolePolicy", "server-role").Inputs["policy"] =
-			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":["*"]}]}`
-	}},
-	"deny_ebs_unencrypted": {phase: 3, want: "maps /dev/xvda unencrypted", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tLT, "web-fleet").Inputs["blockDeviceMappings"].([]any)[0].(map[string]any)["ebs"].(map[string]any)["encrypted"] = "false"
-	}},
-	"deny_elasticache_no_auth": {phase: 5, want: "lets any client in", apply: func(t *testing.T, g *graph.Graph) {
-		delete(find(t, g, tRG, "cache").Inputs, "authToken")
-	}},
-	"warn_lb_invalid_headers": {phase: 3, want: "passes invalid header fields on", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, "aws:lb/loadBalancer:LoadBalancer", "web").Inputs["dropInvalidHeaderFields"] = false
-	}},
-	"stack_deny_public_entry": {phase: 2, want: "neither a load balancer's nor the public server's group", apply: func(t *testing.T, g *graph.Graph) {
-		r := find(t, g, tIngr, "db-from-server")
-		r.Inputs["cidrIpv4"], r.Inputs["fromPort"], r.Inputs["toPort"] = "0.0.0.0/0", 443, 443
-		delete(r.Inputs, "referencedSecurityGroupId")
-		delete(r.PropertyDependencies, "referencedSecurityGroupId")
-	}},
-	"stack_deny_fleet_bypass": {phase: 3, want: "other than from the load balancer's group", apply: func(t *testing.T, g *graph.Graph) {
-		r := find(t, g, tIngr, "web-fleet-from-lb")
-		r.PropertyDependencies["referencedSecurityGroupId"] = []string{find(t, g, tSG, "db").URN}
-	}},
-	"stack_deny_fleet_redundancy": {phase: 3, want: "minSize 1", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tASG, "web-fleet").Inputs["minSize"] = 1
-	}},
-	"stack_warn_fleet_redundancy": {phase: 8, want: "over 1 zone(s)", apply: func(t *testing.T, g *graph.Graph) {
-		r := find(t, g, tASG, "worker-fleet")
-		r.PropertyDependencies["vpcZoneIdentifiers"] = r.PropertyDependencies["vpcZoneIdentifiers"][:1]
-	}},
-	"stack_deny_db_multi_az": {phase: 4, want: "no Multi-AZ standby", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tRDS, "db").Inputs["multiAz"] = false
-	}},
-	"stack_deny_sticky_shared_sessions": {phase: 6, want: "sticky although sessions are shared", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, "aws:lb/targetGroup:TargetGroup", "web").Inputs["stickiness"].(map[string]any)["enabled"] = true
-	}},
-	"stack_deny_queue_without_dlq": {phase: 8, want: "has no dead-letter queue", apply: func(t *testing.T, g *graph.Graph) {
-		r := find(t, g, tQueue, "jobs")
-		delete(r.Inputs, "redrivePolicy")
-		delete(r.PropertyDependencies, "redrivePolicy")
-	}},
-	"stack_deny_geo_without_default": {phase: 7, set: []string{withDomain}, want: "no default", apply: func(t *testing.T, g *graph.Graph) {
-		drop(g, tRecord, "dns-site")
-	}},
-	"stack_deny_geo_unchecked": {phase: 7, set: []string{withDomain}, want: "has no health check", apply: func(t *testing.T, g *graph.Graph) {
-		delete(find(t, g, tRecord, "dns-geo-eu").Inputs, "healthCheckId")
-	}},
-	"stack_deny_database_unreachable": {phase: 7, set: []string{withDomain}, want: "database 'db-secondary' does not admit the web hosts of its region (web-secondary-fleet)", apply: func(t *testing.T, g *graph.Graph) {
-		drop(g, tIngr, "db-secondary-from-web")
-	}},
-	"stack_deny_bucket_unprotected": {phase: 5, want: "BucketPublicAccessBlock", apply: func(t *testing.T, g *graph.Graph) {
-		drop(g, tPAB, "cdn")
-	}},
-	// What runs is watched (observability.rego).
-	"stack_deny_dlq_unwatched": {phase: 8, want: "dead-letter queue 'jobs-dlq' has no alarm", apply: func(t *testing.T, g *graph.Graph) {
-		drop(g, tAlarm, "jobs-dlq")
-	}},
-	"stack_deny_lb_unwatched": {phase: 3, want: "load balancer 'web' has no 5xx alarm", apply: func(t *testing.T, g *graph.Graph) {
-		drop(g, tAlarm, "web-5xx")
-	}},
-	"stack_deny_db_storage_unwatched": {phase: 2, want: "RDS instance 'db' has no free-storage alarm", apply: func(t *testing.T, g *graph.Graph) {
-		drop(g, tAlarm, "db-storage")
-	}},
-	"stack_deny_replica_lag_unwatched": {phase: 4, want: "read replica 'db-replica-1' has no lag alarm", apply: func(t *testing.T, g *graph.Graph) {
-		drop(g, tAlarm, "db-replica-1-lag")
-	}},
-	"deny_alarm_without_action": {phase: 2, want: "notifies nobody", apply: func(t *testing.T, g *graph.Graph) {
-		find(t, g, tAlarm, "db-storage").Inputs["alarmActions"] = []any{}
-	}},
-	"deny_log_group_without_retention": {phase: 1, want: "keeps its logs forever", apply: func(t *testing.T, g *graph.Graph) {
-		delete(find(t, g, tLogGroup, "observability-web").Inputs, "retentionInDays")
-	}},
-}
-
 type key struct{ rule, resource, message string }
 
 func keys(vs []policies.Violation) map[key]policies.Violation {
@@ -442,12 +239,13 @@ func keys(vs []policies.Violation) map[key]policies.Violation {
 // nothing new fires.
 func TestEachRuleFiresOnItsBreakage(t *testing.T) {
 	all := map[string]breaker{}
-	for _, m := range []map[string]breaker{breakers, preflightBreakers} {
+	fileOf := map[string]string{} // rule -> the .rego file whose cases hold its breaking case
+	for file, m := range cases {
 		for name, b := range m {
 			if _, dup := all[name]; dup {
-				t.Errorf("%s has two breaking cases", name)
+				t.Errorf("%s has two breaking cases (%s, %s)", name, fileOf[name], file)
 			}
-			all[name] = b
+			all[name], fileOf[name] = b, file
 		}
 	}
 	rules := map[string]bool{}
@@ -457,6 +255,10 @@ func TestEachRuleFiresOnItsBreakage(t *testing.T) {
 		if !ok {
 			t.Errorf("%s has no breaking case", rule.Name)
 			continue
+		}
+		if fileOf[rule.Name] != rule.File {
+			t.Errorf("%s is defined in %s but its breaking case is among those of %s; move it to %s_test.go",
+				rule.Name, rule.File, fileOf[rule.Name], strings.TrimSuffix(rule.File, ".rego"))
 		}
 		if rule.Kind == policies.Preflight && b.unknown == nil && b.structural == "" {
 			t.Errorf("%s has no unknown-value case (nor says why it needs none)", rule.Name)
@@ -589,6 +391,33 @@ func BenchmarkEvaluatePhase9(b *testing.B) {
 	for b.Loop() {
 		if _, err := p.Evaluate(context.Background(), g, nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestReadmeCountsTheRules keeps the counts README.md states ("**Preflight**
+// (118 rules", "**Best practice** (37 rules") equal to the pack's, and every
+// .rego file it names existing.
+func TestReadmeCountsTheRules(t *testing.T) {
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, r := range loadPack(t).Rules {
+		count[r.Kind]++
+	}
+	for kind, label := range map[string]string{policies.Preflight: "Preflight", policies.BestPractice: "Best practice"} {
+		m := regexp.MustCompile(`\*\*` + label + `\*\* \((\d+) rules`).FindStringSubmatch(string(raw))
+		if m == nil {
+			t.Errorf("README.md does not say how many %s rules there are", label)
+		} else if m[1] != fmt.Sprint(count[kind]) {
+			t.Errorf("README.md counts %s %s rules, the pack has %d", m[1], label, count[kind])
+		}
+	}
+	for _, m := range regexp.MustCompile("`([a-z0-9_]+\\.rego)`").FindAllStringSubmatch(string(raw), -1) {
+		if _, err := os.Stat(m[1]); err != nil {
+			t.Errorf("README.md names %s: %v", m[1], err)
 		}
 	}
 }

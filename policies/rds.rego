@@ -2,11 +2,7 @@ package scalezero
 
 import rego.v1
 
-# Preflight rules: what AWS (or the provider) refuses at create, update or
-# delete time, found before `pulumi up` tries it. Every rule here is mandatory,
-# marked `kind: preflight`, names the resource types it reads and the AWS
-# documentation page that states the limit. This file: RDS, ElastiCache, KMS,
-# Secrets Manager and SSM Parameter Store.
+# Amazon RDS: DB instances, read replicas, parameter and subnet groups.
 
 rds := "aws:rds/instance:Instance"
 
@@ -137,11 +133,6 @@ stack_deny_encrypted_replica_of_plain_source contains msg if {
 	msg := sprintf("read replica '%s' is encrypted but its source '%s' is not; RDS refuses it", [replica.__name, src.__name])
 }
 
-# has_flag: the boolean is known (or absent, the provider's default).
-has_flag(obj, key) if not has_key(obj, key)
-
-has_flag(obj, key) if known(obj[key])
-
 # METADATA
 # title: At most 15 read replicas per source
 # description: A PostgreSQL, MySQL or MariaDB DB instance can have up to 15 read replicas.
@@ -216,18 +207,6 @@ db_version_of_source(db) := v if {
 	v := str(replica_source(replica_source(db)), "engineVersion")
 }
 
-# A parameter group family (postgres16, mysql8.0, redis7, redis6.x) fits an
-# engine and version when it names that engine and the version's major.
-family_fits(family, engine, version) if {
-	startswith(family, engine)
-	major := trim_suffix(substring(family, count(engine), -1), ".x")
-	major_prefix(major, version)
-}
-
-major_prefix(major, version) if version == major
-
-major_prefix(major, version) if startswith(version, concat("", [major, "."]))
-
 # METADATA
 # title: The DB parameter group's family matches the engine's major version
 # description: A DB instance takes only a DB parameter group of its engine's family and major version (postgres16 for PostgreSQL 16).
@@ -274,7 +253,7 @@ stack_deny_db_subnet_group_zones contains msg if {
 #   doc: 'Amazon RDS API Reference, "CreateDBInstance" (DBInstanceIdentifier) (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html)'
 #   message: Shorten the logical name or set an identifier that fits.
 deny_rds_identifier contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	n := physical_name(input, "identifier")
 	not valid_rds_identifier(n)
 	msg := sprintf("RDS instance '%s' gets the identifier '%s' (%s, %d characters); RDS allows 1-63 letters, digits and hyphens, a letter first", [input.__name, n, name_origin(input, "identifier"), count(n)])
@@ -294,7 +273,7 @@ valid_rds_identifier(n) if {
 #   doc: 'Amazon RDS User Guide, "Automatically upgrading the minor engine version" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_UpgradeDBInstance.Upgrading.html); Pulumi AWS provider, "aws.rds.Instance" (engineVersion, engineVersionActual) (https://www.pulumi.com/registry/packages/aws/api-docs/rds/instance/)'
 #   message: Set engineVersion to the major version only (e.g. 16), or turn autoMinorVersionUpgrade off.
 deny_rds_minor_version_pinned contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	engine := str(input, "engine")
 	version := str(input, "engineVersion")
 	count(split(version, ".")) >= minor_parts[engine]
@@ -314,7 +293,7 @@ minor_parts := {"postgres": 2, "mysql": 3, "mariadb": 3}
 #   doc: 'Amazon RDS API Reference, "CreateDBInstance" (ManageMasterUserPassword, MasterUserPassword) (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html)'
 #   message: Drop manageMasterUserPassword where password is set.
 deny_rds_password_and_managed_password contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	has_key(input, "password")
 	flag(input, "manageMasterUserPassword", false)
 	msg := sprintf("RDS instance '%s' sets both password and manageMasterUserPassword; RDS refuses the pair", [input.__name])
@@ -329,7 +308,7 @@ deny_rds_password_and_managed_password contains msg if {
 #   doc: 'Amazon RDS API Reference, "CreateDBInstance" (MasterUserPassword) (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html)'
 #   message: Generate the password with 8-128 characters from letters, digits and punctuation other than / " @.
 deny_rds_master_password contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	str(input, "engine") == "postgres"
 	p := str(input, "password")
 	not regex.match(`^[!#-?A-~]{8,128}$`, p)
@@ -345,7 +324,7 @@ deny_rds_master_password contains msg if {
 #   doc: 'Amazon RDS API Reference, "CreateDBInstance" (AvailabilityZone) (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html)'
 #   message: Drop availabilityZone where multiAz is true.
 deny_rds_multi_az_with_zone contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	flag(input, "multiAz", false)
 	has_key(input, "availabilityZone")
 	msg := sprintf("RDS instance '%s' is Multi-AZ and names an availability zone; RDS refuses the pair", [input.__name])
@@ -360,7 +339,7 @@ deny_rds_multi_az_with_zone contains msg if {
 #   doc: 'Amazon RDS API Reference, "DeleteDBInstance" (FinalDBSnapshotIdentifier, SkipFinalSnapshot) (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html); Pulumi AWS provider, "aws.rds.Instance" (finalSnapshotIdentifier) (https://www.pulumi.com/registry/packages/aws/api-docs/rds/instance/)'
 #   message: Set finalSnapshotIdentifier, or skipFinalSnapshot to true.
 deny_rds_final_snapshot_unnamed contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	not has_key(input, "replicateSourceDb")
 	not flag(input, "skipFinalSnapshot", false)
 	has_flag(input, "skipFinalSnapshot")
@@ -377,7 +356,7 @@ deny_rds_final_snapshot_unnamed contains msg if {
 #   doc: 'Amazon RDS User Guide, "Amazon RDS DB instance storage" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html) and "Managing capacity automatically with Amazon RDS storage autoscaling" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html); Amazon RDS API Reference, "CreateDBInstance" (BackupRetentionPeriod)'
 #   message: Keep allocatedStorage within 20-65536 GiB, maxAllocatedStorage at least 10% above it, backupRetentionPeriod within 0-35.
 deny_rds_storage_and_backups contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	str(input, "engine") == "postgres"
 	object.get(input, "storageType", "gp2") in {"gp2", "gp3"}
 	gib := num(input, "allocatedStorage")
@@ -386,7 +365,7 @@ deny_rds_storage_and_backups contains msg if {
 }
 
 deny_rds_storage_and_backups contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	ceiling := num(input, "maxAllocatedStorage")
 	ceiling > 0
 	ceiling * 10 < num(input, "allocatedStorage") * 11
@@ -394,15 +373,10 @@ deny_rds_storage_and_backups contains msg if {
 }
 
 deny_rds_storage_and_backups contains msg if {
-	input.__type == "aws:rds/instance:Instance"
+	input.__type == rds
 	days := num(input, "backupRetentionPeriod")
 	not between(days, 0, 35)
 	msg := sprintf("RDS instance '%s' keeps backups %v days; RDS allows 0-35", [input.__name, days])
-}
-
-between(x, lo, hi) if {
-	lo <= x
-	x <= hi
 }
 
 # METADATA
@@ -427,339 +401,58 @@ deny_rds_group_names contains msg if {
 	msg := sprintf("DB subnet group '%s' gets the name '%s' (%s); RDS allows up to 255 letters, digits, periods, underscores, spaces and hyphens, not default", [input.__name, n, name_origin(input, "name")])
 }
 
-valid_param_group_name(n) if {
-	count(n) <= 255
-	letter_first_identifier(n)
-}
-
 valid_subnet_group_name(n) if {
 	regex.match(`^[a-zA-Z0-9._ -]{1,255}$`, n)
 	lower(n) != "default"
 }
 
-cache_group := "aws:elasticache/replicationGroup:ReplicationGroup"
-
 # METADATA
-# title: ElastiCache failover has the nodes it needs
-# description: Automatic failover needs at least two cache clusters (a primary and a replica); Multi-AZ needs automatic failover; a replication group without shards has at most 6 clusters (1 primary and 5 replicas).
+# title: RDS never publicly accessible
+# description: Databases live in the isolated data subnets; no public endpoint.
 # custom:
-#   kind: preflight
-#   types: [aws:elasticache/replicationGroup:ReplicationGroup]
-#   doc: 'Amazon ElastiCache API Reference, "CreateReplicationGroup" (AutomaticFailoverEnabled, MultiAZEnabled, NumCacheClusters) (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html)'
-#   message: Set numCacheClusters to 2-6 with automaticFailoverEnabled, and automaticFailoverEnabled wherever multiAzEnabled is on.
-deny_elasticache_failover_nodes contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
-	flag(input, "automaticFailoverEnabled", false)
-	not has_key(input, "numNodeGroups")
-	n := object.get(input, "numCacheClusters", 1)
-	known(n)
-	n < 2
-	msg := sprintf("replication group '%s' fails over automatically with %v cache cluster(s); ElastiCache needs two", [input.__name, n])
-}
-
-deny_elasticache_failover_nodes contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
-	flag(input, "multiAzEnabled", false)
-	not flag(input, "automaticFailoverEnabled", false)
-	has_flag(input, "automaticFailoverEnabled")
-	msg := sprintf("replication group '%s' is Multi-AZ without automatic failover; ElastiCache refuses it", [input.__name])
-}
-
-deny_elasticache_failover_nodes contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
-	n := num(input, "numCacheClusters")
-	n > 6
-	msg := sprintf("replication group '%s' asks for %v cache clusters; ElastiCache allows 6 (a primary and 5 replicas)", [input.__name, n])
+#   message: Set publiclyAccessible to false (the database component does).
+deny_rds_public contains msg if {
+	input.__type == rds
+	input.publiclyAccessible == true
+	msg := sprintf("RDS instance '%s' is publicly accessible; set publiclyAccessible: false", [input.__name])
 }
 
 # METADATA
-# title: ElastiCache AUTH needs in-transit encryption
-# description: An AUTH token can be set only on replication groups with in-transit encryption enabled.
+# title: RDS storage encrypted
+# description: Every RDS instance encrypts its storage at rest.
 # custom:
-#   kind: preflight
-#   types: [aws:elasticache/replicationGroup:ReplicationGroup]
-#   doc: 'Amazon ElastiCache User Guide, "Authenticating with the Valkey and Redis OSS AUTH command" (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html)'
-#   message: Set transitEncryptionEnabled to true where authToken is set.
-deny_elasticache_auth_without_tls contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
-	has_key(input, "authToken")
-	not flag(input, "transitEncryptionEnabled", false)
-	has_flag(input, "transitEncryptionEnabled")
-	msg := sprintf("replication group '%s' sets an AUTH token without in-transit encryption; ElastiCache refuses it", [input.__name])
+#   message: Set storageEncrypted to true.
+deny_rds_unencrypted contains msg if {
+	input.__type == rds
+	not_true(input, "storageEncrypted")
+	msg := sprintf("RDS instance '%s' does not encrypt its storage; set storageEncrypted: true", [input.__name])
 }
 
 # METADATA
-# title: The ElastiCache AUTH token fits ElastiCache's rules
-# description: An AUTH token has 16 to 128 printable characters, and its only non-alphanumeric characters are ! & # $ ^ < > and -. Read only when the value is known (not a secret).
+# title: RDS primaries keep backups
+# description: A primary keeps automated backups (replicas and point-in-time recovery need them).
 # custom:
-#   kind: preflight
-#   types: [aws:elasticache/replicationGroup:ReplicationGroup]
-#   doc: 'Amazon ElastiCache User Guide, "Authenticating with the Valkey and Redis OSS AUTH command" (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html)'
-#   message: Generate the token with 16-128 characters from letters, digits and ! & # $ ^ < > -.
-deny_elasticache_auth_token_format contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
-	token := str(input, "authToken")
-	not regex.match(`^[A-Za-z0-9!&#$^<>-]{16,128}$`, token)
-	msg := sprintf("replication group '%s' has an AUTH token ElastiCache refuses (%d characters; 16-128 of letters, digits and ! & # $ ^ < > -)", [input.__name, count(token)])
+#   message: Set backupRetentionPeriod to 1-35 days.
+deny_rds_no_backups contains msg if {
+	is_primary_db(input)
+	days := object.get(input, "backupRetentionPeriod", 0)
+	not unknown(days)
+	days < 1
+	msg := sprintf("RDS primary '%s' keeps no backups; set backupRetentionPeriod to at least 1", [input.__name])
 }
 
 # METADATA
-# title: Replication group ids fit ElastiCache's rules
-# description: A replication group id has 1 to 40 letters, digits or hyphens, a letter first, no trailing or doubled hyphen; Pulumi's auto-name adds 8 characters to the logical name.
+# title: A database with replicas is Multi-AZ
+# description: Once reads are spread over replicas, the primary keeps a standby in another zone.
 # custom:
-#   kind: preflight
-#   types: [aws:elasticache/replicationGroup:ReplicationGroup]
-#   doc: 'Amazon ElastiCache API Reference, "CreateReplicationGroup" (ReplicationGroupId) (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html)'
-#   message: Shorten the logical name to 32 characters or fewer, or set a replicationGroupId that fits.
-deny_elasticache_group_id contains msg if {
-	input.__type == "aws:elasticache/replicationGroup:ReplicationGroup"
-	n := physical_name(input, "replicationGroupId")
-	not valid_group_id(n)
-	msg := sprintf("replication group '%s' gets the id '%s' (%s, %d characters); ElastiCache allows 1-40 letters, digits and hyphens, a letter first", [input.__name, n, name_origin(input, "replicationGroupId"), count(n)])
-}
-
-valid_group_id(n) if {
-	count(n) <= 40
-	letter_first_identifier(n)
-}
-
-# METADATA
-# title: ElastiCache parameter and subnet group names fit ElastiCache's rules
-# description: A cache parameter group name has up to 255 letters, digits or hyphens, a letter first, no trailing or doubled hyphen; a cache subnet group name up to 255 letters, digits or hyphens. Pulumi's auto-name adds 8 characters.
-# custom:
-#   kind: preflight
-#   types: [aws:elasticache/parameterGroup:ParameterGroup, aws:elasticache/subnetGroup:SubnetGroup]
-#   doc: 'Amazon ElastiCache API Reference, "CreateCacheParameterGroup" (CacheParameterGroupName) (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateCacheParameterGroup.html) and "CreateCacheSubnetGroup" (CacheSubnetGroupName) (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateCacheSubnetGroup.html)'
-#   message: Shorten the logical name or set a name that fits.
-deny_elasticache_group_names contains msg if {
-	input.__type == "aws:elasticache/parameterGroup:ParameterGroup"
-	n := physical_name(input, "name")
-	not valid_param_group_name(n)
-	msg := sprintf("cache parameter group '%s' gets the name '%s' (%s); ElastiCache allows up to 255 letters, digits and hyphens, a letter first", [input.__name, n, name_origin(input, "name")])
-}
-
-deny_elasticache_group_names contains msg if {
-	input.__type == "aws:elasticache/subnetGroup:SubnetGroup"
-	n := physical_name(input, "name")
-	not regex.match(`^[a-zA-Z0-9-]{1,255}$`, n)
-	msg := sprintf("cache subnet group '%s' gets the name '%s' (%s); ElastiCache allows up to 255 letters, digits and hyphens", [input.__name, n, name_origin(input, "name")])
-}
-
-# METADATA
-# title: The eviction policy is one ElastiCache knows
-# description: The maxmemory-policy parameter takes volatile-lru, allkeys-lru, volatile-lfu, allkeys-lfu, volatile-random, allkeys-random, volatile-ttl or noeviction.
-# custom:
-#   kind: preflight
-#   types: [aws:elasticache/parameterGroup:ParameterGroup]
-#   doc: 'Amazon ElastiCache User Guide, "Valkey and Redis OSS parameters" (maxmemory-policy) (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Engine.html)'
-#   message: Use one of the eight policies ElastiCache lists.
-deny_elasticache_maxmemory_policy contains msg if {
-	input.__type == "aws:elasticache/parameterGroup:ParameterGroup"
-	some p in object.get(input, "parameters", [])
-	object.get(p, "name", "") == "maxmemory-policy"
-	policy := str(p, "value")
-	not policy in {"volatile-lru", "allkeys-lru", "volatile-lfu", "allkeys-lfu", "volatile-random", "allkeys-random", "volatile-ttl", "noeviction"}
-	msg := sprintf("cache parameter group '%s' sets maxmemory-policy '%s', which ElastiCache does not know", [input.__name, policy])
-}
-
-# METADATA
-# title: The cache parameter group's family matches the engine version
-# description: A replication group takes only a cache parameter group of its engine's family (redis7 for Redis OSS 7.x, redis6.x for 6.x).
-# custom:
-#   kind: preflight
-#   types: [aws:elasticache/replicationGroup:ReplicationGroup, aws:elasticache/parameterGroup:ParameterGroup]
-#   doc: 'Amazon ElastiCache User Guide, "Configuring engine parameters using ElastiCache parameter groups" (parameter group families) (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.html)'
-#   message: Make the family match engineVersion (redis7 for 7.1).
-stack_deny_cache_parameter_group_family contains msg if {
-	some g in resources_of(cache_group)
-	some u in deps(g, "parameterGroupName")
-	pg := by_urn(u)
-	is_type(pg, "aws:elasticache/parameterGroup:ParameterGroup")
-	family := str(pg, "family")
-	engine := object.get(g, "engine", "redis")
-	known(engine)
-	version := str(g, "engineVersion")
-	not family_fits(family, engine, version)
-	msg := sprintf("replication group '%s' runs %s %s but its parameter group '%s' is of family %s", [g.__name, engine, version, pg.__name, family])
-}
-
-# METADATA
-# title: KMS key settings within KMS's ranges
-# description: A key's deletion waiting period is 7 to 30 days; automatic rotation is for symmetric encryption keys only, every 90 to 2560 days.
-# custom:
-#   kind: preflight
-#   types: [aws:kms/key:Key]
-#   doc: 'AWS KMS API Reference, "ScheduleKeyDeletion" (PendingWindowInDays) (https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html); AWS KMS Developer Guide, "Rotate AWS KMS keys" (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)'
-#   message: Keep deletionWindowInDays within 7-30, rotationPeriodInDays within 90-2560, and rotation on symmetric keys only.
-deny_kms_key_settings contains msg if {
-	input.__type == "aws:kms/key:Key"
-	days := num(input, "deletionWindowInDays")
-	not between(days, 7, 30)
-	msg := sprintf("KMS key '%s' waits %v days before deletion; KMS allows 7-30", [input.__name, days])
-}
-
-deny_kms_key_settings contains msg if {
-	input.__type == "aws:kms/key:Key"
-	flag(input, "enableKeyRotation", false)
-	spec := object.get(input, "customerMasterKeySpec", "SYMMETRIC_DEFAULT")
-	known(spec)
-	spec != "SYMMETRIC_DEFAULT"
-	msg := sprintf("KMS key '%s' is %s and rotates; KMS rotates symmetric encryption keys only", [input.__name, spec])
-}
-
-deny_kms_key_settings contains msg if {
-	input.__type == "aws:kms/key:Key"
-	days := num(input, "rotationPeriodInDays")
-	not between(days, 90, 2560)
-	msg := sprintf("KMS key '%s' rotates every %v days; KMS allows 90-2560", [input.__name, days])
-}
-
-secret := "aws:secretsmanager/secret:Secret"
-
-# METADATA
-# title: A secret's recovery window is 0 or 7 to 30 days
-# description: Secrets Manager deletes a secret after a recovery window of 7 to 30 days; the provider's 0 deletes it at once.
-# custom:
-#   kind: preflight
-#   types: [aws:secretsmanager/secret:Secret]
-#   doc: 'AWS Secrets Manager API Reference, "DeleteSecret" (RecoveryWindowInDays, ForceDeleteWithoutRecovery) (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html)'
-#   message: Set recoveryWindowInDays to 0 or 7-30.
-deny_secret_recovery_window contains msg if {
-	input.__type == "aws:secretsmanager/secret:Secret"
-	days := num(input, "recoveryWindowInDays")
-	days != 0
-	not between(days, 7, 30)
-	msg := sprintf("secret '%s' has a recovery window of %v days; Secrets Manager allows 7-30 (0 deletes at once)", [input.__name, days])
-}
-
-# METADATA
-# title: Secret names fit Secrets Manager's rules
-# description: A secret name has up to 512 ASCII letters, digits and / _ + = . @ -; Pulumi's auto-name adds 8 characters.
-# custom:
-#   kind: preflight
-#   types: [aws:secretsmanager/secret:Secret]
-#   doc: 'AWS Secrets Manager API Reference, "CreateSecret" (Name) (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html)'
-#   message: Name the secret with letters, digits and / _ + = . @ - only.
-deny_secret_name contains msg if {
-	input.__type == "aws:secretsmanager/secret:Secret"
-	n := physical_name(input, "name")
-	not regex.match(`^[A-Za-z0-9/_+=.@-]{1,512}$`, n)
-	msg := sprintf("secret '%s' gets the name '%s' (%s); Secrets Manager allows up to 512 letters, digits and / _ + = . @ -", [input.__name, n, name_origin(input, "name")])
-}
-
-# METADATA
-# title: A secret value within Secrets Manager's size
-# description: A secret value is at most 65,536 bytes, given as either a string or binary.
-# custom:
-#   kind: preflight
-#   types: [aws:secretsmanager/secretVersion:SecretVersion]
-#   doc: 'AWS Secrets Manager User Guide, "AWS Secrets Manager quotas" (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html); API Reference, "PutSecretValue" (SecretString, SecretBinary)'
-#   message: Keep the value under 64 KiB and set only one of secretString and secretBinary.
-deny_secret_version contains msg if {
-	input.__type == "aws:secretsmanager/secretVersion:SecretVersion"
-	value := str(input, "secretString")
-	bytes(value) > 65536
-	msg := sprintf("secret version '%s' holds %d bytes; Secrets Manager allows 65536", [input.__name, bytes(value)])
-}
-
-deny_secret_version contains msg if {
-	input.__type == "aws:secretsmanager/secretVersion:SecretVersion"
-	has_key(input, "secretString")
-	has_key(input, "secretBinary")
-	msg := sprintf("secret version '%s' sets both secretString and secretBinary; Secrets Manager takes one", [input.__name])
-}
-
-# METADATA
-# title: Secret replicas in other regions
-# description: A secret is replicated to regions other than its own; its own region is refused as a replica region.
-# custom:
-#   kind: preflight
-#   types: [aws:secretsmanager/secret:Secret]
-#   doc: 'AWS Secrets Manager API Reference, "ReplicateSecretToRegions" (AddReplicaRegions) (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ReplicateSecretToRegions.html); User Guide, "Replicate AWS Secrets Manager secrets across Regions"'
-#   message: List only regions other than the secret's own under replicas.
-stack_deny_secret_replica_region contains msg if {
-	some s in resources_of(secret)
-	home := region_of(s)
-	some replica in object.get(s, "replicas", [])
-	str(replica, "region") == home
-	msg := sprintf("secret '%s' lives in %s and lists %s as a replica region", [s.__name, home, home])
-}
-
-ssm_parameter := "aws:ssm/parameter:Parameter"
-
-# The value a parameter stores, when known.
-parameter_value(p) := v if v := str(p, "insecureValue")
-
-parameter_value(p) := v if {
-	not has_key(p, "insecureValue")
-	v := str(p, "value")
-}
-
-tier_limit := {"Standard": 4096, "Advanced": 8192, "Intelligent-Tiering": 8192}
-
-# METADATA
-# title: SSM parameter values within their tier's size
-# description: A Standard parameter holds at most 4 KB, an Advanced one 8 KB.
-# custom:
-#   kind: preflight
-#   types: [aws:ssm/parameter:Parameter]
-#   doc: 'AWS Systems Manager User Guide, "Managing parameter tiers" (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html)'
-#   message: Keep the value under 4 KB, or set tier to Advanced (up to 8 KB, charged).
-deny_ssm_parameter_size contains msg if {
-	input.__type == "aws:ssm/parameter:Parameter"
-	tier := object.get(input, "tier", "Standard")
-	known(tier)
-	v := parameter_value(input)
-	bytes(v) > tier_limit[tier]
-	msg := sprintf("SSM parameter '%s' holds %d bytes; the %s tier allows %d", [input.__name, bytes(v), tier, tier_limit[tier]])
-}
-
-# METADATA
-# title: SSM parameter names fit Parameter Store's rules
-# description: A parameter name has letters, digits and _ . - (with / between levels), at most 15 levels, and does not begin with aws or ssm.
-# custom:
-#   kind: preflight
-#   types: [aws:ssm/parameter:Parameter]
-#   doc: 'AWS Systems Manager User Guide, "Creating Parameter Store parameters in Systems Manager" (requirements and constraints for parameter names) (https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html)'
-#   message: Name the parameter /path/KEY with letters, digits and _ . - only, and not under /aws or /ssm.
-deny_ssm_parameter_name contains msg if {
-	input.__type == "aws:ssm/parameter:Parameter"
-	n := str(props(input), "name")
-	not regex.match(`^[a-zA-Z0-9_./-]+$`, n)
-	msg := sprintf("SSM parameter '%s' is named '%s'; only letters, digits, _ . - and / are allowed", [input.__name, n])
-}
-
-deny_ssm_parameter_name contains msg if {
-	input.__type == "aws:ssm/parameter:Parameter"
-	n := str(props(input), "name")
-	regex.match(`^/?(?i:aws|ssm)`, n)
-	msg := sprintf("SSM parameter '%s' is named '%s'; names may not begin with aws or ssm", [input.__name, n])
-}
-
-deny_ssm_parameter_name contains msg if {
-	input.__type == "aws:ssm/parameter:Parameter"
-	n := str(props(input), "name")
-	levels := count(split(trim(n, "/"), "/"))
-	levels > 15
-	msg := sprintf("SSM parameter '%s' is named '%s' (%d levels); Parameter Store allows 15", [input.__name, n, levels])
-}
-
-# METADATA
-# title: One parameter per name and region
-# description: A parameter name is unique within a region; creating a second one fails (ParameterAlreadyExists) unless it overwrites the first.
-# custom:
-#   kind: preflight
-#   types: [aws:ssm/parameter:Parameter]
-#   doc: 'AWS Systems Manager API Reference, "PutParameter" (Overwrite; ParameterAlreadyExists) (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html)'
-#   message: Give each parameter of a region its own name.
-stack_deny_ssm_parameter_duplicate contains msg if {
-	params := resources_of(ssm_parameter)
-	some n in {x | some p in params; x := str(props(p), "name")}
-	same := [p | some p in params; str(props(p), "name") == n]
-	count(same) > 1
-	some i, a in same
-	some j, b in same
-	i < j
-	region_of(a) == region_of(b)
-	msg := sprintf("SSM parameters '%s' and '%s' both create %s in %s", [a.__name, b.__name, n, region_of(a)])
+#   message: Set multiAz to true on the primary.
+stack_deny_db_multi_az contains msg if {
+	some db in resources_of(rds)
+	is_primary_db(db)
+	some replica in resources_of(rds)
+	depends_on(replica, "replicateSourceDb", db.__urn)
+	multi_az := object.get(db, "multiAz", false)
+	not unknown(multi_az)
+	multi_az != true
+	msg := sprintf("RDS primary '%s' has replicas (e.g. '%s') but no Multi-AZ standby; set multiAz: true", [db.__name, replica.__name])
 }

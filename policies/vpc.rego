@@ -2,8 +2,7 @@ package scalezero
 
 import rego.v1
 
-# Preflight rules (see preflight_data.rego): VPCs, subnets, gateways, route
-# tables and security groups.
+# Amazon VPC: VPCs, subnets, gateways, Elastic IPs, route tables, routes, peering, flow logs.
 
 vpc := "aws:ec2/vpc:Vpc"
 
@@ -49,7 +48,7 @@ stack_deny_nat_before_internet_gateway contains msg if {
 #   doc: 'AWS CloudFormation User Guide, "DependsOn attribute" (When a DependsOn attribute is required: load balancers with public addresses in a VPC) (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html)'
 #   message: Give the load balancer dependsOn its VPC's internet gateway.
 stack_deny_lb_before_internet_gateway contains msg if {
-	some l in resources_of("aws:lb/loadBalancer:LoadBalancer")
+	some l in resources_of(lb)
 	internal := object.get(l, "internal", false)
 	known(internal)
 	internal == false
@@ -244,166 +243,6 @@ stack_deny_route_duplicate_destination contains msg if {
 	dest := str(a, "destinationCidrBlock")
 	str(b, "destinationCidrBlock") == dest
 	msg := sprintf("routes '%s' and '%s' both send %s in route table '%s'", [a.__name, b.__name, dest, t.__name])
-}
-
-sg_chars := `^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*$`
-
-# METADATA
-# title: Security group names and descriptions fit EC2's rules
-# description: A security group's name and description are up to 255 characters from a-z A-Z 0-9, space and ._-:/()#,@[]+=&;{}!$*; the name does not start with sg- and is not default. Pulumi's auto-name adds 8 characters.
-# custom:
-#   kind: preflight
-#   types: [aws:ec2/securityGroup:SecurityGroup]
-#   doc: 'Amazon VPC User Guide, "Create a security group for your VPC" (names and descriptions) (https://docs.aws.amazon.com/vpc/latest/userguide/creating-security-groups.html); Amazon EC2 API Reference, "CreateSecurityGroup" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html)'
-#   message: Keep the name and description short and within the allowed characters; no sg- prefix.
-deny_security_group_name contains msg if {
-	input.__type == "aws:ec2/securityGroup:SecurityGroup"
-	n := physical_name(input, "name")
-	not valid_sg_name(n)
-	msg := sprintf("security group '%s' gets the name '%s' (%s); EC2 allows up to 255 characters of a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*, no sg- prefix, not default", [input.__name, n, name_origin(input, "name")])
-}
-
-deny_security_group_name contains msg if {
-	input.__type == "aws:ec2/securityGroup:SecurityGroup"
-	d := str(input, "description")
-	not valid_sg_text(d)
-	msg := sprintf("security group '%s' has a description EC2 refuses (%d characters; up to 255 of a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*)", [input.__name, count(d)])
-}
-
-valid_sg_text(s) if {
-	count(s) <= 255
-	regex.match(sg_chars, s)
-}
-
-valid_sg_name(n) if {
-	valid_sg_text(n)
-	count(n) > 0
-	not startswith(lower(n), "sg-")
-	lower(n) != "default"
-}
-
-sg_rule_types := {"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"}
-
-rule_targets := ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"]
-
-# METADATA
-# title: A security group rule has exactly one peer
-# description: A security group rule names one source or destination, a CIDR (IPv4 or IPv6), a prefix list, or a security group.
-# custom:
-#   kind: preflight
-#   types: [aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule, aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule]
-#   doc: 'Amazon VPC User Guide, "Security group rules" (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html); Amazon EC2 API Reference, "AuthorizeSecurityGroupIngress" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AuthorizeSecurityGroupIngress.html)'
-#   message: Set one of cidrIpv4, cidrIpv6, prefixListId and referencedSecurityGroupId per rule.
-deny_sg_rule_peer contains msg if {
-	input.__type in sg_rule_types
-	peers := [k | some k in rule_targets; has_key(input, k)]
-	count(peers) != 1
-	msg := sprintf("security group rule '%s' names %d peers (%v); a rule takes exactly one", [input.__name, count(peers), peers])
-}
-
-tcp_udp := {"tcp", "udp", "6", "17"}
-
-# The port entries of a rule resource, or of a group's inline rules.
-port_entries(r) := [{"protocol": object.get(r, "ipProtocol", ""), "from": object.get(r, "fromPort", null), "to": object.get(r, "toPort", null)}] if {
-	r.__type in sg_rule_types
-}
-
-port_entries(r) := [{"protocol": object.get(x, "protocol", ""), "from": object.get(x, "fromPort", null), "to": object.get(x, "toPort", null)} |
-	some k in ["ingress", "egress"]
-	some x in object.get(r, k, [])
-] if {
-	r.__type in {"aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"}
-}
-
-# METADATA
-# title: TCP and UDP rules name a port range
-# description: A TCP or UDP security group rule names a port range from 0 to 65535 with the first port not above the last.
-# custom:
-#   kind: preflight
-#   types: [aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule, aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule, aws:ec2/securityGroup:SecurityGroup, aws:ec2/defaultSecurityGroup:DefaultSecurityGroup]
-#   doc: 'Amazon VPC User Guide, "Security group rules" (port range) (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html); Amazon EC2 API Reference, "IpPermission" (FromPort, ToPort) (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html)'
-#   message: Set fromPort and toPort within 0-65535, fromPort <= toPort.
-deny_sg_rule_ports contains msg if {
-	some e in port_entries(input)
-	known(e.protocol)
-	lower(e.protocol) in tcp_udp
-	known(e.from)
-	known(e.to)
-	not valid_port_range(e.from, e.to)
-	msg := sprintf("'%s' opens %s ports %v-%v; a TCP/UDP rule takes a range within 0-65535", [input.__name, e.protocol, e.from, e.to])
-}
-
-valid_port_range(from, to) if {
-	is_number(from)
-	is_number(to)
-	0 <= from
-	from <= to
-	to <= 65535
-}
-
-# The descriptions of a rule resource, or of a group's inline rules.
-rule_descriptions(r) := [d | d := str(r, "description")] if r.__type in sg_rule_types
-
-rule_descriptions(r) := [d |
-	some k in ["ingress", "egress"]
-	some x in object.get(r, k, [])
-	d := str(x, "description")
-] if {
-	r.__type in {"aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"}
-}
-
-# METADATA
-# title: Rule descriptions fit EC2's rules
-# description: A security group rule's description is up to 255 characters from a-z A-Z 0-9, space and ._-:/()#,@[]+=&;{}!$*.
-# custom:
-#   kind: preflight
-#   types: [aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule, aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule, aws:ec2/securityGroup:SecurityGroup, aws:ec2/defaultSecurityGroup:DefaultSecurityGroup]
-#   doc: 'Amazon VPC User Guide, "Security group rules" (description) (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html); Amazon EC2 API Reference, "IpRange" (Description) (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html)'
-#   message: Keep rule descriptions within 255 of the allowed characters.
-deny_sg_rule_description contains msg if {
-	some d in rule_descriptions(input)
-	not valid_sg_text(d)
-	msg := sprintf("'%s' has a rule description EC2 refuses: '%s'", [input.__name, d])
-}
-
-# A rule's identity: group, direction, protocol, ports and peer.
-rule_key(r) := [r.__type, g, lower(p), from, to, peer] if {
-	r.__type in sg_rule_types
-	g := deps(r, "securityGroupId")[0]
-	p := str(r, "ipProtocol")
-	from := object.get(r, "fromPort", -1)
-	to := object.get(r, "toPort", -1)
-	known(from)
-	known(to)
-	peer := rule_peer(r)
-}
-
-rule_peer(r) := v if {
-	peers := [k | some k in rule_targets; has_key(r, k)]
-	count(peers) == 1
-	v := peer_value(r, peers[0])
-}
-
-peer_value(r, "referencedSecurityGroupId") := deps(r, "referencedSecurityGroupId")[0]
-
-peer_value(r, k) := str(r, k) if k != "referencedSecurityGroupId"
-
-# METADATA
-# title: No duplicate security group rules
-# description: Adding a rule that already exists in a security group (same direction, protocol, ports and peer) fails with InvalidPermission.Duplicate.
-# custom:
-#   kind: preflight
-#   types: [aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule, aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule]
-#   doc: 'Amazon EC2 API Reference, "Error codes for the Amazon EC2 API" (InvalidPermission.Duplicate) (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html)'
-#   message: Declare each rule once.
-stack_deny_duplicate_sg_rule contains msg if {
-	rules := [r | some r in input.resources; r.__type in sg_rule_types]
-	some a in rules
-	some b in rules
-	a.__urn < b.__urn
-	k := rule_key(a)
-	rule_key(b) == k
-	msg := sprintf("security group rules '%s' and '%s' are the same rule; the second fails with InvalidPermission.Duplicate", [a.__name, b.__name])
 }
 
 flow_log := "aws:ec2/flowLog:FlowLog"

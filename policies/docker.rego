@@ -2,8 +2,7 @@ package scalezero
 
 import rego.v1
 
-# Preflight rules (see preflight_data.rego) for the docker target: what the
-# Docker Engine (or pulumi-docker) refuses.
+# The docker target: what the Docker Engine (or pulumi-docker) refuses.
 
 container := "docker:index/container:Container"
 
@@ -16,7 +15,7 @@ container := "docker:index/container:Container"
 #   doc: 'Docker Engine API, "Create a container" (query parameter name) (https://docs.docker.com/reference/api/engine/version/v1.47/#tag/Container/operation/ContainerCreate)'
 #   message: Use letters, digits, _ . - in the name, a letter or digit first.
 deny_docker_container_name contains msg if {
-	input.__type == "docker:index/container:Container"
+	input.__type == container
 	n := physical_name(input, "name")
 	not regex.match(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`, n)
 	msg := sprintf("container '%s' gets the name '%s' (%s); Docker allows [a-zA-Z0-9][a-zA-Z0-9_.-]+", [input.__name, n, name_origin(input, "name")])
@@ -31,14 +30,14 @@ deny_docker_container_name contains msg if {
 #   doc: 'Docker documentation, "Start containers automatically" (restart policies) (https://docs.docker.com/engine/containers/start-containers-automatically/)'
 #   message: Use one of the four policies; set maxRetryCount only with on-failure.
 deny_docker_restart_policy contains msg if {
-	input.__type == "docker:index/container:Container"
+	input.__type == container
 	p := str(input, "restart")
 	not p in {"no", "on-failure", "always", "unless-stopped"}
 	msg := sprintf("container '%s' restarts by '%s', which Docker does not know", [input.__name, p])
 }
 
 deny_docker_restart_policy contains msg if {
-	input.__type == "docker:index/container:Container"
+	input.__type == container
 	retries := num(input, "maxRetryCount")
 	retries > 0
 	p := object.get(input, "restart", "no")

@@ -1,0 +1,118 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/scalezero/scalezero/components/database"
+	"github.com/scalezero/scalezero/components/observability"
+	"github.com/scalezero/scalezero/components/shared"
+)
+
+// The aws target: log groups, alarms and dashboards per region.
+
+// buildObservability watches each region's tiers (and, where the primary
+// region is not us-east-1, the global metrics from there).
+func (b *builder) buildObservability() error {
+	for _, r := range b.regions {
+		args := &observability.Args{
+			Region:        r.name,
+			DashboardName: fmt.Sprintf("%s-%s-%s", shared.Project, b.ctx.Stack(), r.role),
+			LogGroups:     []string{"web"},
+			LogGroupPath:  b.paramPath,
+			RetentionDays: b.s.LogRetentionDays,
+			AlertEmail:    b.s.AlertEmail,
+			Databases:     b.watchedDatabases(r),
+			AccountID:     b.account,
+			Tags:          b.tags,
+		}
+		if r.web != nil {
+			args.LoadBalancers = []observability.LoadBalancer{{Name: r.named("web"), ARNSuffix: r.web.ARNSuffix, TargetGroupARNSuffix: r.web.TargetGroupARNSuffix}}
+		}
+		if r.cache != nil {
+			args.Caches = []observability.Cache{{Name: r.named("cache"), ReplicationGroupID: r.cache.ReplicationGroup.ID().ToStringOutput(), Nodes: 1 + b.s.CacheReplicas}}
+		}
+		if r.queue != nil {
+			args.LogGroups = append(args.LogGroups, "worker")
+			args.Queues = []observability.Queue{{Name: r.named("jobs"), QueueName: r.queue.QueueName, DLQName: r.queue.DeadLetterQueue.Name, OldestMessageSecond: 2 * b.s.QueueVisibilitySeconds}}
+		}
+		if r.role == "primary" && b.cdn != nil {
+			args.DistributionID = b.cdn.DistributionID
+		}
+		var err error
+		if r.watch, err = observability.New(b.ctx, r.named("observability"), args, r.opts()); err != nil {
+			return err
+		}
+	}
+	if b.s.PrimaryRegion == observability.EdgeRegion || (b.cdn == nil && !b.p.MultiRegion) {
+		return nil
+	}
+	args := &observability.Args{Region: observability.EdgeRegion, RetentionDays: b.s.LogRetentionDays, AlertEmail: b.s.AlertEmail, AccountID: b.account, Tags: b.tags}
+	if b.cdn != nil {
+		args.DistributionID = b.cdn.DistributionID
+	}
+	var err error
+	b.edgeWatch, err = observability.New(b.ctx, "observability-edge", args, b.edgeOpts())
+	return err
+}
+
+// watchedDatabases are the RDS instances of region r: writers and replicas.
+func (b *builder) watchedDatabases(r *region) []observability.Database {
+	var out []observability.Database
+	add := func(d *database.Database, name string, replicaOf bool) {
+		if d == nil {
+			return
+		}
+		out = append(out, observability.Database{Name: name, Identifier: d.Primary.Identifier, Replica: replicaOf, StorageGiB: b.s.DBAllocatedStorage})
+		for i, rep := range d.Replicas {
+			out = append(out, observability.Database{Name: fmt.Sprintf("%s-replica-%d", name, i+1), Identifier: rep.Identifier, Replica: true, StorageGiB: b.s.DBAllocatedStorage})
+		}
+	}
+	if r.role == "primary" {
+		add(b.db, "db", false)
+		for i, s := range b.shards {
+			add(s, fmt.Sprintf("shard-%d", i), false)
+		}
+		return out
+	}
+	promoted := b.s.WriterRole() == r.role
+	for _, rd := range b.secondaryDBs {
+		add(rd, "db-secondary", !promoted)
+	}
+	for i, c := range b.secondaryShards {
+		add(c, fmt.Sprintf("shard-%d-secondary", i), !promoted)
+	}
+	return out
+}
+
+// finishObservability watches the hosts and health checks and draws each
+// region's dashboard.
+func (b *builder) finishObservability() error {
+	var checks []observability.HealthCheck
+	if b.dns != nil {
+		for i, hc := range b.dns.HealthChecks {
+			checks = append(checks, observability.HealthCheck{Name: b.regions[i].named("region"), ID: hc.ID().ToStringOutput()})
+		}
+	}
+	for _, r := range b.regions {
+		late := &observability.Late{}
+		if r.web != nil && r.web.Fleet != nil {
+			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("web"), Service: "web", GroupName: r.web.Fleet.GroupName})
+		}
+		if r.worker != nil {
+			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("worker"), Service: "worker", GroupName: r.worker.Fleet.GroupName})
+		}
+		if r.role == "primary" {
+			if b.p.SingleServer {
+				late.Server = &observability.Server{Name: "server", InstanceID: b.out.ServerInstanceID}
+			}
+			late.HealthChecks = checks
+		}
+		if err := r.watch.Finish(b.ctx, late); err != nil {
+			return err
+		}
+	}
+	if b.edgeWatch != nil {
+		return b.edgeWatch.Finish(b.ctx, &observability.Late{HealthChecks: checks})
+	}
+	return nil
+}

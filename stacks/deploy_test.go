@@ -14,6 +14,8 @@ import (
 
 	"github.com/scalezero/scalezero/components/certificate"
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/record"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 )
 
 // The tests in this file hold the program to what AWS accepts at create,
@@ -316,7 +318,7 @@ func TestSecondRegionReadsItsOwnSecretCopy(t *testing.T) {
 func TestCacheTokenIsGeneratedAndKept(t *testing.T) {
 	cfg := baseConfig(5)
 	delete(cfg, "cacheAuthToken")
-	g, err := graph.Run(cfg)
+	g, err := stackgraph.Run(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,7 +533,7 @@ func TestPublicSubnetsWaitForTheGateway(t *testing.T) {
 func TestCDNLogDeliveryLeavesNothingForAWSToFillIn(t *testing.T) {
 	for _, region := range []string{"us-east-1", "eu-west-1"} {
 		t.Run(region, func(t *testing.T) {
-			g, err := graph.RunView(graph.Known, func() map[string]string {
+			g, err := stackgraph.RunView(graph.Known, func() map[string]string {
 				cfg := baseConfig(5)
 				cfg["primaryRegion"], cfg["secondaryRegion"] = region, "us-west-2"
 				return cfg
@@ -559,10 +561,10 @@ func TestCDNLogDeliveryLeavesNothingForAWSToFillIn(t *testing.T) {
 			want := map[string]any{
 				"Sid": "AWSLogDeliveryWrite", "Effect": "Allow", "Action": "s3:PutObject",
 				"Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
-				"Resource":  prefix + "/AWSLogs/" + graph.Account + "/*",
+				"Resource":  prefix + "/AWSLogs/" + record.Account + "/*",
 				"Condition": map[string]any{
-					"StringEquals": map[string]any{"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": []any{graph.Account}},
-					"ArnLike":      map[string]any{"aws:SourceArn": []any{"arn:aws:logs:us-east-1:" + graph.Account + ":delivery-source:*"}},
+					"StringEquals": map[string]any{"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": []any{record.Account}},
+					"ArnLike":      map[string]any{"aws:SourceArn": []any{"arn:aws:logs:us-east-1:" + record.Account + ":delivery-source:*"}},
 				},
 			}
 			if !slices.ContainsFunc(doc.Statement, func(s map[string]any) bool { return reflect.DeepEqual(s, want) }) {

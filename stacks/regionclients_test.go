@@ -17,6 +17,7 @@ import (
 	"github.com/scalezero/scalezero/app/config"
 	"github.com/scalezero/scalezero/app/service"
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 )
 
 // regionalAWS stands in for SQS and S3 as their regional endpoints behave:
@@ -190,7 +191,7 @@ func TestEachRegionsJobClientsCallTheRegionOfTheirResources(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	for _, phase := range []int{8, 9} {
 		t.Run(fmt.Sprintf("phase%d", phase), func(t *testing.T) {
-			g, err := graph.RunView(graph.Known, baseConfig(phase), "cacheAuthToken")
+			g, err := stackgraph.RunView(graph.Known, baseConfig(phase), "cacheAuthToken")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -215,4 +216,16 @@ func RunProgramView(view graph.View, program pulumi.RunFunc, cfg map[string]stri
 	sort.Slice(g.Resources, func(i, j int) bool { return g.Resources[i].URN < g.Resources[j].URN })
 	// On error, the graph holds what was declared before the failure.
 	return g, err
+}
+
+// Known records program in the Known view (every output concrete, as after
+// `pulumi up`) and stops the test on an error: the one harness components'
+// tests run a component alone under.
+func Known(tb testing.TB, program pulumi.RunFunc) *graph.Graph {
+	tb.Helper()
+	g, err := RunProgramView(graph.Known, program, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
 }

@@ -61,10 +61,10 @@ func TestTLSAuthFailover(t *testing.T) {
 
 // A primary and one replica, admitting the web and worker groups.
 func ExampleNew() {
-	g, err := record.RunProgramView(graph.Known, func(ctx *pulumi.Context) error {
+	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
 		_, err := cache.New(ctx, "cache", args())
 		return err
-	}, nil)
+	})
 	if err != nil {
 		fmt.Println(err)
 		return

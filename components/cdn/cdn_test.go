@@ -93,10 +93,10 @@ func TestHTTPSOnly(t *testing.T) {
 
 // A distribution in front of the load balancer, with one static object.
 func ExampleNew() {
-	g, err := record.RunProgramView(graph.Known, func(ctx *pulumi.Context) error {
+	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
 		_, err := cdn.New(ctx, "cdn", args())
 		return err
-	}, nil)
+	})
 	if err != nil {
 		fmt.Println(err)
 		return

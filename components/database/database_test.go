@@ -94,10 +94,10 @@ func TestReplicaSource(t *testing.T) {
 // A Multi-AZ primary with two read replicas.
 func ExampleNew() {
 	a := args()
-	g, err := record.RunProgramView(graph.Known, func(ctx *pulumi.Context) error {
+	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
 		_, err := database.New(ctx, "db", a)
 		return err
-	}, nil)
+	})
 	if err != nil {
 		fmt.Println(err)
 		return

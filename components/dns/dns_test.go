@@ -7,7 +7,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/scalezero/scalezero/components/dns"
-	"github.com/scalezero/scalezero/graph"
 	"github.com/scalezero/scalezero/graph/record"
 )
 
@@ -56,7 +55,7 @@ func TestFailoverRecords(t *testing.T) {
 
 // Two regions behind failover, Europe sent to the second.
 func ExampleNew() {
-	g, err := record.RunProgramView(graph.Known, program, nil)
+	g, err := record.KnownErr(program)
 	if err != nil {
 		fmt.Println(err)
 		return

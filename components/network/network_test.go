@@ -126,10 +126,10 @@ func FuzzSubnets(f *testing.F) {
 
 // A three-zone VPC with one NAT gateway.
 func ExampleNew() {
-	g, err := record.RunProgramView(graph.Known, func(ctx *pulumi.Context) error {
+	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
 		_, err := New(ctx, "net", &Args{CIDR: "10.0.0.0/16", AvailabilityZones: zones, NAT: true})
 		return err
-	}, nil)
+	})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -52,6 +52,9 @@ type recorder struct {
 	regions   map[string]string // provider URN -> region
 	invokes   []string
 	invokedIn []string
+	// defaultRegion is the config's aws:region, for invokes through the
+	// default provider (a component run alone has no explicit one).
+	defaultRegion string
 }
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -114,6 +117,9 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	r.mu.Lock()
 	region := r.regions[providerURN(args.Provider)]
+	if args.Provider == "" {
+		region = r.defaultRegion
+	}
 	r.invokes = append(r.invokes, args.Token)
 	r.invokedIn = append(r.invokedIn, region)
 	r.mu.Unlock()
@@ -204,7 +210,7 @@ func RunProgram(program pulumi.RunFunc, cfg map[string]string, secretKeys ...str
 // RunProgramView is RunProgram in either view: Known runs it as an update,
 // with every output known.
 func RunProgramView(view graph.View, program pulumi.RunFunc, cfg map[string]string, secretKeys ...string) (*graph.Graph, error) {
-	rec := &recorder{view: view, regions: map[string]string{}}
+	rec := &recorder{view: view, regions: map[string]string{}, defaultRegion: cfg["aws:region"]}
 	err := pulumi.RunErr(program,
 		pulumi.WithMocks(graph.Project, graph.Stack, rec),
 		func(info *pulumi.RunInfo) {
@@ -218,14 +224,23 @@ func RunProgramView(view graph.View, program pulumi.RunFunc, cfg map[string]stri
 	return g, err
 }
 
+// Region is the default provider's region in Known: the dev stack's first
+// region (data sources such as the AMI lookup need one).
+const Region = "us-east-1"
+
 // Known records program in the Known view (every output concrete, as after
-// `pulumi up`) and stops the test on an error: the one harness components'
-// tests run a component alone under.
+// `pulumi up`) with the default provider in Region, and stops the test on an
+// error: the one harness components' tests run a component alone under.
 func Known(tb testing.TB, program pulumi.RunFunc) *graph.Graph {
 	tb.Helper()
-	g, err := RunProgramView(graph.Known, program, nil)
+	g, err := KnownErr(program)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return g
+}
+
+// KnownErr is Known for an Example, which has no test to stop.
+func KnownErr(program pulumi.RunFunc) (*graph.Graph, error) {
+	return RunProgramView(graph.Known, program, map[string]string{"aws:region": Region})
 }

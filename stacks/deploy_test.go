@@ -2,17 +2,12 @@ package stacks_test
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/scalezero/scalezero/components/certificate"
 	"github.com/scalezero/scalezero/graph"
 	"github.com/scalezero/scalezero/graph/record"
 	"github.com/scalezero/scalezero/graph/stackgraph"
@@ -333,38 +328,6 @@ func TestCacheTokenIsGeneratedAndKept(t *testing.T) {
 	if rg := component(t, phaseGraph(t, 5), tReplGroup, "cache"); rg.Options != nil && slices.Contains(rg.Options.IgnoreChanges, "authToken") {
 		t.Errorf("a configured token is ignored when it changes")
 	}
-}
-
-// An empty list where the program picks an element is an error naming the
-// resource, never a panic.
-func TestEmptyProviderListsAreErrors(t *testing.T) {
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		c, err := certificate.New(ctx, "cert", &certificate.Args{Domain: testDomain, ZoneID: pulumi.String("Z1")})
-		if err != nil {
-			return err
-		}
-		ctx.Export("arn", c.ARN)
-		return nil
-	}, pulumi.WithMocks("scalezero", "dev", emptyLists{}))
-	if err == nil || !strings.Contains(err.Error(), "certificate cert: ACM returned no DNS validation record") {
-		t.Fatalf("want an error naming the certificate, got %v", err)
-	}
-}
-
-// emptyLists is a provider that returns every list empty.
-type emptyLists struct{}
-
-func (emptyLists) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	out := args.Inputs.Copy()
-	if args.TypeToken == tCert {
-		out["domainValidationOptions"] = resource.NewArrayProperty(nil)
-		out["arn"] = resource.NewStringProperty("arn:aws:acm:us-east-1:000000000000:certificate/1")
-	}
-	return args.Name + "-id", out, nil
-}
-
-func (emptyLists) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return nil, errors.New("no invokes")
 }
 
 // The apex is the geolocation default record in every phase, so raising

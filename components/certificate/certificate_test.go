@@ -2,8 +2,10 @@ package certificate_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/scalezero/scalezero/components/certificate"
@@ -41,6 +43,19 @@ func TestDNSValidation(t *testing.T) {
 	v, _ = shared.Named("aws:acm/certificateValidation:CertificateValidation", "cert")
 	if fq, _ := v.Get("validationRecordFqdns").([]any); len(fq) != 1 || fq[0] != "_x.shop.example.com" {
 		t.Errorf("validation waits for %v", v.Get("validationRecordFqdns"))
+	}
+}
+
+// ACM may answer with no validation option yet: an error naming the
+// certificate, never a panic on the empty list.
+func TestNoValidationOption(t *testing.T) {
+	_, err := record.KnownErr(program(nil), record.Outputs(func(typ string, out resource.PropertyMap) {
+		if typ == "aws:acm/certificate:Certificate" {
+			out["domainValidationOptions"] = resource.NewArrayProperty(nil)
+		}
+	}))
+	if err == nil || !strings.Contains(err.Error(), "certificate cert: ACM returned no DNS validation record") {
+		t.Fatalf("want an error naming the certificate, got %v", err)
 	}
 }
 

@@ -55,6 +55,17 @@ type recorder struct {
 	// defaultRegion is the config's aws:region, for invokes through the
 	// default provider (a component run alone has no explicit one).
 	defaultRegion string
+	// edit, when set, changes the outputs made up for a resource.
+	edit func(typ string, outputs resource.PropertyMap)
+}
+
+// Option changes what the recorder answers.
+type Option func(*recorder)
+
+// Outputs lets a test change the outputs made up for each custom resource
+// before the program sees them: an empty list where AWS may return one, say.
+func Outputs(edit func(typ string, outputs resource.PropertyMap)) Option {
+	return func(r *recorder) { r.edit = edit }
 }
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -106,9 +117,13 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	if r.view == graph.Preview || !args.Custom {
 		return "", args.Inputs, nil
 	}
-	return knownvalues.Resource(knownvalues.Request{
+	id, out, err := knownvalues.Resource(knownvalues.Request{
 		URN: res.URN, Type: res.Type, Name: res.Name, Region: r.regions[res.Provider], Inputs: args.Inputs,
 	})
+	if err == nil && r.edit != nil {
+		r.edit(res.Type, out)
+	}
+	return id, out, err
 }
 
 // Call answers the invokes the program makes, as the provider would, from
@@ -210,7 +225,14 @@ func RunProgram(program pulumi.RunFunc, cfg map[string]string, secretKeys ...str
 // RunProgramView is RunProgram in either view: Known runs it as an update,
 // with every output known.
 func RunProgramView(view graph.View, program pulumi.RunFunc, cfg map[string]string, secretKeys ...string) (*graph.Graph, error) {
+	return run(view, program, cfg, secretKeys, nil)
+}
+
+func run(view graph.View, program pulumi.RunFunc, cfg map[string]string, secretKeys []string, opts []Option) (*graph.Graph, error) {
 	rec := &recorder{view: view, regions: map[string]string{}, defaultRegion: cfg["aws:region"]}
+	for _, o := range opts {
+		o(rec)
+	}
 	err := pulumi.RunErr(program,
 		pulumi.WithMocks(graph.Project, graph.Stack, rec),
 		func(info *pulumi.RunInfo) {
@@ -231,16 +253,17 @@ const Region = "us-east-1"
 // Known records program in the Known view (every output concrete, as after
 // `pulumi up`) with the default provider in Region, and stops the test on an
 // error: the one harness components' tests run a component alone under.
-func Known(tb testing.TB, program pulumi.RunFunc) *graph.Graph {
+func Known(tb testing.TB, program pulumi.RunFunc, opts ...Option) *graph.Graph {
 	tb.Helper()
-	g, err := KnownErr(program)
+	g, err := KnownErr(program, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return g
 }
 
-// KnownErr is Known for an Example, which has no test to stop.
-func KnownErr(program pulumi.RunFunc) (*graph.Graph, error) {
-	return RunProgramView(graph.Known, program, map[string]string{"aws:region": Region})
+// KnownErr is Known for an Example (which has no test to stop) or a test
+// that wants the error.
+func KnownErr(program pulumi.RunFunc, opts ...Option) (*graph.Graph, error) {
+	return run(graph.Known, program, map[string]string{"aws:region": Region}, nil, opts)
 }

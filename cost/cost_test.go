@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/scalezero/scalezero/graph"
+
+	"github.com/scalezero/scalezero/graph/stackgraph"
 	"github.com/scalezero/scalezero/internal/golden"
 )
 
@@ -24,12 +26,12 @@ const domain = "domain=shop.scalezero-demo.net"
 
 var (
 	graphsMu sync.Mutex
-	graphs   = map[string]*Graph{}
+	graphs   = map[string]*graph.Graph{}
 )
 
 // stackGraph runs the real stack program offline (as `make plan` does) and
 // reads its JSON the way cmd/cost does; each graph is made once.
-func stackGraph(t *testing.T, phase int, set ...string) *Graph {
+func stackGraph(t *testing.T, phase int, set ...string) *graph.Graph {
 	t.Helper()
 	key := fmt.Sprint(phase, set)
 	graphsMu.Lock()
@@ -37,7 +39,7 @@ func stackGraph(t *testing.T, phase int, set ...string) *Graph {
 	if g, ok := graphs[key]; ok {
 		return clone(t, g)
 	}
-	pg, err := graph.RunStack("../Pulumi.dev.yaml", fmt.Sprint(phase), set...)
+	pg, err := stackgraph.RunStack("../Pulumi.dev.yaml", fmt.Sprint(phase), set...)
 	if err != nil {
 		t.Fatalf("plan phase %d: %v", phase, err)
 	}
@@ -45,7 +47,7 @@ func stackGraph(t *testing.T, phase int, set ...string) *Graph {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var g Graph
+	var g graph.Graph
 	if err := json.Unmarshal(raw, &g); err != nil {
 		t.Fatal(err)
 	}
@@ -54,12 +56,12 @@ func stackGraph(t *testing.T, phase int, set ...string) *Graph {
 }
 
 // clone is a deep copy, so a test may edit a graph.
-func clone(t *testing.T, g *Graph) *Graph {
+func clone(t *testing.T, g *graph.Graph) *graph.Graph {
 	raw, err := json.Marshal(g)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c Graph
+	var c graph.Graph
 	if err := json.Unmarshal(raw, &c); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +82,7 @@ func defaults(t *testing.T) (*Table, *Usage) {
 }
 
 // render is what `make cost PHASE=n` prints, or its error: the reviewed file.
-func render(g *Graph, table *Table, use *Usage) string {
+func render(g *graph.Graph, table *Table, use *Usage) string {
 	est, err := Compute(g, table, use)
 	if err != nil {
 		return "not priced:\n" + err.Error() + "\n"
@@ -92,11 +94,11 @@ func render(g *Graph, table *Table, use *Usage) string {
 // the program, the table or the usage that moves a figure changes it.
 func TestGoldenPerPhase(t *testing.T) {
 	table, use := defaults(t)
-	cases := map[string]func() *Graph{}
+	cases := map[string]func() *graph.Graph{}
 	for p := 1; p <= 9; p++ {
-		cases[fmt.Sprintf("phase-%d.md", p)] = func() *Graph { return stackGraph(t, p, domain) }
+		cases[fmt.Sprintf("phase-%d.md", p)] = func() *graph.Graph { return stackGraph(t, p, domain) }
 	}
-	cases["docker-phase-9.md"] = func() *Graph { return stackGraph(t, 9, "target=docker") }
+	cases["docker-phase-9.md"] = func() *graph.Graph { return stackGraph(t, 9, "target=docker") }
 	for name, g := range cases {
 		t.Run(name, func(t *testing.T) {
 			got := render(g(), table, use)
@@ -112,7 +114,7 @@ func TestGoldenPerPhase(t *testing.T) {
 	}
 }
 
-func resource(t *testing.T, g *Graph, typ, name string) *Resource {
+func resource(t *testing.T, g *graph.Graph, typ, name string) *graph.Resource {
 	t.Helper()
 	for i := range g.Resources {
 		if g.Resources[i].Type == typ && g.Resources[i].Name == name {
@@ -123,7 +125,7 @@ func resource(t *testing.T, g *Graph, typ, name string) *Resource {
 	return nil
 }
 
-func total(t *testing.T, g *Graph, table *Table, use *Usage) float64 {
+func total(t *testing.T, g *graph.Graph, table *Table, use *Usage) float64 {
 	t.Helper()
 	est, err := Compute(g, table, use)
 	if err != nil {
@@ -149,21 +151,21 @@ func TestChangesCostTheTablesDifference(t *testing.T) {
 	const us = "us-east-1"
 	cases := []struct {
 		name string
-		edit func(g *Graph)
+		edit func(g *graph.Graph)
 		want float64
 	}{
-		{"web instance type t3.small -> m7g.large", func(g *Graph) {
+		{"web instance type t3.small -> m7g.large", func(g *graph.Graph) {
 			resource(t, g, "aws:ec2/launchTemplate:LaunchTemplate", "web-fleet").Inputs["instanceType"] = "m7g.large"
 		}, 2 * hours * (item(t, table, us, "ec2", "m7g.large") - item(t, table, us, "ec2", "t3.small"))},
-		{"web desired 2 -> 3", func(g *Graph) {
+		{"web desired 2 -> 3", func(g *graph.Graph) {
 			resource(t, g, "aws:autoscaling/group:Group", "web-fleet").Inputs["desiredCapacity"] = 3.0
 		}, hours*item(t, table, us, "ec2", "t3.small") + 20*item(t, table, us, "ebs", "gp3")},
-		{"database class t4g.medium -> t4g.small (Multi-AZ primary and replica)", func(g *Graph) {
+		{"database class t4g.medium -> t4g.small (Multi-AZ primary and replica)", func(g *graph.Graph) {
 			resource(t, g, "aws:rds/instance:Instance", "db").Inputs["instanceClass"] = "db.t4g.small"
 			resource(t, g, "aws:rds/instance:Instance", "db-replica-1").Inputs["instanceClass"] = "db.t4g.small"
 		}, hours * (item(t, table, us, "rds.postgres.multiAZ", "db.t4g.small") - item(t, table, us, "rds.postgres.multiAZ", "db.t4g.medium") +
 			item(t, table, us, "rds.postgres.singleAZ", "db.t4g.small") - item(t, table, us, "rds.postgres.singleAZ", "db.t4g.medium"))},
-		{"primary Multi-AZ off", func(g *Graph) {
+		{"primary Multi-AZ off", func(g *graph.Graph) {
 			resource(t, g, "aws:rds/instance:Instance", "db").Inputs["multiAz"] = false
 		}, hours*(item(t, table, us, "rds.postgres.singleAZ", "db.t4g.medium")-item(t, table, us, "rds.postgres.multiAZ", "db.t4g.medium")) -
 			20*item(t, table, us, "rds.storage", "gp3")},
@@ -186,26 +188,26 @@ func TestUnknownFailsWithItsName(t *testing.T) {
 	table, use := defaults(t)
 	cases := []struct {
 		name, want string
-		edit       func(g *Graph)
+		edit       func(g *graph.Graph)
 	}{
-		{"instance class", "t3.huge", func(g *Graph) {
+		{"instance class", "t3.huge", func(g *graph.Graph) {
 			resource(t, g, "aws:ec2/launchTemplate:LaunchTemplate", "web-fleet").Inputs["instanceType"] = "t3.huge"
 		}},
-		{"database class", "db.x9.large", func(g *Graph) {
+		{"database class", "db.x9.large", func(g *graph.Graph) {
 			resource(t, g, "aws:rds/instance:Instance", "db").Inputs["instanceClass"] = "db.x9.large"
 		}},
-		{"resource type", "aws:foo/bar:Baz", func(g *Graph) {
+		{"resource type", "aws:foo/bar:Baz", func(g *graph.Graph) {
 			r := resource(t, g, "aws:ec2/vpc:Vpc", "net")
-			g.Resources = append(g.Resources, Resource{URN: r.URN + "-x", Type: "aws:foo/bar:Baz", Name: "x", Custom: true, Provider: r.Provider})
+			g.Resources = append(g.Resources, graph.Resource{URN: r.URN + "-x", Type: "aws:foo/bar:Baz", Name: "x", Custom: true, Provider: r.Provider})
 		}},
-		{"region", "ap-south-2", func(g *Graph) {
+		{"region", "ap-south-2", func(g *graph.Graph) {
 			for i := range g.Resources {
 				if g.Resources[i].Type == "pulumi:providers:aws" {
 					g.Resources[i].Inputs["region"] = "ap-south-2"
 				}
 			}
 		}},
-		{"unknown count", "desiredCapacity", func(g *Graph) {
+		{"unknown count", "desiredCapacity", func(g *graph.Graph) {
 			asg := resource(t, g, "aws:autoscaling/group:Group", "web-fleet")
 			delete(asg.Inputs, "desiredCapacity")
 			delete(asg.Inputs, "minSize")
@@ -342,8 +344,8 @@ func TestSummaryAndDiff(t *testing.T) {
 // only keeps the resources of the given types, with the providers and the
 // components: a graph small enough to price one rule where the rest of the
 // phase is not in the table.
-func only(g *Graph, types ...string) *Graph {
-	var kept []Resource
+func only(g *graph.Graph, types ...string) *graph.Graph {
+	var kept []graph.Resource
 	for _, r := range g.Resources {
 		if !r.Custom || strings.HasPrefix(r.Type, "pulumi:providers:") || contains(types, r.Type) {
 			kept = append(kept, r)
@@ -353,7 +355,7 @@ func only(g *Graph, types ...string) *Graph {
 	return g
 }
 
-func lines(t *testing.T, g *Graph, table *Table, use *Usage, typ string) []Line {
+func lines(t *testing.T, g *graph.Graph, table *Table, use *Usage, typ string) []Line {
 	t.Helper()
 	est, err := Compute(g, table, use)
 	if err != nil {

@@ -8,35 +8,17 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/scalezero/scalezero/graph"
 )
 
-// Graph is the part of the offline graph (`make plan`) that cost reads. It
-// mirrors graph.Graph's JSON rather than importing it, so cost and cmd/cost
-// build without the Pulumi SDKs and pulumi-aws.
-type Graph struct {
-	Phase     int        `json:"phase"`
-	Resources []Resource `json:"resources"`
-}
-
-// Resource is one registered resource of the graph.
-type Resource struct {
-	URN                  string              `json:"urn"`
-	Type                 string              `json:"type"`
-	Name                 string              `json:"name"`
-	Parent               string              `json:"parent"`
-	Provider             string              `json:"provider"`
-	Custom               bool                `json:"custom"`
-	Inputs               map[string]any      `json:"inputs"`
-	PropertyDependencies map[string][]string `json:"propertyDependencies"`
-}
-
 // ReadGraph reads a graph's JSON file.
-func ReadGraph(path string) (*Graph, error) {
+func ReadGraph(path string) (*graph.Graph, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var g Graph
+	var g graph.Graph
 	if err := json.Unmarshal(raw, &g); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -89,8 +71,8 @@ type TierTotal struct {
 
 // Compute prices every custom resource of g. Every resource that cannot be
 // priced is reported, all at once, in the error.
-func Compute(g *Graph, t *Table, u *Usage) (*Estimate, error) {
-	p := pricer{t: t, u: u, byURN: map[string]*Resource{}, regions: map[string]string{}}
+func Compute(g *graph.Graph, t *Table, u *Usage) (*Estimate, error) {
+	p := pricer{t: t, u: u, byURN: map[string]*graph.Resource{}, regions: map[string]string{}}
 	for i := range g.Resources {
 		r := &g.Resources[i]
 		p.byURN[r.URN] = r
@@ -134,11 +116,11 @@ func Compute(g *Graph, t *Table, u *Usage) (*Estimate, error) {
 type pricer struct {
 	t       *Table
 	u       *Usage
-	byURN   map[string]*Resource
+	byURN   map[string]*graph.Resource
 	regions map[string]string // provider URN -> region
 }
 
-func (p *pricer) line(r *Resource) (Line, error) {
+func (p *pricer) line(r *graph.Resource) (Line, error) {
 	l := Line{Tier: p.tier(r), Type: r.Type, Name: r.Name}
 	if why := freeReason(r); why != "" {
 		l.Free = why
@@ -217,7 +199,7 @@ func (u *Unpriced) Missing() []string {
 // charges accumulates the priced parts of one resource.
 type charges struct {
 	p      *pricer
-	r      *Resource
+	r      *graph.Resource
 	region string
 	total  float64
 	parts  []string
@@ -241,7 +223,7 @@ func (c *charges) fail(format string, args ...any) {
 
 // str and num read an input; a missing or unknown value is an error, as a
 // figure computed from it would be a guess.
-func (c *charges) str(r *Resource, key string) string {
+func (c *charges) str(r *graph.Resource, key string) string {
 	v, ok := r.Inputs[key].(string)
 	if !ok || v == "" || v == unknown {
 		c.fail("%s: input %s is not known", r.Name, key)
@@ -249,7 +231,7 @@ func (c *charges) str(r *Resource, key string) string {
 	return v
 }
 
-func (c *charges) num(r *Resource, key string) float64 {
+func (c *charges) num(r *graph.Resource, key string) float64 {
 	v, ok := r.Inputs[key].(float64)
 	if !ok {
 		c.fail("%s: input %s is not a known number", r.Name, key)
@@ -261,7 +243,7 @@ func (c *charges) num(r *Resource, key string) float64 {
 const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 // dependency is the resource an input was computed from.
-func (c *charges) dependency(key, typ string) *Resource {
+func (c *charges) dependency(key, typ string) *graph.Resource {
 	for _, urn := range c.r.PropertyDependencies[key] {
 		if d, ok := c.p.byURN[urn]; ok && d.Type == typ {
 			return d

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/scalezero/scalezero/graph"
 )
 
 // Every Valkey node price is 0.8x the Redis OSS price of the same node type
@@ -45,7 +47,7 @@ func TestValkeyEngineIsPricedPerNode(t *testing.T) {
 		if r.Inputs["engine"] != "valkey" {
 			t.Fatalf("%s: engine %v, want valkey", r.Name, r.Inputs["engine"])
 		}
-		p := &pricer{byURN: map[string]*Resource{}, regions: map[string]string{}}
+		p := &pricer{byURN: map[string]*graph.Resource{}, regions: map[string]string{}}
 		for i := range valkey.Resources {
 			if region, ok := valkey.Resources[i].Inputs["region"].(string); ok && strings.HasPrefix(valkey.Resources[i].Type, "pulumi:providers:") {
 				p.regions[valkey.Resources[i].URN] = region
@@ -80,7 +82,7 @@ func TestKMSRotationByYear(t *testing.T) {
 	if k.Inputs["enableKeyRotation"] != true {
 		t.Fatalf("the alarms topic key does not rotate: %v", k.Inputs["enableKeyRotation"])
 	}
-	price := func(g *Graph, year int) float64 {
+	price := func(g *graph.Graph, year int) float64 {
 		u := *use
 		u.Year = year
 		est, err := Compute(g, table, &u)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/scalezero/scalezero/graph"
 )
 
 // priced holds how each billable resource type is priced. A type neither
@@ -77,7 +79,7 @@ var freeTypes = map[string]string{
 	"aws:sns/topic:Topic":                                                                        "no charge for a topic (aws.amazon.com/sns/pricing); the alarms' publishes and email deliveries are billed per request, not priced here",
 }
 
-func freeReason(r *Resource) string {
+func freeReason(r *graph.Resource) string {
 	switch {
 	case strings.HasPrefix(r.Type, "pulumi:providers:"):
 		return "provider configuration, not a cloud resource"

@@ -4,8 +4,8 @@
 // cover is an error naming it, never a zero; resources that cost nothing are
 // listed as free with the reason.
 //
-// The package reads the graph's JSON and nothing of Pulumi, so the command
-// that uses it builds in seconds.
+// The package reads the graph's JSON into graph's own types (graph imports
+// nothing of Pulumi), so the command that uses it builds in seconds.
 package cost
 
 import (

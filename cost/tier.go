@@ -1,6 +1,10 @@
 package cost
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/scalezero/scalezero/graph"
+)
 
 // tiers names the chapter's tiers by the package of the outermost component
 // a resource sits in (docker stand-ins by their component type), in the
@@ -37,8 +41,8 @@ var tierOfPackage = map[string]string{
 
 // tierID is the tier a resource belongs to: its outermost component's,
 // "shards" for a shard database, "stack" when it sits in no component.
-func (p *pricer) tierID(r *Resource) string {
-	var outer *Resource
+func (p *pricer) tierID(r *graph.Resource) string {
+	var outer *graph.Resource
 	for parent := p.byURN[r.Parent]; parent != nil; parent = p.byURN[parent.Parent] {
 		if strings.HasPrefix(parent.Type, "scalezero:") {
 			outer = parent
@@ -62,7 +66,7 @@ func (p *pricer) tierID(r *Resource) string {
 	return id
 }
 
-func (p *pricer) tier(r *Resource) string {
+func (p *pricer) tier(r *graph.Resource) string {
 	id := p.tierID(r)
 	for _, t := range tiers {
 		if t.id == id {

@@ -1,6 +1,10 @@
 package graph
 
-import "strings"
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
 
 // OfType returns the resources of one type token, in URN order.
 func (g *Graph) OfType(typ string) []Resource {
@@ -84,4 +88,26 @@ func (r Resource) Get(path string) any {
 		}
 	}
 	return cur
+}
+
+// Census lists the custom resources' types with how many of each, one
+// "type n" line per type in type order: what a component declares, at a
+// glance (its Example prints it).
+func (g *Graph) Census() string {
+	counts := map[string]int{}
+	for _, r := range g.Resources {
+		if r.Custom {
+			counts[r.Type]++
+		}
+	}
+	types := make([]string, 0, len(counts))
+	for t := range counts {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	var b strings.Builder
+	for _, t := range types {
+		fmt.Fprintf(&b, "%s %d\n", t, counts[t])
+	}
+	return b.String()
 }

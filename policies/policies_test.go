@@ -15,6 +15,7 @@ import (
 
 	"github.com/scalezero/scalezero/components/shared"
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 	"github.com/scalezero/scalezero/policies"
 	"github.com/scalezero/scalezero/stacks/plan"
 )
@@ -55,7 +56,7 @@ func graphOf(t *testing.T, target string, p int, set ...string) *graph.Graph {
 	g, ok := graphs[key]
 	if !ok {
 		var err error
-		g, err = graph.RunStack("../Pulumi.dev.yaml", fmt.Sprint(p), append([]string{"target=" + target, stackDomain}, set...)...)
+		g, err = stackgraph.RunStack("../Pulumi.dev.yaml", fmt.Sprint(p), append([]string{"target=" + target, stackDomain}, set...)...)
 		if err != nil {
 			graphsMu.Unlock()
 			t.Fatal(err)
@@ -380,7 +381,7 @@ func unknownLeaves(v any) any {
 
 // BenchmarkEvaluatePhase9 evaluates every rule on the largest phase's graph.
 func BenchmarkEvaluatePhase9(b *testing.B) {
-	g, err := graph.RunStack("../Pulumi.dev.yaml", "9", stackDomain)
+	g, err := stackgraph.RunStack("../Pulumi.dev.yaml", "9", stackDomain)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,7 +3,7 @@ package stacks_test
 import (
 	"testing"
 
-	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 )
 
 // The cache engine setting reaches the replication group with the version
@@ -19,7 +19,7 @@ func TestCacheEngineSetsVersionAndFamily(t *testing.T) {
 		if engine != "" {
 			cfg["cacheEngine"] = engine
 		}
-		g, err := graph.Run(cfg, "cacheAuthToken")
+		g, err := stackgraph.Run(cfg, "cacheAuthToken")
 		if err != nil {
 			t.Fatalf("cacheEngine %q: %v", engine, err)
 		}

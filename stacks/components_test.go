@@ -18,6 +18,7 @@ import (
 	"github.com/scalezero/scalezero/components/shared"
 	"github.com/scalezero/scalezero/components/webtier"
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/record"
 	"github.com/scalezero/scalezero/stacks/plan"
 )
 
@@ -144,7 +145,7 @@ func TestComponentsRejectBadArgsByName(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.component+"/"+c.arg, func(t *testing.T) {
-			g, err := graph.RunProgram(func(ctx *pulumi.Context) error { return c.build(ctx) }, nil)
+			g, err := record.RunProgram(func(ctx *pulumi.Context) error { return c.build(ctx) }, nil)
 			var ae *shared.ArgError
 			if !errors.As(err, &ae) || ae.Arg != c.arg || !strings.Contains(err.Error(), "allowed") {
 				t.Errorf("want an ArgError naming %s, got %v", c.arg, err)

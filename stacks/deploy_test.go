@@ -2,18 +2,15 @@ package stacks_test
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/scalezero/scalezero/components/certificate"
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/record"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 )
 
 // The tests in this file hold the program to what AWS accepts at create,
@@ -316,7 +313,7 @@ func TestSecondRegionReadsItsOwnSecretCopy(t *testing.T) {
 func TestCacheTokenIsGeneratedAndKept(t *testing.T) {
 	cfg := baseConfig(5)
 	delete(cfg, "cacheAuthToken")
-	g, err := graph.Run(cfg)
+	g, err := stackgraph.Run(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,38 +328,6 @@ func TestCacheTokenIsGeneratedAndKept(t *testing.T) {
 	if rg := component(t, phaseGraph(t, 5), tReplGroup, "cache"); rg.Options != nil && slices.Contains(rg.Options.IgnoreChanges, "authToken") {
 		t.Errorf("a configured token is ignored when it changes")
 	}
-}
-
-// An empty list where the program picks an element is an error naming the
-// resource, never a panic.
-func TestEmptyProviderListsAreErrors(t *testing.T) {
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		c, err := certificate.New(ctx, "cert", &certificate.Args{Domain: testDomain, ZoneID: pulumi.String("Z1")})
-		if err != nil {
-			return err
-		}
-		ctx.Export("arn", c.ARN)
-		return nil
-	}, pulumi.WithMocks("scalezero", "dev", emptyLists{}))
-	if err == nil || !strings.Contains(err.Error(), "certificate cert: ACM returned no DNS validation record") {
-		t.Fatalf("want an error naming the certificate, got %v", err)
-	}
-}
-
-// emptyLists is a provider that returns every list empty.
-type emptyLists struct{}
-
-func (emptyLists) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	out := args.Inputs.Copy()
-	if args.TypeToken == tCert {
-		out["domainValidationOptions"] = resource.NewArrayProperty(nil)
-		out["arn"] = resource.NewStringProperty("arn:aws:acm:us-east-1:000000000000:certificate/1")
-	}
-	return args.Name + "-id", out, nil
-}
-
-func (emptyLists) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return nil, errors.New("no invokes")
 }
 
 // The apex is the geolocation default record in every phase, so raising
@@ -531,7 +496,7 @@ func TestPublicSubnetsWaitForTheGateway(t *testing.T) {
 func TestCDNLogDeliveryLeavesNothingForAWSToFillIn(t *testing.T) {
 	for _, region := range []string{"us-east-1", "eu-west-1"} {
 		t.Run(region, func(t *testing.T) {
-			g, err := graph.RunView(graph.Known, func() map[string]string {
+			g, err := stackgraph.RunView(graph.Known, func() map[string]string {
 				cfg := baseConfig(5)
 				cfg["primaryRegion"], cfg["secondaryRegion"] = region, "us-west-2"
 				return cfg
@@ -559,10 +524,10 @@ func TestCDNLogDeliveryLeavesNothingForAWSToFillIn(t *testing.T) {
 			want := map[string]any{
 				"Sid": "AWSLogDeliveryWrite", "Effect": "Allow", "Action": "s3:PutObject",
 				"Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
-				"Resource":  prefix + "/AWSLogs/" + graph.Account + "/*",
+				"Resource":  prefix + "/AWSLogs/" + record.Account + "/*",
 				"Condition": map[string]any{
-					"StringEquals": map[string]any{"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": []any{graph.Account}},
-					"ArnLike":      map[string]any{"aws:SourceArn": []any{"arn:aws:logs:us-east-1:" + graph.Account + ":delivery-source:*"}},
+					"StringEquals": map[string]any{"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": []any{record.Account}},
+					"ArnLike":      map[string]any{"aws:SourceArn": []any{"arn:aws:logs:us-east-1:" + record.Account + ":delivery-source:*"}},
 				},
 			}
 			if !slices.ContainsFunc(doc.Statement, func(s map[string]any) bool { return reflect.DeepEqual(s, want) }) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scalezero/scalezero/app/config"
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 )
 
 func dockerGraph(t *testing.T, phase int) *graph.Graph {
@@ -331,7 +332,7 @@ func TestDockerBindAddressWidens(t *testing.T) {
 	cfg := baseConfig(5)
 	cfg["target"] = "docker"
 	cfg["localBindAddress"] = "0.0.0.0"
-	g, err := graph.Run(cfg, "cacheAuthToken")
+	g, err := stackgraph.Run(cfg, "cacheAuthToken")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/scalezero/scalezero/app/config"
 	"github.com/scalezero/scalezero/components/boot"
-	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/record"
 	"github.com/scalezero/scalezero/stacks"
 	"github.com/scalezero/scalezero/stacks/plan"
 )
@@ -30,7 +30,7 @@ func exportsOfTarget(t *testing.T, target string, phase int) []string {
 	for k, v := range baseConfig(phase) {
 		cfg["scalezero:"+k] = v
 	}
-	_, err := graph.RunProgram(func(ctx *pulumi.Context) error {
+	_, err := record.RunProgram(func(ctx *pulumi.Context) error {
 		s, err := plan.Load(plan.FromMap(cfg))
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 	"github.com/scalezero/scalezero/internal/golden"
 	"github.com/scalezero/scalezero/internal/knownvalues"
 	"github.com/scalezero/scalezero/internal/ladder"
@@ -38,7 +39,7 @@ func flowFailoverGraph(t *testing.T, phase int) *graph.Graph {
 	for _, s := range ladder.Failover {
 		cfg[s.Key] = s.Value
 	}
-	g, err := graph.RunView(graph.Known, cfg, secret...)
+	g, err := stackgraph.RunView(graph.Known, cfg, secret...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func flowFailoverGraph(t *testing.T, phase int) *graph.Graph {
 
 func knownConfigGraph(t *testing.T, cfg map[string]string) *graph.Graph {
 	t.Helper()
-	g, err := graph.RunView(graph.Known, cfg, "cacheAuthToken")
+	g, err := stackgraph.RunView(graph.Known, cfg, "cacheAuthToken")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 )
 
 // testToken is the cache AUTH token the tests configure; no graph may show it.
@@ -53,7 +54,7 @@ func targetGraph(t *testing.T, target string, phase int) *graph.Graph {
 	}
 	cfg := baseConfig(phase)
 	cfg["target"] = target
-	g, err := graph.Run(cfg, "cacheAuthToken")
+	g, err := stackgraph.Run(cfg, "cacheAuthToken")
 	if err != nil {
 		t.Fatalf("phase %d, target %s: %v", phase, target, err)
 	}

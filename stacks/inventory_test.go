@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 )
 
 const (
@@ -113,7 +114,7 @@ func TestNamesAndTagsNeverCarryThePhase(t *testing.T) {
 // recorder: what `make plan PHASE=9` and every test pay per graph.
 func BenchmarkPlanPhase9(b *testing.B) {
 	for b.Loop() {
-		if _, err := graph.Run(baseConfig(9), "cacheAuthToken"); err != nil {
+		if _, err := stackgraph.Run(baseConfig(9), "cacheAuthToken"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 )
 
 // knownGraph is a phase's graph with every provider-computed value known
 // (ARNs, names), so policies can be read whole.
 func knownGraph(t *testing.T, phase int) *graph.Graph {
 	t.Helper()
-	g, err := graph.RunView(graph.Known, baseConfig(phase), "cacheAuthToken")
+	g, err := stackgraph.RunView(graph.Known, baseConfig(phase), "cacheAuthToken")
 	if err != nil {
 		t.Fatal(err)
 	}

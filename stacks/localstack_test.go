@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 	"github.com/scalezero/scalezero/stacks"
 )
 
@@ -16,7 +17,7 @@ func localstackGraph(t *testing.T, phase int) *graph.Graph {
 	cfg := baseConfig(phase)
 	cfg["target"] = "localstack"
 	cfg["localstackEndpoint"] = "http://localstack.internal:4566"
-	g, err := graph.Run(cfg, "cacheAuthToken")
+	g, err := stackgraph.Run(cfg, "cacheAuthToken")
 	if err != nil {
 		t.Fatalf("phase %d on localstack: %v", phase, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/scalezero/scalezero/components/boot"
 	"github.com/scalezero/scalezero/components/observability"
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 	"github.com/scalezero/scalezero/internal/golden"
 )
 
@@ -221,7 +222,7 @@ func TestAgentSendsWhatDashboardsRead(t *testing.T) {
 // Dashboards -update).
 func TestDashboardsPerPhase(t *testing.T) {
 	for phase := 1; phase <= 9; phase++ {
-		g, err := graph.RunView(graph.Known, baseConfig(phase), "cacheAuthToken")
+		g, err := stackgraph.RunView(graph.Known, baseConfig(phase), "cacheAuthToken")
 		if err != nil {
 			t.Fatal(err)
 		}

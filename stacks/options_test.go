@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 )
 
 func runWith(t *testing.T, phase int, set map[string]string) *graph.Graph {
@@ -13,7 +14,7 @@ func runWith(t *testing.T, phase int, set map[string]string) *graph.Graph {
 	for k, v := range set {
 		cfg[k] = v
 	}
-	g, err := graph.Run(cfg, "cacheAuthToken")
+	g, err := stackgraph.Run(cfg, "cacheAuthToken")
 	if err != nil {
 		t.Fatal(err)
 	}

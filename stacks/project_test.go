@@ -9,7 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 
-	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 	"github.com/scalezero/scalezero/stacks/plan"
 )
 
@@ -52,13 +52,13 @@ func TestPulumiYamlDeclaresEveryKeyWithTheProgramsDefault(t *testing.T) {
 // says what to set (a domain), and with it every phase plans.
 func TestDevStackPlansEveryPhase(t *testing.T) {
 	for p := 1; p <= 9; p++ {
-		g, err := graph.RunStack("../Pulumi.dev.yaml", fmt.Sprint(p))
+		g, err := stackgraph.RunStack("../Pulumi.dev.yaml", fmt.Sprint(p))
 		if p >= 7 {
 			var ce *plan.ConfigError
 			if !errors.As(err, &ce) || ce.Key != "domain" || !strings.Contains(err.Error(), "pulumi config set domain") {
 				t.Fatalf("phase %d as shipped: %v; want an error that asks for a domain", p, err)
 			}
-			g, err = graph.RunStack("../Pulumi.dev.yaml", fmt.Sprint(p), "domain="+testDomain)
+			g, err = stackgraph.RunStack("../Pulumi.dev.yaml", fmt.Sprint(p), "domain="+testDomain)
 		}
 		if err != nil {
 			t.Fatalf("phase %d: %v", p, err)
@@ -75,12 +75,12 @@ func TestPlainTextSecretsAreRefused(t *testing.T) {
 		cfg := baseConfig(1)
 		delete(cfg, "cacheAuthToken")
 		cfg[key] = strings.Repeat("ab", 40)
-		_, err := graph.Run(cfg) // no key marked secret
+		_, err := stackgraph.Run(cfg) // no key marked secret
 		var ce *plan.ConfigError
 		if !errors.As(err, &ce) || ce.Key != key || !strings.Contains(err.Error(), "--secret") {
 			t.Errorf("%s in plain text: %v", key, err)
 		}
-		if _, err := graph.Run(cfg, key); err != nil {
+		if _, err := stackgraph.Run(cfg, key); err != nil {
 			t.Errorf("%s as a secret: %v", key, err)
 		}
 	}
@@ -101,7 +101,7 @@ func TestBadConfigDeclaresNothing(t *testing.T) {
 		for k, v := range c.set {
 			cfg[k] = v
 		}
-		g, err := graph.Run(cfg)
+		g, err := stackgraph.Run(cfg)
 		if err == nil || len(g.Resources) != 0 {
 			t.Fatalf("%v: want an error and nothing declared, got %v and %d resources", c.set, err, len(g.Resources))
 		}

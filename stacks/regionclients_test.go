@@ -18,6 +18,7 @@ import (
 	"github.com/scalezero/scalezero/app/config"
 	"github.com/scalezero/scalezero/app/service"
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 )
 
 // regionalAWS stands in for SQS and S3 as their regional endpoints behave:
@@ -185,7 +186,7 @@ func homeOf(t *testing.T, g *graph.Graph, s hostSetting, what string) string {
 // able to launch hosts (the failover rolls its fleet).
 func TestEachRegionsHostsPullFromTheirOwnRegion(t *testing.T) {
 	for _, phase := range []int{7, 9} {
-		g, err := graph.RunView(graph.Known, baseConfig(phase), "cacheAuthToken")
+		g, err := stackgraph.RunView(graph.Known, baseConfig(phase), "cacheAuthToken")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +229,7 @@ func TestEachRegionsJobClientsCallTheRegionOfTheirResources(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	for _, phase := range []int{8, 9} {
 		t.Run(fmt.Sprintf("phase%d", phase), func(t *testing.T) {
-			g, err := graph.RunView(graph.Known, baseConfig(phase), "cacheAuthToken")
+			g, err := stackgraph.RunView(graph.Known, baseConfig(phase), "cacheAuthToken")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/scalezero/scalezero/components/logs"
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 )
 
 // Every region the config takes plans, the regions opened since August 2022
@@ -25,7 +26,7 @@ func TestLogBucketsInEveryRegion(t *testing.T) {
 		t.Run(c.primary+"+"+c.secondary, func(t *testing.T) {
 			cfg := baseConfig(7)
 			cfg["primaryRegion"], cfg["secondaryRegion"] = c.primary, c.secondary
-			g, err := graph.RunView(graph.Known, cfg, "cacheAuthToken")
+			g, err := stackgraph.RunView(graph.Known, cfg, "cacheAuthToken")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 	"github.com/scalezero/scalezero/internal/knownvalues"
 )
 
@@ -114,7 +115,7 @@ func TestSessionsTableSettings(t *testing.T) {
 	}
 	cfg := baseConfig(6)
 	cfg["dbDeletionProtection"] = "false"
-	g, err := graph.Run(cfg, "cacheAuthToken")
+	g, err := stackgraph.Run(cfg, "cacheAuthToken")
 	if err != nil {
 		t.Fatal(err)
 	}

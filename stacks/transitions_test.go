@@ -16,6 +16,8 @@ import (
 
 	"github.com/scalezero/scalezero/components/role"
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/record"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 	"github.com/scalezero/scalezero/internal/golden"
 	"github.com/scalezero/scalezero/internal/ladder"
 	"github.com/scalezero/scalezero/stacks/plan"
@@ -68,7 +70,7 @@ func flowGraph(t *testing.T, target string, phase, reached int) *graph.Graph {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := graph.RunView(graph.Known, cfg, secret...)
+	g, err := stackgraph.RunView(graph.Known, cfg, secret...)
 	if err != nil {
 		t.Fatalf("%s phase %d (the README's flow, having reached phase %d): %v", target, phase, reached, err)
 	}
@@ -186,7 +188,7 @@ func TestDiagram(t *testing.T) {
 
 // The README's picture of phase 5 is the one the program draws.
 func TestReadmeDiagramIsCurrent(t *testing.T) {
-	g, err := graph.RunStack("../Pulumi.dev.yaml", "5")
+	g, err := stackgraph.RunStack("../Pulumi.dev.yaml", "5")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,11 +225,11 @@ func TestKnownDiffShowsAPolicyBuiltFromARNs(t *testing.T) {
 		}
 	}
 	diff := func(view graph.View) string {
-		before, err := graph.RunProgramView(view, program("jobs"), nil)
+		before, err := record.RunProgramView(view, program("jobs"), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		after, err := graph.RunProgramView(view, program("uploads"), nil)
+		after, err := record.RunProgramView(view, program("uploads"), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"os"
 
 	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 )
 
 func main() {
@@ -49,7 +50,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-%w", err)
 	}
-	g, err := graph.RunStackView(view, *stack, *phase, set...)
+	g, err := stackgraph.RunStackView(view, *stack, *phase, set...)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/stackgraph"
 	"github.com/scalezero/scalezero/policies"
 	"github.com/scalezero/scalezero/stacks/plan"
 )
@@ -116,7 +116,7 @@ func run(args []string, out io.Writer) error {
 	unchecked := map[string][]string{} // the missing setting's error -> the phases it stops
 	for _, target := range targets {
 		for p := from; p <= to; p++ {
-			g, err := graph.RunStack(o.stack, strconv.Itoa(p), append([]string{"target=" + target}, set...)...)
+			g, err := stackgraph.RunStack(o.stack, strconv.Itoa(p), append([]string{"target=" + target}, set...)...)
 			var missing *plan.ConfigError
 			if errors.As(err, &missing) && missing.Value == "" {
 				why := fmt.Sprintf("-set %s=... (%v)", missing.Key, err)

@@ -270,17 +270,9 @@ func readGraph(dir string, n int) (*graph.Graph, error) {
 	return &g, nil
 }
 
-// price reads the graph the way cmd/cost does (cost mirrors the JSON).
+// price reads the graph the way cmd/cost does.
 func price(g *graph.Graph, table *cost.Table, use *cost.Usage) (*cost.Estimate, error) {
-	raw, err := json.Marshal(g)
-	if err != nil {
-		return nil, err
-	}
-	var cg cost.Graph
-	if err := json.Unmarshal(raw, &cg); err != nil {
-		return nil, err
-	}
-	return cost.Compute(&cg, table, use)
+	return cost.Compute(g, table, use)
 }
 
 // Blocked is why the check fails: the phases over budget and the mandatory

@@ -6,35 +6,24 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/scalezero/scalezero/graph"
+	"github.com/scalezero/scalezero/graph/record"
 	"github.com/scalezero/scalezero/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/dashboard.json")
 
-// captured keeps what the mock provider was asked to create.
-type captured struct {
-	mu     sync.Mutex
-	inputs map[string]resource.PropertyMap // by logical name
-}
-
-func (c *captured) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.inputs[args.Name] = args.Inputs
-	out := args.Inputs.Copy()
-	out["name"] = resource.NewStringProperty(args.Name) // an alarm's auto-name
-	out["arn"] = resource.NewStringProperty("arn:aws:sns:us-east-1:000000000000:" + args.Name)
-	return args.Name + "-id", out, nil
-}
-
-func (c *captured) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
+// byName indexes a recorded graph by logical name.
+func byName(g *graph.Graph) map[string]graph.Resource {
+	out := map[string]graph.Resource{}
+	for _, r := range g.Resources {
+		out[r.Name] = r
+	}
+	return out
 }
 
 // every tier of a phase-9 primary region in us-east-1.
@@ -53,10 +42,9 @@ func fullArgs() *Args {
 	}
 }
 
-func build(t *testing.T, args *Args) *captured {
+func build(t *testing.T, args *Args) map[string]graph.Resource {
 	t.Helper()
-	c := &captured{inputs: map[string]resource.PropertyMap{}}
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
 		o, err := New(ctx, "observability", args)
 		if err != nil {
 			return err
@@ -65,11 +53,11 @@ func build(t *testing.T, args *Args) *captured {
 			Fleets:       []Fleet{{Name: "web", Service: "web", GroupName: pulumi.String("web-fleet-1")}, {Name: "worker", Service: "worker", GroupName: pulumi.String("worker-fleet-1")}},
 			HealthChecks: []HealthCheck{{Name: "region", ID: pulumi.String("hc-1")}},
 		})
-	}, pulumi.WithMocks("scalezero", "dev", c))
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return byName(g)
 }
 
 // The dashboard is valid CloudWatch dashboard JSON: widgets on the 24-wide
@@ -77,7 +65,7 @@ func build(t *testing.T, args *Args) *captured {
 // region, and a row per tier. It is kept in a reviewed file.
 func TestDashboardBody(t *testing.T) {
 	c := build(t, fullArgs())
-	body := c.inputs["scalezero-dev-primary"]["dashboardBody"].StringValue()
+	body := c["scalezero-dev-primary"].Str("dashboardBody")
 	rows, err := Validate(body)
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +92,7 @@ func TestGlobalAlarmsOnlyInUSEast1(t *testing.T) {
 	args := fullArgs()
 	c := build(t, args)
 	for _, name := range []string{"cdn-5xx", "region-failing"} {
-		if _, ok := c.inputs[name]; !ok {
+		if _, ok := c[name]; !ok {
 			t.Errorf("us-east-1 lacks alarm %s", name)
 		}
 	}
@@ -112,7 +100,7 @@ func TestGlobalAlarmsOnlyInUSEast1(t *testing.T) {
 	args.Region = "eu-west-1"
 	c = build(t, args)
 	for _, name := range []string{"cdn-5xx", "region-failing"} {
-		if _, ok := c.inputs[name]; ok {
+		if _, ok := c[name]; ok {
 			t.Errorf("eu-west-1 makes alarm %s on a us-east-1 metric", name)
 		}
 	}
@@ -125,10 +113,10 @@ func TestBadArgsAreNamed(t *testing.T) {
 		{Region: "us-east-1", AlertEmail: "not-an-address"},
 		{Region: "us-east-1", LogGroups: []string{"web"}},
 	} {
-		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := record.KnownErr(func(ctx *pulumi.Context) error {
 			_, err := New(ctx, "o", a)
 			return err
-		}, pulumi.WithMocks("scalezero", "dev", &captured{inputs: map[string]resource.PropertyMap{}}))
+		})
 		if err == nil || !strings.Contains(err.Error(), "allowed") {
 			t.Errorf("%+v: %v", a, err)
 		}
@@ -175,44 +163,47 @@ func TestValidateRefuses(t *testing.T) {
 // the agent's memory and disk by instance, and the app's 5xx rate; each
 // notifies the topic.
 func TestServerAlarms(t *testing.T) {
-	c := &captured{inputs: map[string]resource.PropertyMap{}}
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
 		o, err := New(ctx, "observability", &Args{Region: "ap-southeast-4", DashboardName: "d", LogGroups: []string{"web"}, LogGroupPath: "/scalezero/dev/", RetentionDays: 30})
 		if err != nil {
 			return err
 		}
 		return o.Finish(ctx, &Late{Server: &Server{Name: "server", InstanceID: pulumi.String("i-0123")}})
-	}, pulumi.WithMocks("scalezero", "dev", c))
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	topic := "arn:aws:sns:us-east-1:000000000000:observability-alarms"
+	c := byName(g)
+	topic, ok := g.Named("aws:sns/topic:Topic", "observability-alarms")
+	if !ok {
+		t.Fatal("no alarm topic")
+	}
 	for name, metric := range map[string]string{"server-status": "StatusCheckFailed_System", "server-cpu": "CPUUtilization", "server-memory": "mem_used_percent", "server-disk": "disk_used_percent"} {
-		in, ok := c.inputs[name]
+		in, ok := c[name]
 		if !ok {
 			t.Errorf("no alarm %s", name)
 			continue
 		}
-		if in["metricName"].StringValue() != metric || in["dimensions"].ObjectValue()["InstanceId"].StringValue() != "i-0123" {
-			t.Errorf("%s reads %v %v, want %s of i-0123", name, in["metricName"], in["dimensions"], metric)
+		if in.Str("metricName") != metric || in.Str("dimensions.InstanceId") != "i-0123" {
+			t.Errorf("%s reads %v %v, want %s of i-0123", name, in.Get("metricName"), in.Get("dimensions"), metric)
 		}
-		acts := in["alarmActions"].ArrayValue()
-		if len(acts) == 0 || acts[0].StringValue() != topic {
+		acts, _ := in.Get("alarmActions").([]any)
+		if len(acts) == 0 || !in.DependsOn("alarmActions", topic.URN) || !strings.HasPrefix(in.Str("alarmActions.0"), "arn:aws:sns:") {
 			t.Errorf("%s does not notify the topic: %v", name, acts)
 		}
 		if want := 1 + btoi(name == "server-status"); len(acts) != want {
 			t.Errorf("%s takes %d actions, want %d: %v", name, len(acts), want, acts)
 		}
 	}
-	if acts := c.inputs["server-status"]["alarmActions"].ArrayValue(); len(acts) != 2 || acts[1].StringValue() != "arn:aws:automate:ap-southeast-4:ec2:recover" {
+	if acts, _ := c["server-status"].Get("alarmActions").([]any); len(acts) != 2 || acts[1] != "arn:aws:automate:ap-southeast-4:ec2:recover" {
 		t.Errorf("server-status actions %v, want the topic and EC2's recover in ap-southeast-4", acts)
 	}
-	q := c.inputs["server-5xx"]["metricQueries"].ArrayValue()
-	if len(q) != 3 || q[0].ObjectValue()["metric"].ObjectValue()["metricName"].StringValue() != "ServerErrors" ||
-		q[0].ObjectValue()["metric"].ObjectValue()["namespace"].StringValue() != AppNamespace {
+	q := c["server-5xx"]
+	if qs, _ := q.Get("metricQueries").([]any); len(qs) != 3 || q.Str("metricQueries.0.metric.metricName") != "ServerErrors" ||
+		q.Str("metricQueries.0.metric.namespace") != AppNamespace {
 		t.Errorf("server-5xx queries %v, want the app's ServerErrors per Requests", q)
 	}
-	rows, err := Validate(c.inputs["d"]["dashboardBody"].StringValue())
+	rows, err := Validate(c["d"].Str("dashboardBody"))
 	if err != nil || !slices.Contains(rows, "Server server") {
 		t.Errorf("dashboard rows %v (%v), want a Server row", rows, err)
 	}

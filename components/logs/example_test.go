@@ -1,0 +1,31 @@
+package logs_test
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/components/logs"
+	"github.com/scalezero/scalezero/graph/record"
+)
+
+// A region's log bucket, its objects kept 30 days.
+func ExampleNewBucket() {
+	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
+		_, err := logs.NewBucket(ctx, "logs", &logs.BucketArgs{Region: "us-east-1", RetentionDays: 30})
+		return err
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(g.Census())
+	// Output:
+	// aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2 1
+	// aws:s3/bucketOwnershipControls:BucketOwnershipControls 1
+	// aws:s3/bucketPolicy:BucketPolicy 1
+	// aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock 1
+	// aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2 1
+	// aws:s3/bucketV2:BucketV2 1
+	// aws:s3/bucketVersioningV2:BucketVersioningV2 1
+}

@@ -18,7 +18,7 @@ func (b *builder) statements(r *region, kind string) []role.Statement {
 	st := []role.Statement{{
 		Sid:       "ReadAppConfig",
 		Actions:   []string{"ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter"},
-		Resources: pulumi.ToStringArray([]string{appconfig.ReadResource(b.paramPath)}),
+		Resources: pulumi.ToStringArray([]string{appconfig.ReadResource(r.name, b.paramPath)}),
 	}}
 	st = append(st, role.Statement{
 		Sid:       "WriteLogs",

@@ -49,10 +49,11 @@ func (c *AppConfig) Resources() []pulumi.Resource {
 	return out
 }
 
-// ReadResource is the ARN pattern of a path's parameters, for the IAM policy
-// of the hosts that read them (in any region: SSM is regional, the path is not).
-func ReadResource(path string) string {
-	return "arn:aws:ssm:*:*:parameter" + strings.TrimSuffix(path, "/") + "/*"
+// ReadResource is the ARN pattern of a path's parameters in one region, for
+// the IAM policy of the hosts there: SSM is regional, and a host reads only
+// its own region's copy of the settings.
+func ReadResource(region, path string) string {
+	return "arn:aws:ssm:" + region + ":*:parameter" + strings.TrimSuffix(path, "/") + "/*"
 }
 
 var (

@@ -75,6 +75,10 @@ type Config struct {
 	WorkerJobTimeout  time.Duration
 	WorkerWait        time.Duration
 
+	// JobLookups a user may make per JobLookupWindow (each reads the primary).
+	JobLookups      int
+	JobLookupWindow time.Duration
+
 	// EMFInterval is how often the app writes its metrics to stdout as
 	// CloudWatch Embedded Metric Format lines; 0 writes none.
 	EMFInterval time.Duration
@@ -133,6 +137,8 @@ var defaults = map[string]any{
 	"queue.url":                  "",
 	"jobs.bucket":                "",
 	"jobs.max_upload_bytes":      4 << 20,
+	"jobs.lookups":               120,
+	"jobs.lookup_window":         "1m",
 	"aws.endpoint":               "",
 	"worker.concurrency":         4,
 	"worker.job_timeout":         "60s",
@@ -276,6 +282,8 @@ func build(v *viper.Viper) (Config, error) {
 		AWSEndpoint:       strings.TrimSuffix(v.GetString("aws.endpoint"), "/"),
 		MaxUploadBytes:    r.integer("jobs.max_upload_bytes", 1024, 64<<20),
 		WorkerConcurrency: int(r.integer("worker.concurrency", 1, 256)),
+		JobLookups:        int(r.integer("jobs.lookups", 1, 1_000_000)),
+		JobLookupWindow:   r.duration("jobs.lookup_window", time.Second),
 		WorkerJobTimeout:  r.duration("worker.job_timeout", time.Second),
 		WorkerWait:        r.duration("worker.wait", 0),
 

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/scalezero/scalezero/app"
 	"github.com/scalezero/scalezero/app/jobs"
 )
@@ -75,12 +77,19 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, view(j))
 }
 
-// ownJob reads the caller's job; anyone else's is "not found" too.
+// ownJob reads the caller's job; anyone else's is "not found" too, as is
+// an id that is not a job's (a UUID), which never reaches the database.
+// Each lookup reads the primary, so a user has a budget of them.
 func (s *Server) ownJob(w http.ResponseWriter, r *http.Request) (app.Job, bool) {
-	if !s.jobsEnabled(w, r) {
+	if !s.jobsEnabled(w, r) || !s.allowUser(w, r, "jobs:lookup", s.o.JobLimits.Lookups) {
 		return app.Job{}, false
 	}
-	j, err := s.o.Jobs.Store.JobByID(r.Context(), r.PathValue("id"))
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, http.StatusNotFound, "no such job")
+		return app.Job{}, false
+	}
+	j, err := s.o.Jobs.Store.JobByID(r.Context(), id.String())
 	switch {
 	case errors.Is(err, app.ErrNotFound) || (err == nil && j.UserID != currentUser(r)):
 		writeError(w, r, http.StatusNotFound, "no such job")

@@ -39,6 +39,7 @@ type Options struct {
 	Region         string
 	PasswordParams password.Params
 	Login          LoginLimits
+	JobLimits      JobLimits
 	// Throttle counts login attempts; shared through Redis from phase 6.
 	// Default: per instance.
 	Throttle app.Throttle
@@ -82,6 +83,7 @@ func New(o Options) (*Server, error) {
 		o.PasswordParams = password.Default
 	}
 	o.Login.defaults(runtime.GOMAXPROCS(0))
+	o.JobLimits.defaults()
 	if o.Throttle == nil {
 		o.Throttle = memory.NewThrottle()
 	}

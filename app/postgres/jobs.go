@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/scalezero/scalezero/app"
@@ -36,11 +37,20 @@ func (db *DB) CreateJob(ctx context.Context, j app.Job) (app.Job, error) {
 	return out, err
 }
 
-// JobByID reads a job; an id that is not a UUID is simply not found.
+// jobByID compares the column itself, so the primary key's index serves it
+// (a cast such as id::text = $1 reads the whole table).
+const jobByID = `SELECT ` + jobColumns + ` FROM jobs WHERE id = $1`
+
+// JobByID reads a job; an id that is not a UUID is simply not found, and
+// never reaches the database.
 func (db *DB) JobByID(ctx context.Context, id string) (app.Job, error) {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return app.Job{}, app.ErrNotFound
+	}
 	var out app.Job
-	err := db.write(func(q querier) (err error) {
-		out, err = scanJob(q.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id::text = $1`, id))
+	err = db.write(func(q querier) (err error) {
+		out, err = scanJob(q.QueryRow(ctx, jobByID, u.String()))
 		return err
 	})
 	return out, err

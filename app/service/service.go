@@ -125,6 +125,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 		CDNBaseURL: cfg.CDNBaseURL, Region: cfg.Region, PasswordParams: pw,
 		Jobs: s.Jobs, MaxUploadBytes: cfg.MaxUploadBytes,
 		Throttle: throttle, CookieKeys: cfg.CookieKeys,
+		JobLimits: jobLimits(cfg),
 		Login: apphttp.LoginLimits{
 			MaxHashing: cfg.LoginMaxHashing, HashWait: cfg.LoginHashWait,
 			AccountFailures: cfg.LoginAccountFailures, AccountWindow: cfg.LoginAccountWindow,
@@ -139,6 +140,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 	log.Info("app built", "replicas", db.Replicas(), "healthy_replicas", db.HealthyReplicas(), "shards", len(cfg.Shards),
 		"cache", cfg.CacheAddr != "", "shared_sessions", cfg.SharedSessions, "cdn", cfg.CDNBaseURL != "", "jobs", s.Jobs != nil)
 	return s, nil
+}
+
+// jobLimits are what one user may ask of the job tier.
+func jobLimits(cfg config.Config) apphttp.JobLimits {
+	return apphttp.JobLimits{Lookups: apphttp.Limit{N: cfg.JobLookups, Per: cfg.JobLookupWindow}}
 }
 
 // credentials reads a database's credentials from its secret when it has

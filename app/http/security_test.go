@@ -1,0 +1,67 @@
+package http_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scalezero/scalezero/app/config"
+	"github.com/scalezero/scalezero/app/internal/testenv"
+)
+
+// jobSite is a site with phase 8's job tier on the SQS/S3 emulator.
+func jobSite(t *testing.T, tune func(*config.Config)) *site {
+	t.Helper()
+	tier := testenv.AWS(t, 3, 30)
+	for k, v := range testenv.AWSCredentials {
+		t.Setenv(k, v)
+	}
+	return newSite(t, func(c *config.Config) {
+		c.QueueURL, c.JobsBucket, c.AWSEndpoint = tier.QueueURL, tier.Bucket, tier.Endpoint
+		c.MaxUploadBytes = 4 << 20
+		if tune != nil {
+			tune(c)
+		}
+	})
+}
+
+// Job ids that are not UUIDs are 404 without reaching the database: one
+// with a NUL byte, which PostgreSQL refuses in text, was a 500.
+func TestJobLookupsOfInvalidIdsAre404(t *testing.T) {
+	s := jobSite(t, nil)
+	c := s.client()
+	c.signup("ada@example.com")
+	for _, id := range []string{"not-a-uuid", "%00", "%C0%80", strings.Repeat("a", 4000), "00000000-0000-0000-0000-000000000000", "..%2f..%2fetc"} {
+		for _, suffix := range []string{"", "/output"} {
+			code, body := c.do("GET", "/api/jobs/"+id+suffix, "")
+			if code != http.StatusNotFound || body["error"] != "no such job" {
+				t.Errorf("GET /api/jobs/%.30s%s: %d %v, want 404 no such job", id, suffix, code, body)
+			}
+		}
+	}
+}
+
+// Job lookups read the primary: each user has a budget of them, answered
+// 429 with Retry-After past it, and another user's is untouched.
+func TestJobLookupsAreLimitedPerUser(t *testing.T) {
+	s := jobSite(t, func(c *config.Config) { c.JobLookups, c.JobLookupWindow = 5, time.Minute })
+	greedy, other := s.client(), s.client()
+	greedy.signup("greedy@example.com")
+	other.signup("other@example.com")
+	var codes []int
+	for range 6 {
+		code, _, hdr := greedy.send("GET", "/api/jobs/"+"5f2b0f8e-8a0e-4a4e-9a59-1b0c4e1f3a11", "", "")
+		codes = append(codes, code)
+		if code == http.StatusTooManyRequests && hdr.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+	if fmt.Sprint(codes) != "[404 404 404 404 404 429]" {
+		t.Errorf("six lookups within a budget of five: %v, want five 404 then 429", codes)
+	}
+	if code, _ := other.do("GET", "/api/jobs/5f2b0f8e-8a0e-4a4e-9a59-1b0c4e1f3a11", ""); code != http.StatusNotFound {
+		t.Errorf("another user's lookup: %d, want 404", code)
+	}
+}

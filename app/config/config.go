@@ -79,6 +79,9 @@ type Config struct {
 	JobLookups      int
 	JobLookupWindow time.Duration
 
+	// MetricsListen is where the web tier serves /metrics, apart from the
+	// public listener the load balancer forwards to; empty: nowhere.
+	MetricsListen string
 	// EMFInterval is how often the app writes its metrics to stdout as
 	// CloudWatch Embedded Metric Format lines; 0 writes none.
 	EMFInterval time.Duration
@@ -144,6 +147,7 @@ var defaults = map[string]any{
 	"worker.job_timeout":         "60s",
 	"worker.wait":                "20s",
 	"metrics.emf_interval":       "0s",
+	"metrics.listen":             "127.0.0.1:9090",
 	"max_body_bytes":             65536,
 	"drain_delay":                "10s",
 	"shutdown_timeout":           "20s",
@@ -307,6 +311,11 @@ func build(v *viper.Viper) (Config, error) {
 	c.CacheJitter = jitter
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		r.fail("listen", c.Listen, "host:port, such as :8080")
+	}
+	if c.MetricsListen = v.GetString("metrics.listen"); c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil || c.MetricsListen == c.Listen {
+			r.fail("metrics.listen", c.MetricsListen, "host:port other than listen's, such as 127.0.0.1:9090 (reached from the host only), or empty for no metrics endpoint")
+		}
 	}
 	if c.CacheAddr != "" {
 		if _, _, err := net.SplitHostPort(c.CacheAddr); err != nil {

@@ -65,3 +65,63 @@ func TestJobLookupsAreLimitedPerUser(t *testing.T) {
 		t.Errorf("another user's lookup: %d, want 404", code)
 	}
 }
+
+// Made-up HTTP methods are one "other" label value: 500 of them, each 1 KB
+// long, add no series to /metrics (they grew it by their length before).
+func TestMadeUpMethodsDoNotGrowTheMetrics(t *testing.T) {
+	s := newSite(t, nil)
+	send := func(method, path string) {
+		req, err := http.NewRequest(method, s.srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	// One of each so that every series the flood could touch exists before.
+	for _, path := range []string{"/api/users/1", "/no/such/route"} {
+		send("BREW", path)
+	}
+	series := func() int { return strings.Count(s.metrics(), "\nscalezero_http_requests_total{") }
+	before, size := series(), len(s.metrics())
+	for i := range 500 {
+		path := []string{"/api/users/1", "/no/such/route", fmt.Sprintf("/raw/path/%d", i)}[i%3]
+		send(fmt.Sprintf("M%d%s", i, strings.Repeat("X", 1024)), path)
+	}
+	text := s.metrics()
+	if after := series(); after != before {
+		t.Errorf("request counter series: %d before, %d after 500 made-up methods", before, after)
+	}
+	if strings.Contains(text, "XXXX") || strings.Contains(text, "/raw/path/") {
+		t.Error("/metrics holds a made-up method or a raw path")
+	}
+	if !strings.Contains(text, `method="other"`) {
+		t.Error(`made-up methods are not counted as method="other"`)
+	}
+	if len(text) > size+2048 {
+		t.Errorf("/metrics grew from %d to %d bytes", size, len(text))
+	}
+}
+
+// /metrics is not on the public listener (the one the load balancer
+// forwards to): it says what the site does to anyone who asks.
+func TestMetricsAreNotOnThePublicListener(t *testing.T) {
+	s := newSite(t, nil)
+	for _, method := range []string{"GET", "HEAD"} {
+		req, _ := http.NewRequest(method, s.srv.URL+"/metrics", nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s /metrics on the public listener: %d, want 404", method, res.StatusCode)
+		}
+	}
+	if !strings.Contains(s.metrics(), "scalezero_http_requests_total") {
+		t.Error("the metrics listener lacks the request counter")
+	}
+}

@@ -1,6 +1,6 @@
 // Package http is the app's web layer: the JSON API, the demo page, static
-// assets, health, readiness and metrics, with request ids, JSON logs and a
-// graceful drain.
+// assets, health and readiness, with request ids, JSON logs and a graceful
+// drain. Metrics are not served here: see service.ServeMetrics.
 package http
 
 import (
@@ -11,8 +11,6 @@ import (
 	"runtime"
 	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/scalezero/scalezero/app"
 	"github.com/scalezero/scalezero/app/assets"
@@ -114,9 +112,6 @@ func New(o Options) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	if o.Metrics != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Metrics.Registry, promhttp.HandlerOpts{}))
-	}
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("GET /static/{file}", s.static)
 	mux.HandleFunc("POST /api/signup", s.signup)

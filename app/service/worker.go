@@ -38,7 +38,8 @@ func (s *Service) Worker(ctx context.Context, wait time.Duration) (*jobs.Worker,
 
 // RunWorker runs w until ctx ends, and serves /healthz, /readyz (the queue
 // answered the last receive and the database is reachable) and /metrics on
-// ln meanwhile. It returns once the jobs in flight have finished.
+// ln meanwhile: no load balancer reaches a worker's listener (and a worker
+// may share a host with a web instance, whose metrics.listen it would take). It returns once the jobs in flight have finished.
 func (s *Service) RunWorker(ctx context.Context, w *jobs.Worker, ln net.Listener) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) { rw.Write([]byte("alive\n")) })
@@ -54,7 +55,7 @@ func (s *Service) RunWorker(ctx context.Context, w *jobs.Worker, ln net.Listener
 			rw.Write([]byte("ready\n"))
 		}
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", s.metricsHandler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
@@ -63,4 +64,19 @@ func (s *Service) RunWorker(ctx context.Context, w *jobs.Worker, ln net.Listener
 	err := w.Run(ctx)
 	s.Logger.Info("worker stopped")
 	return err
+}
+
+func (s *Service) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{})
+}
+
+// ServeMetrics serves /metrics on ln, a listener apart from the public one
+// (metrics.listen), until the returned stop is called.
+func (s *Service) ServeMetrics(ln net.Listener) (stop func()) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metricsHandler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, MaxHeaderBytes: MaxHeaderBytes}
+	go srv.Serve(ln)
+	s.Logger.Info("serving metrics", "addr", ln.Addr().String())
+	return func() { srv.Close() }
 }

@@ -55,9 +55,9 @@ type Config struct {
 	CookieKeys [][]byte
 
 	// Login throttling: concurrent password hashes per instance and how long
-	// a login waits for one; failed logins per account and attempts per
-	// client address, each per window; proxies in front that append to
-	// X-Forwarded-For.
+	// a login waits for one; failed logins per account and client address
+	// (or known device) and attempts per client address, each per window;
+	// proxies in front that append to X-Forwarded-For.
 	LoginMaxHashing      int
 	LoginHashWait        time.Duration
 	LoginAccountFailures int
@@ -65,6 +65,10 @@ type Config struct {
 	LoginAddressAttempts int
 	LoginAddressWindow   time.Duration
 	ProxyHops            int
+	// Failed logins per account from all its unknown clients (not a known
+	// device), per window.
+	LoginUntrustedFailures int
+	LoginUntrustedWindow   time.Duration
 
 	// Jobs (phase 8): empty QueueURL means no job tier.
 	QueueURL          string
@@ -123,7 +127,9 @@ var defaults = map[string]any{
 	"login.max_hashing":          0,
 	"login.hash_wait":            "2s",
 	"login.account_failures":     10,
-	"login.account_window":       "5m",
+	"login.account_window":       "15m",
+	"login.untrusted_failures":   100,
+	"login.untrusted_window":     "1h",
 	"login.address_attempts":     60,
 	"login.address_window":       "1m",
 	"proxy_hops":                 0,
@@ -300,6 +306,9 @@ func build(v *viper.Viper) (Config, error) {
 		LoginAddressAttempts: int(r.integer("login.address_attempts", 1, 1_000_000_000)),
 		LoginAddressWindow:   r.duration("login.address_window", time.Second),
 		ProxyHops:            int(r.integer("proxy_hops", 0, 10)),
+
+		LoginUntrustedFailures: int(r.integer("login.untrusted_failures", 1, 1_000_000_000)),
+		LoginUntrustedWindow:   r.duration("login.untrusted_window", time.Second),
 	}
 	c.EMFInterval = r.emfInterval()
 	c.CookieKeys = r.cookieKeys()

@@ -125,3 +125,84 @@ func TestMetricsAreNotOnThePublicListener(t *testing.T) {
 		t.Error("the metrics listener lacks the request counter")
 	}
 }
+
+// deviceCookie is the known-device cookie a login's answer set.
+func deviceCookie(t *testing.T, h http.Header) string {
+	t.Helper()
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		if c.Name == "sz_device" {
+			return c.Name + "=" + c.Value
+		}
+	}
+	t.Fatal("no known-device cookie")
+	return ""
+}
+
+// An attacker guessing from many addresses does not lock the owner out
+// (ASVS 2.2.1): each address has its own few failures on the account, a
+// browser the owner logged in from before is counted apart, and a fresh
+// address of the owner's logs in while the account's unknown clients have
+// failed less than their shared budget. Past that budget only unknown
+// clients are refused; the owner's known device still logs in, and a
+// known device of another account does not help the attacker.
+func TestAnAttackerDoesNotLockTheOwnerOut(t *testing.T) {
+	s := newSite(t, func(c *config.Config) {
+		c.LoginAccountFailures, c.LoginAccountWindow = 3, time.Minute
+		c.LoginUntrustedFailures, c.LoginUntrustedWindow = 12, time.Minute
+		c.LoginAddressAttempts, c.LoginAddressWindow = 100, time.Minute
+		c.ProxyHops = 1
+	})
+	s.client().signup("ada@example.com")
+	s.client().signup("eve@example.com")
+	base := s.srv.URL
+	code, hdr := loginFrom(t, base, "192.0.2.1", "ada@example.com", "correct horse 1", "")
+	if code != 200 {
+		t.Fatalf("the owner's first login: %d", code)
+	}
+	known := deviceCookie(t, hdr)
+	_, hdr = loginFrom(t, base, "192.0.2.66", "eve@example.com", "correct horse 1", "")
+	eves := deviceCookie(t, hdr)
+	guess := func(from string) int {
+		code, _ := loginFrom(t, base, from, "ada@example.com", "wrong password!", eves)
+		return code
+	}
+	// Four guesses from each of three addresses: the fourth of each is
+	// refused (3 per address), 9 failures in all.
+	for i := range 3 {
+		from := fmt.Sprintf("198.51.100.%d", i)
+		var codes []int
+		for range 4 {
+			codes = append(codes, guess(from))
+		}
+		if fmt.Sprint(codes) != "[401 401 401 429]" {
+			t.Fatalf("guesses from %s: %v, want three 401 then 429", from, codes)
+		}
+	}
+	for _, c := range []struct{ name, from, cookie string }{
+		{"from the known device, at an address of the attacker's", "198.51.100.0", known},
+		{"from a fresh address", "203.0.113.50", ""},
+	} {
+		if code, _ := loginFrom(t, base, c.from, "ada@example.com", "correct horse 1", c.cookie); code != 200 {
+			t.Errorf("the owner %s after 9 failures: %d, want 200", c.name, code)
+		}
+	}
+	// Three more addresses spend the unknown clients' budget (12).
+	for i := 3; i < 6; i++ {
+		for range 3 {
+			guess(fmt.Sprintf("198.51.100.%d", i))
+		}
+	}
+	if code := guess("198.51.100.200"); code != http.StatusTooManyRequests {
+		t.Errorf("a guess past the unknown clients' budget: %d, want 429", code)
+	}
+	if code, _ := loginFrom(t, base, "203.0.113.51", "ada@example.com", "correct horse 1", ""); code != http.StatusTooManyRequests {
+		t.Errorf("an unknown client past the budget: %d, want 429", code)
+	}
+	if code, _ := loginFrom(t, base, "198.51.100.3", "ada@example.com", "correct horse 1", known); code != 200 {
+		t.Errorf("the owner's known device past the unknown clients' budget: %d, want 200", code)
+	}
+	// A tampered device cookie is an unknown client's.
+	if code, _ := loginFrom(t, base, "203.0.113.52", "ada@example.com", "correct horse 1", known+"x"); code != http.StatusTooManyRequests {
+		t.Errorf("a tampered device cookie: %d, want 429", code)
+	}
+}

@@ -130,7 +130,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 			MaxHashing: cfg.LoginMaxHashing, HashWait: cfg.LoginHashWait,
 			AccountFailures: cfg.LoginAccountFailures, AccountWindow: cfg.LoginAccountWindow,
 			AddressAttempts: cfg.LoginAddressAttempts, AddressWindow: cfg.LoginAddressWindow,
-			ProxyHops: cfg.ProxyHops,
+			ProxyHops:         cfg.ProxyHops,
+			UntrustedFailures: cfg.LoginUntrustedFailures, UntrustedWindow: cfg.LoginUntrustedWindow,
 		},
 	})
 	if err != nil {

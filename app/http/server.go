@@ -124,7 +124,7 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("POST /api/me/avatar", s.authed(s.uploadAvatar))
 	mux.HandleFunc("GET /api/jobs/{id}", s.authed(s.job))
 	mux.HandleFunc("GET /api/jobs/{id}/output", s.authed(s.jobOutput))
-	s.handler = s.observe(jsonErrors(mux))
+	s.handler = s.observe(s.securityHeaders(jsonErrors(mux)))
 	return s, nil
 }
 

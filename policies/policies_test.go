@@ -317,6 +317,10 @@ var breakers = map[string]breaker{
 		origin := find(t, g, tDist, "cdn").Inputs["origins"].([]any)[0].(map[string]any)
 		delete(origin, "originAccessControlId")
 	}},
+	"deny_cloudfront_s3_without_headers": {phase: 5, want: "serves /static/* from S3 without a response headers policy", apply: func(t *testing.T, g *graph.Graph) {
+		static := find(t, g, tDist, "cdn").Inputs["orderedCacheBehaviors"].([]any)[0].(map[string]any)
+		delete(static, "responseHeadersPolicyId")
+	}},
 	"deny_ssh_from_anywhere": {phase: 1, want: "admits SSH from the internet", apply: func(t *testing.T, g *graph.Graph) {
 		r := find(t, g, tIngr, "server-80")
 		r.Inputs["fromPort"], r.Inputs["toPort"] = 22, 22

@@ -434,14 +434,14 @@ deny_cloudfront_behaviors contains msg if {
 
 # METADATA
 # title: CloudFront comments within 128 characters
-# description: A distribution's and a cache policy's comment are at most 128 characters.
+# description: A distribution's, a cache policy's and a response headers policy's comment are at most 128 characters.
 # custom:
 #   kind: preflight
-#   types: [aws:cloudfront/distribution:Distribution, aws:cloudfront/cachePolicy:CachePolicy]
-#   doc: 'Amazon CloudFront API Reference, "DistributionConfig" (Comment) (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionConfig.html) and "CachePolicyConfig" (Comment) (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyConfig.html)'
+#   types: [aws:cloudfront/distribution:Distribution, aws:cloudfront/cachePolicy:CachePolicy, aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy]
+#   doc: 'Amazon CloudFront API Reference, "DistributionConfig" (Comment) (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionConfig.html), "CachePolicyConfig" (Comment) (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyConfig.html) and "ResponseHeadersPolicyConfig" (Comment) (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ResponseHeadersPolicyConfig.html)'
 #   message: Shorten the comment to 128 characters.
 deny_cloudfront_comment contains msg if {
-	input.__type in {distribution, "aws:cloudfront/cachePolicy:CachePolicy"}
+	input.__type in {distribution, "aws:cloudfront/cachePolicy:CachePolicy", "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"}
 	c := str(input, "comment")
 	count(c) > 128
 	msg := sprintf("'%s' has a %d-character comment; CloudFront allows 128", [input.__name, count(c)])

@@ -93,6 +93,23 @@ deny_cloudfront_s3_without_oac contains msg if {
 }
 
 # METADATA
+# title: CloudFront adds security headers to S3 content
+# description: A cache behavior that serves an S3 origin attaches a response headers policy; S3 sends no Content-Security-Policy, nosniff, frame or HSTS header of its own.
+# custom:
+#   message: Set the behavior's responseHeadersPolicyId (the cdn component's static policy).
+deny_cloudfront_s3_without_headers contains msg if {
+	input.__type == "aws:cloudfront/distribution:Distribution"
+	s3 := {o.originId | some o in object.get(input, "origins", []); not has_key(o, "customOriginConfig"); not has_key(o, "vpcOriginConfig")}
+	behaviors := array.concat([object.get(input, "defaultCacheBehavior", {})], object.get(input, "orderedCacheBehaviors", []))
+	some b in behaviors
+	target := object.get(b, "targetOriginId", "")
+	not unknown(target)
+	target in s3
+	object.get(b, "responseHeadersPolicyId", "") == ""
+	msg := sprintf("distribution '%s' serves %s from S3 without a response headers policy; set responseHeadersPolicyId", [input.__name, object.get(b, "pathPattern", "the default behavior")])
+}
+
+# METADATA
 # title: No SSH from anywhere
 # description: Nothing admits port 22 from the internet; use SSM Session Manager.
 # custom:

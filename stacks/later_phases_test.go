@@ -1,10 +1,12 @@
 package stacks_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/scalezero/scalezero/components/cdn"
 	"github.com/scalezero/scalezero/graph"
 )
 
@@ -45,6 +47,27 @@ func TestCDN(t *testing.T) {
 		}
 		if dist.Str("orderedCacheBehaviors.0.pathPattern") != "/static/*" || dist.Get("orderedCacheBehaviors.0.compress") != true {
 			t.Errorf("static behavior %v", dist.Get("orderedCacheBehaviors"))
+		}
+		// S3 sends no security headers: the static behavior's policy adds
+		// the ones the app sends on its own answers.
+		headers := component(t, g, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "cdn-static")
+		if !dist.DependsOn("orderedCacheBehaviors", headers.URN) {
+			t.Errorf("the static behavior has no response headers policy")
+		}
+		for path, want := range map[string]any{
+			"securityHeadersConfig.contentSecurityPolicy.contentSecurityPolicy":    cdn.StaticCSP,
+			"securityHeadersConfig.contentTypeOptions.override":                    true,
+			"securityHeadersConfig.frameOptions.frameOption":                       "DENY",
+			"securityHeadersConfig.referrerPolicy.referrerPolicy":                  "same-origin",
+			"securityHeadersConfig.strictTransportSecurity.accessControlMaxAgeSec": 31536000.0,
+			"securityHeadersConfig.strictTransportSecurity.includeSubdomains":      true,
+		} {
+			if got := headers.Get(path); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("static headers %s = %v, want %v", path, got, want)
+			}
+		}
+		if !strings.Contains(cdn.StaticCSP, "frame-ancestors 'none'") {
+			t.Errorf("static CSP %q lets other sites frame the assets", cdn.StaticCSP)
 		}
 		if dist.Str("priceClass") != "PriceClass_100" {
 			t.Errorf("price class %s", dist.Str("priceClass"))

@@ -5,8 +5,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/scalezero/scalezero/app/config"
 	"github.com/scalezero/scalezero/components/cdn"
+	"github.com/scalezero/scalezero/components/queue"
 	"github.com/scalezero/scalezero/graph"
 )
 
@@ -223,6 +226,19 @@ func TestGeolocationWithFailover(t *testing.T) {
 	})
 }
 
+// The app deletes job rows after jobs.retention, by default as long as the
+// jobs bucket keeps their objects.
+func TestTheAppKeepsJobRowsAsLongAsTheBucketTheirObjects(t *testing.T) {
+	t.Setenv("SCALEZERO_DATABASE_URL", "postgres://u@h/db")
+	cfg, err := config.Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Duration(queue.JobRetentionDays) * 24 * time.Hour; cfg.JobRetention != want {
+		t.Errorf("the app keeps job rows %s, the bucket their objects %s", cfg.JobRetention, want)
+	}
+}
+
 func TestQueueAndWorkers(t *testing.T) {
 	forPhases(t, 8, 9, func(t *testing.T, g *graph.Graph) {
 		main := component(t, g, tQueue, "jobs")
@@ -240,6 +256,12 @@ func TestQueueAndWorkers(t *testing.T) {
 		}
 		if v, _ := main.Get("visibilityTimeoutSeconds").(float64); v < 120 {
 			t.Errorf("visibility timeout %v below the job timeout", v)
+		}
+		// Uploads leave nothing for ever: the bucket expires job objects
+		// after as long as the app keeps their rows (jobs.retention).
+		life := component(t, g, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "jobs-jobs")
+		if days := life.Get("rules.0.expiration.days"); days != float64(queue.JobRetentionDays) {
+			t.Errorf("job objects expire after %v days, want %d", days, queue.JobRetentionDays)
 		}
 		workers := component(t, g, "scalezero:worker:Worker", "worker")
 		asgs := under(g, workers, tASG)

@@ -82,6 +82,19 @@ type Config struct {
 	// JobLookups a user may make per JobLookupWindow (each reads the primary).
 	JobLookups      int
 	JobLookupWindow time.Duration
+	// Uploads a user may make per UploadWindow, and jobs of theirs that may
+	// be queued or running at once.
+	Uploads        int
+	UploadWindow   time.Duration
+	MaxPendingJobs int
+	// MaxDecodedBytes bounds what one picture may take to decode (web and
+	// worker refuse a larger one from its header); WorkerMemoryBudget what
+	// all of a worker's jobs may take at once (they wait for it).
+	MaxDecodedBytes    int64
+	WorkerMemoryBudget int64
+	// JobRetention is how long job rows are kept (the jobs bucket's
+	// lifecycle expires their objects after as many days).
+	JobRetention time.Duration
 
 	// MetricsListen is where the web tier serves /metrics, apart from the
 	// public listener the load balancer forwards to; empty: nowhere.
@@ -148,6 +161,12 @@ var defaults = map[string]any{
 	"jobs.max_upload_bytes":      4 << 20,
 	"jobs.lookups":               120,
 	"jobs.lookup_window":         "1m",
+	"jobs.uploads":               20,
+	"jobs.upload_window":         "1h",
+	"jobs.max_pending":           3,
+	"jobs.max_decoded_bytes":     192 << 20,
+	"jobs.retention":             "168h",
+	"worker.memory_budget":       512 << 20,
 	"aws.endpoint":               "",
 	"worker.concurrency":         4,
 	"worker.job_timeout":         "60s",
@@ -292,10 +311,18 @@ func build(v *viper.Viper) (Config, error) {
 		AWSEndpoint:       strings.TrimSuffix(v.GetString("aws.endpoint"), "/"),
 		MaxUploadBytes:    r.integer("jobs.max_upload_bytes", 1024, 64<<20),
 		WorkerConcurrency: int(r.integer("worker.concurrency", 1, 256)),
-		JobLookups:        int(r.integer("jobs.lookups", 1, 1_000_000)),
-		JobLookupWindow:   r.duration("jobs.lookup_window", time.Second),
 		WorkerJobTimeout:  r.duration("worker.job_timeout", time.Second),
 		WorkerWait:        r.duration("worker.wait", 0),
+
+		JobLookups:      int(r.integer("jobs.lookups", 1, 1_000_000)),
+		JobLookupWindow: r.duration("jobs.lookup_window", time.Second),
+		Uploads:         int(r.integer("jobs.uploads", 1, 1_000_000)),
+		UploadWindow:    r.duration("jobs.upload_window", time.Second),
+		MaxPendingJobs:  int(r.integer("jobs.max_pending", 1, 10_000)),
+		JobRetention:    r.duration("jobs.retention", time.Hour),
+
+		MaxDecodedBytes:    r.integer("jobs.max_decoded_bytes", 1<<20, 16<<30),
+		WorkerMemoryBudget: r.integer("worker.memory_budget", 1<<20, 256<<30),
 
 		SecretCache:          r.duration("database.secret_cache", time.Second),
 		MaxConnLifetime:      r.duration("database.max_conn_lifetime", 100*time.Millisecond),
@@ -377,6 +404,9 @@ func (r *reader) jobTier(c *Config) {
 	}
 	if c.AWSEndpoint != "" && !isHTTPURL(c.AWSEndpoint) {
 		r.fail("aws.endpoint", c.AWSEndpoint, "an http(s) URL of an AWS emulator, or empty for AWS")
+	}
+	if c.WorkerMemoryBudget < c.MaxDecodedBytes {
+		r.fail("worker.memory_budget", c.WorkerMemoryBudget, fmt.Sprintf("at least jobs.max_decoded_bytes (%d), or no picture could be decoded", c.MaxDecodedBytes))
 	}
 	if c.WorkerWait > 20*time.Second {
 		r.fail("worker.wait", c.WorkerWait.String(), "a duration from 0s to 20s (the longest SQS long poll)")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -64,8 +65,11 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "reading the upload: "+err.Error())
 		return
 	}
-	if err := jobs.CheckImage(body); err != nil {
+	if _, err := jobs.CheckImage(body, s.o.JobLimits.MaxDecoded); err != nil {
 		writeError(w, r, http.StatusBadRequest, "picture: "+err.Error())
+		return
+	}
+	if !s.allowUpload(w, r) {
 		return
 	}
 	j, err := s.o.Jobs.Submit(r.Context(), currentUser(r), jobs.AvatarKind, ct, body)
@@ -75,6 +79,26 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/jobs/"+j.ID)
 	writeJSON(w, http.StatusAccepted, view(j))
+}
+
+// allowUpload holds a user to a rate of uploads and a number of jobs not yet
+// ended: each leaves a row and objects, and takes a worker's time.
+func (s *Server) allowUpload(w http.ResponseWriter, r *http.Request) bool {
+	l := s.o.JobLimits
+	if !s.allowUser(w, r, "jobs:upload", l.Uploads) {
+		return false
+	}
+	n, err := s.o.Jobs.Store.PendingJobs(r.Context(), currentUser(r))
+	if err != nil {
+		s.fail(w, r, "database", err)
+		return false
+	}
+	if n >= l.MaxPending {
+		setRetryAfter(w, 5*time.Second)
+		writeError(w, r, http.StatusTooManyRequests, fmt.Sprintf("%d of your pictures are still being processed: allowed at most %d at once; try again when one is done", n, l.MaxPending))
+		return false
+	}
+	return true
 }
 
 // ownJob reads the caller's job; anyone else's is "not found" too, as is
@@ -118,6 +142,11 @@ func (s *Server) jobOutput(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, ct, err := s.o.Jobs.Bucket.Get(r.Context(), j.OutputKey)
+	if errors.Is(err, app.ErrNotFound) {
+		// The bucket's lifecycle expired it before the row was swept.
+		writeError(w, r, http.StatusNotFound, "the job's output has expired")
+		return
+	}
 	if err != nil {
 		s.fail(w, r, "jobs bucket", err)
 		return

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/scalezero/scalezero/app/jobs"
 )
 
 // Limit is N requests per window (Per), counted by the Throttle.
@@ -27,10 +29,25 @@ type JobLimits struct {
 	// Lookups of one's jobs (state and output) per user; default 120 per
 	// minute (the page polls twice a second).
 	Lookups Limit
+	// Uploads per user; default 20 per hour.
+	Uploads Limit
+	// MaxPending is how many of a user's jobs may wait or run at once; an
+	// upload past it is refused until one ends. Default 3.
+	MaxPending int
+	// MaxDecoded bounds what one picture may take to decode
+	// (jobs.DecodedBytes); default jobs.DefaultMaxDecodedBytes.
+	MaxDecoded int64
 }
 
 func (l *JobLimits) defaults() {
 	l.Lookups.defaults(120, time.Minute)
+	l.Uploads.defaults(20, time.Hour)
+	if l.MaxPending <= 0 {
+		l.MaxPending = 3
+	}
+	if l.MaxDecoded <= 0 {
+		l.MaxDecoded = jobs.DefaultMaxDecodedBytes
+	}
 }
 
 // allowUser counts one request of kind against the user's limit and answers

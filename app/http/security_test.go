@@ -206,3 +206,83 @@ func TestAnAttackerDoesNotLockTheOwnerOut(t *testing.T) {
 		t.Errorf("a tampered device cookie: %d, want 429", code)
 	}
 }
+
+func (c *client) upload(body []byte) (int, map[string]any, http.Header) {
+	c.t.Helper()
+	return c.send("POST", "/api/me/avatar", "image/png", string(body))
+}
+
+// The report's hostile upload (a 16-bit interlaced PNG of 311 KB just under
+// the pixel cap, which took a worker 660 MB) is refused from its header.
+func TestAnUploadThatWouldTakeTooMuchMemoryIsRefused(t *testing.T) {
+	s := jobSite(t, nil)
+	c := s.client()
+	c.signup("ada@example.com")
+	code, body, _ := c.upload(testenv.PNG(6320, 6320, 16, true))
+	if msg, _ := body["error"].(string); code != http.StatusBadRequest || !strings.Contains(msg, "MiB to decode") {
+		t.Fatalf("the hostile PNG: %d %v, want 400 naming what it takes to decode", code, body)
+	}
+	if code, body, _ := c.upload(testenv.PNG(64, 64, 16, true)); code != http.StatusAccepted {
+		t.Fatalf("a small 16-bit interlaced PNG: %d %v, want 202", code, body)
+	}
+}
+
+// Uploads are limited per user, by rate and by the number of jobs not yet
+// ended (100 from one account in 5 s were all accepted, each leaving a row
+// and objects); another user's are not touched.
+func TestUploadsAreLimitedPerUser(t *testing.T) {
+	t.Run("rate", func(t *testing.T) {
+		s := jobSite(t, func(c *config.Config) { c.Uploads, c.UploadWindow, c.MaxPendingJobs = 3, time.Minute, 100 })
+		c, other := s.client(), s.client()
+		c.signup("ada@example.com")
+		other.signup("bob@example.com")
+		var codes []int
+		for range 4 {
+			code, _, hdr := c.upload(testenv.PNG(8, 8, 8, false))
+			codes = append(codes, code)
+			if code == http.StatusTooManyRequests && hdr.Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+		}
+		if fmt.Sprint(codes) != "[202 202 202 429]" {
+			t.Errorf("four uploads within a rate of three: %v", codes)
+		}
+		if code, body, _ := other.upload(testenv.PNG(8, 8, 8, false)); code != http.StatusAccepted {
+			t.Errorf("another user's upload: %d %v", code, body)
+		}
+	})
+	t.Run("pending", func(t *testing.T) {
+		s := jobSite(t, func(c *config.Config) { c.MaxPendingJobs = 2 })
+		c := s.client()
+		c.signup("ada@example.com")
+		var codes []int
+		var last map[string]any
+		for range 3 {
+			code, body, _ := c.upload(testenv.PNG(8, 8, 8, false))
+			codes, last = append(codes, code), body
+		}
+		if msg, _ := last["error"].(string); fmt.Sprint(codes) != "[202 202 429]" || !strings.Contains(msg, "at most 2 at once") {
+			t.Errorf("three uploads with two jobs allowed to wait (no worker runs): %v %v", codes, last)
+		}
+	})
+}
+
+// A job whose output the bucket's lifecycle expired before the sweep
+// deleted its row is 404, not a 500.
+func TestAnExpiredOutputIs404(t *testing.T) {
+	s := jobSite(t, nil)
+	c := s.client()
+	c.signup("ada@example.com")
+	code, body, _ := c.upload(testenv.PNG(8, 8, 8, false))
+	if code != http.StatusAccepted {
+		t.Fatalf("upload: %d %v", code, body)
+	}
+	id := body["id"].(string)
+	conn := testenv.Conn(t, s.svc.Config.DatabaseURL)
+	if _, err := conn.Exec(t.Context(), `UPDATE jobs SET state = 'done', output_key = 'jobs/' || id || '/output' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := c.do("GET", "/api/jobs/"+id+"/output", ""); code != http.StatusNotFound || body["error"] != "the job's output has expired" {
+		t.Errorf("an expired output: %d %v, want 404", code, body)
+	}
+}

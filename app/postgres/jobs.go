@@ -93,6 +93,24 @@ func (db *DB) FailStuckJobs(ctx context.Context, attempts int, idle time.Duratio
 	return int(tag.RowsAffected()), err
 }
 
+// PendingJobs counts the user's queued and running jobs (jobs_user_id
+// serves it).
+func (db *DB) PendingJobs(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := db.write(func(q querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM jobs WHERE user_id = $1 AND state IN ('queued', 'running')`, userID).Scan(&n)
+	})
+	return n, err
+}
+
+// DeleteJobsBefore deletes up to limit jobs created before cutoff, oldest
+// first (jobs_created_at serves it), in one short statement.
+func (db *DB) DeleteJobsBefore(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+	tag, err := db.execTag(ctx, `
+		DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE created_at < $1 ORDER BY created_at LIMIT $2)`, cutoff, limit)
+	return int(tag.RowsAffected()), err
+}
+
 func (db *DB) updateJob(ctx context.Context, sql string, args ...any) error {
 	tag, err := db.execTag(ctx, sql, args...)
 	if err != nil {

@@ -145,7 +145,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 
 // jobLimits are what one user may ask of the job tier.
 func jobLimits(cfg config.Config) apphttp.JobLimits {
-	return apphttp.JobLimits{Lookups: apphttp.Limit{N: cfg.JobLookups, Per: cfg.JobLookupWindow}}
+	return apphttp.JobLimits{
+		Lookups:    apphttp.Limit{N: cfg.JobLookups, Per: cfg.JobLookupWindow},
+		Uploads:    apphttp.Limit{N: cfg.Uploads, Per: cfg.UploadWindow},
+		MaxPending: cfg.MaxPendingJobs, MaxDecoded: cfg.MaxDecodedBytes,
+	}
 }
 
 // credentials reads a database's credentials from its secret when it has

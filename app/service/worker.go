@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -28,12 +30,28 @@ func (s *Service) Worker(ctx context.Context, wait time.Duration) (*jobs.Worker,
 	if err != nil {
 		return nil, fmt.Errorf("job queue %s: %w", s.Jobs.Queue.URL(), err)
 	}
+	limitMemory(s.Config.WorkerMemoryBudget)
+	avatars := jobs.NewAvatars(s.Config.MaxDecodedBytes, s.Config.WorkerMemoryBudget)
 	return &jobs.Worker{
 		Store: s.Jobs.Store, Bucket: s.Jobs.Bucket, Queue: s.Jobs.Queue, Metrics: s.Metrics, Logger: s.Logger,
-		Handlers:    map[string]jobs.Handler{jobs.AvatarKind: jobs.Avatar},
+		Handlers:    map[string]jobs.Handler{jobs.AvatarKind: avatars.Make},
 		Concurrency: s.Config.WorkerConcurrency, JobTimeout: s.Config.WorkerJobTimeout, Wait: s.Config.WorkerWait,
-		MaxReceives: maxReceives, Backoff: jobs.DefaultBackoff,
+		MaxReceives: maxReceives, Backoff: jobs.DefaultBackoff, Retention: s.Config.JobRetention,
 	}, nil
+}
+
+// memoryHeadroom is what a worker needs beside its jobs' pictures: the
+// runtime, the SDK clients, the inputs and outputs in flight.
+const memoryHeadroom = 128 << 20
+
+// limitMemory makes the garbage collector keep the heap within the jobs'
+// budget plus headroom (unless GOMEMLIMIT says otherwise): the budget
+// bounds what the pictures being decoded hold, and the limit keeps the
+// garbage of those already done from piling up on top of it.
+func limitMemory(budget int64) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(budget + memoryHeadroom)
+	}
 }
 
 // RunWorker runs w until ctx ends, and serves /healthz, /readyz (the queue

@@ -103,6 +103,9 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "database", err)
 		return
 	}
+	// The cache may hold "no such user" for this id (someone read it
+	// before it existed): the new profile replaces it before the answer.
+	s.o.Profiles.Updated(r.Context(), u.Profile())
 	if !s.startSession(w, r, u.ID) {
 		return
 	}

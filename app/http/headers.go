@@ -49,6 +49,10 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		if s.overHTTPS(r) {
 			h.Set("Strict-Transport-Security", hstsValue)
 		}
+		// Nothing the app answers may be stored by a browser or a cache
+		// (a session's own data, a 404 for an id about to exist) unless the
+		// handler says otherwise: hashed assets and a job's output do.
+		h.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})
 }

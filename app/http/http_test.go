@@ -416,3 +416,22 @@ func newServer(t *testing.T, svc *service.Service) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// sendCookie sends a request with only the given Cookie header (not the
+// jar's): a token replayed by someone else.
+func (c *client) sendCookie(method, path, cookie string) (int, map[string]any, http.Header) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Cookie", cookie)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out := map[string]any{}
+	json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out, res.Header
+}

@@ -62,7 +62,7 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request) {
 		s.tooLarge(w, r, r.Body, tooBigMsg)
 		return
 	case err != nil:
-		writeError(w, r, http.StatusBadRequest, "reading the upload: "+err.Error())
+		writeError(w, r, http.StatusBadRequest, "the upload was cut short; send it again")
 		return
 	}
 	if _, err := jobs.CheckImage(body, s.o.JobLimits.MaxDecoded); err != nil {

@@ -171,10 +171,10 @@ func TestWebMetricsAreEMFLinesWrittenAtShutdown(t *testing.T) {
 			t.Errorf("%s = %v, want %v", name, got[name], want)
 		}
 	}
-	// Every anonymous read asked the cache once; the unknown user is never
-	// there, and each of those reads went to the database past the replica.
-	if hits+misses != reads || misses < 3 || fallbacks < 3 {
-		t.Errorf("cache hits %v + misses %v, want %d with at least 3 misses; fallbacks %v, want at least 3", hits, misses, reads, fallbacks)
+	// Every anonymous read asked the cache once; the unknown user was
+	// looked up once, past the replica, then held as missing.
+	if hits+misses != reads || misses < 1 || fallbacks < 1 {
+		t.Errorf("cache hits %v + misses %v, want %d with at least 1 miss; fallbacks %v, want at least 1", hits, misses, reads, fallbacks)
 	}
 	for _, ms := range latencies {
 		if ms <= 0 || ms > 30_000 {

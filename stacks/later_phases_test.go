@@ -69,6 +69,12 @@ func TestCDN(t *testing.T) {
 				t.Errorf("static headers %s = %v, want %v", path, got, want)
 			}
 		}
+		// The app may be reached over HTTP behind CloudFront, and then
+		// sends no HSTS: the default behavior adds it.
+		hsts := component(t, g, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "cdn-app")
+		if !dist.DependsOn("defaultCacheBehavior", hsts.URN) || hsts.Get("securityHeadersConfig.strictTransportSecurity.accessControlMaxAgeSec") != 31536000.0 {
+			t.Errorf("the app's behavior does not add HSTS: %v", hsts.Inputs)
+		}
 		if !strings.Contains(cdn.StaticCSP, "frame-ancestors 'none'") {
 			t.Errorf("static CSP %q lets other sites frame the assets", cdn.StaticCSP)
 		}

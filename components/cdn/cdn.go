@@ -153,6 +153,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
+	hsts, err := appHSTS(ctx, name, child)
+	if err != nil {
+		return nil, err
+	}
 	originProtocol := "http-only"
 	if args.OriginHTTPS {
 		originProtocol = "https-only"
@@ -201,7 +205,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			CachedMethods:         pulumi.ToStringArray([]string{"GET", "HEAD"}),
 			CachePolicyId:         pulumi.String(managedCachingDisabled),
 			OriginRequestPolicyId: pulumi.String(managedAllViewerExceptHostHeader),
-			Compress:              pulumi.Bool(true),
+			// Viewers reach CloudFront over HTTPS only, but the app may be
+			// reached over HTTP behind it and then sends no HSTS itself.
+			ResponseHeadersPolicyId: hsts.ID(),
+			Compress:                pulumi.Bool(true),
 		},
 		OrderedCacheBehaviors: cloudfront.DistributionOrderedCacheBehaviorArray{
 			cloudfront.DistributionOrderedCacheBehaviorArgs{
@@ -285,10 +292,22 @@ func staticHeaders(ctx *pulumi.Context, name string, opt pulumi.ResourceOption) 
 			ReferrerPolicy: cloudfront.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs{
 				ReferrerPolicy: pulumi.String("same-origin"), Override: pulumi.Bool(true),
 			},
-			StrictTransportSecurity: cloudfront.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs{
-				AccessControlMaxAgeSec: pulumi.Int(31536000), IncludeSubdomains: pulumi.Bool(true), Override: pulumi.Bool(true),
-			},
+			StrictTransportSecurity: hstsArgs,
 		},
+	}, opt)
+}
+
+// hstsArgs is one year, subdomains included, as the app sends it.
+var hstsArgs = cloudfront.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs{
+	AccessControlMaxAgeSec: pulumi.Int(31536000), IncludeSubdomains: pulumi.Bool(true), Override: pulumi.Bool(true),
+}
+
+// appHSTS is the response headers policy of the app's (default) behavior:
+// HSTS only; the app sends its other security headers itself.
+func appHSTS(ctx *pulumi.Context, name string, opt pulumi.ResourceOption) (*cloudfront.ResponseHeadersPolicy, error) {
+	return cloudfront.NewResponseHeadersPolicy(ctx, name+"-app", &cloudfront.ResponseHeadersPolicyArgs{
+		Comment:               pulumi.String("HSTS on the app's answers"),
+		SecurityHeadersConfig: cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs{StrictTransportSecurity: hstsArgs},
 	}, opt)
 }
 

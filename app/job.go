@@ -54,6 +54,12 @@ type JobStore interface {
 	// whose attempt number is at least attempts and that have not changed
 	// for idle: their last attempt died and no delivery is left.
 	FailStuckJobs(ctx context.Context, attempts int, idle time.Duration, reason string) (int, error)
+	// PendingJobs counts the user's jobs that are queued or running.
+	PendingJobs(ctx context.Context, userID int64) (int, error)
+	// DeleteJobsBefore deletes up to limit jobs created before cutoff,
+	// whatever their state, and returns how many it deleted: old jobs'
+	// objects are expired by the bucket's lifecycle, their rows by this.
+	DeleteJobsBefore(ctx context.Context, cutoff time.Time, limit int) (int, error)
 }
 
 // ErrPermanent marks a job error that no retry can fix (an input that is not

@@ -58,6 +58,7 @@ var freeTypes = map[string]string{
 	"aws:elasticache/parameterGroup:ParameterGroup":                                              "no charge",
 	"aws:elasticache/subnetGroup:SubnetGroup":                                                    "no charge",
 	"aws:cloudfront/cachePolicy:CachePolicy":                                                     "no charge",
+	"aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy":                                 "no charge",
 	"aws:cloudfront/originAccessControl:OriginAccessControl":                                     "no charge",
 	"aws:s3/bucketObjectv2:BucketObjectv2":                                                       "stored in its bucket, priced there (usage s3.storageGB)",
 	"aws:s3/bucketPolicy:BucketPolicy":                                                           "bucket configuration",

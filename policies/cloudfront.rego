@@ -136,14 +136,14 @@ deny_cloudfront_behaviors contains msg if {
 
 # METADATA
 # title: CloudFront comments within 128 characters
-# description: A distribution's and a cache policy's comment are at most 128 characters.
+# description: A distribution's, a cache policy's and a response headers policy's comment are at most 128 characters.
 # custom:
 #   kind: preflight
-#   types: [aws:cloudfront/distribution:Distribution, aws:cloudfront/cachePolicy:CachePolicy]
-#   doc: 'Amazon CloudFront API Reference, "DistributionConfig" (Comment) (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionConfig.html) and "CachePolicyConfig" (Comment) (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyConfig.html)'
+#   types: [aws:cloudfront/distribution:Distribution, aws:cloudfront/cachePolicy:CachePolicy, aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy]
+#   doc: 'Amazon CloudFront API Reference, "DistributionConfig" (Comment) (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionConfig.html), "CachePolicyConfig" (Comment) (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyConfig.html) and "ResponseHeadersPolicyConfig" (Comment) (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ResponseHeadersPolicyConfig.html)'
 #   message: Shorten the comment to 128 characters.
 deny_cloudfront_comment contains msg if {
-	input.__type in {distribution, "aws:cloudfront/cachePolicy:CachePolicy"}
+	input.__type in {distribution, "aws:cloudfront/cachePolicy:CachePolicy", "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"}
 	c := str(input, "comment")
 	count(c) > 128
 	msg := sprintf("'%s' has a %d-character comment; CloudFront allows 128", [input.__name, count(c)])
@@ -269,4 +269,21 @@ deny_cloudfront_s3_without_oac contains msg if {
 	not has_key(o, "vpcOriginConfig")
 	object.get(o, "originAccessControlId", "") == ""
 	msg := sprintf("distribution '%s' reads origin '%s' without origin access control; set originAccessControlId", [input.__name, o.originId])
+}
+
+# METADATA
+# title: CloudFront adds security headers to S3 content
+# description: A cache behavior that serves an S3 origin attaches a response headers policy; S3 sends no Content-Security-Policy, nosniff, frame or HSTS header of its own.
+# custom:
+#   message: Set the behavior's responseHeadersPolicyId (the cdn component's static policy).
+deny_cloudfront_s3_without_headers contains msg if {
+	input.__type == distribution
+	s3 := {o.originId | some o in object.get(input, "origins", []); not has_key(o, "customOriginConfig"); not has_key(o, "vpcOriginConfig")}
+	behaviors := array.concat([object.get(input, "defaultCacheBehavior", {})], object.get(input, "orderedCacheBehaviors", []))
+	some b in behaviors
+	target := object.get(b, "targetOriginId", "")
+	not unknown(target)
+	target in s3
+	object.get(b, "responseHeadersPolicyId", "") == ""
+	msg := sprintf("distribution '%s' serves %s from S3 without a response headers policy; set responseHeadersPolicyId", [input.__name, object.get(b, "pathPattern", "the default behavior")])
 }

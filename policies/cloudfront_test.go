@@ -10,6 +10,10 @@ import (
 // exactly that rule fires; a preflight rule's case then makes the value
 // the rule decides on unknown, and nothing fires.
 var _ = casesOf("cloudfront.rego", map[string]breaker{
+	"deny_cloudfront_s3_without_headers": {phase: 5, want: "serves /static/* from S3 without a response headers policy", apply: func(t *testing.T, g *graph.Graph) {
+		static := find(t, g, tDist, "cdn").Inputs["orderedCacheBehaviors"].([]any)[0].(map[string]any)
+		delete(static, "responseHeadersPolicyId")
+	}},
 	"stack_deny_cloudfront_certificate": {phase: 5, want: "uses certificate 'cdn' of eu-west-1", fix: fixAll,
 		apply: func(t *testing.T, g *graph.Graph) {
 			eu := newResource(tProvider, "secondary", map[string]any{"region": "eu-west-1"}, nil)

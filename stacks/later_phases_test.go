@@ -1,10 +1,15 @@
 package stacks_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/scalezero/scalezero/app/config"
+	"github.com/scalezero/scalezero/components/cdn"
+	"github.com/scalezero/scalezero/components/queue"
 	"github.com/scalezero/scalezero/graph"
 )
 
@@ -69,6 +74,33 @@ func TestCDN(t *testing.T) {
 		}
 		if dist.Str("orderedCacheBehaviors.0.pathPattern") != "/static/*" || dist.Get("orderedCacheBehaviors.0.compress") != true {
 			t.Errorf("static behavior %v", dist.Get("orderedCacheBehaviors"))
+		}
+		// S3 sends no security headers: the static behavior's policy adds
+		// the ones the app sends on its own answers.
+		headers := component(t, g, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "cdn-static")
+		if !dist.DependsOn("orderedCacheBehaviors", headers.URN) {
+			t.Errorf("the static behavior has no response headers policy")
+		}
+		for path, want := range map[string]any{
+			"securityHeadersConfig.contentSecurityPolicy.contentSecurityPolicy":    cdn.StaticCSP,
+			"securityHeadersConfig.contentTypeOptions.override":                    true,
+			"securityHeadersConfig.frameOptions.frameOption":                       "DENY",
+			"securityHeadersConfig.referrerPolicy.referrerPolicy":                  "same-origin",
+			"securityHeadersConfig.strictTransportSecurity.accessControlMaxAgeSec": 31536000.0,
+			"securityHeadersConfig.strictTransportSecurity.includeSubdomains":      true,
+		} {
+			if got := headers.Get(path); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("static headers %s = %v, want %v", path, got, want)
+			}
+		}
+		// The app may be reached over HTTP behind CloudFront, and then
+		// sends no HSTS: the default behavior adds it.
+		hsts := component(t, g, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "cdn-app")
+		if !dist.DependsOn("defaultCacheBehavior", hsts.URN) || hsts.Get("securityHeadersConfig.strictTransportSecurity.accessControlMaxAgeSec") != 31536000.0 {
+			t.Errorf("the app's behavior does not add HSTS: %v", hsts.Inputs)
+		}
+		if !strings.Contains(cdn.StaticCSP, "frame-ancestors 'none'") {
+			t.Errorf("static CSP %q lets other sites frame the assets", cdn.StaticCSP)
 		}
 		if dist.Str("priceClass") != "PriceClass_100" {
 			t.Errorf("price class %s", dist.Str("priceClass"))
@@ -224,6 +256,19 @@ func TestGeolocationWithFailover(t *testing.T) {
 	})
 }
 
+// The app deletes job rows after jobs.retention, by default as long as the
+// jobs bucket keeps their objects.
+func TestTheAppKeepsJobRowsAsLongAsTheBucketTheirObjects(t *testing.T) {
+	t.Setenv("SCALEZERO_DATABASE_URL", "postgres://u@h/db")
+	cfg, err := config.Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Duration(queue.JobRetentionDays) * 24 * time.Hour; cfg.JobRetention != want {
+		t.Errorf("the app keeps job rows %s, the bucket their objects %s", cfg.JobRetention, want)
+	}
+}
+
 func TestQueueAndWorkers(t *testing.T) {
 	forPhases(t, 8, 9, func(t *testing.T, g *graph.Graph) {
 		main := component(t, g, tQueue, "jobs")
@@ -241,6 +286,12 @@ func TestQueueAndWorkers(t *testing.T) {
 		}
 		if v, _ := main.Get("visibilityTimeoutSeconds").(float64); v < 120 {
 			t.Errorf("visibility timeout %v below the job timeout", v)
+		}
+		// Uploads leave nothing for ever: the bucket expires job objects
+		// after as long as the app keeps their rows (jobs.retention).
+		life := component(t, g, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "jobs-jobs")
+		if days := life.Get("rules.0.expiration.days"); days != float64(queue.JobRetentionDays) {
+			t.Errorf("job objects expire after %v days, want %d", days, queue.JobRetentionDays)
 		}
 		workers := component(t, g, "scalezero:worker:Worker", "worker")
 		asgs := under(g, workers, tASG)

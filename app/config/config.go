@@ -64,9 +64,9 @@ type Config struct {
 	CookieKeys [][]byte
 
 	// Login throttling: concurrent password hashes per instance and how long
-	// a login waits for one; failed logins per account and attempts per
-	// client address, each per window; proxies in front that append to
-	// X-Forwarded-For.
+	// a login waits for one; failed logins per account and client address
+	// (or known device) and attempts per client address, each per window;
+	// proxies in front that append to X-Forwarded-For.
 	LoginMaxHashing      int
 	LoginHashWait        time.Duration
 	LoginAccountFailures int
@@ -74,6 +74,10 @@ type Config struct {
 	LoginAddressAttempts int
 	LoginAddressWindow   time.Duration
 	ProxyHops            int
+	// Failed logins per account from all its unknown clients (not a known
+	// device), per window.
+	LoginUntrustedFailures int
+	LoginUntrustedWindow   time.Duration
 
 	// Jobs (phase 8): empty QueueURL means no job tier.
 	QueueURL   string
@@ -96,6 +100,26 @@ type Config struct {
 	WorkerJobTimeout  time.Duration
 	WorkerWait        time.Duration
 
+	// JobLookups a user may make per JobLookupWindow (each reads the primary).
+	JobLookups      int
+	JobLookupWindow time.Duration
+	// Uploads a user may make per UploadWindow, and jobs of theirs that may
+	// be queued or running at once.
+	Uploads        int
+	UploadWindow   time.Duration
+	MaxPendingJobs int
+	// MaxDecodedBytes bounds what one picture may take to decode (web and
+	// worker refuse a larger one from its header); WorkerMemoryBudget what
+	// all of a worker's jobs may take at once (they wait for it).
+	MaxDecodedBytes    int64
+	WorkerMemoryBudget int64
+	// JobRetention is how long job rows are kept (the jobs bucket's
+	// lifecycle expires their objects after as many days).
+	JobRetention time.Duration
+
+	// MetricsListen is where the web tier serves /metrics, apart from the
+	// public listener the load balancer forwards to; empty: nowhere.
+	MetricsListen string
 	// EMFInterval is how often the app writes its metrics to stdout as
 	// CloudWatch Embedded Metric Format lines; 0 writes none.
 	EMFInterval time.Duration
@@ -142,7 +166,9 @@ var defaults = map[string]any{
 	"login.max_hashing":          0,
 	"login.hash_wait":            "2s",
 	"login.account_failures":     10,
-	"login.account_window":       "5m",
+	"login.account_window":       "15m",
+	"login.untrusted_failures":   100,
+	"login.untrusted_window":     "1h",
 	"login.address_attempts":     60,
 	"login.address_window":       "1m",
 	"proxy_hops":                 0,
@@ -165,11 +191,20 @@ var defaults = map[string]any{
 	"jobs.region":                "",
 	"jobs.buckets":               "",
 	"jobs.max_upload_bytes":      4 << 20,
+	"jobs.lookups":               120,
+	"jobs.lookup_window":         "1m",
+	"jobs.uploads":               20,
+	"jobs.upload_window":         "1h",
+	"jobs.max_pending":           3,
+	"jobs.max_decoded_bytes":     192 << 20,
+	"jobs.retention":             "168h",
+	"worker.memory_budget":       512 << 20,
 	"aws.endpoint":               "",
 	"worker.concurrency":         4,
 	"worker.job_timeout":         "60s",
 	"worker.wait":                "20s",
 	"metrics.emf_interval":       "0s",
+	"metrics.listen":             "127.0.0.1:9090",
 	"max_body_bytes":             65536,
 	"drain_delay":                "10s",
 	"shutdown_timeout":           "20s",
@@ -334,6 +369,16 @@ func build(v *viper.Viper) (Config, error) {
 		WorkerJobTimeout:  r.duration("worker.job_timeout", time.Second),
 		WorkerWait:        r.duration("worker.wait", 0),
 
+		JobLookups:      int(r.integer("jobs.lookups", 1, 1_000_000)),
+		JobLookupWindow: r.duration("jobs.lookup_window", time.Second),
+		Uploads:         int(r.integer("jobs.uploads", 1, 1_000_000)),
+		UploadWindow:    r.duration("jobs.upload_window", time.Second),
+		MaxPendingJobs:  int(r.integer("jobs.max_pending", 1, 10_000)),
+		JobRetention:    r.duration("jobs.retention", time.Hour),
+
+		MaxDecodedBytes:    r.integer("jobs.max_decoded_bytes", 1<<20, 16<<30),
+		WorkerMemoryBudget: r.integer("worker.memory_budget", 1<<20, 256<<30),
+
 		SecretCache:          r.duration("database.secret_cache", time.Second),
 		MaxConnLifetime:      r.duration("database.max_conn_lifetime", 100*time.Millisecond),
 		LoginMaxHashing:      int(r.integer("login.max_hashing", 0, 1024)),
@@ -343,6 +388,9 @@ func build(v *viper.Viper) (Config, error) {
 		LoginAddressAttempts: int(r.integer("login.address_attempts", 1, 1_000_000_000)),
 		LoginAddressWindow:   r.duration("login.address_window", time.Second),
 		ProxyHops:            int(r.integer("proxy_hops", 0, 10)),
+
+		LoginUntrustedFailures: int(r.integer("login.untrusted_failures", 1, 1_000_000_000)),
+		LoginUntrustedWindow:   r.duration("login.untrusted_window", time.Second),
 	}
 	c.EMFInterval = r.emfInterval()
 	c.CookieKeys = r.cookieKeys()
@@ -354,6 +402,11 @@ func build(v *viper.Viper) (Config, error) {
 	c.CacheJitter = jitter
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		r.fail("listen", c.Listen, "host:port, such as :8080")
+	}
+	if c.MetricsListen = v.GetString("metrics.listen"); c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil || c.MetricsListen == c.Listen {
+			r.fail("metrics.listen", c.MetricsListen, "host:port other than listen's, such as 127.0.0.1:9090 (reached from the host only), or empty for no metrics endpoint")
+		}
 	}
 	if c.CacheAddr != "" {
 		if _, _, err := net.SplitHostPort(c.CacheAddr); err != nil {
@@ -408,6 +461,9 @@ func (r *reader) jobTier(c *Config) {
 	}
 	if c.AWSEndpoint != "" && !isHTTPURL(c.AWSEndpoint) {
 		r.fail("aws.endpoint", c.AWSEndpoint, "an http(s) URL of an AWS emulator, or empty for AWS")
+	}
+	if c.WorkerMemoryBudget < c.MaxDecodedBytes {
+		r.fail("worker.memory_budget", c.WorkerMemoryBudget, fmt.Sprintf("at least jobs.max_decoded_bytes (%d), or no picture could be decoded", c.MaxDecodedBytes))
 	}
 	if c.WorkerWait > 20*time.Second {
 		r.fail("worker.wait", c.WorkerWait.String(), "a duration from 0s to 20s (the longest SQS long poll)")

@@ -346,3 +346,30 @@ func TestEMFInterval(t *testing.T) {
 		})
 	}
 }
+
+// Metrics are served apart from the public listener, by default where only
+// the host reaches them; a bad address, or the public one, is refused by name.
+func TestMetricsListen(t *testing.T) {
+	for _, c := range []struct {
+		name, raw, want string
+		ok              bool
+	}{
+		{"default", "", "127.0.0.1:9090", true}, {"another port", "127.0.0.1:9100", "127.0.0.1:9100", true},
+		{"no port", "127.0.0.1", "", false}, {"the public listener", ":8080", "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("SCALEZERO_DATABASE_URL", "postgres://u@h/db")
+			if c.raw != "" {
+				t.Setenv("SCALEZERO_METRICS_LISTEN", c.raw)
+			}
+			got, err := Load(nil)
+			var ce *Error
+			switch {
+			case c.ok && (err != nil || got.MetricsListen != c.want):
+				t.Fatalf("got %q, %v; want %q", got.MetricsListen, err, c.want)
+			case !c.ok && (!errors.As(err, &ce) || ce.Key != "metrics.listen" || !strings.Contains(err.Error(), "host:port other than listen's")):
+				t.Fatalf("got %v, want an error naming metrics.listen and what it allows", err)
+			}
+		})
+	}
+}

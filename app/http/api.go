@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -102,6 +103,9 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "database", err)
 		return
 	}
+	// The cache may hold "no such user" for this id (someone read it
+	// before it existed): the new profile replaces it before the answer.
+	s.o.Profiles.Updated(r.Context(), u.Profile())
 	if !s.startSession(w, r, u.ID) {
 		return
 	}
@@ -122,11 +126,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusUnauthorized, "invalid email or password")
 		return
 	}
-	if !s.allowAddress(w, r) || !s.allowAccount(w, r, req.Email) {
+	acct := account(req.Email)
+	device := s.knownDevice(r, acct, time.Now())
+	// A known device's logins spend neither its address's budget nor the
+	// account's unknown clients' one (see LoginLimits).
+	if device == "" && !s.allowAddress(w, r) {
+		return
+	}
+	counts := s.loginCounts(r, acct, device)
+	if !s.allowLogin(w, r, counts) {
 		return
 	}
 	u, err := s.o.Users.UserByEmail(r.Context(), req.Email)
 	if err != nil && !errors.Is(err, app.ErrNotFound) {
+		s.uncount(r, counts)
 		s.fail(w, r, "database", err)
 		return
 	}
@@ -139,6 +152,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	var ok bool
 	var verr error
 	if !s.hashing(w, r, func() { ok, verr = password.Verify(req.Password, hash) }) {
+		s.uncount(r, counts) // not checked: no guess was made
 		return
 	}
 	if verr != nil {
@@ -151,7 +165,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusUnauthorized, "invalid email or password")
 		return
 	}
-	s.loggedIn(r, req.Email)
+	s.uncount(r, counts)
+	s.rememberDevice(w, r, acct)
 	if s.startSession(w, r, u.ID) {
 		writeJSON(w, http.StatusOK, u)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -24,9 +25,10 @@ import (
 var fastHash = password.Params{Memory: 1024, Time: 1, Threads: 1}
 
 type site struct {
-	t   testing.TB
-	svc *service.Service
-	srv *httptest.Server
+	t          testing.TB
+	svc        *service.Service
+	srv        *httptest.Server
+	metricsURL string
 }
 
 type client struct {
@@ -56,6 +58,29 @@ func newSiteTB(t testing.TB, tune func(*config.Config)) *site {
 	srv := httptest.NewServer(svc.HTTP)
 	t.Cleanup(srv.Close)
 	return &site{t: t, svc: svc, srv: srv}
+}
+
+// metrics scrapes the site's /metrics, served on a listener of its own.
+func (s *site) metrics() string {
+	s.t.Helper()
+	if s.metricsURL == "" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		s.t.Cleanup(s.svc.ServeMetrics(ln))
+		s.metricsURL = "http://" + ln.Addr().String()
+	}
+	res, err := http.Get(s.metricsURL + "/metrics")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		s.t.Fatalf("/metrics: %d %s", res.StatusCode, raw)
+	}
+	return string(raw)
 }
 
 func (s *site) client() *client {
@@ -267,13 +292,7 @@ func TestHealthReadinessDrainAndMetrics(t *testing.T) {
 		t.Fatalf("readyz %d %v", code, body)
 	}
 	c.do("GET", "/api/users/77777", "")
-	res, err := http.Get(s.srv.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	text := string(raw)
+	text := s.metrics()
 	for _, want := range []string{
 		`scalezero_http_requests_total{method="GET",route="GET /api/users/{id}",status="404"} 1`,
 		`scalezero_http_request_duration_seconds_bucket{route="GET /readyz"`,
@@ -396,4 +415,23 @@ func newServer(t *testing.T, svc *service.Service) string {
 	srv := httptest.NewServer(svc.HTTP)
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// sendCookie sends a request with only the given Cookie header (not the
+// jar's): a token replayed by someone else.
+func (c *client) sendCookie(method, path, cookie string) (int, map[string]any, http.Header) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Cookie", cookie)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out := map[string]any{}
+	json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out, res.Header
 }

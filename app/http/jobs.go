@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/scalezero/scalezero/app"
 	"github.com/scalezero/scalezero/app/jobs"
@@ -59,11 +62,14 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request) {
 		s.tooLarge(w, r, r.Body, tooBigMsg)
 		return
 	case err != nil:
-		writeError(w, r, http.StatusBadRequest, "reading the upload: "+err.Error())
+		writeError(w, r, http.StatusBadRequest, "the upload was cut short; send it again")
 		return
 	}
-	if err := jobs.CheckImage(body); err != nil {
+	if _, err := jobs.CheckImage(body, s.o.JobLimits.MaxDecoded); err != nil {
 		writeError(w, r, http.StatusBadRequest, "picture: "+err.Error())
+		return
+	}
+	if !s.allowUpload(w, r) {
 		return
 	}
 	j, err := s.o.Jobs.Submit(r.Context(), currentUser(r), jobs.AvatarKind, ct, body)
@@ -75,12 +81,39 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, view(j))
 }
 
-// ownJob reads the caller's job; anyone else's is "not found" too.
+// allowUpload holds a user to a rate of uploads and a number of jobs not yet
+// ended: each leaves a row and objects, and takes a worker's time.
+func (s *Server) allowUpload(w http.ResponseWriter, r *http.Request) bool {
+	l := s.o.JobLimits
+	if !s.allowUser(w, r, "jobs:upload", l.Uploads) {
+		return false
+	}
+	n, err := s.o.Jobs.Store.PendingJobs(r.Context(), currentUser(r))
+	if err != nil {
+		s.fail(w, r, "database", err)
+		return false
+	}
+	if n >= l.MaxPending {
+		setRetryAfter(w, 5*time.Second)
+		writeError(w, r, http.StatusTooManyRequests, fmt.Sprintf("%d of your pictures are still being processed: allowed at most %d at once; try again when one is done", n, l.MaxPending))
+		return false
+	}
+	return true
+}
+
+// ownJob reads the caller's job; anyone else's is "not found" too, as is
+// an id that is not a job's (a UUID), which never reaches the database.
+// Each lookup reads the primary, so a user has a budget of them.
 func (s *Server) ownJob(w http.ResponseWriter, r *http.Request) (app.Job, bool) {
-	if !s.jobsEnabled(w, r) {
+	if !s.jobsEnabled(w, r) || !s.allowUser(w, r, "jobs:lookup", s.o.JobLimits.Lookups) {
 		return app.Job{}, false
 	}
-	j, err := s.o.Jobs.Store.JobByID(r.Context(), r.PathValue("id"))
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, http.StatusNotFound, "no such job")
+		return app.Job{}, false
+	}
+	j, err := s.o.Jobs.Store.JobByID(r.Context(), id.String())
 	switch {
 	case errors.Is(err, app.ErrNotFound) || (err == nil && j.UserID != currentUser(r)):
 		writeError(w, r, http.StatusNotFound, "no such job")
@@ -109,6 +142,11 @@ func (s *Server) jobOutput(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, ct, err := s.o.Jobs.Output(r.Context(), j)
+	if errors.Is(err, app.ErrNotFound) {
+		// The bucket's lifecycle expired it before the row was swept.
+		writeError(w, r, http.StatusNotFound, "the job's output has expired")
+		return
+	}
 	if err != nil {
 		s.fail(w, r, "jobs bucket", err)
 		return

@@ -10,18 +10,35 @@ import (
 	"time"
 )
 
-// LoginLimits bound what password checks may cost. Each Argon2id check
-// takes 19 MiB and tens of milliseconds of a core, so an unbounded burst of
-// logins exhausts an instance's memory and CPU (and its readiness with them).
+// LoginLimits bound what password checks may cost, and what guessing may
+// achieve without denying the account's owner (ASVS 2.2.1). Each Argon2id
+// check takes 19 MiB and tens of milliseconds of a core, so an unbounded
+// burst of logins exhausts an instance's memory and CPU (and its readiness
+// with them).
+//
+// Failures are counted per account and client address, not per account
+// alone: eleven failures from anywhere used to lock the owner out too. A
+// browser that logged in to the account before carries a signed "known
+// device" cookie and is counted apart, by that cookie: others' failures,
+// from any address, neither lock it nor spend its address's budget. All
+// unknown clients of an account share one larger budget per hour, which
+// bounds a guesser spread over many addresses.
 type LoginLimits struct {
 	MaxHashing int           // concurrent hashes on this instance; default GOMAXPROCS
 	HashWait   time.Duration // how long a request waits for a hashing slot before 503; default 2s
-	// AccountFailures failed (or still running) logins per account per
-	// AccountWindow, then 429 until the window ends; defaults 10 per 5m.
+	// AccountFailures failed (or still running) logins per account and
+	// client address, or per known device, per AccountWindow, then 429 for
+	// that address or device until the window ends; defaults 10 per 15m.
 	AccountFailures int
 	AccountWindow   time.Duration
+	// UntrustedFailures failed (or running) logins per account from every
+	// client that is not a known device of it, per UntrustedWindow, then
+	// 429 for them (known devices still log in); defaults 100 per 1h, the
+	// most ASVS 2.2.1 allows.
+	UntrustedFailures int
+	UntrustedWindow   time.Duration
 	// AddressAttempts logins and signups per client address per
-	// AddressWindow; defaults 60 per 1m.
+	// AddressWindow, known devices' logins aside; defaults 60 per 1m.
 	AddressAttempts int
 	AddressWindow   time.Duration
 	// ProxyHops is how many proxies append to X-Forwarded-For in front of
@@ -41,7 +58,13 @@ func (l *LoginLimits) defaults(procs int) {
 		l.AccountFailures = 10
 	}
 	if l.AccountWindow <= 0 {
-		l.AccountWindow = 5 * time.Minute
+		l.AccountWindow = 15 * time.Minute
+	}
+	if l.UntrustedFailures <= 0 {
+		l.UntrustedFailures = 100
+	}
+	if l.UntrustedWindow <= 0 {
+		l.UntrustedWindow = time.Hour
 	}
 	if l.AddressAttempts <= 0 {
 		l.AddressAttempts = 60
@@ -75,9 +98,11 @@ func clientAddr(r *http.Request, hops int) string {
 	return peer
 }
 
-func accountKey(email string) string {
+// account names an account in throttle keys and device cookies without
+// its email.
+func account(email string) string {
 	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
-	return "login:account:" + hex.EncodeToString(sum[:16])
+	return hex.EncodeToString(sum[:16])
 }
 
 func (s *Server) throttled(w http.ResponseWriter, r *http.Request, outcome string, left time.Duration, msg string) {
@@ -97,25 +122,51 @@ func (s *Server) allowAddress(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// allowAccount counts a login against the account before anything is
-// hashed, and refuses it past the limit. Counting first (not after a
-// failure) keeps a burst of concurrent guesses, which would all pass a
-// check made before any of them failed, to the limit; a login that succeeds
-// takes its count back (loggedIn).
-func (s *Server) allowAccount(w http.ResponseWriter, r *http.Request, email string) bool {
+// loginCount is one throttle count a login attempt made.
+type loginCount struct {
+	key    string
+	limit  int
+	window time.Duration
+}
+
+// loginCounts are the counts a login for acct is held to: a known device's
+// own, or else its address's on that account and that of all the
+// account's unknown clients.
+func (s *Server) loginCounts(r *http.Request, acct, device string) []loginCount {
 	l := s.o.Login
-	n, left, err := s.o.Throttle.Add(r.Context(), accountKey(email), 1, l.AccountWindow)
-	if err == nil && n > l.AccountFailures {
-		s.throttled(w, r, "throttled_account", left, "too many failed logins for this account; try again later")
-		return false
+	if device != "" {
+		return []loginCount{{"login:device:" + acct + ":" + device, l.AccountFailures, l.AccountWindow}}
+	}
+	return []loginCount{
+		{"login:pair:" + acct + ":" + clientAddr(r, l.ProxyHops), l.AccountFailures, l.AccountWindow},
+		{"login:untrusted:" + acct, l.UntrustedFailures, l.UntrustedWindow},
+	}
+}
+
+// allowLogin counts the attempt before anything is hashed, and refuses it
+// past a limit. Counting first (not after a failure) keeps a burst of
+// concurrent guesses, which would all pass a check made before any of them
+// failed, to the limit; a login that succeeds, or is refused here, takes
+// its counts back (uncount). A throttle that cannot be reached counts
+// nothing and refuses nothing.
+func (s *Server) allowLogin(w http.ResponseWriter, r *http.Request, counts []loginCount) bool {
+	for i, c := range counts {
+		n, left, err := s.o.Throttle.Add(r.Context(), c.key, 1, c.window)
+		if err == nil && n > c.limit {
+			s.uncount(r, counts[:i+1])
+			s.throttled(w, r, "throttled_account", left, "too many failed logins for this account; try again later")
+			return false
+		}
 	}
 	return true
 }
 
-// loggedIn takes back the count a successful login made.
-func (s *Server) loggedIn(r *http.Request, email string) {
-	if _, _, err := s.o.Throttle.Add(context.WithoutCancel(r.Context()), accountKey(email), -1, s.o.Login.AccountWindow); err != nil {
-		s.o.Logger.Warn("uncounting a login", "error", err, "request_id", requestID(r.Context()))
+// uncount takes back the counts an attempt made.
+func (s *Server) uncount(r *http.Request, counts []loginCount) {
+	for _, c := range counts {
+		if _, _, err := s.o.Throttle.Add(context.WithoutCancel(r.Context()), c.key, -1, c.window); err != nil {
+			s.o.Logger.Warn("uncounting a login", "error", err, "request_id", requestID(r.Context()))
+		}
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"regexp"
 	"time"
+
+	"github.com/scalezero/scalezero/app/metrics"
 )
 
 type requestIDKey struct{}
@@ -70,7 +72,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 			elapsed := time.Since(start)
 			s.o.Metrics.Request(route, r.Method, rec.status, elapsed)
-			s.o.Logger.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+			s.o.Logger.Info("request", "request_id", id, "method", metrics.Method(r.Method), "path", r.URL.Path,
 				"route", route, "status", rec.status, "bytes", rec.bytes, "duration_ms", float64(elapsed.Microseconds())/1000)
 		}()
 		next.ServeHTTP(rec, r)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -127,10 +128,43 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeError(w, r, http.StatusBadRequest, "empty body: send a JSON object")
 		return false
 	case err != nil:
-		writeError(w, r, http.StatusBadRequest, "malformed JSON: "+err.Error())
+		writeError(w, r, http.StatusBadRequest, jsonProblem(err))
 		return false
 	}
 	return true
+}
+
+// jsonProblem says what is wrong with a body in the API's terms: Go's own
+// messages name the server's types ("Go struct field signupRequest.email
+// of type string"), which are no business of the client's.
+func jsonProblem(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Sprintf("%s: expected %s, got %s", typ.Field, jsonKind(typ.Type.Kind()), typ.Value)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("expected a JSON object, got %s", typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return strings.TrimPrefix(err.Error(), "json: ") // the client's own field name
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "malformed JSON: the body ends too soon"
+	}
+	return "malformed JSON: " + strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		return "a number"
+	}
+	return "a JSON value of another type"
 }
 
 // statusProbe captures what the mux's own 404 or 405 handler would send.

@@ -1,6 +1,6 @@
 // Package http is the app's web layer: the JSON API, the demo page, static
-// assets, health, readiness and metrics, with request ids, JSON logs and a
-// graceful drain.
+// assets, health and readiness, with request ids, JSON logs and a graceful
+// drain. Metrics are not served here: see service.ServeMetrics.
 package http
 
 import (
@@ -11,8 +11,6 @@ import (
 	"runtime"
 	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/scalezero/scalezero/app"
 	"github.com/scalezero/scalezero/app/assets"
@@ -39,6 +37,7 @@ type Options struct {
 	Region         string
 	PasswordParams password.Params
 	Login          LoginLimits
+	JobLimits      JobLimits
 	// Throttle counts login attempts; shared through Redis from phase 6.
 	// Default: per instance.
 	Throttle app.Throttle
@@ -82,6 +81,7 @@ func New(o Options) (*Server, error) {
 		o.PasswordParams = password.Default
 	}
 	o.Login.defaults(runtime.GOMAXPROCS(0))
+	o.JobLimits.defaults()
 	if o.Throttle == nil {
 		o.Throttle = memory.NewThrottle()
 	}
@@ -112,9 +112,6 @@ func New(o Options) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	if o.Metrics != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Metrics.Registry, promhttp.HandlerOpts{}))
-	}
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("GET /static/{file}", s.static)
 	mux.HandleFunc("POST /api/signup", s.signup)
@@ -127,7 +124,7 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("POST /api/me/avatar", s.authed(s.uploadAvatar))
 	mux.HandleFunc("GET /api/jobs/{id}", s.authed(s.job))
 	mux.HandleFunc("GET /api/jobs/{id}/output", s.authed(s.jobOutput))
-	s.handler = s.observe(jsonErrors(mux))
+	s.handler = s.observe(s.securityHeaders(jsonErrors(mux)))
 	return s, nil
 }
 

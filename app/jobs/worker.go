@@ -47,6 +47,10 @@ type Worker struct {
 	// been silent for JobTimeout plus StuckGrace. Defaults 30s and 10s.
 	SweepEvery time.Duration
 	StuckGrace time.Duration
+	// Retention is how long a job's row is kept: the sweep deletes older
+	// ones, as the jobs bucket's lifecycle expires their objects. 0 keeps
+	// them.
+	Retention time.Duration
 
 	healthy atomic.Bool
 }
@@ -75,7 +79,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	slots := make(chan struct{}, w.Concurrency)
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
-	if w.MaxReceives > 0 {
+	if w.MaxReceives > 0 || w.Retention > 0 {
 		inflight.Add(1)
 		go func() { defer inflight.Done(); w.sweepLoop(ctx) }()
 	}
@@ -237,8 +241,9 @@ func (w *Worker) ack(ctx context.Context, log *slog.Logger, m cloud.Message) {
 	}
 }
 
-// sweepLoop fails the jobs whose last attempt died, every SweepEvery until
-// ctx ends. Every worker sweeps; the update is idempotent.
+// sweepLoop fails the jobs whose last attempt died, and deletes those older
+// than Retention, every SweepEvery until ctx ends. Every worker sweeps;
+// both statements are idempotent.
 func (w *Worker) sweepLoop(ctx context.Context) {
 	every, grace := w.SweepEvery, w.StuckGrace
 	if every <= 0 {
@@ -249,6 +254,10 @@ func (w *Worker) sweepLoop(ctx context.Context) {
 	}
 	reason := fmt.Sprintf("the last attempt (%d of %d) stopped without a result (its worker died); the message went to the dead-letter queue", w.MaxReceives, w.MaxReceives)
 	loop.Every(ctx, every, func() {
+		w.expire(ctx)
+		if w.MaxReceives <= 0 {
+			return
+		}
 		n, err := w.Store.FailStuckJobs(ctx, w.MaxReceives, w.JobTimeout+grace, reason)
 		if err != nil && ctx.Err() == nil {
 			w.Logger.Warn("sweeping jobs whose last attempt died", "error", err)
@@ -260,6 +269,24 @@ func (w *Worker) sweepLoop(ctx context.Context) {
 			w.Logger.Error("jobs failed: their last attempt died", "jobs", n)
 		}
 	})
+}
+
+// expireBatch bounds one delete, so a sweep after a long pause holds no
+// lock for long; the next sweep goes on.
+const expireBatch = 1000
+
+// expire deletes the rows of jobs older than Retention.
+func (w *Worker) expire(ctx context.Context) {
+	if w.Retention <= 0 {
+		return
+	}
+	n, err := w.Store.DeleteJobsBefore(ctx, time.Now().Add(-w.Retention), expireBatch)
+	if err != nil && ctx.Err() == nil {
+		w.Logger.Warn("deleting expired jobs", "error", err)
+	}
+	if n > 0 {
+		w.Logger.Info("expired jobs deleted", "jobs", n, "retention", w.Retention.String())
+	}
 }
 
 // takeFree takes up to n slots that are free now, without waiting.

@@ -71,12 +71,27 @@ func New() *Metrics {
 	return m
 }
 
+// methods are the label values of the request counter's method: any
+// other token a client sends is "other", so made-up methods add no series.
+var methods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true,
+	"DELETE": true, "OPTIONS": true, "CONNECT": true, "TRACE": true}
+
+// Method is method if it is a standard one, else "other".
+func Method(method string) string {
+	if methods[method] {
+		return method
+	}
+	return "other"
+}
+
 // Request records one HTTP request, by route pattern, method and status.
+// The route must be a pattern of the mux (or "unmatched"), never a raw
+// path; the method is folded into a fixed set (Method).
 func (m *Metrics) Request(route, method string, status int, elapsed time.Duration) {
 	if m == nil {
 		return
 	}
-	m.Requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.Requests.WithLabelValues(route, Method(method), strconv.Itoa(status)).Inc()
 	m.Latency.WithLabelValues(route).Observe(elapsed.Seconds())
 	if !probes[route] {
 		m.latencies.add(float64(elapsed.Microseconds()) / 1000)

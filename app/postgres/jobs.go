@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/scalezero/scalezero/app"
@@ -36,11 +37,20 @@ func (db *DB) CreateJob(ctx context.Context, j app.Job) (app.Job, error) {
 	return out, err
 }
 
-// JobByID reads a job; an id that is not a UUID is simply not found.
+// jobByID compares the column itself, so the primary key's index serves it
+// (a cast such as id::text = $1 reads the whole table).
+const jobByID = `SELECT ` + jobColumns + ` FROM jobs WHERE id = $1`
+
+// JobByID reads a job; an id that is not a UUID is simply not found, and
+// never reaches the database.
 func (db *DB) JobByID(ctx context.Context, id string) (app.Job, error) {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return app.Job{}, app.ErrNotFound
+	}
 	var out app.Job
-	err := db.write(func(q querier) (err error) {
-		out, err = scanJob(q.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id::text = $1`, id))
+	err = db.write(func(q querier) (err error) {
+		out, err = scanJob(q.QueryRow(ctx, jobByID, u.String()))
 		return err
 	})
 	return out, err
@@ -80,6 +90,24 @@ func (db *DB) FailStuckJobs(ctx context.Context, attempts int, idle time.Duratio
 		UPDATE jobs SET state = 'failed', error = $3, updated_at = now()
 		WHERE state = 'running' AND attempts >= $1 AND updated_at < now() - make_interval(secs => $2)`,
 		attempts, idle.Seconds(), reason)
+	return int(tag.RowsAffected()), err
+}
+
+// PendingJobs counts the user's queued and running jobs (jobs_user_id
+// serves it).
+func (db *DB) PendingJobs(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := db.write(func(q querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM jobs WHERE user_id = $1 AND state IN ('queued', 'running')`, userID).Scan(&n)
+	})
+	return n, err
+}
+
+// DeleteJobsBefore deletes up to limit jobs created before cutoff, oldest
+// first (jobs_created_at serves it), in one short statement.
+func (db *DB) DeleteJobsBefore(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+	tag, err := db.execTag(ctx, `
+		DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE created_at < $1 ORDER BY created_at LIMIT $2)`, cutoff, limit)
 	return int(tag.RowsAffected()), err
 }
 

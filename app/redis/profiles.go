@@ -168,8 +168,8 @@ func (c *Profiles) entryTTL() time.Duration {
 // writes (app.WithOwnWrites) skips the cache.
 func (c *Profiles) Profile(ctx context.Context, id int64) (app.Profile, error) {
 	if !app.ReadsOwnWrites(ctx) {
-		if p, ok := c.get(ctx, id); ok {
-			return p, nil
+		if p, ok, err := c.get(ctx, id); ok {
+			return p, err
 		}
 	}
 	v, err, _ := c.group.Do(profileKey(id)+fmt.Sprint(app.ReadsOwnWrites(ctx)), func() (any, error) {
@@ -177,6 +177,9 @@ func (c *Profiles) Profile(ctx context.Context, id int64) (app.Profile, error) {
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		u, err := c.source.UserByID(lctx, id)
+		if errors.Is(err, app.ErrNotFound) {
+			c.putMissing(lctx, id)
+		}
 		if err != nil {
 			return app.Profile{}, err
 		}
@@ -190,27 +193,32 @@ func (c *Profiles) Profile(ctx context.Context, id int64) (app.Profile, error) {
 	return v.(app.Profile), nil
 }
 
-func (c *Profiles) get(ctx context.Context, id int64) (app.Profile, bool) {
+// get reads the entry: a profile, a marker that there is no such user
+// (app.ErrNotFound), or nothing (false).
+func (c *Profiles) get(ctx context.Context, id int64) (app.Profile, bool, error) {
 	if c.breaker.open() || !c.synced.Load() {
 		c.metrics.CacheResult("profile", "skip")
-		return app.Profile{}, false
+		return app.Profile{}, false, nil
 	}
 	raw, err := c.client.HGet(ctx, profileKey(id), "d").Bytes()
 	switch {
 	case errors.Is(err, goredis.Nil):
 		c.metrics.CacheResult("profile", "miss")
-		return app.Profile{}, false
+		return app.Profile{}, false, nil
 	case err != nil:
 		c.fail("get", err)
-		return app.Profile{}, false
+		return app.Profile{}, false, nil
+	case string(raw) == missing:
+		c.metrics.CacheResult("profile", "hit")
+		return app.Profile{}, true, app.ErrNotFound
 	}
 	var p app.Profile
 	if err := json.Unmarshal(raw, &p); err != nil {
 		c.metrics.CacheResult("profile", "miss")
-		return app.Profile{}, false
+		return app.Profile{}, false, nil
 	}
 	c.metrics.CacheResult("profile", "hit")
-	return p, true
+	return p, true, nil
 }
 
 func (c *Profiles) put(ctx context.Context, p app.Profile) {
@@ -231,6 +239,25 @@ func (c *Profiles) store(ctx context.Context, p app.Profile) error {
 		return err
 	}
 	return setIfNewer.Run(ctx, c.client, []string{profileKey(p.ID)}, p.Version(), data, c.entryTTL().Milliseconds()).Err()
+}
+
+// missing is the entry of an id no user has, kept for missingTTL: without
+// it every read of an unknown id (a scan of ids, say) reaches the
+// database. Its version is 0, so any real profile replaces it at once (a
+// signup writes through, and the sweep brings new users too).
+const (
+	missing    = "-"
+	missingTTL = 10 * time.Second
+)
+
+func (c *Profiles) putMissing(ctx context.Context, id int64) {
+	if c.breaker.open() {
+		return
+	}
+	ttl := min(missingTTL, c.ttl)
+	if err := setIfNewer.Run(ctx, c.client, []string{profileKey(id)}, 0, missing, ttl.Milliseconds()).Err(); err != nil {
+		c.fail("set", err)
+	}
 }
 
 // Updated writes the new version through, before the write is answered, so

@@ -152,11 +152,13 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 		CDNBaseURL: cfg.CDNBaseURL, Region: cfg.Region, PasswordParams: pw,
 		Jobs: s.Jobs, MaxUploadBytes: cfg.MaxUploadBytes,
 		Throttle: throttle, CookieKeys: cfg.CookieKeys,
+		JobLimits: jobLimits(cfg),
 		Login: apphttp.LoginLimits{
 			MaxHashing: cfg.LoginMaxHashing, HashWait: cfg.LoginHashWait,
 			AccountFailures: cfg.LoginAccountFailures, AccountWindow: cfg.LoginAccountWindow,
 			AddressAttempts: cfg.LoginAddressAttempts, AddressWindow: cfg.LoginAddressWindow,
-			ProxyHops: cfg.ProxyHops,
+			ProxyHops:         cfg.ProxyHops,
+			UntrustedFailures: cfg.LoginUntrustedFailures, UntrustedWindow: cfg.LoginUntrustedWindow,
 		},
 	})
 	if err != nil {
@@ -166,6 +168,15 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 	log.Info("app built", "replicas", db.Replicas(), "healthy_replicas", db.HealthyReplicas(), "shards", len(cfg.Shards),
 		"cache", cfg.CacheAddr != "", "sessions", cfg.SessionStore, "cdn", cfg.CDNBaseURL != "", "jobs", s.Jobs != nil)
 	return s, nil
+}
+
+// jobLimits are what one user may ask of the job tier.
+func jobLimits(cfg config.Config) apphttp.JobLimits {
+	return apphttp.JobLimits{
+		Lookups:    apphttp.Limit{N: cfg.JobLookups, Per: cfg.JobLookupWindow},
+		Uploads:    apphttp.Limit{N: cfg.Uploads, Per: cfg.UploadWindow},
+		MaxPending: cfg.MaxPendingJobs, MaxDecoded: cfg.MaxDecodedBytes,
+	}
 }
 
 // credentials reads a database's credentials from its secret when it has

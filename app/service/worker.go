@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -28,17 +30,34 @@ func (s *Service) Worker(ctx context.Context, wait time.Duration) (*jobs.Worker,
 	if err != nil {
 		return nil, fmt.Errorf("job queue %s: %w", s.Jobs.Queue.URL(), err)
 	}
+	limitMemory(s.Config.WorkerMemoryBudget)
+	avatars := jobs.NewAvatars(s.Config.MaxDecodedBytes, s.Config.WorkerMemoryBudget)
 	return &jobs.Worker{
 		Store: s.Jobs.Store, Bucket: s.Jobs.Bucket, Queue: s.Jobs.Queue, Metrics: s.Metrics, Logger: s.Logger,
-		Handlers:    map[string]jobs.Handler{jobs.AvatarKind: jobs.Avatar},
+		Handlers:    map[string]jobs.Handler{jobs.AvatarKind: avatars.Make},
 		Concurrency: s.Config.WorkerConcurrency, JobTimeout: s.Config.WorkerJobTimeout, Wait: s.Config.WorkerWait,
-		MaxReceives: maxReceives, Backoff: jobs.DefaultBackoff,
+		MaxReceives: maxReceives, Backoff: jobs.DefaultBackoff, Retention: s.Config.JobRetention,
 	}, nil
+}
+
+// memoryHeadroom is what a worker needs beside its jobs' pictures: the
+// runtime, the SDK clients, the inputs and outputs in flight.
+const memoryHeadroom = 128 << 20
+
+// limitMemory makes the garbage collector keep the heap within the jobs'
+// budget plus headroom (unless GOMEMLIMIT says otherwise): the budget
+// bounds what the pictures being decoded hold, and the limit keeps the
+// garbage of those already done from piling up on top of it.
+func limitMemory(budget int64) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(budget + memoryHeadroom)
+	}
 }
 
 // RunWorker runs w until ctx ends, and serves /healthz, /readyz (the queue
 // answered the last receive and the database is reachable) and /metrics on
-// ln meanwhile. It returns once the jobs in flight have finished.
+// ln meanwhile: no load balancer reaches a worker's listener (and a worker
+// may share a host with a web instance, whose metrics.listen it would take). It returns once the jobs in flight have finished.
 func (s *Service) RunWorker(ctx context.Context, w *jobs.Worker, ln net.Listener) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) { rw.Write([]byte("alive\n")) })
@@ -54,7 +73,7 @@ func (s *Service) RunWorker(ctx context.Context, w *jobs.Worker, ln net.Listener
 			rw.Write([]byte("ready\n"))
 		}
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", s.metricsHandler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
@@ -63,4 +82,19 @@ func (s *Service) RunWorker(ctx context.Context, w *jobs.Worker, ln net.Listener
 	err := w.Run(ctx)
 	s.Logger.Info("worker stopped")
 	return err
+}
+
+func (s *Service) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{})
+}
+
+// ServeMetrics serves /metrics on ln, a listener apart from the public one
+// (metrics.listen), until the returned stop is called.
+func (s *Service) ServeMetrics(ln net.Listener) (stop func()) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metricsHandler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, MaxHeaderBytes: MaxHeaderBytes}
+	go srv.Serve(ln)
+	s.Logger.Info("serving metrics", "addr", ln.Addr().String())
+	return func() { srv.Close() }
 }

@@ -1,7 +1,8 @@
 // Package cdn builds the static-content tier: a private, encrypted, versioned S3
 // bucket that only CloudFront may read (origin access control, bucket policy
 // conditioned on the distribution's ARN), and a distribution that serves /static/*
-// from it with long TTLs and sends everything else to the load balancer uncached.
+// from it with long TTLs and the app's security headers (a response headers
+// policy), and sends everything else to the load balancer uncached.
 //
 // Assets are content-hashed, and a release never deletes the previous ones:
 // pages rendered before it (instances not yet refreshed, browsers, caches)
@@ -151,6 +152,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
+	headers, err := staticHeaders(ctx, name, child)
+	if err != nil {
+		return nil, err
+	}
+	hsts, err := appHSTS(ctx, name, child)
+	if err != nil {
+		return nil, err
+	}
 	originProtocol := "http-only"
 	if args.OriginHTTPS {
 		originProtocol = "https-only"
@@ -199,7 +208,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			CachedMethods:         pulumi.ToStringArray([]string{"GET", "HEAD"}),
 			CachePolicyId:         pulumi.String(managedCachingDisabled),
 			OriginRequestPolicyId: pulumi.String(managedAllViewerExceptHostHeader),
-			Compress:              pulumi.Bool(true),
+			// Viewers reach CloudFront over HTTPS only, but the app may be
+			// reached over HTTP behind it and then sends no HSTS itself.
+			ResponseHeadersPolicyId: hsts.ID(),
+			Compress:                pulumi.Bool(true),
 		},
 		OrderedCacheBehaviors: cloudfront.DistributionOrderedCacheBehaviorArray{
 			cloudfront.DistributionOrderedCacheBehaviorArgs{
@@ -209,7 +221,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 				AllowedMethods:       pulumi.ToStringArray([]string{"GET", "HEAD"}),
 				CachedMethods:        pulumi.ToStringArray([]string{"GET", "HEAD"}),
 				CachePolicyId:        assets.ID(),
-				Compress:             pulumi.Bool(true),
+				// S3 sends no security headers of its own; the app's
+				// answers (the default behavior) carry theirs.
+				ResponseHeadersPolicyId: headers.ID(),
+				Compress:                pulumi.Bool(true),
 			},
 		},
 		Restrictions: cloudfront.DistributionRestrictionsArgs{
@@ -257,6 +272,46 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		"baseUrl":    c.BaseURL,
 		"bucketName": c.BucketName,
 	})
+}
+
+// StaticCSP is the Content-Security-Policy of the static assets: a
+// stylesheet or script loads nothing itself, and no asset may be framed.
+const StaticCSP = "default-src 'none'; frame-ancestors 'none'"
+
+// staticHeaders is the response headers policy of the static behavior: the
+// security headers the app sends on its own answers (app/http/headers.go),
+// which S3 cannot send. Response headers policies are free.
+func staticHeaders(ctx *pulumi.Context, name string, opt pulumi.ResourceOption) (*cloudfront.ResponseHeadersPolicy, error) {
+	return cloudfront.NewResponseHeadersPolicy(ctx, name+"-static", &cloudfront.ResponseHeadersPolicyArgs{
+		Comment: pulumi.String("security headers of the static assets"),
+		SecurityHeadersConfig: cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs{
+			ContentSecurityPolicy: cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicyArgs{
+				ContentSecurityPolicy: pulumi.String(StaticCSP), Override: pulumi.Bool(true),
+			},
+			ContentTypeOptions: cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs{Override: pulumi.Bool(true)},
+			FrameOptions: cloudfront.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs{
+				FrameOption: pulumi.String("DENY"), Override: pulumi.Bool(true),
+			},
+			ReferrerPolicy: cloudfront.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs{
+				ReferrerPolicy: pulumi.String("same-origin"), Override: pulumi.Bool(true),
+			},
+			StrictTransportSecurity: hstsArgs,
+		},
+	}, opt)
+}
+
+// hstsArgs is one year, subdomains included, as the app sends it.
+var hstsArgs = cloudfront.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs{
+	AccessControlMaxAgeSec: pulumi.Int(31536000), IncludeSubdomains: pulumi.Bool(true), Override: pulumi.Bool(true),
+}
+
+// appHSTS is the response headers policy of the app's (default) behavior:
+// HSTS only; the app sends its other security headers itself.
+func appHSTS(ctx *pulumi.Context, name string, opt pulumi.ResourceOption) (*cloudfront.ResponseHeadersPolicy, error) {
+	return cloudfront.NewResponseHeadersPolicy(ctx, name+"-app", &cloudfront.ResponseHeadersPolicyArgs{
+		Comment:               pulumi.String("HSTS on the app's answers"),
+		SecurityHeadersConfig: cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs{StrictTransportSecurity: hstsArgs},
+	}, opt)
 }
 
 // bucketPolicy lets only this distribution read, and refuses plain HTTP.

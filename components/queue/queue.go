@@ -13,6 +13,10 @@ import (
 	"github.com/scalezero/scalezero/components/shared"
 )
 
+// JobRetentionDays is how long a job's input and output stay in the jobs
+// bucket, as long as the app keeps the job's row (jobs.retention, 168h).
+const JobRetentionDays = 7
+
 // Args configure a Queue.
 type Args struct {
 	// VisibilityTimeoutSeconds must cover JobTimeoutSeconds: a message must not
@@ -105,9 +109,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}, child); err != nil {
 		return nil, err
 	}
-	// Job data lives as long as the jobs that refer to it; only overwritten
-	// versions expire.
-	if err := shared.PrivateBucket(ctx, name+"-jobs", q.Bucket, shared.Lifecycle{NoncurrentDays: 30}, child); err != nil {
+	// Job data lives as long as the jobs that refer to it: the app deletes
+	// their rows after as long (jobs.retention), so uploads leave nothing
+	// behind for ever; the version an expiry leaves goes a day later.
+	if err := shared.PrivateBucket(ctx, name+"-jobs", q.Bucket, shared.Lifecycle{ExpireDays: JobRetentionDays, NoncurrentDays: 1}, child); err != nil {
 		return nil, err
 	}
 	// Only over TLS: the hosts' SDKs always use it; nothing else should get in.

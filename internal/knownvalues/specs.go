@@ -125,9 +125,10 @@ func init() {
 				return map[string]any{"domainName": "d" + g.alnum("domain", 13, lowerAlnum) + ".cloudfront.net",
 					"hostedZoneId": "Z2FDTNDATAQYW2", "status": "Deployed", "etag": "E" + g.alnum("etag", 13, upperAlnum)}
 			}},
-		"aws:cloudfront/cachePolicy:CachePolicy":                 {id: func(g *gen) string { return g.uuid("id") }},
-		"aws:cloudfront/originRequestPolicy:OriginRequestPolicy": {id: func(g *gen) string { return g.uuid("id") }},
-		"aws:cloudfront/originAccessControl:OriginAccessControl": {id: func(g *gen) string { return "E" + g.alnum("id", 13, upperAlnum) }},
+		"aws:cloudfront/cachePolicy:CachePolicy":                     {id: func(g *gen) string { return g.uuid("id") }},
+		"aws:cloudfront/originRequestPolicy:OriginRequestPolicy":     {id: func(g *gen) string { return g.uuid("id") }},
+		"aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": {id: func(g *gen) string { return g.uuid("id") }},
+		"aws:cloudfront/originAccessControl:OriginAccessControl":     {id: func(g *gen) string { return "E" + g.alnum("id", 13, upperAlnum) }},
 
 		"aws:cloudwatch/logDeliverySource:LogDeliverySource":           {arn: arnOf("logs", true, true, byName("delivery-source:%s"))},
 		"aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": {arn: arnOf("logs", true, true, byName("delivery-destination:%s"))},

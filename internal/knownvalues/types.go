@@ -43,10 +43,11 @@ var resources = map[string]reflect.Type{
 	"aws:autoscaling/group:Group":   typeOf[autoscaling.Group](),
 	"aws:autoscaling/policy:Policy": typeOf[autoscaling.Policy](),
 
-	"aws:cloudfront/cachePolicy:CachePolicy":                 typeOf[cloudfront.CachePolicy](),
-	"aws:cloudfront/distribution:Distribution":               typeOf[cloudfront.Distribution](),
-	"aws:cloudfront/originAccessControl:OriginAccessControl": typeOf[cloudfront.OriginAccessControl](),
-	"aws:cloudfront/originRequestPolicy:OriginRequestPolicy": typeOf[cloudfront.OriginRequestPolicy](),
+	"aws:cloudfront/cachePolicy:CachePolicy":                     typeOf[cloudfront.CachePolicy](),
+	"aws:cloudfront/distribution:Distribution":                   typeOf[cloudfront.Distribution](),
+	"aws:cloudfront/originAccessControl:OriginAccessControl":     typeOf[cloudfront.OriginAccessControl](),
+	"aws:cloudfront/originRequestPolicy:OriginRequestPolicy":     typeOf[cloudfront.OriginRequestPolicy](),
+	"aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": typeOf[cloudfront.ResponseHeadersPolicy](),
 
 	"aws:cloudwatch/dashboard:Dashboard":                           typeOf[cloudwatch.Dashboard](),
 	"aws:cloudwatch/logDelivery:LogDelivery":                       typeOf[cloudwatch.LogDelivery](),

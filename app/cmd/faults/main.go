@@ -137,6 +137,10 @@ func run(args []string) error {
 		"SCALEZERO_COOKIE_KEYS=" + strings.Repeat("5a", 32),
 		"SCALEZERO_PROXY_HOPS=1",
 		"SCALEZERO_LOGIN_ADDRESS_ATTEMPTS=1000000", // every virtual user comes from 127.0.0.1
+		// One user submits every job of the run at once: the per-user
+		// upload limits are not what this suite measures.
+		"SCALEZERO_JOBS_UPLOADS=1000000",
+		"SCALEZERO_JOBS_MAX_PENDING=10000",
 		"SCALEZERO_DRAIN_DELAY=2s",
 		"SCALEZERO_SHUTDOWN_TIMEOUT=10s",
 		"SCALEZERO_QUEUE_URL=" + tier.QueueURL,

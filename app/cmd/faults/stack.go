@@ -302,7 +302,8 @@ func (s *stack) startHAProxy() error {
 
 // startWeb starts web instance i and waits until it is ready.
 func (s *stack) startWeb(i int) error {
-	p, err := s.start(fmt.Sprintf("web%d", i), s.env, s.bin, "web", "--listen", fmt.Sprintf("127.0.0.1:%d", s.webPort[i]))
+	// Two instances on one host: each takes a port of its own for metrics.
+	p, err := s.start(fmt.Sprintf("web%d", i), s.env, s.bin, "web", "--listen", fmt.Sprintf("127.0.0.1:%d", s.webPort[i]), "--metrics-listen", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}

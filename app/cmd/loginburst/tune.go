@@ -11,8 +11,9 @@ import (
 func tune(c *config.Config, throttles bool) {
 	c.LoginHashWait = 2 * time.Second
 	c.LoginAccountFailures, c.LoginAccountWindow = 10, 5*time.Minute
+	c.LoginUntrustedFailures, c.LoginUntrustedWindow = 100, time.Hour
 	c.LoginAddressAttempts, c.LoginAddressWindow = 60, time.Minute
 	if !throttles {
-		c.LoginAccountFailures, c.LoginAddressAttempts = 1<<30, 1<<30
+		c.LoginAccountFailures, c.LoginAddressAttempts, c.LoginUntrustedFailures = 1<<30, 1<<30, 1<<30
 	}
 }

@@ -82,6 +82,13 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if cfg.MetricsListen != "" {
+		mln, err := listen(cfg.MetricsListen)
+		if err != nil {
+			return err
+		}
+		defer svc.ServeMetrics(mln)()
+	}
 	return svc.Serve(ctx, ln)
 }
 

@@ -46,11 +46,12 @@ func build(t *testing.T) string {
 }
 
 type proc struct {
-	cmd    *exec.Cmd
-	url    string
-	logs   *output // stdout and stderr
-	stdout *output // stdout alone: the EMF lines
-	done   chan error
+	cmd     *exec.Cmd
+	url     string
+	metrics string  // where /metrics is served: apart from url for web
+	logs    *output // stdout and stderr
+	stdout  *output // stdout alone: the EMF lines
+	done    chan error
 }
 
 // output is a buffer the process's two pipes and the test may use at once.
@@ -81,9 +82,17 @@ func start(t *testing.T, env ...string) *proc {
 func startCommand(t *testing.T, command string, env ...string) *proc {
 	t.Helper()
 	port := testenv.FreePort(t)
-	cmd := exec.Command(build(t), command, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	args := []string{command, "--listen", fmt.Sprintf("127.0.0.1:%d", port)}
+	p := &proc{url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &output{}, stdout: &output{}, done: make(chan error, 1)}
+	p.metrics = p.url
+	if command == "web" {
+		mport := testenv.FreePort(t)
+		args = append(args, "--metrics-listen", fmt.Sprintf("127.0.0.1:%d", mport))
+		p.metrics = fmt.Sprintf("http://127.0.0.1:%d", mport)
+	}
+	cmd := exec.Command(build(t), args...)
 	cmd.Env = append(os.Environ(), env...)
-	p := &proc{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &output{}, stdout: &output{}, done: make(chan error, 1)}
+	p.cmd = cmd
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(p.stdout, p.logs), p.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

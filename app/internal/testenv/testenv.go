@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -103,8 +104,12 @@ func WaitReplica(t testing.TB, replica string) {
 }
 
 // Replica runs scripts/test-services.sh stop-replica or start-replica.
+// The replica it starts outlives the test, so it must not inherit the
+// test's descriptors: one is the lock (flock /tmp/sz-app.lock) the tests
+// run under, and a replica holding it would keep every later run waiting.
 func Replica(t testing.TB, action string) {
 	t.Helper()
+	closeOnExec()
 	out, err := exec.Command(filepath.Join(Root(), "scripts", "test-services.sh"), action+"-replica").CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s replica: %v\n%s", action, err, out)
@@ -235,4 +240,18 @@ func TempDatabase(ctx context.Context, serverURL, prefix string) (name string, d
 		admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		admin.Close(context.Background())
 	}, nil
+}
+
+// closeOnExec marks every descriptor above stderr close-on-exec: Go opens
+// its own so, but those inherited from the parent (flock's lock) are not.
+func closeOnExec() {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 }

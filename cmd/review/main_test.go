@@ -16,12 +16,16 @@ import (
 
 // The testdata graphs are `make plan` output (dev stack, domain
 // shop.scalezero-demo.net, phases 1-9) at two commits of this repository:
-// 3de76d6 and ac0e043, five commits apart (the single server's alarms, the
-// CDN's log delivery, the failover settings).
+// 242cfe6 and b009e54 (between them: host roles reading only their own
+// region's settings, the CDN's and the app's security headers, the jobs
+// bucket's expiry).
 const (
-	baseCommit = "testdata/base-3de76d6"
-	headCommit = "testdata/head-ac0e043"
+	baseCommit = "testdata/base-242cfe6"
+	headCommit = "testdata/head-b009e54"
 	runURL     = "https://github.com/scalezero/scalezero/actions/runs/42"
+	// grownBase is an older commit (3de76d6, before the single server's
+	// alarms): from it, phase 1's cost grows, which the budget test needs.
+	grownBase = "testdata/base-3de76d6"
 )
 
 // unpack writes a testdata directory's phase-N.json.gz as phase-N.json.
@@ -59,7 +63,7 @@ func review(t *testing.T, base, head string, extra ...string) (string, string, e
 	t.Helper()
 	dir := t.TempDir()
 	out, full := filepath.Join(dir, "comment.md"), filepath.Join(dir, "full.md")
-	args := append([]string{"-base", base, "-head", head, "-range", "3de76d6..ac0e043", "-summary-url", runURL, "-out", out, "-full", full}, extra...)
+	args := append([]string{"-base", base, "-head", head, "-range", "242cfe6..b009e54", "-summary-url", runURL, "-out", out, "-full", full}, extra...)
 	err := run(args, io.Discard)
 	c, rerr := os.ReadFile(out)
 	if rerr != nil {
@@ -211,7 +215,7 @@ func TestOverTheLimitIsTrimmedAtASection(t *testing.T) {
 // fails naming the phase, the comment lists it before the details, and the
 // tiers named are the ones the range grew.
 func TestBudgetOverInTheComment(t *testing.T) {
-	base, head := unpack(t, baseCommit), unpack(t, headCommit)
+	base, head := unpack(t, grownBase), unpack(t, headCommit)
 	he := estimate(t, filepath.Join(head, "phase-1.json"))
 	be := estimate(t, filepath.Join(base, "phase-1.json"))
 	file := filepath.Join(t.TempDir(), "budget.yaml")

@@ -96,15 +96,7 @@ func runChild() int {
 }
 
 func child(target string, invoke bool, out io.Writer) error {
-	wd, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	root, err := ladder.Root(wd)
-	if err != nil {
-		return err
-	}
-	flows, err := ladder.Load(root)
+	root, flows, err := ladder.Here()
 	if err != nil {
 		return err
 	}

@@ -37,15 +37,7 @@ func TestLadder(t *testing.T) {
 
 func setup(t *testing.T) (string, map[string]ladder.Flow) {
 	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := ladder.Root(wd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	flows, err := ladder.Load(root)
+	root, flows, err := ladder.Here()
 	if err != nil {
 		t.Fatal(err)
 	}

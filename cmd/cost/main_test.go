@@ -14,7 +14,7 @@ import (
 // (`make plan` output at commit ac0e043).
 func graphFile(t *testing.T, phase string) string {
 	t.Helper()
-	in, err := os.Open(filepath.Join("..", "review", "testdata", "head-ac0e043", "phase-"+phase+".json.gz"))
+	in, err := os.Open(filepath.Join("..", "review", "testdata", "head-b009e54", "phase-"+phase+".json.gz"))
 	if err != nil {
 		t.Fatal(err)
 	}

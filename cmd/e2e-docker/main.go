@@ -89,15 +89,7 @@ func run() error {
 		return fmt.Errorf("-to %d: allowed 1 to %d", *top, plan.MaxPhase)
 	}
 	ctx := context.Background()
-	wd, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	root, err := ladder.Root(wd)
-	if err != nil {
-		return err
-	}
-	flows, err := ladder.Load(root)
+	root, flows, err := ladder.Here()
 	if err != nil {
 		return err
 	}

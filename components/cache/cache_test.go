@@ -1,7 +1,6 @@
 package cache_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -61,15 +60,10 @@ func TestTLSAuthFailover(t *testing.T) {
 
 // A primary and one replica, admitting the web and worker groups.
 func ExampleNew() {
-	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
+	record.PrintCensus(func(ctx *pulumi.Context) error {
 		_, err := cache.New(ctx, "cache", args())
 		return err
 	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
 	// Output:
 	// aws:ec2/securityGroup:SecurityGroup 1
 	// aws:elasticache/parameterGroup:ParameterGroup 1

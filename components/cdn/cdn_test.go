@@ -2,7 +2,6 @@ package cdn_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -93,19 +92,15 @@ func TestHTTPSOnly(t *testing.T) {
 
 // A distribution in front of the load balancer, with one static object.
 func ExampleNew() {
-	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
+	record.PrintCensus(func(ctx *pulumi.Context) error {
 		_, err := cdn.New(ctx, "cdn", args())
 		return err
 	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
 	// Output:
 	// aws:cloudfront/cachePolicy:CachePolicy 1
 	// aws:cloudfront/distribution:Distribution 1
 	// aws:cloudfront/originAccessControl:OriginAccessControl 1
+	// aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy 2
 	// aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2 1
 	// aws:s3/bucketObjectv2:BucketObjectv2 1
 	// aws:s3/bucketOwnershipControls:BucketOwnershipControls 1

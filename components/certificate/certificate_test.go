@@ -1,7 +1,6 @@
 package certificate_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -61,12 +60,7 @@ func TestNoValidationOption(t *testing.T) {
 
 // A certificate validated through a record in the zone.
 func ExampleNew() {
-	g, err := record.KnownErr(program(nil))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
+	record.PrintCensus(program(nil))
 	// Output:
 	// aws:acm/certificate:Certificate 1
 	// aws:acm/certificateValidation:CertificateValidation 1

@@ -1,8 +1,6 @@
 package containers_test
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/scalezero/scalezero/components/containers"
@@ -11,17 +9,12 @@ import (
 
 // The docker target's stand-in for ElastiCache.
 func ExampleNewRedis() {
-	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
+	record.PrintCensus(func(ctx *pulumi.Context) error {
 		_, err := containers.NewRedis(ctx, "cache", &containers.RedisArgs{
 			Networks: []containers.Network{{Name: pulumi.String("scalezero")}}, MaxmemoryPolicy: "allkeys-lru",
 		})
 		return err
 	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
 	// Output:
 	// docker:index/container:Container 1
 	// docker:index/remoteImage:RemoteImage 1

@@ -94,15 +94,10 @@ func TestReplicaSource(t *testing.T) {
 // A Multi-AZ primary with two read replicas.
 func ExampleNew() {
 	a := args()
-	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
+	record.PrintCensus(func(ctx *pulumi.Context) error {
 		_, err := database.New(ctx, "db", a)
 		return err
 	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
 	// Output:
 	// aws:ec2/securityGroup:SecurityGroup 1
 	// aws:rds/instance:Instance 3

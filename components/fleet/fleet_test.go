@@ -1,7 +1,6 @@
 package fleet_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -62,12 +61,7 @@ func TestGroup(t *testing.T) {
 
 // An auto-scaling group of two to six hosts behind a target group.
 func ExampleNew() {
-	g, err := record.KnownErr(program)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
+	record.PrintCensus(program)
 	// Output:
 	// aws:autoscaling/group:Group 1
 	// aws:ec2/launchTemplate:LaunchTemplate 1

@@ -2,7 +2,6 @@ package image_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -40,12 +39,7 @@ func TestBuildAndPush(t *testing.T) {
 
 // The app's image and its repository.
 func ExampleNew() {
-	g, err := record.KnownErr(program)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
+	record.PrintCensus(program)
 	// Output:
 	// aws:ecr/lifecyclePolicy:LifecyclePolicy 1
 	// aws:ecr/repository:Repository 1

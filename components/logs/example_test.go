@@ -1,8 +1,6 @@
 package logs_test
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/scalezero/scalezero/components/logs"
@@ -11,15 +9,10 @@ import (
 
 // A region's log bucket, its objects kept 30 days.
 func ExampleNewBucket() {
-	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
+	record.PrintCensus(func(ctx *pulumi.Context) error {
 		_, err := logs.NewBucket(ctx, "logs", &logs.BucketArgs{Region: "us-east-1", RetentionDays: 30})
 		return err
 	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
 	// Output:
 	// aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2 1
 	// aws:s3/bucketOwnershipControls:BucketOwnershipControls 1

@@ -126,15 +126,10 @@ func FuzzSubnets(f *testing.F) {
 
 // A three-zone VPC with one NAT gateway.
 func ExampleNew() {
-	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
+	record.PrintCensus(func(ctx *pulumi.Context) error {
 		_, err := New(ctx, "net", &Args{CIDR: "10.0.0.0/16", AvailabilityZones: zones, NAT: NATSingle})
 		return err
 	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
 	// Output:
 	// aws:ec2/defaultSecurityGroup:DefaultSecurityGroup 1
 	// aws:ec2/eip:Eip 1

@@ -1,8 +1,6 @@
 package observability_test
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/scalezero/scalezero/components/observability"
@@ -12,7 +10,7 @@ import (
 // A region's dashboard, log groups and alarms for a load balancer and a
 // database, before the fleets exist.
 func ExampleNew() {
-	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
+	record.PrintCensus(func(ctx *pulumi.Context) error {
 		_, err := observability.New(ctx, "observability", &observability.Args{
 			Region: "us-east-1", DashboardName: "scalezero-dev", LogGroups: []string{"web"}, LogGroupPath: "/scalezero/dev/", RetentionDays: 30,
 			LoadBalancers: []observability.LoadBalancer{{Name: "web", ARNSuffix: pulumi.String("app/web/1"), TargetGroupARNSuffix: pulumi.String("targetgroup/web/2")}},
@@ -20,11 +18,6 @@ func ExampleNew() {
 		})
 		return err
 	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
 	// Output:
 	// aws:cloudwatch/logGroup:LogGroup 1
 	// aws:cloudwatch/metricAlarm:MetricAlarm 4

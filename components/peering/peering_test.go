@@ -1,7 +1,6 @@
 package peering_test
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 
@@ -65,12 +64,7 @@ func TestRoutesBothWays(t *testing.T) {
 
 // Two regions' networks, peered.
 func ExampleNew() {
-	g, err := record.KnownErr(program)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
+	record.PrintCensus(program)
 	// Output:
 	// aws:ec2/defaultSecurityGroup:DefaultSecurityGroup 2
 	// aws:ec2/internetGateway:InternetGateway 2

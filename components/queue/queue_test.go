@@ -2,7 +2,6 @@ package queue_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -53,12 +52,7 @@ func TestDeadLetterRedrive(t *testing.T) {
 
 // A queue, its dead-letter queue and the jobs' bucket.
 func ExampleNew() {
-	g, err := record.KnownErr(program)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
+	record.PrintCensus(program)
 	// Output:
 	// aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2 1
 	// aws:s3/bucketOwnershipControls:BucketOwnershipControls 1

@@ -2,7 +2,6 @@ package role_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"testing"
 
@@ -72,12 +71,7 @@ func TestNoWildcardActions(t *testing.T) {
 
 // A host role with two statements and the managed policies every host needs.
 func ExampleNew() {
-	g, err := record.KnownErr(program)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
+	record.PrintCensus(program)
 	// Output:
 	// aws:iam/instanceProfile:InstanceProfile 1
 	// aws:iam/role:Role 1

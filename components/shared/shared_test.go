@@ -72,12 +72,7 @@ func TestSubnet(t *testing.T) {
 
 // What a private bucket adds to a bucket.
 func ExamplePrivateBucket() {
-	g, err := record.KnownErr(bucket(shared.Lifecycle{NoncurrentDays: 30}))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
+	record.PrintCensus(bucket(shared.Lifecycle{NoncurrentDays: 30}))
 	// Output:
 	// aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2 1
 	// aws:s3/bucketOwnershipControls:BucketOwnershipControls 1

@@ -1,7 +1,6 @@
 package singleserver_test
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 
@@ -58,12 +57,7 @@ func TestServer(t *testing.T) {
 
 // One server with its security group and address.
 func ExampleNew() {
-	g, err := record.KnownErr(program)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
+	record.PrintCensus(program)
 	// Output:
 	// aws:ec2/eip:Eip 1
 	// aws:ec2/instance:Instance 1

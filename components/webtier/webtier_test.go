@@ -1,7 +1,6 @@
 package webtier_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -50,12 +49,7 @@ func TestListeners(t *testing.T) {
 
 // A public load balancer with HTTPS and a target group, before its fleet.
 func ExampleNew() {
-	g, err := record.KnownErr(program)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
+	record.PrintCensus(program)
 	// Output:
 	// aws:ec2/securityGroup:SecurityGroup 1
 	// aws:lb/listener:Listener 2

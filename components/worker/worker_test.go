@@ -1,7 +1,6 @@
 package worker_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -44,12 +43,7 @@ func TestScalesOnBacklog(t *testing.T) {
 
 // A worker fleet that starts from zero.
 func ExampleNew() {
-	g, err := record.KnownErr(program(0))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(g.Census())
+	record.PrintCensus(program(0))
 	// Output:
 	// aws:autoscaling/group:Group 1
 	// aws:autoscaling/policy:Policy 2

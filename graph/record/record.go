@@ -284,3 +284,15 @@ func Known(tb testing.TB, program pulumi.RunFunc, opts ...Option) *graph.Graph {
 func KnownErr(program pulumi.RunFunc, opts ...Option) (*graph.Graph, error) {
 	return run(graph.Known, program, map[string]string{"aws:region": Region}, nil, opts)
 }
+
+// PrintCensus runs program as KnownErr does and prints what it declares, a
+// line per resource type with its count (or the error): what a component's
+// Example shows.
+func PrintCensus(program pulumi.RunFunc, opts ...Option) {
+	g, err := KnownErr(program, opts...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(g.Census())
+}

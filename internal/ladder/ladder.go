@@ -195,3 +195,17 @@ func Root(dir string) (string, error) {
 		}
 	}
 }
+
+// Here finds the repository root from the working directory and reads its
+// flows: what the engine run and make e2e-docker start from.
+func Here() (root string, flows map[string]Flow, err error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", nil, err
+	}
+	if root, err = Root(wd); err != nil {
+		return "", nil, err
+	}
+	flows, err = Load(root)
+	return root, flows, err
+}

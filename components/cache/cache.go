@@ -67,16 +67,20 @@ type Cache struct {
 	AuthToken       pulumi.StringOutput // secret
 }
 
-func (a *Args) defaults() {
-	if a.MaxmemoryPolicy == "" {
-		a.MaxmemoryPolicy = "allkeys-lru"
+// withDefaults returns a copy of the args with the defaults filled in: the
+// caller's Args stay as it wrote them.
+func (a *Args) withDefaults() *Args {
+	c := *a
+	if c.MaxmemoryPolicy == "" {
+		c.MaxmemoryPolicy = "allkeys-lru"
 	}
-	if a.Engine == "" {
-		a.Engine = "redis"
+	if c.Engine == "" {
+		c.Engine = "redis"
 	}
-	if a.EngineVersion == "" {
-		a.EngineVersion = map[string]string{"redis": "7.1", "valkey": "8.0"}[a.Engine]
+	if c.EngineVersion == "" {
+		c.EngineVersion = map[string]string{"redis": "7.1", "valkey": "8.0"}[c.Engine]
 	}
+	return &c
 }
 
 // Engines are the engines a Cache runs.
@@ -128,7 +132,7 @@ func validate(a *Args) error {
 // New creates the cache.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Cache, error) {
 	if args != nil {
-		args.defaults()
+		args = args.withDefaults()
 	}
 	if err := validate(args); err != nil {
 		return nil, err

@@ -62,7 +62,12 @@ func JobClients(ctx context.Context, cfg config.Config) (*cloud.Bucket, *cloud.Q
 // (cfg.JobsBuckets), each with a client for its own region; own is this
 // region's bucket (cfg.JobsBucket).
 func JobOutputs(cfg config.Config, own *cloud.Bucket) *jobs.Buckets {
-	legacy := jobs.Location{Region: cfg.JobsBuckets[0].Region, Bucket: cfg.JobsBuckets[0].Bucket}
+	// Rows from before jobs recorded their bucket are the primary's (the
+	// first listed); a config without the list (built by hand) has only its own.
+	legacy := jobs.Location{Region: cfg.JobsRegion, Bucket: cfg.JobsBucket}
+	if len(cfg.JobsBuckets) > 0 {
+		legacy = jobs.Location{Region: cfg.JobsBuckets[0].Region, Bucket: cfg.JobsBuckets[0].Bucket}
+	}
 	open := func(ctx context.Context, at jobs.Location) (*cloud.Bucket, error) {
 		aws, err := cloud.Config(ctx, cloud.Options{Region: at.Region, Endpoint: cfg.AWSEndpoint})
 		if err != nil {

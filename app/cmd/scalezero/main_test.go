@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -276,20 +277,21 @@ func TestBadConfigFailsAtStartNamingTheSetting(t *testing.T) {
 // on an error status or nothing listening.
 func TestProbe(t *testing.T) {
 	bin := build(t)
-	status := http.StatusOK
+	var status atomic.Int32 // the handler reads it on the server's goroutines
+	status.Store(http.StatusOK)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/readyz" {
 			http.NotFound(w, r)
 			return
 		}
-		w.WriteHeader(status)
+		w.WriteHeader(int(status.Load()))
 	}))
 	defer srv.Close()
 	run := func(args ...string) error { return exec.Command(bin, append([]string{"probe"}, args...)...).Run() }
 	if err := run(srv.URL + "/readyz"); err != nil {
 		t.Errorf("probe of a ready instance: %v", err)
 	}
-	status = http.StatusServiceUnavailable
+	status.Store(http.StatusServiceUnavailable)
 	if err := run(srv.URL + "/readyz"); err == nil {
 		t.Error("probe of a draining instance (503) passed")
 	}

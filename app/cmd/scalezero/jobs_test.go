@@ -3,7 +3,6 @@ package main_test
 import (
 	"bytes"
 	byteorder "encoding/binary"
-	"encoding/json"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -13,7 +12,6 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/scalezero/scalezero/app/internal/testenv"
 )
@@ -75,21 +73,7 @@ func TestAnUploadBecomesAnAvatarThroughTheQueueAndTheWorker(t *testing.T) {
 	if code != 202 || hdr.Get("Location") == "" {
 		t.Fatalf("upload: %d %s", code, body)
 	}
-	var job struct {
-		ID, State, Error string
-		OutputURL        string `json:"output_url"`
-	}
-	for deadline := time.Now().Add(30 * time.Second); job.State != "done"; {
-		if time.Now().After(deadline) {
-			t.Fatalf("job still %q (%s)\nworker:\n%s", job.State, job.Error, worker.logs)
-		}
-		time.Sleep(100 * time.Millisecond)
-		code, body, _ = call(t, "GET", web.url+hdr.Get("Location"), "", cookie)
-		if code != 200 {
-			t.Fatalf("job status: %d %s", code, body)
-		}
-		json.Unmarshal([]byte(body), &job)
-	}
+	job := waitDone(t, web, worker, hdr.Get("Location"), cookie)
 	req, _ := http.NewRequest("GET", web.url+job.OutputURL, nil)
 	res, out := send(t, req, cookie)
 	img, err := png.Decode(strings.NewReader(out))

@@ -49,13 +49,20 @@ func submitAndWait(t *testing.T, web, worker *proc, cookie string) jobState {
 	if code != 202 {
 		t.Fatalf("upload: %d %s", code, body)
 	}
+	return waitDone(t, web, worker, hdr.Get("Location"), cookie)
+}
+
+// waitDone polls the job at location (its Location header) until it is
+// done, for 30 seconds at most.
+func waitDone(t *testing.T, web, worker *proc, location, cookie string) jobState {
+	t.Helper()
 	var job jobState
 	for deadline := time.Now().Add(30 * time.Second); job.State != "done"; {
 		if time.Now().After(deadline) {
 			t.Fatalf("job still %q (%s)\nworker:\n%s", job.State, job.Error, worker.logs)
 		}
 		time.Sleep(100 * time.Millisecond)
-		code, body, _ = call(t, "GET", web.url+hdr.Get("Location"), "", cookie)
+		code, body, _ := call(t, "GET", web.url+location, "", cookie)
 		if code != 200 {
 			t.Fatalf("job status: %d %s", code, body)
 		}

@@ -92,11 +92,7 @@ func notIgnored(props []PropChange, o *Options) []PropChange {
 	}
 	var out []PropChange
 	for _, p := range props {
-		top := p.Path
-		if i := strings.IndexAny(top, ".#["); i >= 0 {
-			top = top[:i]
-		}
-		if !slices.Contains(o.IgnoreChanges, top) {
+		if !slices.Contains(o.IgnoreChanges, topLevel(p.Path)) {
 			out = append(out, p)
 		}
 	}
@@ -110,8 +106,7 @@ func replaces(o *Options, props []PropChange) bool {
 		return false
 	}
 	for _, p := range props {
-		top, _, _ := strings.Cut(p.Path, ".")
-		top, _, _ = strings.Cut(top, "#")
+		top := topLevel(p.Path)
 		for _, k := range o.ReplaceOnChanges {
 			if k == "*" || k == top {
 				return true
@@ -119,6 +114,16 @@ func replaces(o *Options, props []PropChange) bool {
 		}
 	}
 	return false
+}
+
+// topLevel is the input a change's path starts in ("tags" of "tags.Name",
+// "policy" of "policy#Statement.0"): what ignoreChanges and
+// replaceOnChanges name.
+func topLevel(path string) string {
+	if i := strings.IndexAny(path, ".#"); i >= 0 {
+		return path[:i]
+	}
+	return path
 }
 
 func diffValues(path string, a, b any, out *[]PropChange) {

@@ -73,12 +73,12 @@ func TestHostRoleStatements(t *testing.T) {
 				var sids []string
 				for _, s := range doc.Statement {
 					sids = append(sids, s.Sid)
-					got := asList(s.Action)
+					got := strs(s.Action)
 					sort.Strings(got)
 					if !slices.Equal(got, actions[s.Sid]) {
 						t.Errorf("%s %s allows %v, want %v", p.Name, s.Sid, got, actions[s.Sid])
 					}
-					for _, arn := range asList(s.Resource) {
+					for _, arn := range strs(s.Resource) {
 						if parts := strings.Split(arn, ":"); len(parts) > 3 && parts[3] != "" && parts[3] != region {
 							t.Errorf("%s %s names %s, outside the role's region %s", p.Name, s.Sid, arn, region)
 						}
@@ -96,16 +96,4 @@ func TestHostRoleStatements(t *testing.T) {
 			}
 		})
 	}
-}
-
-func asList(v any) []string {
-	if s, ok := v.(string); ok {
-		return []string{s}
-	}
-	var out []string
-	xs, _ := v.([]any)
-	for _, x := range xs {
-		out = append(out, fmt.Sprint(x))
-	}
-	return out
 }

@@ -3,6 +3,7 @@ package stacks_test
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -107,7 +108,7 @@ func TestFailoverTouchesOnlyTheSecondRegion(t *testing.T) {
 					ignored = r.Options.IgnoreChanges
 				}
 				for key := range r.Inputs {
-					if !contains(ignored, key) {
+					if !slices.Contains(ignored, key) {
 						t.Errorf("%s in the lost region would send %s", r.Name, key)
 					}
 				}
@@ -168,13 +169,4 @@ func TestFailoverPromotesTheCopiesAndPointsTheWritersAtThem(t *testing.T) {
 			t.Errorf("the lost region's %s changes", key)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

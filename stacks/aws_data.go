@@ -1,10 +1,11 @@
 package stacks
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/appsettings"
 	"github.com/scalezero/scalezero/components/cache"
 	"github.com/scalezero/scalezero/components/database"
 )
@@ -116,13 +117,6 @@ func (b *builder) buildSecondaryCopies(sec *region) error {
 	return nil
 }
 
-// ShardEntry is one shard of the map handed to the app.
-type ShardEntry struct {
-	ID      int      `json:"id"`
-	Writer  string   `json:"writer"`
-	Readers []string `json:"readers"`
-}
-
 // shardMap is the shard map one region's hosts read: each shard's writer
 // and readers. With copies (the second region's), reads go to the local
 // copy, and writes too once the copies are promoted.
@@ -139,12 +133,11 @@ func shardMap(shards, copies []*database.Database, promoted bool) pulumi.StringO
 		parts = append(parts, writer, readers)
 	}
 	return pulumi.All(parts...).ApplyT(func(v []any) (string, error) {
-		entries := make([]ShardEntry, len(shards))
+		entries := make([]appsettings.Shard, len(shards))
 		for i := range shards {
-			entries[i] = ShardEntry{ID: i, Writer: v[2*i].(string), Readers: v[2*i+1].([]string)}
+			entries[i] = appsettings.Shard{ID: i, Writer: v[2*i].(string), Readers: v[2*i+1].([]string)}
 		}
-		out, err := json.Marshal(entries)
-		return string(out), err
+		return appsettings.EncodeShards(entries)
 	}).(pulumi.StringOutput)
 }
 

@@ -2,10 +2,10 @@ package stacks
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/scalezero/scalezero/appsettings"
 	"github.com/scalezero/scalezero/components/queue"
 	"github.com/scalezero/scalezero/components/role"
 	"github.com/scalezero/scalezero/components/worker"
@@ -36,7 +36,7 @@ func (b *builder) buildQueue() error {
 	}
 	q := b.primary().queue
 	b.out.QueueURL = q.QueueURL
-	b.out.DeadLetterQueueURL = q.DeadLetterQueue.Url
+	b.out.DeadLetterQueueURL = q.DeadLetterQueueURL
 	b.out.JobsBucket = q.BucketName
 	return nil
 }
@@ -48,12 +48,12 @@ func (b *builder) jobValues(r *region, v map[string]pulumi.StringInput) {
 	if r.queue == nil {
 		return
 	}
-	v["SCALEZERO_QUEUE_URL"] = r.queue.QueueURL
-	v["SCALEZERO_JOBS_BUCKET"] = r.queue.BucketName
-	v["SCALEZERO_JOBS_REGION"] = pulumi.String(r.name)
-	v["SCALEZERO_JOBS_BUCKETS"] = b.jobsBuckets()
+	v[envOf(appsettings.QueueURL)] = r.queue.QueueURL
+	v[envOf(appsettings.JobsBucket)] = r.queue.BucketName
+	v[envOf(appsettings.JobsRegion)] = pulumi.String(r.name)
+	v[envOf(appsettings.JobsBuckets)] = b.jobsBuckets()
 	// The worker's attempt timeout is the one the queue's visibility was sized for.
-	v["SCALEZERO_WORKER_JOB_TIMEOUT"] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
+	v[envOf(appsettings.WorkerJobTimeout)] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
 }
 
 // jobsBuckets is "region=bucket,..." over the regions, the primary first:
@@ -65,11 +65,11 @@ func (b *builder) jobsBuckets() pulumi.StringOutput {
 		names[i] = r.queue.BucketName
 	}
 	return pulumi.All(names...).ApplyT(func(v []any) string {
-		parts := make([]string, len(v))
+		buckets := make([]appsettings.Bucket, len(v))
 		for i, name := range v {
-			parts[i] = b.regions[i].name + "=" + name.(string)
+			buckets[i] = appsettings.Bucket{Region: b.regions[i].name, Name: name.(string)}
 		}
-		return strings.Join(parts, ",")
+		return appsettings.EncodeBuckets(buckets)
 	}).(pulumi.StringOutput)
 }
 

@@ -3,6 +3,7 @@ package stacks
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/scalezero/scalezero/appsettings"
 	"github.com/scalezero/scalezero/components/containers"
 	"github.com/scalezero/scalezero/components/role"
 	"github.com/scalezero/scalezero/components/sessions"
@@ -42,11 +43,11 @@ func (b *builder) buildSessions() error {
 // of SCALEZERO_REGION, the host's own region.
 func (b *builder) sessionValues(r *region, v map[string]pulumi.StringInput) {
 	if b.sessions == nil {
-		v["SCALEZERO_SESSIONS_STORE"] = pulumi.String("memory")
+		v[envOf(appsettings.SessionsStore)] = pulumi.String("memory")
 		return
 	}
-	v["SCALEZERO_SESSIONS_STORE"] = pulumi.String("dynamodb")
-	v["SCALEZERO_SESSIONS_TABLE"] = b.sessions.Name
+	v[envOf(appsettings.SessionsStore)] = pulumi.String("dynamodb")
+	v[envOf(appsettings.SessionsTable)] = b.sessions.Name
 }
 
 // sessionStatements let region r's web hosts use the table's replica in
@@ -82,10 +83,10 @@ func (b *dockerBuilder) buildSessions() error {
 // sessionEnv is the session store's settings for the app containers.
 func (b *dockerBuilder) sessionEnv(env map[string]pulumi.StringInput) {
 	if b.sessions == nil {
-		env["SCALEZERO_SESSIONS_STORE"] = pulumi.String("memory")
+		env[envOf(appsettings.SessionsStore)] = pulumi.String("memory")
 		return
 	}
-	env["SCALEZERO_SESSIONS_STORE"] = pulumi.String("redis")
-	env["SCALEZERO_SESSIONS_REDIS_ADDR"] = b.sessions.Addr
-	env["SCALEZERO_SESSIONS_REDIS_PASSWORD"] = b.localSecret("sessions-token", "")
+	env[envOf(appsettings.SessionsStore)] = pulumi.String("redis")
+	env[envOf(appsettings.SessionsRedisAddr)] = b.sessions.Addr
+	env[envOf(appsettings.SessionsRedisPass)] = b.localSecret("sessions-token", "")
 }

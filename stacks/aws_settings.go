@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/scalezero/scalezero/appsettings"
 	"github.com/scalezero/scalezero/components/appconfig"
 	"github.com/scalezero/scalezero/components/boot"
 	"github.com/scalezero/scalezero/components/cache"
@@ -25,10 +27,10 @@ func (b *builder) secretARNs(r *region) map[string]pulumi.StringOutput {
 	}
 	out := map[string]pulumi.StringOutput{}
 	if b.db != nil {
-		out["SCALEZERO_DATABASE_SECRET_ARN"] = arn(b.db)
+		out[envOf(appsettings.DatabaseSecretARN)] = arn(b.db)
 	}
 	for i, s := range b.shards {
-		out[fmt.Sprintf("SCALEZERO_SHARD_%d_SECRET_ARN", i)] = arn(s)
+		out[envOf(appsettings.ShardSecretARN(i))] = arn(s)
 	}
 	return out
 }
@@ -36,49 +38,49 @@ func (b *builder) secretARNs(r *region) map[string]pulumi.StringOutput {
 // appValues are the settings one region's hosts read (see components/boot).
 func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.StringInput) {
 	v := map[string]pulumi.StringInput{
-		"SCALEZERO_IMAGE":         r.image.Ref,
-		"SCALEZERO_REGION":        pulumi.String(r.name),
-		"SCALEZERO_DATABASE_NAME": pulumi.String("app"),
+		envOf(appsettings.Image):        r.image.Ref,
+		envOf(appsettings.Region):       pulumi.String(r.name),
+		envOf(appsettings.DatabaseName): pulumi.String("app"),
 		// Proxies in front that add to X-Forwarded-For: the load balancer,
 		// from phase 3 (the app throttles logins per client address). The
 		// CDN's dynamic path is not counted: clients reach the site at the
 		// domain or the load balancer, and a larger count would let a
 		// client that reaches the load balancer directly choose its address.
-		"SCALEZERO_PROXY_HOPS": pulumi.String(fmt.Sprint(btoi(b.p.WebTier))),
+		envOf(appsettings.ProxyHops): pulumi.String(fmt.Sprint(btoi(b.p.WebTier))),
 		// The app's metrics, as Embedded Metric Format lines in the log
 		// stream the awslogs driver ships; CloudWatch extracts them.
-		"SCALEZERO_METRICS_EMF_INTERVAL": pulumi.String("60s"),
+		envOf(appsettings.MetricsEMFInterval): pulumi.String("60s"),
 	}
 	b.sessionValues(r, v)
 	s := map[string]pulumi.StringInput{}
 	if b.p.LocalData {
 		v[boot.LocalDataKey] = pulumi.String("true")
-		v["SCALEZERO_DATABASE_HOST"] = pulumi.String("127.0.0.1")
-		v["SCALEZERO_DATABASE_USER"] = pulumi.String("app")
-		v["SCALEZERO_CACHE_ADDR"] = pulumi.String("127.0.0.1:6379")
+		v[envOf(appsettings.DatabaseHost)] = pulumi.String("127.0.0.1")
+		v[envOf(appsettings.DatabaseUser)] = pulumi.String("app")
+		v[envOf(appsettings.CacheAddr)] = pulumi.String("127.0.0.1:6379")
 	}
 	if b.db != nil {
 		// Writes go to the writer region's primary, from every region.
-		v["SCALEZERO_DATABASE_HOST"] = r.writer
-		v["SCALEZERO_DATABASE_TLS"] = pulumi.String("true")
+		v[envOf(appsettings.DatabaseHost)] = r.writer
+		v[envOf(appsettings.DatabaseTLS)] = pulumi.String("true")
 		if b.p.DBReplicas > 0 || r.role == "secondary" {
-			v["SCALEZERO_DATABASE_READER_HOSTS"] = r.readers.ApplyT(func(h []string) string { return strings.Join(h, ",") }).(pulumi.StringOutput)
+			v[envOf(appsettings.DatabaseReaderHosts)] = r.readers.ApplyT(func(h []string) string { return strings.Join(h, ",") }).(pulumi.StringOutput)
 		}
 	}
 	for k, arn := range b.secretARNs(r) {
 		v[k] = arn
 	}
 	if r.cache != nil {
-		v["SCALEZERO_CACHE_ADDR"] = pulumi.Sprintf("%s:%d", r.cache.PrimaryEndpoint, cache.Port)
-		v["SCALEZERO_CACHE_TLS"] = pulumi.String("true")
-		s["SCALEZERO_CACHE_PASSWORD"] = r.cache.AuthToken
+		v[envOf(appsettings.CacheAddr)] = pulumi.Sprintf("%s:%d", r.cache.PrimaryEndpoint, cache.Port)
+		v[envOf(appsettings.CacheTLS)] = pulumi.String("true")
+		s[envOf(appsettings.CachePassword)] = r.cache.AuthToken
 	}
 	if b.cdn != nil {
-		v["SCALEZERO_CDN_BASE_URL"] = b.cdn.BaseURL
+		v[envOf(appsettings.CDNBaseURL)] = b.cdn.BaseURL
 	}
 	b.jobValues(r, v)
 	if len(b.shards) > 0 {
-		v["SCALEZERO_DATABASE_SHARDS"] = r.shardMap
+		v[envOf(appsettings.DatabaseShards)] = r.shardMap
 	}
 	return v, s
 }
@@ -86,7 +88,7 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 // cookieKeys is the app's cookie-signing keys: the configured ones, else
 // one the primary region makes once and the other regions copy, so a
 // cookie signed in one region verifies in the other.
-const cookieKeys = "SCALEZERO_COOKIE_KEYS"
+var cookieKeys = envOf(appsettings.CookieKeys)
 
 func (b *builder) buildAppConfig() error {
 	for _, r := range b.regions {
@@ -98,7 +100,11 @@ func (b *builder) buildAppConfig() error {
 		case r.role == "primary":
 			args.Generated = map[string]pulumi.StringInput{cookieKeys: shared.GeneratedKey(32)}
 		default:
-			secrets[cookieKeys] = b.primary().config.Parameters[cookieKeys].Value
+			keys, err := b.primary().config.Value(cookieKeys)
+			if err != nil {
+				return err
+			}
+			secrets[cookieKeys] = keys
 		}
 		var err error
 		if r.config, err = appconfig.New(b.ctx, r.named("app-config"), args, r.opts()); err != nil {
@@ -108,3 +114,7 @@ func (b *builder) buildAppConfig() error {
 	b.out.AppConfigPath = b.paramPath
 	return nil
 }
+
+// envOf is the name a host receives the app's config key under (the
+// contract both sides import: appsettings).
+func envOf(key string) string { return appsettings.Env(key) }

@@ -3,7 +3,6 @@ package stacks
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/scalezero/scalezero/app/assets"
+	"github.com/scalezero/scalezero/appsettings"
 	"github.com/scalezero/scalezero/components/containers"
 	"github.com/scalezero/scalezero/components/shared"
 	"github.com/scalezero/scalezero/stacks/plan"
@@ -194,17 +194,12 @@ func (b *dockerBuilder) buildDatabases() error {
 // shardMap is database.shards as the app reads it: the shards' writers and
 // readers by id (the same shape the AWS target publishes).
 func (b *dockerBuilder) shardMap() string {
-	type entry struct {
-		ID      int      `json:"id"`
-		Writer  string   `json:"writer"`
-		Readers []string `json:"readers"`
-	}
-	entries := make([]entry, len(b.shards))
+	entries := make([]appsettings.Shard, len(b.shards))
 	for i, sh := range b.shards {
-		entries[i] = entry{ID: i, Writer: sh.Name, Readers: append([]string{}, sh.ReplicaNames...)}
+		entries[i] = appsettings.Shard{ID: i, Writer: sh.Name, Readers: append([]string{}, sh.ReplicaNames...)}
 	}
-	out, _ := json.Marshal(entries)
-	return string(out)
+	out, _ := appsettings.EncodeShards(entries) // strings only: cannot fail
+	return out
 }
 
 func (b *dockerBuilder) buildCaches() error {
@@ -278,41 +273,41 @@ func (b *dockerBuilder) buildCDN() error {
 // same as the AWS target's SSM parameters.
 func (b *dockerBuilder) appEnv(r *dockerRegion) map[string]pulumi.StringInput {
 	env := map[string]pulumi.StringInput{
-		"SCALEZERO_REGION":        pulumi.String(r.name),
-		"SCALEZERO_DATABASE_HOST": pulumi.String(b.dbHost),
+		envOf(appsettings.Region):       pulumi.String(r.name),
+		envOf(appsettings.DatabaseHost): pulumi.String(b.dbHost),
 		// nginx, from phase 3, adds the client's address to X-Forwarded-For.
-		"SCALEZERO_PROXY_HOPS": pulumi.String(fmt.Sprint(btoi(b.p.WebTier))),
+		envOf(appsettings.ProxyHops): pulumi.String(fmt.Sprint(btoi(b.p.WebTier))),
 	}
 	b.sessionEnv(env)
 	if len(r.readers) > 0 {
-		env["SCALEZERO_DATABASE_READER_HOSTS"] = pulumi.String(strings.Join(r.readers, ","))
+		env[envOf(appsettings.DatabaseReaderHosts)] = pulumi.String(strings.Join(r.readers, ","))
 	}
 	if r.cache != nil {
-		env["SCALEZERO_CACHE_ADDR"] = r.cache.Addr
+		env[envOf(appsettings.CacheAddr)] = r.cache.Addr
 		if b.p.Cache {
-			env["SCALEZERO_CACHE_PASSWORD"] = b.localSecret("cache-token", b.s.CacheAuthToken)
+			env[envOf(appsettings.CachePassword)] = b.localSecret("cache-token", b.s.CacheAuthToken)
 		}
 	}
-	env["SCALEZERO_COOKIE_KEYS"] = b.localSecret("cookie-keys", b.s.CookieKeys)
+	env[envOf(appsettings.CookieKeys)] = b.localSecret("cookie-keys", b.s.CookieKeys)
 	if b.cdn != nil {
-		env["SCALEZERO_CDN_BASE_URL"] = b.cdn.BaseURL
+		env[envOf(appsettings.CDNBaseURL)] = b.cdn.BaseURL
 	}
 	if b.jobs != nil {
-		env["SCALEZERO_QUEUE_URL"] = b.jobs.QueueURL
-		env["SCALEZERO_JOBS_BUCKET"] = b.jobs.BucketName
+		env[envOf(appsettings.QueueURL)] = b.jobs.QueueURL
+		env[envOf(appsettings.JobsBucket)] = b.jobs.BucketName
 		// One emulator holds the one queue and bucket both regions' containers
 		// use (on AWS each region has its own): every container names the
 		// primary region as theirs, so the jobs it records and the clients
 		// that read them agree.
-		env["SCALEZERO_JOBS_REGION"] = pulumi.String(b.s.PrimaryRegion)
-		env["SCALEZERO_AWS_ENDPOINT"] = b.jobs.Endpoint
-		env["SCALEZERO_WORKER_JOB_TIMEOUT"] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
+		env[envOf(appsettings.JobsRegion)] = pulumi.String(b.s.PrimaryRegion)
+		env[envOf(appsettings.AWSEndpoint)] = b.jobs.Endpoint
+		env[envOf(appsettings.WorkerJobTimeout)] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
 		// The emulator takes any credentials; the SDK wants some.
 		env["AWS_ACCESS_KEY_ID"] = pulumi.String("local")
 		env["AWS_SECRET_ACCESS_KEY"] = pulumi.String("local")
 	}
 	if len(b.shards) > 0 {
-		env["SCALEZERO_DATABASE_SHARDS"] = pulumi.String(b.shardMap())
+		env[envOf(appsettings.DatabaseShards)] = pulumi.String(b.shardMap())
 	}
 	return env
 }

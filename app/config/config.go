@@ -7,15 +7,16 @@ package config
 import (
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/scalezero/scalezero/appsettings"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 )
@@ -146,77 +147,77 @@ type Shard struct {
 }
 
 var defaults = map[string]any{
-	"listen":                     ":8080",
-	"database.url":               "",
-	"database.host":              "",
-	"database.port":              5432,
-	"database.name":              "app",
-	"database.user":              "app",
-	"database.password":          "",
-	"database.tls":               false,
-	"database.reader_urls":       "",
-	"database.reader_hosts":      "",
-	"database.shards":            "",
-	"database.max_conns":         10,
-	"database.health_interval":   "2s",
-	"database.secret_arn":        "",
-	"database.secret_cache":      "2m",
-	"database.max_conn_lifetime": "30m",
-	"cookie_keys":                "",
-	"login.max_hashing":          0,
-	"login.hash_wait":            "2s",
-	"login.account_failures":     10,
-	"login.account_window":       "15m",
-	"login.untrusted_failures":   100,
-	"login.untrusted_window":     "1h",
-	"login.address_attempts":     60,
-	"login.address_window":       "1m",
-	"proxy_hops":                 0,
-	"read_your_writes":           "5s",
-	"cache.addr":                 "",
-	"cache.password":             "",
-	"cache.tls":                  false,
-	"cache.ttl":                  "5m",
-	"cache.jitter":               0.1,
-	"sessions.store":             "memory",
-	"sessions.table":             "",
-	"sessions.endpoint":          "",
-	"sessions.redis_addr":        "",
-	"sessions.redis_password":    "",
-	"sessions.ttl":               "24h",
-	"cookie_secure":              "auto",
-	"cdn.base_url":               "",
-	"queue.url":                  "",
-	"jobs.bucket":                "",
-	"jobs.region":                "",
-	"jobs.buckets":               "",
-	"jobs.max_upload_bytes":      4 << 20,
-	"jobs.lookups":               120,
-	"jobs.lookup_window":         "1m",
-	"jobs.uploads":               20,
-	"jobs.upload_window":         "1h",
-	"jobs.max_pending":           3,
-	"jobs.max_decoded_bytes":     192 << 20,
-	"jobs.retention":             "168h",
-	"worker.memory_budget":       512 << 20,
-	"aws.endpoint":               "",
-	"worker.concurrency":         4,
-	"worker.job_timeout":         "60s",
-	"worker.wait":                "20s",
-	"metrics.emf_interval":       "0s",
-	"metrics.listen":             "127.0.0.1:9090",
-	"max_body_bytes":             65536,
-	"drain_delay":                "10s",
-	"shutdown_timeout":           "20s",
-	"region":                     "",
-	"log_level":                  "info",
+	"listen":                        ":8080",
+	"database.url":                  "",
+	appsettings.DatabaseHost:        "",
+	"database.port":                 5432,
+	appsettings.DatabaseName:        "app",
+	appsettings.DatabaseUser:        "app",
+	appsettings.DatabasePassword:    "",
+	appsettings.DatabaseTLS:         false,
+	"database.reader_urls":          "",
+	appsettings.DatabaseReaderHosts: "",
+	appsettings.DatabaseShards:      "",
+	"database.max_conns":            10,
+	"database.health_interval":      "2s",
+	appsettings.DatabaseSecretARN:   "",
+	"database.secret_cache":         "2m",
+	"database.max_conn_lifetime":    "30m",
+	appsettings.CookieKeys:          "",
+	"login.max_hashing":             0,
+	"login.hash_wait":               "2s",
+	"login.account_failures":        10,
+	"login.account_window":          "15m",
+	"login.untrusted_failures":      100,
+	"login.untrusted_window":        "1h",
+	"login.address_attempts":        60,
+	"login.address_window":          "1m",
+	appsettings.ProxyHops:           0,
+	"read_your_writes":              "5s",
+	appsettings.CacheAddr:           "",
+	appsettings.CachePassword:       "",
+	appsettings.CacheTLS:            false,
+	"cache.ttl":                     "5m",
+	"cache.jitter":                  0.1,
+	appsettings.SessionsStore:       appsettings.StoreMemory,
+	appsettings.SessionsTable:       "",
+	"sessions.endpoint":             "",
+	appsettings.SessionsRedisAddr:   "",
+	appsettings.SessionsRedisPass:   "",
+	"sessions.ttl":                  "24h",
+	"cookie_secure":                 "auto",
+	appsettings.CDNBaseURL:          "",
+	appsettings.QueueURL:            "",
+	appsettings.JobsBucket:          "",
+	appsettings.JobsRegion:          "",
+	appsettings.JobsBuckets:         "",
+	"jobs.max_upload_bytes":         4 << 20,
+	"jobs.lookups":                  120,
+	"jobs.lookup_window":            "1m",
+	"jobs.uploads":                  20,
+	"jobs.upload_window":            "1h",
+	"jobs.max_pending":              3,
+	"jobs.max_decoded_bytes":        192 << 20,
+	"jobs.retention":                "168h",
+	"worker.memory_budget":          512 << 20,
+	appsettings.AWSEndpoint:         "",
+	"worker.concurrency":            4,
+	appsettings.WorkerJobTimeout:    "60s",
+	"worker.wait":                   "20s",
+	appsettings.MetricsEMFInterval:  "0s",
+	"metrics.listen":                "127.0.0.1:9090",
+	"max_body_bytes":                65536,
+	"drain_delay":                   "10s",
+	"shutdown_timeout":              "20s",
+	appsettings.Region:              "",
+	"log_level":                     "info",
 }
 
 // Flags registers a flag for every key on fs (dots become dashes: --cache-addr).
 func Flags(fs *pflag.FlagSet) {
 	fs.String("config", "", "a config file (yaml, json or toml)")
 	for key, def := range defaults {
-		fs.String(flagName(key), "", fmt.Sprintf("%s (default %v; env SCALEZERO_%s)", key, def, envName(key)))
+		fs.String(flagName(key), "", fmt.Sprintf("%s (default %v; env %s)", key, def, appsettings.Env(key)))
 	}
 }
 
@@ -224,14 +225,13 @@ func Flags(fs *pflag.FlagSet) {
 func EnvVars() []string {
 	out := make([]string, 0, len(defaults))
 	for key := range defaults {
-		out = append(out, "SCALEZERO_"+envName(key))
+		out = append(out, appsettings.Env(key))
 	}
 	sort.Strings(out)
 	return out
 }
 
 func flagName(key string) string { return strings.NewReplacer(".", "-", "_", "-").Replace(key) }
-func envName(key string) string  { return strings.ToUpper(strings.ReplaceAll(key, ".", "_")) }
 
 // Error names the setting at fault and what it allows.
 type Error struct {
@@ -241,13 +241,13 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("config %s (env SCALEZERO_%s) = %q is invalid: allowed %s", e.Key, envName(e.Key), fmt.Sprint(e.Value), e.Allowed)
+	return fmt.Sprintf("config %s (env %s) = %q is invalid: allowed %s", e.Key, appsettings.Env(e.Key), fmt.Sprint(e.Value), e.Allowed)
 }
 
 // Load reads the configuration; fs may be nil.
 func Load(fs *pflag.FlagSet) (Config, error) {
 	v := withDefaults()
-	v.SetEnvPrefix("SCALEZERO")
+	v.SetEnvPrefix(strings.TrimSuffix(appsettings.Prefix, "_"))
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
 	if fs != nil {
@@ -272,12 +272,23 @@ func Load(fs *pflag.FlagSet) (Config, error) {
 func FromEnv(env map[string]string) (Config, error) {
 	v := withDefaults()
 	for key := range defaults {
-		if val, ok := env["SCALEZERO_"+envName(key)]; ok {
+		if val, ok := env[appsettings.Env(key)]; ok {
 			v.Set(key, val)
+		}
+	}
+	// Each shard's own credentials, which have no default.
+	for id := range maxShards {
+		for _, key := range []string{appsettings.ShardUser(id), appsettings.ShardPassword(id), appsettings.ShardSecretARN(id)} {
+			if val, ok := env[appsettings.Env(key)]; ok {
+				v.Set(key, val)
+			}
 		}
 	}
 	return build(v)
 }
+
+// maxShards bounds the shard ids FromEnv reads credentials for.
+const maxShards = 64
 
 func withDefaults() *viper.Viper {
 	v := viper.New()
@@ -342,31 +353,31 @@ func build(v *viper.Viper) (Config, error) {
 		MaxConns:             int32(r.integer("database.max_conns", 1, 1000)),
 		HealthInterval:       r.duration("database.health_interval", 100*time.Millisecond),
 		ReadYourWrites:       r.duration("read_your_writes", 0),
-		CacheAddr:            v.GetString("cache.addr"),
-		CachePassword:        v.GetString("cache.password"),
-		CacheTLS:             r.boolean("cache.tls"),
+		CacheAddr:            v.GetString(appsettings.CacheAddr),
+		CachePassword:        v.GetString(appsettings.CachePassword),
+		CacheTLS:             r.boolean(appsettings.CacheTLS),
 		CacheTTL:             r.duration("cache.ttl", time.Second),
-		SessionStore:         v.GetString("sessions.store"),
-		SessionTable:         v.GetString("sessions.table"),
+		SessionStore:         v.GetString(appsettings.SessionsStore),
+		SessionTable:         v.GetString(appsettings.SessionsTable),
 		SessionEndpoint:      strings.TrimSuffix(v.GetString("sessions.endpoint"), "/"),
-		SessionRedisAddr:     v.GetString("sessions.redis_addr"),
-		SessionRedisPassword: v.GetString("sessions.redis_password"),
+		SessionRedisAddr:     v.GetString(appsettings.SessionsRedisAddr),
+		SessionRedisPassword: v.GetString(appsettings.SessionsRedisPass),
 		SessionTTL:           r.duration("sessions.ttl", time.Minute),
 		CookieSecure:         v.GetString("cookie_secure"),
-		CDNBaseURL:           strings.TrimSuffix(v.GetString("cdn.base_url"), "/"),
+		CDNBaseURL:           strings.TrimSuffix(v.GetString(appsettings.CDNBaseURL), "/"),
 		MaxBodyBytes:         r.integer("max_body_bytes", 1024, 10<<20),
 		DrainDelay:           r.duration("drain_delay", 0),
 		ShutdownTimeout:      r.duration("shutdown_timeout", time.Second),
-		Region:               v.GetString("region"),
+		Region:               v.GetString(appsettings.Region),
 		LogLevel:             v.GetString("log_level"),
 
-		QueueURL:          v.GetString("queue.url"),
-		JobsBucket:        v.GetString("jobs.bucket"),
-		JobsRegion:        strings.TrimSpace(v.GetString("jobs.region")),
-		AWSEndpoint:       strings.TrimSuffix(v.GetString("aws.endpoint"), "/"),
+		QueueURL:          v.GetString(appsettings.QueueURL),
+		JobsBucket:        v.GetString(appsettings.JobsBucket),
+		JobsRegion:        strings.TrimSpace(v.GetString(appsettings.JobsRegion)),
+		AWSEndpoint:       strings.TrimSuffix(v.GetString(appsettings.AWSEndpoint), "/"),
 		MaxUploadBytes:    r.integer("jobs.max_upload_bytes", 1024, 64<<20),
 		WorkerConcurrency: int(r.integer("worker.concurrency", 1, 256)),
-		WorkerJobTimeout:  r.duration("worker.job_timeout", time.Second),
+		WorkerJobTimeout:  r.duration(appsettings.WorkerJobTimeout, time.Second),
 		WorkerWait:        r.duration("worker.wait", 0),
 
 		JobLookups:      int(r.integer("jobs.lookups", 1, 1_000_000)),
@@ -387,14 +398,14 @@ func build(v *viper.Viper) (Config, error) {
 		LoginAccountWindow:   r.duration("login.account_window", time.Second),
 		LoginAddressAttempts: int(r.integer("login.address_attempts", 1, 1_000_000_000)),
 		LoginAddressWindow:   r.duration("login.address_window", time.Second),
-		ProxyHops:            int(r.integer("proxy_hops", 0, 10)),
+		ProxyHops:            int(r.integer(appsettings.ProxyHops, 0, 10)),
 
 		LoginUntrustedFailures: int(r.integer("login.untrusted_failures", 1, 1_000_000_000)),
 		LoginUntrustedWindow:   r.duration("login.untrusted_window", time.Second),
 	}
 	c.EMFInterval = r.emfInterval()
 	c.CookieKeys = r.cookieKeys()
-	c.DatabaseSecretARN = r.secretARN("database.secret_arn")
+	c.DatabaseSecretARN = r.secretARN(appsettings.DatabaseSecretARN)
 	jitter, err := strconv.ParseFloat(v.GetString("cache.jitter"), 64)
 	if err != nil || jitter < 0 || jitter > 0.5 {
 		r.fail("cache.jitter", v.GetString("cache.jitter"), "a fraction from 0 to 0.5")
@@ -410,7 +421,7 @@ func build(v *viper.Viper) (Config, error) {
 	}
 	if c.CacheAddr != "" {
 		if _, _, err := net.SplitHostPort(c.CacheAddr); err != nil {
-			r.fail("cache.addr", c.CacheAddr, "host:port of Redis, or empty for no cache")
+			r.fail(appsettings.CacheAddr, c.CacheAddr, "host:port of Redis, or empty for no cache")
 		}
 	}
 	r.sessions(&c)
@@ -425,7 +436,7 @@ func build(v *viper.Viper) (Config, error) {
 		r.fail("log_level", c.LogLevel, "debug, info, warn or error")
 	}
 	if c.CDNBaseURL != "" && !isHTTPURL(c.CDNBaseURL) {
-		r.fail("cdn.base_url", c.CDNBaseURL, "an absolute http(s) URL, or empty")
+		r.fail(appsettings.CDNBaseURL, c.CDNBaseURL, "an absolute http(s) URL, or empty")
 	}
 	r.jobTier(&c)
 	c.DatabaseURL, c.ReaderURLs = r.databaseURLs()
@@ -437,7 +448,7 @@ func build(v *viper.Viper) (Config, error) {
 // worth a line and no rarer than an hour (CloudWatch keeps one-minute
 // datapoints; the infrastructure publishes 60s).
 func (r *reader) emfInterval() time.Duration {
-	const key = "metrics.emf_interval"
+	const key = appsettings.MetricsEMFInterval
 	raw := r.v.GetString(key)
 	d, err := time.ParseDuration(raw)
 	if err != nil || (d != 0 && (d < 100*time.Millisecond || d > time.Hour)) {
@@ -450,17 +461,17 @@ func (r *reader) emfInterval() time.Duration {
 // addresses must be URLs.
 func (r *reader) jobTier(c *Config) {
 	if c.QueueURL != "" && !isHTTPURL(c.QueueURL) {
-		r.fail("queue.url", c.QueueURL, "the SQS queue's https URL, or empty for no job tier")
+		r.fail(appsettings.QueueURL, c.QueueURL, "the SQS queue's https URL, or empty for no job tier")
 	}
 	if c.QueueURL != "" && c.JobsBucket == "" {
-		r.fail("jobs.bucket", "", "the jobs bucket's name whenever queue.url is set")
+		r.fail(appsettings.JobsBucket, "", "the jobs bucket's name whenever queue.url is set")
 	}
 	if c.QueueURL != "" {
 		r.jobsRegion(c)
 		c.JobsBuckets = r.jobsBuckets(c.JobsRegion, c.JobsBucket)
 	}
 	if c.AWSEndpoint != "" && !isHTTPURL(c.AWSEndpoint) {
-		r.fail("aws.endpoint", c.AWSEndpoint, "an http(s) URL of an AWS emulator, or empty for AWS")
+		r.fail(appsettings.AWSEndpoint, c.AWSEndpoint, "an http(s) URL of an AWS emulator, or empty for AWS")
 	}
 	if c.WorkerMemoryBudget < c.MaxDecodedBytes {
 		r.fail("worker.memory_budget", c.WorkerMemoryBudget, fmt.Sprintf("at least jobs.max_decoded_bytes (%d), or no picture could be decoded", c.MaxDecodedBytes))
@@ -477,7 +488,7 @@ func (r *reader) jobsRegion(c *Config) {
 	inURL := QueueRegion(c.QueueURL)
 	switch {
 	case c.JobsRegion != "" && inURL != "" && c.JobsRegion != inURL:
-		r.fail("jobs.region", c.JobsRegion, fmt.Sprintf("the region of the queue and the jobs bucket: %s, the region queue.url names", inURL))
+		r.fail(appsettings.JobsRegion, c.JobsRegion, fmt.Sprintf("the region of the queue and the jobs bucket: %s, the region queue.url names", inURL))
 	case c.JobsRegion == "" && inURL != "":
 		c.JobsRegion = inURL
 	case c.JobsRegion == "":
@@ -489,27 +500,21 @@ func (r *reader) jobsRegion(c *Config) {
 // and this region's entry the bucket jobs.bucket names. Unset, this
 // region's bucket is the only one.
 func (r *reader) jobsBuckets(region, bucket string) []JobsBucket {
-	const key = "jobs.buckets"
+	const key = appsettings.JobsBuckets
 	raw := r.v.GetString(key)
 	if strings.TrimSpace(raw) == "" {
 		return []JobsBucket{{Region: region, Bucket: bucket}}
 	}
-	allowed := fmt.Sprintf("region=bucket pairs separated by commas, the primary region's first, each region once, with %s=%s (jobs.region=jobs.bucket) among them", region, bucket)
-	var out []JobsBucket
-	seen, own := map[string]bool{}, false
-	for _, pair := range r.list(key) {
-		reg, name, ok := strings.Cut(pair, "=")
-		reg, name = strings.TrimSpace(reg), strings.TrimSpace(name)
-		if !ok || reg == "" || name == "" || strings.ContainsAny(reg+name, " /") || seen[reg] || (reg == region && name != bucket) {
-			r.fail(key, raw, allowed)
-			return nil
-		}
-		seen[reg], own = true, own || reg == region
-		out = append(out, JobsBucket{Region: reg, Bucket: name})
-	}
-	if !own {
-		r.fail(key, raw, allowed)
+	buckets, err := appsettings.DecodeBuckets(raw)
+	own := slices.ContainsFunc(buckets, func(b appsettings.Bucket) bool { return b.Region == region })
+	mismatch := slices.ContainsFunc(buckets, func(b appsettings.Bucket) bool { return b.Region == region && b.Name != bucket })
+	if err != nil || !own || mismatch {
+		r.fail(key, raw, fmt.Sprintf("region=bucket pairs separated by commas, the primary region's first, each region once, with %s=%s (jobs.region=jobs.bucket) among them", region, bucket))
 		return nil
+	}
+	out := make([]JobsBucket, len(buckets))
+	for i, b := range buckets {
+		out[i] = JobsBucket{Region: b.Region, Bucket: b.Name}
 	}
 	return out
 }
@@ -541,25 +546,25 @@ func QueueRegion(queueURL string) string {
 // needs, and none of them is the evicting cache.
 func (r *reader) sessions(c *Config) {
 	switch c.SessionStore {
-	case "memory":
-	case "dynamodb":
+	case appsettings.StoreMemory:
+	case appsettings.StoreDynamoDB:
 		if c.SessionTable == "" {
-			r.fail("sessions.table", "", "the DynamoDB table's name whenever sessions.store is dynamodb")
+			r.fail(appsettings.SessionsTable, "", "the DynamoDB table's name whenever sessions.store is dynamodb")
 		}
 		if c.Region == "" {
-			r.fail("region", "", "the host's own AWS region (the table replica it calls) whenever sessions.store is dynamodb")
+			r.fail(appsettings.Region, "", "the host's own AWS region (the table replica it calls) whenever sessions.store is dynamodb")
 		}
 		if c.SessionEndpoint != "" && !isHTTPURL(c.SessionEndpoint) {
 			r.fail("sessions.endpoint", c.SessionEndpoint, "an http(s) URL of a DynamoDB emulator, or empty for AWS")
 		}
-	case "redis":
+	case appsettings.StoreRedis:
 		if _, _, err := net.SplitHostPort(c.SessionRedisAddr); err != nil {
-			r.fail("sessions.redis_addr", c.SessionRedisAddr, "host:port of a Redis whose maxmemory-policy is noeviction, whenever sessions.store is redis")
+			r.fail(appsettings.SessionsRedisAddr, c.SessionRedisAddr, "host:port of a Redis whose maxmemory-policy is noeviction, whenever sessions.store is redis")
 		} else if c.SessionRedisAddr == c.CacheAddr {
-			r.fail("sessions.redis_addr", c.SessionRedisAddr, "a Redis other than cache.addr (the cache evicts under allkeys-lru)")
+			r.fail(appsettings.SessionsRedisAddr, c.SessionRedisAddr, "a Redis other than cache.addr (the cache evicts under allkeys-lru)")
 		}
 	default:
-		r.fail("sessions.store", c.SessionStore, "memory (one instance), dynamodb (sessions.table) or redis (a non-evicting Redis at sessions.redis_addr)")
+		r.fail(appsettings.SessionsStore, c.SessionStore, "memory (one instance), dynamodb (sessions.table) or redis (a non-evicting Redis at sessions.redis_addr)")
 	}
 }
 
@@ -575,40 +580,26 @@ func isHTTPURL(s string) bool {
 // read from at connect time) and the
 // main database's name and TLS setting; full postgres:// URLs are kept.
 func (r *reader) shards() []Shard {
-	raw := strings.TrimSpace(r.v.GetString("database.shards"))
-	if raw == "" {
+	raw := r.v.GetString(appsettings.DatabaseShards)
+	entries, err := appsettings.DecodeShards(raw)
+	if err != nil {
+		r.fail(appsettings.DatabaseShards, raw, appsettings.ShardsAllowed)
 		return nil
 	}
-	const allowed = `a JSON list of {"id":N,"writer":"host or URL","readers":[...]}, ids 0 to N-1 each once, at least 2`
-	var entries []struct {
-		ID      *int     `json:"id"`
-		Writer  string   `json:"writer"`
-		Readers []string `json:"readers"`
-	}
-	if err := json.Unmarshal([]byte(raw), &entries); err != nil || len(entries) < 2 {
-		r.fail("database.shards", raw, allowed)
-		return nil
-	}
-	out := make([]Shard, len(entries))
-	seen := map[int]bool{}
+	var out []Shard
 	for _, e := range entries {
-		if e.ID == nil || *e.ID < 0 || *e.ID >= len(entries) || seen[*e.ID] || e.Writer == "" {
-			r.fail("database.shards", raw, allowed)
-			return nil
-		}
-		seen[*e.ID] = true
-		user := r.v.GetString(fmt.Sprintf("shard_%d.user", *e.ID))
-		password := r.v.GetString(fmt.Sprintf("shard_%d.password", *e.ID))
-		secret := r.secretARN(fmt.Sprintf("shard_%d.secret_arn", *e.ID))
+		user := r.v.GetString(appsettings.ShardUser(e.ID))
+		password := r.v.GetString(appsettings.ShardPassword(e.ID))
+		secret := r.secretARN(appsettings.ShardSecretARN(e.ID))
 		if user == "" && secret == "" {
-			user, password = r.v.GetString("database.user"), r.v.GetString("database.password")
-			secret = r.secretARN("database.secret_arn")
+			user, password = r.v.GetString(appsettings.DatabaseUser), r.v.GetString(appsettings.DatabasePassword)
+			secret = r.secretARN(appsettings.DatabaseSecretARN)
 		}
-		s := Shard{ID: *e.ID, WriterURL: r.hostURL(e.Writer, user, password), SecretARN: secret}
+		s := Shard{ID: e.ID, WriterURL: r.hostURL(e.Writer, user, password), SecretARN: secret}
 		for _, h := range e.Readers {
 			s.ReaderURLs = append(s.ReaderURLs, r.hostURL(h, user, password))
 		}
-		out[*e.ID] = s
+		out = append(out, s)
 	}
 	return out
 }
@@ -617,7 +608,7 @@ func (r *reader) shards() []Shard {
 // base64 (standard or URL alphabet, padded or not) of at least 32 bytes.
 func (r *reader) cookieKeys() [][]byte {
 	var keys [][]byte
-	for _, raw := range r.list("cookie_keys") {
+	for _, raw := range r.list(appsettings.CookieKeys) {
 		k, err := hex.DecodeString(raw)
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 			if err == nil {
@@ -626,7 +617,7 @@ func (r *reader) cookieKeys() [][]byte {
 			k, err = enc.DecodeString(raw)
 		}
 		if err != nil || len(k) < 32 {
-			r.fail("cookie_keys", "(redacted)", "keys separated by commas, each hex or base64 of at least 32 bytes (64 hex digits); the first signs, all verify")
+			r.fail(appsettings.CookieKeys, "(redacted)", "keys separated by commas, each hex or base64 of at least 32 bytes (64 hex digits); the first signs, all verify")
 			return nil
 		}
 		keys = append(keys, k)
@@ -671,13 +662,13 @@ func (r *reader) databaseURLs() (string, []string) {
 	if w := v.GetString("database.url"); w != "" {
 		return w, readers
 	}
-	host := v.GetString("database.host")
+	host := v.GetString(appsettings.DatabaseHost)
 	if host == "" {
-		r.fail("database.host", "", "the writer's host name (or set database.url)")
+		r.fail(appsettings.DatabaseHost, "", "the writer's host name (or set database.url)")
 		return "", nil
 	}
-	user, password := v.GetString("database.user"), v.GetString("database.password")
-	for _, h := range r.list("database.reader_hosts") {
+	user, password := v.GetString(appsettings.DatabaseUser), v.GetString(appsettings.DatabasePassword)
+	for _, h := range r.list(appsettings.DatabaseReaderHosts) {
 		readers = append(readers, r.hostURL(h, user, password))
 	}
 	return r.hostURL(host, user, password), readers
@@ -692,9 +683,9 @@ func (r *reader) hostURL(h, user, password string) string {
 	if !strings.Contains(h, ":") {
 		h = net.JoinHostPort(h, strconv.Itoa(int(r.integer("database.port", 1, 65535))))
 	}
-	u := url.URL{Scheme: "postgres", Host: h, Path: "/" + r.v.GetString("database.name"), User: url.UserPassword(user, password)}
+	u := url.URL{Scheme: "postgres", Host: h, Path: "/" + r.v.GetString(appsettings.DatabaseName), User: url.UserPassword(user, password)}
 	q := url.Values{"sslmode": {"disable"}}
-	if r.boolean("database.tls") {
+	if r.boolean(appsettings.DatabaseTLS) {
 		q.Set("sslmode", "require")
 	}
 	u.RawQuery = q.Encode()

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/scalezero/scalezero/appsettings"
 )
 
 func flags(t *testing.T, args ...string) *pflag.FlagSet {
@@ -371,5 +373,32 @@ func TestMetricsListen(t *testing.T) {
 				t.Fatalf("got %v, want an error naming metrics.listen and what it allows", err)
 			}
 		})
+	}
+}
+
+// The app reads every setting the infrastructure publishes, under the
+// name appsettings gives it: a key renamed on one side only fails here.
+func TestReadsEveryPublishedSetting(t *testing.T) {
+	env := EnvVars()
+	for _, key := range appsettings.AppKeys {
+		if _, ok := defaults[key]; !ok {
+			t.Errorf("appsettings.%s: the app has no setting %q", key, key)
+		}
+		if !slices.Contains(env, appsettings.Env(key)) {
+			t.Errorf("EnvVars lacks %s", appsettings.Env(key))
+		}
+	}
+	for id := range 3 {
+		raw := `[{"id":0,"writer":"a"},{"id":1,"writer":"b"},{"id":2,"writer":"c"}]`
+		c, err := FromEnv(map[string]string{
+			appsettings.Env(appsettings.DatabaseHost): "main", appsettings.Env(appsettings.DatabaseShards): raw,
+			appsettings.Env(appsettings.ShardUser(id)): "own", appsettings.Env(appsettings.ShardPassword(id)): "pw",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(c.Shards[id].WriterURL, "own:pw@") {
+			t.Errorf("shard %d's own credentials (%s) not used: %s", id, appsettings.Env(appsettings.ShardUser(id)), c.Shards[id].WriterURL)
+		}
 	}
 }

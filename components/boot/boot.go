@@ -20,6 +20,8 @@ import (
 	"regexp"
 	"strings"
 	"text/template"
+
+	"github.com/scalezero/scalezero/appsettings"
 )
 
 // Options describe one host.
@@ -51,7 +53,14 @@ type Options struct {
 // LocalDataKey is the parameter that puts PostgreSQL and Redis on the host
 // itself (phase 1's single server); the app's database password is then
 // made here and never leaves the host.
-const LocalDataKey = "SCALEZERO_LOCAL_DATA"
+var LocalDataKey = appsettings.Env(appsettings.LocalData)
+
+// The parameters the apply script reads itself: the image to run, and the
+// password it writes for a local database.
+var (
+	imageKey    = appsettings.Env(appsettings.Image)
+	passwordKey = appsettings.Env(appsettings.DatabasePassword)
+)
 
 var (
 	pathPattern     = regexp.MustCompile(`^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*/$`)
@@ -101,7 +110,7 @@ local_data() {
   password=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
   sudo -u postgres psql -v ON_ERROR_STOP=1 -c "CREATE ROLE app LOGIN PASSWORD '${password}'" -c "CREATE DATABASE app OWNER app"
   install -m 0600 /dev/null "$LOCAL_ENV"
-  printf 'SCALEZERO_DATABASE_PASSWORD=%s\n' "$password" > "$LOCAL_ENV"
+  printf '{{.PasswordKey}}=%s\n' "$password" > "$LOCAL_ENV"
 }
 
 install -d -m 0750 "$ETC"
@@ -113,8 +122,8 @@ trap 'rm -f "$NEW"' EXIT
 aws ssm get-parameters-by-path --region "$REGION" --path "$PARAM_PATH" --with-decryption \
   --query 'Parameters[].[Name,Value]' --output text |
   while IFS=$'\t' read -r name value; do printf '%s=%s\n' "${name##*/}" "$value"; done | sort > "$NEW"
-if ! grep -q '^SCALEZERO_IMAGE=' "$NEW"; then
-  echo "scalezero-apply: no SCALEZERO_IMAGE under $PARAM_PATH yet" >&2
+if ! grep -q '^{{.ImageKey}}=' "$NEW"; then
+  echo "scalezero-apply: no {{.ImageKey}} under $PARAM_PATH yet" >&2
   exit 1
 fi
 if grep -qx '{{.LocalDataKey}}=true' "$NEW"; then
@@ -127,7 +136,7 @@ fi
 chmod 0640 "$NEW"
 mv "$NEW" "$ENV_FILE"
 
-IMAGE=$(grep '^SCALEZERO_IMAGE=' "$ENV_FILE" | cut -d= -f2-)
+IMAGE=$(grep '^{{.ImageKey}}=' "$ENV_FILE" | cut -d= -f2-)
 REGISTRY=${IMAGE%%/*}
 aws ecr get-login-password --region "$(echo "$REGISTRY" | cut -d. -f4)" | docker login --username AWS --password-stdin "$REGISTRY"
 docker pull "$IMAGE"
@@ -239,8 +248,8 @@ func ApplyScript(o Options) (string, error) {
 	var b strings.Builder
 	if err := apply.Execute(&b, struct {
 		Options
-		LocalDataKey string
-	}{o, LocalDataKey}); err != nil {
+		LocalDataKey, ImageKey, PasswordKey string
+	}{o, LocalDataKey, imageKey, passwordKey}); err != nil {
 		return "", fmt.Errorf("boot: render apply script: %w", err)
 	}
 	return b.String(), nil

@@ -33,6 +33,7 @@ install_missing() {
   command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)         # runs the SQS/S3 emulator
   command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)         # drives the demo page in a test
   command -v haproxy >/dev/null 2>&1 || pkgs+=(haproxy)           # the load balancer of make faults
+  command -v nginx >/dev/null 2>&1 || pkgs+=(nginx-light)        # the docker target's load balancer, tested in components/containers
   if [ ${#pkgs[@]} -gt 0 ]; then
     echo "installing ${pkgs[*]}" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null

@@ -21,10 +21,6 @@ import (
 //     must equal too (stacks/transitions_test.go);
 //   - a second preview at the same phase changes nothing;
 //   - no secret is in plain text in the state or the stack outputs.
-//
-// Failures of today's program that a fix under way removes are passed with
-// the step a user would take (ladder.AwaitingFix), after checking they still
-// happen.
 func TestLadder(t *testing.T) {
 	root, flows := setup(t)
 	for _, target := range []string{"aws", "docker"} {
@@ -118,19 +114,14 @@ func (c *climber) climb(t *testing.T) {
 		steps = append(steps, struct{ from, to int }{n + 1, n})
 	}
 	for _, st := range steps {
-		name := fmt.Sprintf("up %d", st.to)
-		if st.to < st.from {
-			name = fmt.Sprintf("down %d", st.from)
-		}
 		ok := t.Run(fmt.Sprintf("%d-%d", st.from, st.to), func(t *testing.T) {
 			if st.to > st.from {
 				c.setDue(t, st.to)
-				c.passAwaitingSettings(t, name)
 			} else {
 				c.set(t, ladder.Setting{Key: "phase", Value: fmt.Sprint(st.to)})
 			}
-			got, err := c.withHandSteps(t, name, c.w.up)
-			if err != nil {
+			got := ops{}
+			if err := c.w.up(c.ctx, got); err != nil {
 				c.broken = true
 				t.Fatalf("pulumi up at phase %d: %v", st.to, err)
 			}
@@ -150,8 +141,8 @@ func (c *climber) climb(t *testing.T) {
 		}
 	}
 	t.Run("destroy", func(t *testing.T) {
-		got, err := c.withHandSteps(t, "destroy", c.w.destroy)
-		if err != nil {
+		got := ops{}
+		if err := c.w.destroy(c.ctx, got); err != nil {
 			t.Fatalf("pulumi destroy: %v", err)
 		}
 		for urn, op := range got {
@@ -174,99 +165,6 @@ func (c *climber) climb(t *testing.T) {
 			t.Errorf("after destroy the state holds %d resources", len(d.Resources))
 		}
 	})
-}
-
-// passAwaitingSettings previews before the up; where it fails as an
-// AwaitingFix entry of the step says, it sets the entry's setting and tries
-// again. An entry whose failure did not happen is reported as fixed (and its
-// setting still set, so the rest of the ladder runs as the golden files say).
-func (c *climber) passAwaitingSettings(t *testing.T, step string) {
-	t.Helper()
-	pending := ladder.Awaiting(c.flow.Target, step)
-	used := make([]bool, len(pending))
-	for attempt := 0; ; attempt++ {
-		_, err := c.w.preview(c.ctx)
-		if err == nil {
-			break
-		}
-		i := match(pending, err)
-		if i < 0 || used[i] || attempt > len(pending) {
-			c.broken = true
-			t.Fatalf("pulumi preview before %s: %v", step, err)
-		}
-		used[i] = true
-		t.Logf("AWAITING FIX (%s %s): fails with %q: %s; the ladder sets %s and goes on", c.flow.Target, step, pending[i].Fails, pending[i].Why, pending[i].Set.Key)
-		c.set(t, *pending[i].Set)
-	}
-	for i, w := range pending {
-		if !used[i] && w.Set != nil {
-			t.Errorf("FIXED? %s %s no longer fails with %q: delete its entry from ladder.AwaitingFix and regenerate the golden transitions", c.flow.Target, step, w.Fails)
-			c.set(t, *w.Set)
-		}
-	}
-}
-
-func match(ws []ladder.Workaround, err error) int {
-	for i, w := range ws {
-		if strings.Contains(err.Error(), w.Fails) {
-			return i
-		}
-	}
-	return -1
-}
-
-// withHandSteps runs an operation; where it fails as an AwaitingFix entry of
-// the step says (a delete AWS refuses), it empties what the error names, as a
-// user would by hand, and runs it again. The operations of every attempt add
-// up to the step's.
-func (c *climber) withHandSteps(t *testing.T, step string, run func(context.Context, ops) error) (ops, error) {
-	t.Helper()
-	pending := ladder.Awaiting(c.flow.Target, step)
-	used := make([]bool, len(pending))
-	got := ops{}
-	for attempt := 0; ; attempt++ {
-		err := run(c.ctx, got)
-		if err == nil {
-			break
-		}
-		i := match(pending, err)
-		if i < 0 || pending[i].Set != nil || attempt > 4 {
-			return got, err
-		}
-		used[i] = true
-		held, herr := c.w.cloud.Holding()
-		if herr != nil {
-			return got, herr
-		}
-		// The names that count are those in the lines of the refusal, not
-		// anywhere in the CLI's output.
-		var refusal []string
-		for _, l := range strings.Split(err.Error(), "\n") {
-			if strings.Contains(l, pending[i].Fails) {
-				refusal = append(refusal, l)
-			}
-		}
-		emptied := 0
-		for _, h := range held {
-			name := h[strings.LastIndexAny(h, " /")+1:]
-			if strings.Contains(strings.Join(refusal, "\n"), name) {
-				if err := c.w.cloud.Empty(name); err != nil {
-					return got, err
-				}
-				emptied++
-				t.Logf("AWAITING FIX (%s %s): fails with %q: %s; emptied %s by hand and ran it again", c.flow.Target, step, pending[i].Fails, pending[i].Why, h)
-			}
-		}
-		if emptied == 0 {
-			return got, fmt.Errorf("%w\n(it fails as expected, but names nothing the test can empty; holding: %v)", err, held)
-		}
-	}
-	for i, w := range pending {
-		if !used[i] && w.Set == nil {
-			t.Errorf("FIXED? %s %s no longer fails with %q: delete its entry from ladder.AwaitingFix", c.flow.Target, step, w.Fails)
-		}
-	}
-	return got, nil
 }
 
 // compare checks a step's operations with the golden file; the first step

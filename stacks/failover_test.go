@@ -33,7 +33,7 @@ func flowFailoverGraph(t *testing.T, phase int) *graph.Graph {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, secret, err := flows["aws"].WithWorkarounds().Config("..", phase, phase)
+	cfg, secret, err := flows["aws"].Config("..", phase, phase)
 	if err != nil {
 		t.Fatal(err)
 	}

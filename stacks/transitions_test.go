@@ -52,8 +52,7 @@ var (
 )
 
 // flowGraph is the known-value graph of a target at phase with the config a
-// user following the README has there, having been as high as reached (the
-// ladder's own workarounds included, see ladder.AwaitingFix).
+// user following the README has there, having been as high as reached.
 func flowGraph(t *testing.T, target string, phase, reached int) *graph.Graph {
 	t.Helper()
 	flowMu.Lock()
@@ -66,7 +65,7 @@ func flowGraph(t *testing.T, target string, phase, reached int) *graph.Graph {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, secret, err := flows[target].WithWorkarounds().Config("..", phase, reached)
+	cfg, secret, err := flows[target].Config("..", phase, reached)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -305,45 +305,6 @@ func (s *State) PutObject(bucketName, key string) error {
 	})
 }
 
-// Empty does what a user does by hand before deleting a bucket or a
-// repository the program does not let go: it deletes every object, version
-// and image in the one named.
-func (s *State) Empty(name string) error {
-	return s.with(func(c *cloud) error {
-		if b, ok := c.Buckets[name]; ok {
-			b.Objects, b.Versions = map[string]int{}, 0
-			return nil
-		}
-		for url := range c.Repositories {
-			if strings.HasSuffix(url, "/"+name) {
-				c.Repositories[url] = []string{}
-				return nil
-			}
-		}
-		return fmt.Errorf("nothing named %q to empty", name)
-	})
-}
-
-// Holding lists the buckets and repositories that hold something.
-func (s *State) Holding() ([]string, error) {
-	var out []string
-	err := s.with(func(c *cloud) error {
-		for name, b := range c.Buckets {
-			if !b.empty() {
-				out = append(out, "bucket "+name)
-			}
-		}
-		for url, imgs := range c.Repositories {
-			if len(imgs) > 0 {
-				out = append(out, "repository "+url)
-			}
-		}
-		return nil
-	})
-	sort.Strings(out)
-	return out, err
-}
-
 const secretsLog = "secrets.jsonl"
 
 // LogSecrets appends the plain value of every secret in props.

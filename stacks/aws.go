@@ -165,7 +165,7 @@ func (b *builder) buildRegions() error {
 		}
 		r.net, err = network.New(b.ctx, r.named("net"), &network.Args{
 			CIDR:                 r.cidr,
-			AvailabilityZones:    r.zones,
+			Zones:                r.zones,
 			NAT:                  b.natStrategy(),
 			FlowLogGroup:         b.paramPath + r.named("net") + "/flow-logs",
 			FlowLogRetentionDays: b.s.LogRetentionDays,

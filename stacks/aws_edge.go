@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/scalezero/scalezero/app/assets"
 	"github.com/scalezero/scalezero/components/cdn"
 	"github.com/scalezero/scalezero/components/certificate"
@@ -121,7 +122,7 @@ func (b *builder) buildDNS() error {
 		args.Single = b.target(b.primary())
 	}
 	if b.p.HTTPS && b.cdn != nil {
-		args.CDN = &dns.Target{DNSName: b.cdn.DomainName, ZoneID: b.cdn.ZoneID}
+		args.CDN = &dns.Target{DNSName: b.cdn.DNSName, ZoneID: b.cdn.ZoneID}
 		args.StaticName = b.staticName()
 	}
 	var err error

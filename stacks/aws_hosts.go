@@ -3,6 +3,7 @@ package stacks
 import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/scalezero/scalezero/components/boot"
 	"github.com/scalezero/scalezero/components/fleet"
 	"github.com/scalezero/scalezero/components/image"
@@ -23,11 +24,11 @@ func (b *builder) buildLogBuckets() error {
 	for _, r := range b.regions {
 		var err error
 		if r.logs, err = logs.NewBucket(b.ctx, r.named("logs"), &logs.BucketArgs{
-			Region:        r.name,
-			RetentionDays: b.s.LogRetentionDays,
-			ForceDestroy:  b.s.BucketForceDestroy,
-			AccountID:     b.account,
-			Tags:          b.tags,
+			Region:           r.name,
+			LogRetentionDays: b.s.LogRetentionDays,
+			ForceDestroy:     b.s.BucketForceDestroy,
+			AccountID:        b.account,
+			Tags:             b.tags,
 		}, r.opts()); err != nil {
 			return err
 		}
@@ -68,7 +69,7 @@ func (b *builder) buildLoadBalancers() error {
 			Scaling:            b.scaling(),
 			VpcID:              r.net.VpcID,
 			PublicSubnetIDs:    r.net.PublicSubnetIDs,
-			ZoneCount:          len(r.zones),
+			Zones:              r.zones,
 			Stickiness:         b.p.Stickiness,
 			DeletionProtection: b.s.LBDeletionProtection,
 			AccessLogs:         r.logs.Name,
@@ -132,7 +133,7 @@ func (b *builder) buildServer() error {
 	}
 	srv, err := singleserver.New(b.ctx, "server", &singleserver.Args{
 		VpcID:           r.net.VpcID,
-		SubnetID:        r.net.PublicSubnets[0].ID(),
+		SubnetID:        r.net.PublicSubnetID(0),
 		InstanceType:    b.s.ServerInstanceType,
 		UserData:        script,
 		ProfileName:     rl.ProfileName,
@@ -146,7 +147,7 @@ func (b *builder) buildServer() error {
 		return err
 	}
 	b.out.ServerIP = srv.PublicIP
-	b.out.ServerInstanceID = srv.Instance.ID().ToStringOutput()
+	b.out.ServerInstanceID = srv.InstanceID
 	b.out.URL = pulumi.Sprintf("http://%s", srv.PublicIP)
 	return b.admit(r, "server", srv.SecurityGroupID)
 }

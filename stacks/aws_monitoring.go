@@ -15,25 +15,25 @@ import (
 func (b *builder) buildObservability() error {
 	for _, r := range b.regions {
 		args := &observability.Args{
-			Region:        r.name,
-			DashboardName: fmt.Sprintf("%s-%s-%s", shared.Project, b.ctx.Stack(), r.role),
-			LogGroups:     []string{"web"},
-			LogGroupPath:  b.paramPath,
-			RetentionDays: b.s.LogRetentionDays,
-			AlertEmail:    b.s.AlertEmail,
-			Databases:     b.watchedDatabases(r),
-			AccountID:     b.account,
-			Tags:          b.tags,
+			Region:           r.name,
+			DashboardName:    fmt.Sprintf("%s-%s-%s", shared.Project, b.ctx.Stack(), r.role),
+			LogGroups:        []string{"web"},
+			LogGroupPath:     b.paramPath,
+			LogRetentionDays: b.s.LogRetentionDays,
+			AlertEmail:       b.s.AlertEmail,
+			Databases:        b.watchedDatabases(r),
+			AccountID:        b.account,
+			Tags:             b.tags,
 		}
 		if r.web != nil {
 			args.LoadBalancers = []observability.LoadBalancer{{Name: r.named("web"), ARNSuffix: r.web.ARNSuffix, TargetGroupARNSuffix: r.web.TargetGroupARNSuffix}}
 		}
 		if r.cache != nil {
-			args.Caches = []observability.Cache{{Name: r.named("cache"), ReplicationGroupID: r.cache.ReplicationGroup.ID().ToStringOutput(), Nodes: 1 + b.s.CacheReplicas}}
+			args.Caches = []observability.Cache{{Name: r.named("cache"), ReplicationGroupID: r.cache.ReplicationGroupID, Nodes: 1 + b.s.CacheReplicas}}
 		}
 		if r.queue != nil {
 			args.LogGroups = append(args.LogGroups, "worker")
-			args.Queues = []observability.Queue{{Name: r.named("jobs"), QueueName: r.queue.QueueName, DLQName: r.queue.DeadLetterQueue.Name, OldestMessageSecond: 2 * b.s.QueueVisibilitySeconds}}
+			args.Queues = []observability.Queue{{Name: r.named("jobs"), QueueName: r.queue.QueueName, DLQName: r.queue.DeadLetterQueueName, OldestMessageSecond: 2 * b.s.QueueVisibilitySeconds}}
 		}
 		if r.role == "primary" && b.cdn != nil {
 			args.DistributionID = b.cdn.DistributionID
@@ -46,7 +46,7 @@ func (b *builder) buildObservability() error {
 	if b.s.PrimaryRegion == observability.EdgeRegion || (b.cdn == nil && !b.p.MultiRegion) {
 		return nil
 	}
-	args := &observability.Args{Region: observability.EdgeRegion, RetentionDays: b.s.LogRetentionDays, AlertEmail: b.s.AlertEmail, AccountID: b.account, Tags: b.tags}
+	args := &observability.Args{Region: observability.EdgeRegion, LogRetentionDays: b.s.LogRetentionDays, AlertEmail: b.s.AlertEmail, AccountID: b.account, Tags: b.tags}
 	if b.cdn != nil {
 		args.DistributionID = b.cdn.DistributionID
 	}
@@ -96,10 +96,10 @@ func (b *builder) finishObservability() error {
 	for _, r := range b.regions {
 		late := &observability.Late{}
 		if r.web != nil && r.web.Fleet != nil {
-			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("web"), Service: "web", GroupName: r.web.Fleet.GroupName})
+			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("web"), Service: "web", GroupName: r.web.GroupName})
 		}
 		if r.worker != nil {
-			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("worker"), Service: "worker", GroupName: r.worker.Fleet.GroupName})
+			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("worker"), Service: "worker", GroupName: r.worker.GroupName})
 		}
 		if r.role == "primary" {
 			if b.p.SingleServer {

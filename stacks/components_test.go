@@ -32,28 +32,28 @@ func TestComponentsRejectBadArgsByName(t *testing.T) {
 		component, arg string
 		build          func(ctx *pulumi.Context) error
 	}{
-		{"network.New", "AvailabilityZones", func(ctx *pulumi.Context) error {
+		{"network.New", "Zones", func(ctx *pulumi.Context) error {
 			_, err := network.New(ctx, "n", &network.Args{CIDR: "10.0.0.0/16"})
 			return err
 		}},
 		{"network.New", "NAT", func(ctx *pulumi.Context) error {
-			_, err := network.New(ctx, "n", &network.Args{CIDR: "10.0.0.0/16", AvailabilityZones: []string{"a"}, NAT: "both"})
+			_, err := network.New(ctx, "n", &network.Args{CIDR: "10.0.0.0/16", Zones: []string{"a"}, NAT: "both"})
 			return err
 		}},
 		{"network.New", "CIDR", func(ctx *pulumi.Context) error {
-			_, err := network.New(ctx, "n", &network.Args{CIDR: "10.0.0.0/8", AvailabilityZones: []string{"a"}})
+			_, err := network.New(ctx, "n", &network.Args{CIDR: "10.0.0.0/8", Zones: []string{"a"}})
 			return err
 		}},
 		{"fleet.New", "Min", func(ctx *pulumi.Context) error {
 			_, err := fleet.New(ctx, "f", &fleet.Args{VpcID: vpc, SubnetIDs: subnets, ProfileName: pulumi.String("p"), InstanceType: "t3.small", UserDataBase64: "eA==", Min: 5, Desired: 5, Max: 2})
 			return err
 		}},
-		{"webtier.New", "ZoneCount", func(ctx *pulumi.Context) error {
-			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, ZoneCount: 1})
+		{"webtier.New", "Zones", func(ctx *pulumi.Context) error {
+			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, Zones: []string{"a"}})
 			return err
 		}},
 		{"webtier.New", "Scaling.Metric", func(ctx *pulumi.Context) error {
-			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, ZoneCount: 2, Scaling: &webtier.Scaling{Metric: "memory", Target: 1}})
+			_, err := webtier.New(ctx, "w", &webtier.Args{VpcID: vpc, PublicSubnetIDs: subnets, Zones: []string{"a", "b"}, Scaling: &webtier.Scaling{Metric: "memory", Target: 1}})
 			return err
 		}},
 		{"database.New", "Replicas", func(ctx *pulumi.Context) error {

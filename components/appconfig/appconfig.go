@@ -40,6 +40,16 @@ type AppConfig struct {
 	Digest pulumi.StringOutput
 }
 
+// Value is the value of the parameter named key (a secret stays one), for a
+// region that copies another's; a key that is not there is an error.
+func (c *AppConfig) Value(key string) (pulumi.StringOutput, error) {
+	p, ok := c.Parameters[key]
+	if !ok {
+		return pulumi.StringOutput{}, fmt.Errorf("appconfig: no parameter %s (have %v)", key, shared.SortedKeys(c.Parameters))
+	}
+	return p.Value, nil
+}
+
 // Resources lists the parameters, for DependsOn.
 func (c *AppConfig) Resources() []pulumi.Resource {
 	out := make([]pulumi.Resource, 0, len(c.Parameters))

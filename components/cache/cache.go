@@ -65,6 +65,8 @@ type Cache struct {
 	PrimaryEndpoint pulumi.StringOutput
 	ReaderEndpoint  pulumi.StringOutput
 	AuthToken       pulumi.StringOutput // secret
+	// ReplicationGroupID is the CloudWatch dimension of the group's nodes.
+	ReplicationGroupID pulumi.StringOutput
 }
 
 // withDefaults returns a copy of the args with the defaults filled in: the
@@ -215,6 +217,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	c.PrimaryEndpoint = c.ReplicationGroup.PrimaryEndpointAddress
 	c.ReaderEndpoint = c.ReplicationGroup.ReaderEndpointAddress
+	c.ReplicationGroupID = c.ReplicationGroup.ID().ToStringOutput()
 	c.AuthToken = pulumi.ToSecret(c.ReplicationGroup.AuthToken.Elem()).(pulumi.StringOutput)
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"primaryEndpoint": c.PrimaryEndpoint,

@@ -73,7 +73,7 @@ type CDN struct {
 	Distribution *cloudfront.Distribution
 	LogDelivery  *cloudwatch.LogDelivery // nil without LogBucketARN
 
-	DomainName pulumi.StringOutput // the cloudfront.net name
+	DNSName    pulumi.StringOutput // the cloudfront.net name (DNSName, as a load balancer's)
 	ZoneID     pulumi.StringOutput // CloudFront's hosted zone, for alias records
 	BaseURL    pulumi.StringOutput
 	BucketName pulumi.StringOutput
@@ -107,7 +107,10 @@ func validate(a *Args) error {
 	return nil
 }
 
-// New creates the bucket, the distribution and the objects.
+// New creates the CDN step by step: the static bucket CloudFront alone
+// reads, the policies of its two behaviors, the distribution in front of
+// the bucket and the load balancer, the bucket's grant to it, the assets,
+// and the access logs.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*CDN, error) {
 	if err := validate(args); err != nil {
 		return nil, err
@@ -117,6 +120,49 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	child := pulumi.Parent(c)
+	oac, err := c.staticBucket(ctx, name, args, child)
+	if err != nil {
+		return nil, err
+	}
+	p, err := newPolicies(ctx, name, args, child)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.distribution(ctx, name, args, oac, p, child); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
+		Bucket: c.Bucket.ID(),
+		Policy: bucketPolicy(c.Bucket.Arn, c.Distribution.Arn),
+	}, child); err != nil {
+		return nil, err
+	}
+	if err := c.objects(ctx, name, args, child); err != nil {
+		return nil, err
+	}
+	if args.LogBucketARN != nil {
+		if err := c.accessLogs(ctx, name, args, child); err != nil {
+			return nil, err
+		}
+	}
+	c.DNSName = c.Distribution.DomainName
+	c.ZoneID = c.Distribution.HostedZoneId
+	c.DistributionID = c.Distribution.ID().ToStringOutput()
+	c.BaseURL = pulumi.Sprintf("https://%s", c.Distribution.DomainName)
+	if args.Alias != "" {
+		c.BaseURL = pulumi.String("https://" + args.Alias).ToStringOutput()
+	}
+	c.BucketName = c.Bucket.Bucket
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"domainName": c.DNSName, // the output's name predates the field's; state keeps it
+		"baseUrl":    c.BaseURL,
+		"bucketName": c.BucketName,
+	})
+}
+
+// staticBucket creates the private bucket of the static assets and the
+// origin access control CloudFront signs its reads with.
+func (c *CDN) staticBucket(ctx *pulumi.Context, name string, args *Args, child pulumi.ResourceOption) (*cloudfront.OriginAccessControl, error) {
 	var err error
 	if c.Bucket, err = s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
 		ForceDestroy: pulumi.Bool(true),
@@ -127,16 +173,25 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err := shared.PrivateBucket(ctx, name, c.Bucket, shared.Lifecycle{NoncurrentDays: 30}, child); err != nil {
 		return nil, err
 	}
-	oac, err := cloudfront.NewOriginAccessControl(ctx, name, &cloudfront.OriginAccessControlArgs{
+	return cloudfront.NewOriginAccessControl(ctx, name, &cloudfront.OriginAccessControlArgs{
 		OriginAccessControlOriginType: pulumi.String("s3"),
 		SigningBehavior:               pulumi.String("always"),
 		SigningProtocol:               pulumi.String("sigv4"),
 		Description:                   pulumi.String(name + ": CloudFront reads the static bucket"),
 	}, child)
-	if err != nil {
-		return nil, err
-	}
-	assets, err := cloudfront.NewCachePolicy(ctx, name+"-static", &cloudfront.CachePolicyArgs{
+}
+
+// policies are the behaviors' cache and response headers policies.
+type policies struct {
+	assets  *cloudfront.CachePolicy           // the static assets' TTLs
+	headers *cloudfront.ResponseHeadersPolicy // the static assets' security headers
+	hsts    *cloudfront.ResponseHeadersPolicy // HSTS on the app's answers
+}
+
+func newPolicies(ctx *pulumi.Context, name string, args *Args, child pulumi.ResourceOption) (policies, error) {
+	var p policies
+	var err error
+	if p.assets, err = cloudfront.NewCachePolicy(ctx, name+"-static", &cloudfront.CachePolicyArgs{
 		Comment:    pulumi.String("content-hashed static assets"),
 		MinTtl:     pulumi.Int(args.MinTTL),
 		DefaultTtl: pulumi.Int(args.DefaultTTL),
@@ -148,18 +203,19 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			HeadersConfig:              cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs{HeaderBehavior: pulumi.String("none")},
 			QueryStringsConfig:         cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs{QueryStringBehavior: pulumi.String("none")},
 		},
-	}, child)
-	if err != nil {
-		return nil, err
+	}, child); err != nil {
+		return p, err
 	}
-	headers, err := staticHeaders(ctx, name, child)
-	if err != nil {
-		return nil, err
+	if p.headers, err = staticHeaders(ctx, name, child); err != nil {
+		return p, err
 	}
-	hsts, err := appHSTS(ctx, name, child)
-	if err != nil {
-		return nil, err
-	}
+	p.hsts, err = appHSTS(ctx, name, child)
+	return p, err
+}
+
+// distribution is CloudFront in front of the static bucket (/static/*) and
+// the load balancer (everything else, never cached).
+func (c *CDN) distribution(ctx *pulumi.Context, name string, args *Args, oac *cloudfront.OriginAccessControl, p policies, child pulumi.ResourceOption) error {
 	originProtocol := "http-only"
 	if args.OriginHTTPS {
 		originProtocol = "https-only"
@@ -177,7 +233,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 		aliases = pulumi.StringArray{pulumi.String(args.Alias)}
 	}
-	if c.Distribution, err = cloudfront.NewDistribution(ctx, name, &cloudfront.DistributionArgs{
+	var err error
+	c.Distribution, err = cloudfront.NewDistribution(ctx, name, &cloudfront.DistributionArgs{
 		Enabled:       pulumi.Bool(true),
 		Aliases:       aliases,
 		Comment:       pulumi.String(name),
@@ -210,7 +267,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			OriginRequestPolicyId: pulumi.String(managedAllViewerExceptHostHeader),
 			// Viewers reach CloudFront over HTTPS only, but the app may be
 			// reached over HTTP behind it and then sends no HSTS itself.
-			ResponseHeadersPolicyId: hsts.ID(),
+			ResponseHeadersPolicyId: p.hsts.ID(),
 			Compress:                pulumi.Bool(true),
 		},
 		OrderedCacheBehaviors: cloudfront.DistributionOrderedCacheBehaviorArray{
@@ -220,10 +277,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 				ViewerProtocolPolicy: pulumi.String("redirect-to-https"),
 				AllowedMethods:       pulumi.ToStringArray([]string{"GET", "HEAD"}),
 				CachedMethods:        pulumi.ToStringArray([]string{"GET", "HEAD"}),
-				CachePolicyId:        assets.ID(),
+				CachePolicyId:        p.assets.ID(),
 				// S3 sends no security headers of its own; the app's
 				// answers (the default behavior) carry theirs.
-				ResponseHeadersPolicyId: headers.ID(),
+				ResponseHeadersPolicyId: p.headers.ID(),
 				Compress:                pulumi.Bool(true),
 			},
 		},
@@ -232,15 +289,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		},
 		ViewerCertificate: viewer,
 		Tags:              shared.Tags(args.Tags, name),
-	}, child); err != nil {
-		return nil, err
-	}
-	if _, err := s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
-		Bucket: c.Bucket.ID(),
-		Policy: bucketPolicy(c.Bucket.Arn, c.Distribution.Arn),
-	}, child); err != nil {
-		return nil, err
-	}
+	}, child)
+	return err
+}
+
+// objects uploads the assets.
+func (c *CDN) objects(ctx *pulumi.Context, name string, args *Args, child pulumi.ResourceOption) error {
 	for _, o := range args.Objects {
 		if _, err := s3.NewBucketObjectv2(ctx, name+"-"+o.Key, &s3.BucketObjectv2Args{
 			Bucket:       c.Bucket.ID(),
@@ -251,27 +305,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}, child,
 			// A retired asset stays: pages of the previous release load it.
 			pulumi.RetainOnDelete(true)); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if args.LogBucketARN != nil {
-		if err := c.accessLogs(ctx, name, args, child); err != nil {
-			return nil, err
-		}
-	}
-	c.DomainName = c.Distribution.DomainName
-	c.ZoneID = c.Distribution.HostedZoneId
-	c.DistributionID = c.Distribution.ID().ToStringOutput()
-	c.BaseURL = pulumi.Sprintf("https://%s", c.Distribution.DomainName)
-	if args.Alias != "" {
-		c.BaseURL = pulumi.String("https://" + args.Alias).ToStringOutput()
-	}
-	c.BucketName = c.Bucket.Bucket
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"domainName": c.DomainName,
-		"baseUrl":    c.BaseURL,
-		"bucketName": c.BucketName,
-	})
+	return nil
 }
 
 // StaticCSP is the Content-Security-Policy of the static assets: a

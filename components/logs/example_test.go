@@ -10,7 +10,7 @@ import (
 // A region's log bucket, its objects kept 30 days.
 func ExampleNewBucket() {
 	record.PrintCensus(func(ctx *pulumi.Context) error {
-		_, err := logs.NewBucket(ctx, "logs", &logs.BucketArgs{Region: "us-east-1", RetentionDays: 30})
+		_, err := logs.NewBucket(ctx, "logs", &logs.BucketArgs{Region: "us-east-1", LogRetentionDays: 30})
 		return err
 	})
 	// Output:

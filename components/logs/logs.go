@@ -1,6 +1,6 @@
 // Package logs builds a region's access-log bucket: private, encrypted with
 // S3-managed keys (the only kind Elastic Load Balancing delivers to),
-// objects expired after RetentionDays, and a policy that lets the region's
+// objects expired after LogRetentionDays, and a policy that lets the region's
 // load balancers and CloudWatch's log delivery (CloudFront's standard logs,
 // v2, which need no bucket ACLs) write under their own prefixes.
 package logs
@@ -28,8 +28,8 @@ const CDNRegion = "us-east-1"
 type BucketArgs struct {
 	// Region is the bucket's (its provider's): it decides who delivers the
 	// load balancers' logs.
-	Region        string
-	RetentionDays int // 1 to 3653
+	Region           string
+	LogRetentionDays int // 1 to 3653
 	// ForceDestroy lets the bucket be deleted with its logs (lowering the
 	// phase, destroy); off, S3 refuses to delete a bucket that holds objects.
 	ForceDestroy bool
@@ -60,8 +60,8 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 		return nil, bad("args", nil, "non-nil BucketArgs")
 	case !regionPattern.MatchString(args.Region):
 		return nil, bad("Region", args.Region, "the bucket's AWS region, such as us-east-1")
-	case args.RetentionDays < 1 || args.RetentionDays > 3653:
-		return nil, bad("RetentionDays", args.RetentionDays, "1 to 3653")
+	case args.LogRetentionDays < 1 || args.LogRetentionDays > 3653:
+		return nil, bad("LogRetentionDays", args.LogRetentionDays, "1 to 3653")
 	}
 	b := &Bucket{}
 	if err := ctx.RegisterComponentResource(shared.Project+":logs:Bucket", name, b, opts...); err != nil {
@@ -75,7 +75,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	}, child); err != nil {
 		return nil, err
 	}
-	if err := shared.PrivateBucket(ctx, name, b.Bucket, shared.Lifecycle{ExpireDays: args.RetentionDays, NoncurrentDays: 1}, child); err != nil {
+	if err := shared.PrivateBucket(ctx, name, b.Bucket, shared.Lifecycle{ExpireDays: args.LogRetentionDays, NoncurrentDays: 1}, child); err != nil {
 		return nil, err
 	}
 	account, err := shared.AccountID(ctx, b, args.AccountID)

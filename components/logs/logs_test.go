@@ -17,9 +17,9 @@ func TestBadArgsAreNamed(t *testing.T) {
 		args *BucketArgs
 		arg  string
 	}{
-		{&BucketArgs{RetentionDays: 30}, "Region"},
-		{&BucketArgs{Region: "Virginia", RetentionDays: 30}, "Region"},
-		{&BucketArgs{Region: "us-east-1"}, "RetentionDays"},
+		{&BucketArgs{LogRetentionDays: 30}, "Region"},
+		{&BucketArgs{Region: "Virginia", LogRetentionDays: 30}, "Region"},
+		{&BucketArgs{Region: "us-east-1"}, "LogRetentionDays"},
 	} {
 		_, err := record.KnownErr(func(ctx *pulumi.Context) error {
 			_, err := NewBucket(ctx, "logs", c.args)

@@ -18,8 +18,8 @@ import (
 
 // Args configure a Network.
 type Args struct {
-	CIDR              string   // the VPC block, /16 to /20
-	AvailabilityZones []string // one subnet of each tier per zone
+	CIDR  string   // the VPC block, /16 to /20
+	Zones []string // one subnet of each tier per zone
 	// NAT gives the private app subnets a way out (package installs, ECR,
 	// SSM): none (the zero value), one gateway in the first zone, or one in
 	// each zone (a zone's outage then leaves the others their way out).
@@ -54,10 +54,10 @@ type Network struct {
 	AppRouteTables  []*ec2.RouteTable // one per zone
 	// OutRoutes are the app subnets' default routes through NAT: hosts
 	// there reach packages, registries and AWS APIs once they exist.
-	OutRoutes         []*ec2.Route
-	DataRouteTable    *ec2.RouteTable
-	FlowLog           *ec2.FlowLog // nil without FlowLogGroup
-	AvailabilityZones []string
+	OutRoutes      []*ec2.Route
+	DataRouteTable *ec2.RouteTable
+	FlowLog        *ec2.FlowLog // nil without FlowLogGroup
+	Zones          []string
 	// CIDR is the VPC's block; AppCIDRs the app subnets' (where the hosts are).
 	CIDR     string
 	AppCIDRs []string
@@ -67,6 +67,9 @@ type Network struct {
 	AppSubnetIDs    pulumi.StringArrayOutput
 	DataSubnetIDs   pulumi.StringArrayOutput
 }
+
+// PublicSubnetID is the public subnet of zone i (Zones[i]).
+func (n *Network) PublicSubnetID(i int) pulumi.IDOutput { return n.PublicSubnets[i].ID() }
 
 // tier offsets: each tier's subnets are carved 5 bits below the VPC block,
 // 8 slots apart, so up to 8 zones fit without renumbering.
@@ -85,9 +88,9 @@ func validate(a *Args) error {
 		return bad("args", nil, "non-nil Args")
 	}
 	p, err := netip.ParsePrefix(a.CIDR)
-	switch n := len(a.AvailabilityZones); {
+	switch n := len(a.Zones); {
 	case n < 1 || n > maxZones:
-		return bad("AvailabilityZones", a.AvailabilityZones, fmt.Sprintf("1 to %d zones", maxZones))
+		return bad("Zones", a.Zones, fmt.Sprintf("1 to %d zones", maxZones))
 	case err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 20:
 		return bad("CIDR", a.CIDR, "an IPv4 block from /16 to /20")
 	case a.NAT != NATNone && a.NAT != NATSingle && a.NAT != NATPerAZ:
@@ -98,115 +101,21 @@ func validate(a *Args) error {
 	return nil
 }
 
-// New creates the network.
+// New creates the network, step by step: the VPC and its gateway, the
+// three tiers' subnets, then each tier's routes, and the flow log.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Network, error) {
 	if err := validate(args); err != nil {
 		return nil, err
 	}
-	n := &Network{AvailabilityZones: args.AvailabilityZones, CIDR: args.CIDR}
+	n := &Network{Zones: args.Zones, CIDR: args.CIDR}
 	if err := ctx.RegisterComponentResource(shared.Project+":network:Network", name, n, opts...); err != nil {
 		return nil, err
 	}
 	child := pulumi.Parent(n)
-	var err error
-	n.VPC, err = ec2.NewVpc(ctx, name, &ec2.VpcArgs{
-		CidrBlock:          pulumi.String(args.CIDR),
-		EnableDnsHostnames: pulumi.Bool(true),
-		EnableDnsSupport:   pulumi.Bool(true),
-		Tags:               shared.Tags(args.Tags, name),
-	}, child)
-	if err != nil {
-		return nil, err
-	}
-	// The default security group of a VPC admits all traffic between its members;
-	// adopting it with no rules keeps anything from relying on it by accident.
-	if _, err = ec2.NewDefaultSecurityGroup(ctx, name+"-default", &ec2.DefaultSecurityGroupArgs{
-		VpcId: n.VPC.ID(),
-		Tags:  shared.Tags(args.Tags, name+"-default-locked"),
-	}, child); err != nil {
-		return nil, err
-	}
-	igw, err := ec2.NewInternetGateway(ctx, name, &ec2.InternetGatewayArgs{
-		VpcId: n.VPC.ID(),
-		Tags:  shared.Tags(args.Tags, name),
-	}, child)
-	if err != nil {
-		return nil, err
-	}
-	n.InternetGateway = igw
-	// Whatever lives in a public subnet reaches the internet through the
-	// gateway, and AWS refuses some of it until the gateway is attached (an
-	// internet-facing load balancer: InvalidSubnet): the subnets wait for it,
-	// and so everything placed in them.
-	if n.PublicSubnets, err = n.subnets(ctx, name+"-public", args, publicSlot, child, pulumi.DependsOn([]pulumi.Resource{igw})); err != nil {
-		return nil, err
-	}
-	if n.AppSubnets, err = n.subnets(ctx, name+"-app", args, appSlot, child); err != nil {
-		return nil, err
-	}
-	if n.DataSubnets, err = n.subnets(ctx, name+"-data", args, dataSlot, child); err != nil {
-		return nil, err
-	}
-
-	public, err := ec2.NewRouteTable(ctx, name+"-public", &ec2.RouteTableArgs{
-		VpcId: n.VPC.ID(),
-		Routes: ec2.RouteTableRouteArray{ec2.RouteTableRouteArgs{
-			CidrBlock: pulumi.String("0.0.0.0/0"),
-			GatewayId: igw.ID(),
-		}},
-		Tags: shared.Tags(args.Tags, name+"-public"),
-	}, child)
-	if err != nil {
-		return nil, err
-	}
-	if err := associate(ctx, name+"-public", args.AvailabilityZones, n.PublicSubnets, func(int) *ec2.RouteTable { return public }, child); err != nil {
-		return nil, err
-	}
-
-	if args.NAT != NATNone {
-		if err := n.natGateways(ctx, name, args, child); err != nil {
-			return nil, err
-		}
-	}
-	// One route table per zone for the app tier, so that moving from one NAT
-	// to one per zone changes routes, not tables. Their routes are resources
-	// of their own (not the table's inline list), so another component (the
-	// peering of phase 7) can add one without the table taking it back.
-	n.AppRouteTables = make([]*ec2.RouteTable, len(n.AppSubnets))
-	for i, az := range args.AvailabilityZones {
-		rtName := fmt.Sprintf("%s-app-%s", name, az)
-		if n.AppRouteTables[i], err = ec2.NewRouteTable(ctx, rtName, &ec2.RouteTableArgs{VpcId: n.VPC.ID(), Tags: shared.Tags(args.Tags, rtName)}, child); err != nil {
-			return nil, err
-		}
-		if len(n.NATGateways) > 0 {
-			nat := n.NATGateways[min(i, len(n.NATGateways)-1)]
-			out, err := ec2.NewRoute(ctx, rtName+"-out", &ec2.RouteArgs{
-				RouteTableId:         n.AppRouteTables[i].ID(),
-				DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
-				NatGatewayId:         nat.ID(),
-			}, child)
-			if err != nil {
-				return nil, err
-			}
-			n.OutRoutes = append(n.OutRoutes, out)
-		}
-	}
-	if err := associate(ctx, name+"-app", args.AvailabilityZones, n.AppSubnets, func(i int) *ec2.RouteTable { return n.AppRouteTables[i] }, child); err != nil {
-		return nil, err
-	}
-	// The data tier has no route out at all.
-	if n.DataRouteTable, err = ec2.NewRouteTable(ctx, name+"-data", &ec2.RouteTableArgs{
-		VpcId: n.VPC.ID(),
-		Tags:  shared.Tags(args.Tags, name+"-data"),
-	}, child); err != nil {
-		return nil, err
-	}
-	if err := associate(ctx, name+"-data", args.AvailabilityZones, n.DataSubnets, func(int) *ec2.RouteTable { return n.DataRouteTable }, child); err != nil {
-		return nil, err
-	}
-
-	if args.FlowLogGroup != "" {
-		if err := n.flowLogs(ctx, name, args, child); err != nil {
+	for _, step := range []func(*pulumi.Context, string, *Args, pulumi.ResourceOption) error{
+		n.vpc, n.tiers, n.publicRoutes, n.natGateways, n.appRoutes, n.dataRoutes, n.flowLogs,
+	} {
+		if err := step(ctx, name, args, child); err != nil {
 			return nil, err
 		}
 	}
@@ -222,9 +131,111 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	})
 }
 
+// vpc creates the VPC, locks its default security group and attaches an
+// internet gateway.
+func (n *Network) vpc(ctx *pulumi.Context, name string, args *Args, child pulumi.ResourceOption) error {
+	var err error
+	n.VPC, err = ec2.NewVpc(ctx, name, &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(args.CIDR),
+		EnableDnsHostnames: pulumi.Bool(true),
+		EnableDnsSupport:   pulumi.Bool(true),
+		Tags:               shared.Tags(args.Tags, name),
+	}, child)
+	if err != nil {
+		return err
+	}
+	// The default security group of a VPC admits all traffic between its members;
+	// adopting it with no rules keeps anything from relying on it by accident.
+	if _, err = ec2.NewDefaultSecurityGroup(ctx, name+"-default", &ec2.DefaultSecurityGroupArgs{
+		VpcId: n.VPC.ID(),
+		Tags:  shared.Tags(args.Tags, name+"-default-locked"),
+	}, child); err != nil {
+		return err
+	}
+	n.InternetGateway, err = ec2.NewInternetGateway(ctx, name, &ec2.InternetGatewayArgs{
+		VpcId: n.VPC.ID(),
+		Tags:  shared.Tags(args.Tags, name),
+	}, child)
+	return err
+}
+
+// tiers creates one subnet per zone for each tier: public, app and data.
+func (n *Network) tiers(ctx *pulumi.Context, name string, args *Args, child pulumi.ResourceOption) error {
+	var err error
+	// Whatever lives in a public subnet reaches the internet through the
+	// gateway, and AWS refuses some of it until the gateway is attached (an
+	// internet-facing load balancer: InvalidSubnet): the subnets wait for it,
+	// and so everything placed in them.
+	if n.PublicSubnets, err = n.subnets(ctx, name+"-public", args, publicSlot, child, pulumi.DependsOn([]pulumi.Resource{n.InternetGateway})); err != nil {
+		return err
+	}
+	if n.AppSubnets, err = n.subnets(ctx, name+"-app", args, appSlot, child); err != nil {
+		return err
+	}
+	n.DataSubnets, err = n.subnets(ctx, name+"-data", args, dataSlot, child)
+	return err
+}
+
+// publicRoutes send the public subnets out through the internet gateway.
+func (n *Network) publicRoutes(ctx *pulumi.Context, name string, args *Args, child pulumi.ResourceOption) error {
+	public, err := ec2.NewRouteTable(ctx, name+"-public", &ec2.RouteTableArgs{
+		VpcId: n.VPC.ID(),
+		Routes: ec2.RouteTableRouteArray{ec2.RouteTableRouteArgs{
+			CidrBlock: pulumi.String("0.0.0.0/0"),
+			GatewayId: n.InternetGateway.ID(),
+		}},
+		Tags: shared.Tags(args.Tags, name+"-public"),
+	}, child)
+	if err != nil {
+		return err
+	}
+	return associate(ctx, name+"-public", args.Zones, n.PublicSubnets, func(int) *ec2.RouteTable { return public }, child)
+}
+
+// appRoutes give the app tier one route table per zone, so that moving from
+// one NAT to one per zone changes routes, not tables. Their routes are
+// resources of their own (not the table's inline list), so another
+// component (the peering of phase 7) can add one without the table taking
+// it back.
+func (n *Network) appRoutes(ctx *pulumi.Context, name string, args *Args, child pulumi.ResourceOption) error {
+	n.AppRouteTables = make([]*ec2.RouteTable, len(n.AppSubnets))
+	for i, az := range args.Zones {
+		rtName := fmt.Sprintf("%s-app-%s", name, az)
+		var err error
+		if n.AppRouteTables[i], err = ec2.NewRouteTable(ctx, rtName, &ec2.RouteTableArgs{VpcId: n.VPC.ID(), Tags: shared.Tags(args.Tags, rtName)}, child); err != nil {
+			return err
+		}
+		if len(n.NATGateways) > 0 {
+			nat := n.NATGateways[min(i, len(n.NATGateways)-1)]
+			out, err := ec2.NewRoute(ctx, rtName+"-out", &ec2.RouteArgs{
+				RouteTableId:         n.AppRouteTables[i].ID(),
+				DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+				NatGatewayId:         nat.ID(),
+			}, child)
+			if err != nil {
+				return err
+			}
+			n.OutRoutes = append(n.OutRoutes, out)
+		}
+	}
+	return associate(ctx, name+"-app", args.Zones, n.AppSubnets, func(i int) *ec2.RouteTable { return n.AppRouteTables[i] }, child)
+}
+
+// dataRoutes give the data tier a table with no route out at all.
+func (n *Network) dataRoutes(ctx *pulumi.Context, name string, args *Args, child pulumi.ResourceOption) error {
+	var err error
+	if n.DataRouteTable, err = ec2.NewRouteTable(ctx, name+"-data", &ec2.RouteTableArgs{
+		VpcId: n.VPC.ID(),
+		Tags:  shared.Tags(args.Tags, name+"-data"),
+	}, child); err != nil {
+		return err
+	}
+	return associate(ctx, name+"-data", args.Zones, n.DataSubnets, func(int) *ec2.RouteTable { return n.DataRouteTable }, child)
+}
+
 func (n *Network) subnets(ctx *pulumi.Context, prefix string, args *Args, slot int, opts ...pulumi.ResourceOption) ([]*ec2.Subnet, error) {
-	out := make([]*ec2.Subnet, len(args.AvailabilityZones))
-	for i, az := range args.AvailabilityZones {
+	out := make([]*ec2.Subnet, len(args.Zones))
+	for i, az := range args.Zones {
 		cidr, err := shared.Subnet(args.CIDR, subnetBits, slot+i)
 		if err != nil {
 			return nil, err
@@ -249,13 +260,18 @@ func (n *Network) subnets(ctx *pulumi.Context, prefix string, args *Args, slot i
 	return out, nil
 }
 
+// natGateways give the app tier its way out (NAT): none, one, or one per
+// zone.
 func (n *Network) natGateways(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) error {
+	if args.NAT == NATNone {
+		return nil
+	}
 	count := 1
 	if args.NAT == NATPerAZ {
-		count = len(args.AvailabilityZones)
+		count = len(args.Zones)
 	}
 	for i := range count {
-		natName := fmt.Sprintf("%s-nat-%s", name, args.AvailabilityZones[i])
+		natName := fmt.Sprintf("%s-nat-%s", name, args.Zones[i])
 		// The provider's documentation: an EIP (and so a NAT gateway) may
 		// need the VPC's internet gateway to exist first; nothing in their
 		// inputs says so, hence the explicit dependency.
@@ -295,6 +311,9 @@ func associate(ctx *pulumi.Context, prefix string, zones []string, subnets []*ec
 // flowLogs records the VPC's traffic in a log group, through a role only
 // the flow-log service may assume, which may write only there.
 func (n *Network) flowLogs(ctx *pulumi.Context, name string, args *Args, opt pulumi.ResourceOption) error {
+	if args.FlowLogGroup == "" {
+		return nil
+	}
 	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow", &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String(args.FlowLogGroup),
 		RetentionInDays: pulumi.Int(args.FlowLogRetentionDays),

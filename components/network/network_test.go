@@ -26,7 +26,7 @@ func build(t *testing.T, args *Args) *graph.Graph {
 // One subnet of each tier per zone, at the blocks the stack's security
 // groups and peering routes are written against.
 func TestSubnetsPerZone(t *testing.T) {
-	g := build(t, &Args{CIDR: "10.0.0.0/16", AvailabilityZones: zones})
+	g := build(t, &Args{CIDR: "10.0.0.0/16", Zones: zones})
 	want := map[string]string{
 		"net-public-us-east-1a": "10.0.0.0/21", "net-public-us-east-1b": "10.0.8.0/21", "net-public-us-east-1c": "10.0.16.0/21",
 		"net-app-us-east-1a": "10.0.64.0/21", "net-app-us-east-1b": "10.0.72.0/21", "net-app-us-east-1c": "10.0.80.0/21",
@@ -62,7 +62,7 @@ func TestNATStrategy(t *testing.T) {
 		{"per zone", NATPerAZ, 3, 3},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			g := build(t, &Args{CIDR: "10.0.0.0/16", AvailabilityZones: zones, NAT: c.nat})
+			g := build(t, &Args{CIDR: "10.0.0.0/16", Zones: zones, NAT: c.nat})
 			nats := g.OfType("aws:ec2/natGateway:NatGateway")
 			routes := g.OfType("aws:ec2/route:Route")
 			if len(nats) != c.gateways || len(routes) != c.out {
@@ -98,7 +98,7 @@ func FuzzSubnets(f *testing.F) {
 		for i := range azs {
 			azs[i] = fmt.Sprintf("zone-%d", i)
 		}
-		if validate(&Args{CIDR: cidr, AvailabilityZones: azs}) != nil {
+		if validate(&Args{CIDR: cidr, Zones: azs}) != nil {
 			return
 		}
 		block := netip.MustParsePrefix(cidr).Masked()
@@ -127,7 +127,7 @@ func FuzzSubnets(f *testing.F) {
 // A three-zone VPC with one NAT gateway.
 func ExampleNew() {
 	record.PrintCensus(func(ctx *pulumi.Context) error {
-		_, err := New(ctx, "net", &Args{CIDR: "10.0.0.0/16", AvailabilityZones: zones, NAT: NATSingle})
+		_, err := New(ctx, "net", &Args{CIDR: "10.0.0.0/16", Zones: zones, NAT: NATSingle})
 		return err
 	})
 	// Output:

@@ -12,7 +12,7 @@ import (
 func ExampleNew() {
 	record.PrintCensus(func(ctx *pulumi.Context) error {
 		_, err := observability.New(ctx, "observability", &observability.Args{
-			Region: "us-east-1", DashboardName: "scalezero-dev", LogGroups: []string{"web"}, LogGroupPath: "/scalezero/dev/", RetentionDays: 30,
+			Region: "us-east-1", DashboardName: "scalezero-dev", LogGroups: []string{"web"}, LogGroupPath: "/scalezero/dev/", LogRetentionDays: 30,
 			LoadBalancers: []observability.LoadBalancer{{Name: "web", ARNSuffix: pulumi.String("app/web/1"), TargetGroupARNSuffix: pulumi.String("targetgroup/web/2")}},
 			Databases:     []observability.Database{{Name: "db", Identifier: pulumi.String("db-1"), StorageGiB: 20}},
 		})

@@ -70,10 +70,10 @@ type Args struct {
 	DashboardName string // unique in the account and region; empty: none
 	// LogGroups are made for these services (web, worker): their hosts'
 	// containers log there (the awslogs driver), named LogGroupName.
-	LogGroups     []string
-	LogGroupPath  string // e.g. /scalezero/dev/
-	RetentionDays int
-	AlertEmail    string // optional
+	LogGroups        []string
+	LogGroupPath     string // e.g. /scalezero/dev/
+	LogRetentionDays int
+	AlertEmail       string // optional
 
 	LoadBalancers []LoadBalancer
 	Databases     []Database
@@ -196,7 +196,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	for _, service := range args.LogGroups {
 		lg, err := cloudwatch.NewLogGroup(ctx, name+"-"+service, &cloudwatch.LogGroupArgs{
 			Name:            pulumi.String(LogGroupName(args.LogGroupPath, service)),
-			RetentionInDays: pulumi.Int(args.RetentionDays),
+			RetentionInDays: pulumi.Int(args.LogRetentionDays),
 			Tags:            shared.Tags(args.Tags, name+"-"+service),
 		}, child)
 		if err != nil {

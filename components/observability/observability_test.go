@@ -30,7 +30,7 @@ func byName(g *graph.Graph) map[string]graph.Resource {
 func fullArgs() *Args {
 	return &Args{
 		Region: "us-east-1", DashboardName: "scalezero-dev-primary",
-		LogGroups: []string{"web", "worker"}, LogGroupPath: "/scalezero/dev/", RetentionDays: 30,
+		LogGroups: []string{"web", "worker"}, LogGroupPath: "/scalezero/dev/", LogRetentionDays: 30,
 		LoadBalancers: []LoadBalancer{{Name: "web", ARNSuffix: pulumi.String("app/web/1"), TargetGroupARNSuffix: pulumi.String("targetgroup/web/2")}},
 		Databases: []Database{
 			{Name: "db", Identifier: pulumi.String("db-1"), StorageGiB: 20},
@@ -164,7 +164,7 @@ func TestValidateRefuses(t *testing.T) {
 // notifies the topic.
 func TestServerAlarms(t *testing.T) {
 	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
-		o, err := New(ctx, "observability", &Args{Region: "ap-southeast-4", DashboardName: "d", LogGroups: []string{"web"}, LogGroupPath: "/scalezero/dev/", RetentionDays: 30})
+		o, err := New(ctx, "observability", &Args{Region: "ap-southeast-4", DashboardName: "d", LogGroups: []string{"web"}, LogGroupPath: "/scalezero/dev/", LogRetentionDays: 30})
 		if err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@ import (
 )
 
 func program(ctx *pulumi.Context) error {
-	primary, err := network.New(ctx, "primary", &network.Args{CIDR: "10.0.0.0/16", AvailabilityZones: []string{"us-east-1a", "us-east-1b"}})
+	primary, err := network.New(ctx, "primary", &network.Args{CIDR: "10.0.0.0/16", Zones: []string{"us-east-1a", "us-east-1b"}})
 	if err != nil {
 		return err
 	}
@@ -21,7 +21,7 @@ func program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	remote, err := network.New(ctx, "remote", &network.Args{CIDR: "10.1.0.0/16", AvailabilityZones: []string{"eu-west-1a", "eu-west-1b"}}, pulumi.Provider(west))
+	remote, err := network.New(ctx, "remote", &network.Args{CIDR: "10.1.0.0/16", Zones: []string{"eu-west-1a", "eu-west-1b"}}, pulumi.Provider(west))
 	if err != nil {
 		return err
 	}

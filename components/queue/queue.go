@@ -45,6 +45,9 @@ type Queue struct {
 	QueueName  pulumi.StringOutput
 	BucketName pulumi.StringOutput
 	BucketARN  pulumi.StringOutput
+	// The dead-letter queue, where a job lands after MaxReceiveCount tries.
+	DeadLetterQueueURL  pulumi.StringOutput
+	DeadLetterQueueName pulumi.StringOutput
 }
 
 func validate(a *Args) error {
@@ -130,6 +133,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	q.QueueName = q.Queue.Name
 	q.BucketName = q.Bucket.Bucket
 	q.BucketARN = q.Bucket.Arn
+	q.DeadLetterQueueURL = q.DeadLetterQueue.Url
+	q.DeadLetterQueueName = q.DeadLetterQueue.Name
 	return q, ctx.RegisterResourceOutputs(q, pulumi.Map{
 		"queueUrl":   q.QueueURL,
 		"dlqUrl":     q.DeadLetterQueue.Url,

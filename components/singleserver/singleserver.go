@@ -46,6 +46,7 @@ type Server struct {
 
 	PublicIP        pulumi.StringOutput
 	SecurityGroupID pulumi.StringOutput
+	InstanceID      pulumi.StringOutput
 }
 
 func validate(a *Args) error {
@@ -138,6 +139,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	s.PublicIP = s.EIP.PublicIp
 	s.SecurityGroupID = s.SecurityGroup.ID().ToStringOutput()
+	s.InstanceID = s.Instance.ID().ToStringOutput()
 	return s, ctx.RegisterResourceOutputs(s, pulumi.Map{
 		"publicIp":        s.PublicIP,
 		"securityGroupId": s.SecurityGroupID,

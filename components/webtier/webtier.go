@@ -33,7 +33,8 @@ type Scaling struct {
 type Args struct {
 	VpcID           pulumi.StringInput
 	PublicSubnetIDs pulumi.StringArrayInput
-	ZoneCount       int
+	// Zones are the availability zones of PublicSubnetIDs, one subnet each.
+	Zones []string
 	// CertificateARN, when set, serves HTTPS on 443 with it (a validated ACM
 	// certificate), and HTTP then redirects there.
 	CertificateARN pulumi.StringInput
@@ -78,6 +79,7 @@ type WebTier struct {
 	ARNSuffix            pulumi.StringOutput
 	TargetGroupARNSuffix pulumi.StringOutput
 	SecurityGroupID      pulumi.StringOutput // the hosts' group, set by AddFleet
+	GroupName            pulumi.StringOutput // the hosts' Auto Scaling group, set by AddFleet
 }
 
 func validate(a *Args) error {
@@ -87,8 +89,8 @@ func validate(a *Args) error {
 		return bad("args", nil, "non-nil Args")
 	case a.VpcID == nil || a.PublicSubnetIDs == nil:
 		return bad("VpcID/PublicSubnetIDs", "nil", "both set")
-	case a.ZoneCount < 2:
-		return bad("ZoneCount", a.ZoneCount, "at least 2 (an ALB needs two availability zones)")
+	case len(a.Zones) < 2:
+		return bad("Zones", a.Zones, "at least 2 (an ALB needs two availability zones)")
 	case a.Scaling != nil && a.Scaling.Metric != "cpu" && a.Scaling.Metric != "requests":
 		return bad("Scaling.Metric", a.Scaling.Metric, "cpu or requests")
 	case a.Scaling != nil && a.Scaling.Target <= 0:
@@ -215,6 +217,7 @@ func (w *WebTier) AddFleet(ctx *pulumi.Context, args *FleetArgs) error {
 		}
 	}
 	w.SecurityGroupID = w.Fleet.SecurityGroupID
+	w.GroupName = w.Fleet.GroupName
 	return nil
 }
 

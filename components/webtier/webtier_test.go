@@ -11,7 +11,7 @@ import (
 
 func program(ctx *pulumi.Context) error {
 	_, err := webtier.New(ctx, "web", &webtier.Args{
-		VpcID: pulumi.String("vpc-1"), PublicSubnetIDs: pulumi.StringArray{pulumi.String("a"), pulumi.String("b")}, ZoneCount: 2,
+		VpcID: pulumi.String("vpc-1"), PublicSubnetIDs: pulumi.StringArray{pulumi.String("a"), pulumi.String("b")}, Zones: []string{"us-east-1a", "us-east-1b"},
 		CertificateARN: pulumi.String("arn:aws:acm:us-east-1:1:certificate/c"),
 	})
 	return err

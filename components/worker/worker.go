@@ -38,6 +38,7 @@ type Worker struct {
 	StartAlarm  *cloudwatch.MetricAlarm
 
 	SecurityGroupID pulumi.StringOutput
+	GroupName       pulumi.StringOutput // the Auto Scaling group
 }
 
 // New creates the fleet and its scaling policy.
@@ -100,6 +101,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 	}
 	w.SecurityGroupID = w.Fleet.SecurityGroupID
+	w.GroupName = w.Fleet.GroupName
 	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{
 		"groupName":       w.Fleet.GroupName,
 		"securityGroupId": w.SecurityGroupID,

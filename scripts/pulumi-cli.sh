@@ -15,6 +15,12 @@ dir="${SCALEZERO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/scalezero}/pulumi-$versi
 bin="$dir/bin/pulumi" # the layout the Automation API expects under a root
 if [ ! -x "$bin" ]; then
 	mkdir -p "$dir/bin"
+	# One build at a time: clones and test runs on one machine share the
+	# binary, and a second build would write the same file.
+	exec 9>"$dir/build.lock"
+	flock 9
+fi
+if [ ! -x "$bin" ]; then
 	echo "pulumi-cli: building the Pulumi CLI $version into $dir (a few minutes, once)" >&2
 	(cd "$root/tools/pulumi" && nice -n 10 go build -o "$bin.tmp" \
 		-ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \

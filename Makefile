@@ -157,8 +157,10 @@ up: ## pulumi up of phase PHASE (YES=1: no confirmation prompt; AWS credentials,
 
 # The docker target for real: needs a Docker engine (DOCKER_HOST or the local
 # socket), the Pulumi CLI and the pulumi-docker plugin go.mod names. A new
-# stack on a file backend of its own; E2E_FLAGS="-to 5" stops lower, -keep
-# leaves it at phase 1.
+# stack on a file backend of its own; E2E_FLAGS="-to 5" stops lower, "-phase 8"
+# deploys phase 8 alone (one up, smoke, destroy: the pull request's
+# environment), "-smoke-out FILE" writes the result as Markdown for
+# `make review REVIEW_FLAGS="-smoke FILE"`, -keep leaves the stack up.
 E2E_FLAGS ?=
 
 e2e-docker: ## on a Docker engine: climb 1 -> 9 on a new stack, smoke-test through the front door after each step, count 5xx during each up, lower to 1, destroy; one table

@@ -44,23 +44,6 @@ func TestLocalstackBuildsTheSameResourcesAsAWS(t *testing.T) {
 	}
 }
 
-// serviceOf maps a resource type's module (or an invoke's) to the provider's
-// endpoint name for that service.
-func serviceOf(token string) string {
-	module, member, _ := strings.Cut(strings.SplitN(token, ":", 3)[1], "/")
-	switch {
-	case member == "getCallerIdentity":
-		return "sts"
-	case module == "vpc" || module == "index": // index: getAvailabilityZones
-		return "ec2"
-	case module == "lb":
-		return "elbv2"
-	case module == "cloudwatch" && strings.HasPrefix(member, "log"): // log groups and deliveries: the CloudWatch Logs API
-		return "logs"
-	}
-	return module
-}
-
 func TestLocalstackPointsEveryServiceTheProgramCallsAtLocalStack(t *testing.T) {
 	used := map[string]bool{}
 	for phase := 1; phase <= 9; phase++ {
@@ -71,7 +54,7 @@ func TestLocalstackPointsEveryServiceTheProgramCallsAtLocalStack(t *testing.T) {
 		}
 		for _, tok := range tokens {
 			if strings.HasPrefix(tok, "aws:") {
-				used[serviceOf(tok)] = true
+				used[stacks.LocalstackService(tok)] = true
 			}
 		}
 		for _, p := range g.OfType("pulumi:providers:aws") {
@@ -115,5 +98,48 @@ func TestAWSProvidersKeepTheirDefaults(t *testing.T) {
 		if p.Inputs["skipCredentialsValidation"] != false { // the SDK's own default
 			t.Errorf("aws target: provider %s skips credential validation", p.Name)
 		}
+	}
+}
+
+// The Free tier lacks RDS, ElastiCache, ELBv2, Auto Scaling, ECR and
+// CloudFront; the paid tiers and Student emulate every service the program
+// calls. Every phase pushes the app's image to ECR, so Free serves none;
+// phase 2 adds RDS, phase 3 the load balancer and the fleet.
+func TestLocalstackUnserved(t *testing.T) {
+	tokens := func(phase int) []string {
+		g := localstackGraph(t, phase)
+		out := slices.Clone(g.Invokes)
+		for _, r := range g.Resources {
+			out = append(out, r.Type)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name  string
+		tier  string
+		phase int
+		want  string
+	}{
+		{"free lacks ECR for the single server's image", "free", 1, "[ecr]"},
+		{"free lacks RDS", "free", 2, "[ecr rds]"},
+		{"free lacks the load balancer and the fleet", "free", 3, "[autoscaling ecr elbv2 rds]"},
+		{"base serves the job tier", "base", 8, "[]"},
+		{"student serves the shards", "student", 9, "[]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := stacks.LocalstackUnserved(tc.tier, tokens(tc.phase))
+			if err != nil || fmt.Sprint(got) != tc.want {
+				t.Errorf("phase %d on %s: %v, %v; want %s", tc.phase, tc.tier, got, err, tc.want)
+			}
+		})
+	}
+	free, _ := stacks.LocalstackUnserved("free", tokens(9))
+	for _, svc := range free {
+		if !slices.Contains(stacks.LocalstackServices, svc) {
+			t.Errorf("the Free tier's gap names %s, which the program does not call", svc)
+		}
+	}
+	if _, err := stacks.LocalstackUnserved("pro", nil); err == nil || !strings.Contains(err.Error(), "allowed free, base, ultimate, student") {
+		t.Errorf("tier pro: %v, want an error naming the tiers allowed", err)
 	}
 }

@@ -8,6 +8,12 @@
 // front door and a preview must change nothing.
 //
 //	make e2e-docker            # or: go run ./cmd/e2e-docker -to 9
+//	go run ./cmd/e2e-docker -phase 8 -smoke-out smoke.md   # one phase, straight up
+//
+// With -phase N it deploys phase N on the new stack in one up (as a user
+// who sets the phase before the first up), smoke-tests it and destroys it:
+// the pull-request workflow's throwaway environment. -smoke-out writes the
+// result as Markdown for the review comment (cmd/review -smoke).
 //
 // It fails when a step fails, when the smoke test fails, when a preview after
 // an up would change something, or when from phase 3 on (nginx in front) a
@@ -58,7 +64,8 @@ type row struct {
 	probe         counts
 	frontReplaced bool // the step replaced the container publishing the site's port
 	smoke         string
-	idle          int // what a preview right after the up would change
+	smokeLog      string // what the smoke command printed
+	idle          int    // what a preview right after the up would change
 }
 
 // failure says what is wrong with the step, or "".
@@ -79,14 +86,30 @@ func (r row) failure() string {
 	return ""
 }
 
-func run() error {
+func run() (err error) {
 	stackName := flag.String("stack", fmt.Sprintf("e2e-%d", time.Now().Unix()), "the new stack's name")
 	top := flag.Int("to", plan.MaxPhase, "the highest phase to climb to, 1 to 9")
-	keep := flag.Bool("keep", false, "leave the stack at phase 1 instead of destroying it")
+	only := flag.Int("phase", 0, "deploy only this phase, 1 to 9, in one up on the new stack (instead of climbing to -to)")
+	keep := flag.Bool("keep", false, "leave the stack at phase 1 (with -phase: at that phase) instead of destroying it")
 	interval := flag.Duration("probe-interval", 50*time.Millisecond, "how often the prober asks the front door during an up")
+	smokeOut := flag.String("smoke-out", "", "also write the result as Markdown here, for the review comment (cmd/review -smoke)")
 	flag.Parse()
-	if *top < 1 || *top > plan.MaxPhase {
-		return fmt.Errorf("-to %d: allowed 1 to %d", *top, plan.MaxPhase)
+	toSet := false
+	flag.Visit(func(f *flag.Flag) { toSet = toSet || f.Name == "to" })
+	planned, err := plannedSteps(*only, *top, toSet)
+	if err != nil {
+		return err
+	}
+	var rows []row
+	engine, destroyed := "", "not reached"
+	if *smokeOut != "" {
+		// Written however the run ends, so the comment says what happened.
+		defer func() {
+			md := markdown(title(*only, *top), engine, rows, destroyed, err)
+			if werr := os.WriteFile(*smokeOut, []byte(md), 0o644); werr != nil && err == nil {
+				err = werr
+			}
+		}()
 	}
 	ctx := context.Background()
 	root, flows, err := ladder.Here()
@@ -114,11 +137,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	engine := dockerEngine()
+	engine = dockerEngine()
 	fmt.Printf("engine: %s; provider: pulumi-docker %s; images: %s, %s, %s, %s and the app's from app/Dockerfile\n",
 		engine, providerVersion(root), containers.PostgresImage, containers.RedisImage, containers.NginxImage, containers.EmulatorImage)
 
-	var rows []row
 	reached := 0
 	step := func(from, to int) error {
 		for _, s := range flow.Due(to, reached) {
@@ -135,24 +157,24 @@ func run() error {
 		reached = max(reached, to)
 		r := up(ctx, st, from, to, *interval, logFile)
 		if r.upErr == "" {
-			r.smoke = runSmoke(ctx, st, smoke, to)
+			r.smoke, r.smokeLog = runSmoke(ctx, st, smoke, to)
 			r.idle = idlePreview(ctx, st, logFile)
 		}
 		rows = append(rows, r)
 		fmt.Printf("  %d -> %d: %s\n", from, to, orOK(r.failure()))
 		if r.upErr != "" {
+			printTail(os.Stdout, logPath, 60) // a CI job's log is all its reader has
 			return fmt.Errorf("%d -> %d: %s (see %s)", from, to, r.upErr, logPath)
 		}
 		return nil
 	}
 	var stepErr error
-	for n := 1; n <= *top && stepErr == nil; n++ {
-		stepErr = step(n-1, n)
+	for _, s := range planned {
+		if stepErr = step(s.from, s.to); stepErr != nil {
+			break
+		}
 	}
-	for n := *top - 1; n >= 1 && stepErr == nil; n-- {
-		stepErr = step(n+1, n)
-	}
-	destroyed := "kept (-keep)"
+	destroyed = "kept (-keep)"
 	if !*keep {
 		destroyed = destroy(ctx, st, logFile)
 	}
@@ -285,12 +307,14 @@ func frontURL(ctx context.Context, st auto.Stack) string {
 	return "http://" + net.JoinHostPort(bind, port)
 }
 
-func runSmoke(ctx context.Context, st auto.Stack, bin string, phase int) string {
+// runSmoke returns "ok" or "FAIL: " and the failure, and what the smoke
+// command printed.
+func runSmoke(ctx context.Context, st auto.Stack, bin string, phase int) (string, string) {
 	out, err := exec.CommandContext(ctx, bin, "-url", frontURL(ctx, st), "-phase", fmt.Sprint(phase), "-timeout", "120s").CombinedOutput()
 	if err != nil {
-		return "FAIL: " + lastLine(string(out))
+		return "FAIL: " + lastLine(string(out)), string(out)
 	}
-	return "ok"
+	return "ok", string(out)
 }
 
 // idlePreview counts what a preview right after an up would change.

@@ -36,25 +36,36 @@ var pulumiEnv = map[string]string{
 }
 
 type workflow struct {
-	file string
-	On   map[string]yaml.Node `yaml:"on"`
-	Env  map[string]string    `yaml:"env"`
-	Jobs map[string]job       `yaml:"jobs"`
+	file        string
+	On          map[string]yaml.Node `yaml:"on"`
+	Concurrency struct {
+		Group            string `yaml:"group"`
+		CancelInProgress bool   `yaml:"cancel-in-progress"`
+	} `yaml:"concurrency"`
+	Env  map[string]string `yaml:"env"`
+	Jobs map[string]job    `yaml:"jobs"`
 }
 
 type job struct {
-	Environment yaml.Node         `yaml:"environment"` // a name, or {name, url}
-	Permissions map[string]string `yaml:"permissions"`
-	Env         map[string]string `yaml:"env"`
-	Steps       []step            `yaml:"steps"`
+	If             string            `yaml:"if"`
+	Needs          yaml.Node         `yaml:"needs"` // a name, or a list
+	RunsOn         string            `yaml:"runs-on"`
+	TimeoutMinutes int               `yaml:"timeout-minutes"`
+	Environment    yaml.Node         `yaml:"environment"` // a name, or {name, url}
+	Permissions    map[string]string `yaml:"permissions"`
+	Env            map[string]string `yaml:"env"`
+	Steps          []step            `yaml:"steps"`
 }
 
 type step struct {
-	Name string            `yaml:"name"`
-	Uses string            `yaml:"uses"`
-	Run  string            `yaml:"run"`
-	With map[string]string `yaml:"with"`
-	Env  map[string]string `yaml:"env"`
+	Name           string            `yaml:"name"`
+	ID             string            `yaml:"id"`
+	If             string            `yaml:"if"`
+	Uses           string            `yaml:"uses"`
+	Run            string            `yaml:"run"`
+	With           map[string]string `yaml:"with"`
+	Env            map[string]string `yaml:"env"`
+	TimeoutMinutes int               `yaml:"timeout-minutes"`
 }
 
 func (s step) String() string {
@@ -115,8 +126,8 @@ func TestPulumiStepsGetTheBackendAndPassphrase(t *testing.T) {
 	for _, w := range workflows(t) {
 		for name, j := range w.Jobs {
 			for _, s := range j.Steps {
-				if !runsPulumi(s) {
-					continue
+				if !runsPulumi(s) || throwaway[w.file+"/"+name] {
+					continue // a throwaway environment's own backend: TestThrowawayEnvironments
 				}
 				steps[w.file]++
 				where := fmt.Sprintf("%s, job %s, step %q", w.file, name, s)

@@ -57,6 +57,9 @@ type region struct {
 	// databases are the ones in this region (the primary's writer and
 	// shards, the second region's copy): its hosts are admitted to each.
 	databases []*database.Database
+	// hosts are its hosts' security groups, admitted by its data tier
+	// before the hosts exist.
+	hosts *hostGroups
 }
 
 func (r *region) named(base string) string { return base + r.suffix }
@@ -125,6 +128,9 @@ func BuildAWS(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
 		{"dashboards", b.finishObservability},
 	})
 	if err != nil {
+		for _, r := range b.regions {
+			r.hosts.fail(err)
+		}
 		return nil, err
 	}
 	return b.out, nil
@@ -174,6 +180,7 @@ func (b *builder) buildRegions() error {
 		if err != nil {
 			return err
 		}
+		r.hosts = b.newHostGroups(r)
 		b.regions = append(b.regions, r)
 	}
 	if err := b.lookUpAccount(); err != nil {

@@ -28,6 +28,8 @@ func (b *builder) databaseArgs(r *region, replicas int, multiAZ bool) *database.
 		VpcID:                r.net.VpcID,
 		SubnetIDs:            r.net.DataSubnetIDs,
 		Zones:                r.zones,
+		Clients:              r.hosts.ids,
+		RemoteClients:        b.remoteClients(r),
 		InstanceClass:        b.s.DBInstanceClass,
 		AllocatedStorage:     b.s.DBAllocatedStorage,
 		MaxAllocatedStorage:  b.s.DBMaxAllocatedStorage,
@@ -149,6 +151,7 @@ func (b *builder) buildCaches() error {
 		args := &cache.Args{
 			VpcID:            r.net.VpcID,
 			SubnetIDs:        r.net.DataSubnetIDs,
+			Clients:          r.hosts.ids,
 			NodeType:         b.s.CacheNodeType,
 			Replicas:         b.s.CacheReplicas,
 			MaxmemoryPolicy:  b.s.CacheMaxmemoryPolicy,

@@ -4,13 +4,14 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/scalezero/scalezero/components/appconfig"
 	"github.com/scalezero/scalezero/components/observability"
 	"github.com/scalezero/scalezero/components/role"
 	"github.com/scalezero/scalezero/components/shared"
 )
 
-// The aws target: the hosts' roles, their statements, and what admits them.
+// The aws target: the hosts' roles and their statements.
 
 // statements are the inline IAM statements of a host role ("server", "web"
 // or "worker") in region r.
@@ -46,30 +47,4 @@ func logService(kind string) string {
 
 func (b *builder) newRole(r *region, kind string) (*role.Role, error) {
 	return role.New(b.ctx, r.named(kind+"-role"), &role.Args{Statements: b.statements(r, kind), Tags: b.tags}, r.opts())
-}
-
-// admit lets a client's security group into the region's data tier (its
-// databases and cache), and a second region's hosts into the primary
-// region's databases, through the peering, by their subnets' blocks. Those
-// blocks are the region's app subnets, where its web hosts and workers both
-// run: the web hosts' rules admit the workers too (the same rule twice AWS
-// refuses as a duplicate).
-func (b *builder) admit(r *region, client string, sg pulumi.StringInput) error {
-	clients := shared.Clients{client: sg}
-	for _, d := range r.databases {
-		if err := d.Admit(b.ctx, clients); err != nil {
-			return err
-		}
-	}
-	if r.role != "primary" && client == "web" {
-		for _, d := range b.primary().databases {
-			if err := d.AdmitRemote(b.ctx, r.named(client), r.net.AppCIDRs); err != nil {
-				return err
-			}
-		}
-	}
-	if r.cache != nil {
-		return r.cache.Admit(b.ctx, clients)
-	}
-	return nil
 }

@@ -130,5 +130,5 @@ func (b *builder) buildWorkers(r *region) error {
 	if err != nil {
 		return err
 	}
-	return b.admit(r, "worker", r.worker.SecurityGroupID)
+	return r.hosts.admit("worker", r.worker.SecurityGroupID)
 }

@@ -56,7 +56,6 @@ type Args struct {
 // Cache is the component.
 type Cache struct {
 	pulumi.ResourceState
-	name string
 
 	SecurityGroup    *ec2.SecurityGroup
 	ReplicationGroup *elasticache.ReplicationGroup
@@ -148,8 +147,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if c.SecurityGroup, err = shared.SecurityGroup(ctx, name, name+": Redis from the app only", args.VpcID, args.Tags, child); err != nil {
 		return nil, err
 	}
-	c.name = name
-	if err := c.Admit(ctx, args.Clients); err != nil {
+	if err := shared.AllowClients(ctx, name, c.SecurityGroup, args.Clients, Port, child); err != nil {
 		return nil, err
 	}
 	subnets, err := elasticache.NewSubnetGroup(ctx, name, &elasticache.SubnetGroupArgs{
@@ -223,11 +221,4 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		"primaryEndpoint": c.PrimaryEndpoint,
 		"readerEndpoint":  c.ReaderEndpoint,
 	})
-}
-
-// Admit lets more clients in on the port, one rule per client named after it.
-// Callers whose clients are created later (a fleet whose role needs this
-// component's outputs) admit them once they exist.
-func (c *Cache) Admit(ctx *pulumi.Context, clients shared.Clients) error {
-	return shared.AllowClients(ctx, c.name, c.SecurityGroup, clients, Port, pulumi.Parent(c))
 }

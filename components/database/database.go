@@ -44,6 +44,10 @@ type Args struct {
 	SubnetIDs pulumi.StringArrayInput // the data subnets
 	Zones     []string                // replicas are spread over these, starting after the primary's
 	Clients   shared.Clients          // security groups admitted on 5432
+	// RemoteClients are hosts of peered VPCs in other regions, admitted by
+	// the blocks of their subnets (a security group there cannot be named
+	// here).
+	RemoteClients []shared.RemoteClient
 
 	InstanceClass       string
 	AllocatedStorage    int
@@ -73,7 +77,6 @@ type Args struct {
 // Database is the component.
 type Database struct {
 	pulumi.ResourceState
-	name string
 
 	SecurityGroup  *ec2.SecurityGroup
 	SubnetGroup    *rds.SubnetGroup
@@ -161,8 +164,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if d.SecurityGroup, err = shared.SecurityGroup(ctx, name, name+": PostgreSQL from the app only", args.VpcID, args.Tags, child); err != nil {
 		return nil, err
 	}
-	d.name = name
-	if err := d.Admit(ctx, args.Clients); err != nil {
+	if err := shared.AllowClients(ctx, name, d.SecurityGroup, args.Clients, Port, child); err != nil {
+		return nil, err
+	}
+	if err := shared.AllowRemoteClients(ctx, name, d.SecurityGroup, args.RemoteClients, Port, child); err != nil {
 		return nil, err
 	}
 	if d.SubnetGroup, err = rds.NewSubnetGroup(ctx, name, &rds.SubnetGroupArgs{
@@ -415,23 +420,4 @@ func (d *Database) finalSnapshot(skip bool) pulumi.StringPtrInput {
 		return nil
 	}
 	return pulumi.Sprintf("%s-final", d.SubnetGroup.Name)
-}
-
-// AdmitRemote lets in hosts of a peered VPC in another region, by the
-// blocks of their subnets (a security group there cannot be named here),
-// one rule per block, named after the client.
-func (d *Database) AdmitRemote(ctx *pulumi.Context, client string, cidrs []string) error {
-	for i, cidr := range cidrs {
-		if err := shared.AllowFromCIDR(ctx, fmt.Sprintf("%s-from-%s-%d", d.name, client, i), d.SecurityGroup, cidr, Port, "from "+client+" (peered VPC)", pulumi.Parent(d)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Admit lets more clients in on the port, one rule per client named after it.
-// Callers whose clients are created later (a fleet whose role needs this
-// component's outputs) admit them once they exist.
-func (d *Database) Admit(ctx *pulumi.Context, clients shared.Clients) error {
-	return shared.AllowClients(ctx, d.name, d.SecurityGroup, clients, Port, pulumi.Parent(d))
 }

@@ -1,6 +1,8 @@
 package shared
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -61,6 +63,26 @@ func allowTCP(ctx *pulumi.Context, name string, sg *ec2.SecurityGroup, port int,
 // group id. Rules are named after the client, so adding a client adds a rule and
 // renames nothing.
 type Clients map[string]pulumi.StringInput
+
+// RemoteClient is a client in a peered VPC of another region, named for
+// its rules, admitted by the blocks of its subnets.
+type RemoteClient struct {
+	Name  string
+	CIDRs []string
+}
+
+// AllowRemoteClients admits port from each remote client's blocks, one
+// rule per block named after the client.
+func AllowRemoteClients(ctx *pulumi.Context, name string, sg *ec2.SecurityGroup, clients []RemoteClient, port int, opts ...pulumi.ResourceOption) error {
+	for _, c := range clients {
+		for i, cidr := range c.CIDRs {
+			if err := AllowFromCIDR(ctx, fmt.Sprintf("%s-from-%s-%d", name, c.Name, i), sg, cidr, port, "from "+c.Name+" (peered VPC)", opts...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // AllowClients admits port from each client group, in name order.
 func AllowClients(ctx *pulumi.Context, name string, sg *ec2.SecurityGroup, clients Clients, port int, opts ...pulumi.ResourceOption) error {

@@ -18,7 +18,7 @@ import (
 // the same timeouts and pool) and reads the same Redis; its server is the
 // app's (service.NewHTTPServer: the same limits and timeouts), so the two
 // differ only in their handlers.
-func serveBare(ctx context.Context, client *http.Client, appBase, redisAddr string, ids []int64, header http.Header) (string, func(), error) {
+func serveBare(ctx context.Context, client *http.Client, appBase, redisAddr string, ids []int64, header http.Header, name string) (string, func(), error) {
 	rc := redis.NewClient(redis.Options{Addr: redisAddr})
 	for _, id := range ids {
 		var body []byte
@@ -37,7 +37,7 @@ func serveBare(ctx context.Context, client *http.Client, appBase, redisAddr stri
 		return "", nil, err
 	}
 	srv := service.NewHTTPServer(floor.Handler{Client: rc, Header: header})
-	go srv.Serve(ln)
+	go labelled("server", name, func() { srv.Serve(ln) })
 	return "http://" + ln.Addr().String(), func() { srv.Close(); rc.Close() }, nil
 }
 

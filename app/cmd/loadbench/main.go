@@ -135,7 +135,8 @@ func compare(ctx context.Context, writer, reader, redisAddr string, ids []int64)
 	}
 	defer stop()
 	client := newClient()
-	if err := warm(client, appBase, ids); err != nil {
+	labelled("load", "app", func() { err = warm(client, appBase, ids) })
+	if err != nil {
 		return err
 	}
 	header, err := appHeaders(client, appBase, ids[0])
@@ -147,12 +148,13 @@ func compare(ctx context.Context, writer, reader, redisAddr string, ids []int64)
 		rounds     []stats
 	}{{name: "app", base: appBase}, {name: "bare"}, {name: "bare+hdrs"}}
 	for i, h := range []http.Header{nil, header} {
-		base, stopBare, err := serveBare(ctx, client, appBase, redisAddr, ids, h)
+		base, stopBare, err := serveBare(ctx, client, appBase, redisAddr, ids, h, servers[1+i].name)
 		if err != nil {
 			return err
 		}
 		defer stopBare()
-		if err := warm(client, base, ids); err != nil {
+		labelled("load", servers[1+i].name, func() { err = warm(client, base, ids) })
+		if err != nil {
 			return err
 		}
 		servers[1+i].base = base
@@ -174,7 +176,7 @@ func compare(ctx context.Context, writer, reader, redisAddr string, ids []int64)
 		for j := range servers {
 			s := &servers[(i+j)%len(servers)]
 			runtime.GC() // none starts with another's garbage
-			st, err := load(client, s.base, ids, i)
+			st, err := load(client, s.base, ids, i, s.name)
 			if err != nil {
 				return fmt.Errorf("round %d, %s: %w", i+1, s.name, err)
 			}
@@ -193,6 +195,14 @@ func compare(ctx context.Context, writer, reader, redisAddr string, ids []int64)
 }
 
 func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
+
+// labelled runs fn with the profiler label key=value, which the goroutines
+// it starts inherit (a server's connections, a client's), so a profile of
+// the rounds tells each server's CPU from the others' and from its load's:
+// go tool pprof -tags FILE.
+func labelled(key, value string, fn func()) {
+	pprof.Do(context.Background(), pprof.Labels(key, value), func(context.Context) { fn() })
+}
 
 // build builds the app as `scalezero web` does, at the defaults of every
 // setting but the servers' addresses and the pool's size (one connection
@@ -261,7 +271,7 @@ func measure(ctx context.Context, name, writer string, readers []string, cache s
 	q := func(pool string) float64 { return testutil.ToFloat64(svc.Metrics.Queries.WithLabelValues(pool)) }
 	hits := func() float64 { return testutil.ToFloat64(svc.Metrics.Cache.WithLabelValues("profile", "hit")) }
 	p0, r0, h0 := q("primary"), q("replica"), hits()
-	st, err := load(client, base, ids, 0)
+	st, err := load(client, base, ids, 0, name)
 	if err != nil {
 		return result{}, err
 	}
@@ -287,7 +297,7 @@ func serve(ctx context.Context, writer string, readers []string, cache string) (
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
-	go func() { served <- svc.Serve(sctx, ln) }()
+	go labelled("server", "app", func() { served <- svc.Serve(sctx, ln) })
 	return svc, "http://" + ln.Addr().String(), func() { cancel(); <-served; svc.Close() }, nil
 }
 
@@ -332,7 +342,7 @@ func merge(rounds []stats) stats {
 // load sends *reads GETs from *concurrency clients, each reading random
 // profiles from a sequence fixed by its seed: the same ids in the same order
 // for every server measured with the same round.
-func load(client *http.Client, base string, ids []int64, round int) (stats, error) {
+func load(client *http.Client, base string, ids []int64, round int, name string) (stats, error) {
 	latencies := make([]time.Duration, *reads)
 	var wg sync.WaitGroup
 	var firstErr error
@@ -341,7 +351,7 @@ func load(client *http.Client, base string, ids []int64, round int) (stats, erro
 	start := time.Now()
 	for w := 0; w < *concurrency; w++ {
 		wg.Add(1)
-		go func(w int) {
+		go labelled("load", name, func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), 42+uint64(round)))
 			for i := w * per; i < (w+1)*per; i++ {
@@ -352,7 +362,7 @@ func load(client *http.Client, base string, ids []int64, round int) (stats, erro
 				}
 				latencies[i] = time.Since(t0)
 			}
-		}(w)
+		})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)

@@ -122,7 +122,7 @@ pulumi-cli: ## build the Pulumi CLI the engine tests run (once per version; prin
 test-app: services ## only the app's tests, on real PostgreSQL and Redis
 	$(GO) test -race -count=1 -p 1 ./app/...
 
-bench: services ## profile reads through the real HTTP stack, cache off and on; a burst of logins; plan and policy speed
+bench: services ## profile reads through the real HTTP stack, cache off and on, and the cached read against one bare Redis GET (ratios app / bare); a burst of logins; plan and policy speed
 	$(GO) run ./app/cmd/loadbench
 	$(GO) run ./app/cmd/loginburst
 	$(GO) test -run '^$$' -bench . -benchmem ./stacks ./policies ./app/http ./app/password ./app/jobs

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/scalezero/scalezero/app/config"
 	"github.com/scalezero/scalezero/graph"
 
 	"github.com/scalezero/scalezero/graph/stackgraph"
@@ -489,5 +490,41 @@ func TestTablesPriceEveryReplica(t *testing.T) {
 	resource(t, g, typ, "sessions").Inputs["billingMode"] = "PROVISIONED"
 	if _, err := Compute(g, table, use); err == nil || !strings.Contains(err.Error(), "PROVISIONED is not priced") {
 		t.Errorf("a provisioned table: %v", err)
+	}
+}
+
+// The request lines priced are those the app logs at its defaults: the
+// usage file's sampled fraction is the app's log.sample_rate default.
+func TestRequestSampleRateIsTheAppDefault(t *testing.T) {
+	u, err := DefaultUsage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *u.Logs.RequestSampleRate != config.DefaultLogSampleRate {
+		t.Errorf("usage.yaml logs.requestSampleRate %g, the app's log.sample_rate default %g", *u.Logs.RequestSampleRate, config.DefaultLogSampleRate)
+	}
+}
+
+// A web log group ingests its request lines on top of the other logs, as
+// many as the sampling lets through; other log groups hold none.
+func TestWebLogGroupsPayForSampledRequestLines(t *testing.T) {
+	table, u := defaults(t)
+	price := func(region, group, it string) float64 { return item(t, table, region, group, it) }
+	*u.Logs.WebRequests, *u.Logs.RequestLineBytes, *u.Logs.RequestSampleRate = 2e9, 250, 0.01 // 5 GB of lines
+	for _, c := range []struct {
+		name string
+		want float64 // GB ingested
+	}{{"observability-web", 10}, {"observability-secondary-web", 10}, {"observability-worker", 5}, {"db", 5}} {
+		t.Run(c.name, func(t *testing.T) {
+			ch := &charges{p: &pricer{u: u, t: table}, r: &graph.Resource{Name: c.name, Type: "aws:cloudwatch/logGroup:LogGroup"}, region: "us-east-1"}
+			logGroup(ch)
+			if len(ch.errs) > 0 {
+				t.Fatal(ch.errs)
+			}
+			want := c.want*price("us-east-1", "cloudwatch.logs", "ingested") + c.want*price("us-east-1", "cloudwatch.logs", "stored")
+			if math.Abs(ch.total-want) > 1e-9 {
+				t.Errorf("%s: $%.4f (%v), want $%.4f for %g GB", c.name, ch.total, ch.parts, want, c.want)
+			}
+		})
 	}
 }

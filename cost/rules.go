@@ -405,10 +405,21 @@ func logDelivery(c *charges) {
 	c.add(c.region, "cloudwatch.vendedLogs", "deliveredToS3", gb, fmt.Sprintf("%g GB delivered", gb))
 }
 
+// logGroup: what a log group ingests and stores. A web log group (the
+// observability tier's "<name>-web") also holds the app's request lines, as
+// many as the sampling rate lets through (logs.requestSampleRate).
 func logGroup(c *charges) {
-	gb := *c.p.u.Logs.IngestedGB
-	c.add(c.region, "cloudwatch.logs", "ingested", gb, fmt.Sprintf("%g GB ingested", gb))
-	c.add(c.region, "cloudwatch.logs", "stored", gb, fmt.Sprintf("%g GB stored", gb))
+	u := c.p.u
+	gb := *u.Logs.IngestedGB
+	ingested := fmt.Sprintf("%g GB ingested", gb)
+	if strings.HasSuffix(c.r.Name, "-web") {
+		lines := u.requestLogGB()
+		ingested = fmt.Sprintf("%.3g GB ingested (%g GB + request lines: %g%% of %s requests × %g B, %.3g GB)",
+			gb+lines, gb, 100**u.Logs.RequestSampleRate, count(*u.Logs.WebRequests), *u.Logs.RequestLineBytes, lines)
+		gb += lines
+	}
+	c.add(c.region, "cloudwatch.logs", "ingested", gb, ingested)
+	c.add(c.region, "cloudwatch.logs", "stored", gb, fmt.Sprintf("%.3g GB stored", gb))
 }
 
 // metricAlarm: one alarm-month per alarm, high resolution under 60 s.

@@ -26,7 +26,10 @@ type Usage struct {
 		StorageGB *float64 `yaml:"storageGB"`
 	} `yaml:"ecr"`
 	Logs struct {
-		IngestedGB *float64 `yaml:"ingestedGB"`
+		IngestedGB        *float64 `yaml:"ingestedGB"`
+		WebRequests       *float64 `yaml:"webRequests"`
+		RequestLineBytes  *float64 `yaml:"requestLineBytes"`
+		RequestSampleRate *float64 `yaml:"requestSampleRate"`
 	} `yaml:"logs"`
 	DynamoDB struct {
 		Writes    *float64 `yaml:"writes"`
@@ -61,15 +64,18 @@ func ParseUsage(raw []byte) (*Usage, error) {
 		return nil, fmt.Errorf("usage: %w", err)
 	}
 	for key, v := range map[string]*float64{
-		"loadBalancer.lcu":   u.LoadBalancer.LCU,
-		"natGateway.dataGB":  u.NATGateway.DataGB,
-		"cdn.dataOutGB":      u.CDN.DataOutGB,
-		"cdn.requests":       u.CDN.Requests,
-		"ecr.storageGB":      u.ECR.StorageGB,
-		"logs.ingestedGB":    u.Logs.IngestedGB,
-		"dynamodb.writes":    u.DynamoDB.Writes,
-		"dynamodb.reads":     u.DynamoDB.Reads,
-		"dynamodb.storageGB": u.DynamoDB.StorageGB,
+		"loadBalancer.lcu":       u.LoadBalancer.LCU,
+		"natGateway.dataGB":      u.NATGateway.DataGB,
+		"cdn.dataOutGB":          u.CDN.DataOutGB,
+		"cdn.requests":           u.CDN.Requests,
+		"ecr.storageGB":          u.ECR.StorageGB,
+		"logs.ingestedGB":        u.Logs.IngestedGB,
+		"logs.webRequests":       u.Logs.WebRequests,
+		"logs.requestLineBytes":  u.Logs.RequestLineBytes,
+		"logs.requestSampleRate": u.Logs.RequestSampleRate,
+		"dynamodb.writes":        u.DynamoDB.Writes,
+		"dynamodb.reads":         u.DynamoDB.Reads,
+		"dynamodb.storageGB":     u.DynamoDB.StorageGB,
 	} {
 		if v == nil {
 			return nil, fmt.Errorf("usage: %s is missing", key)
@@ -77,6 +83,9 @@ func ParseUsage(raw []byte) (*Usage, error) {
 		if *v < 0 {
 			return nil, fmt.Errorf("usage: %s is negative", key)
 		}
+	}
+	if *u.Logs.RequestSampleRate > 1 {
+		return nil, fmt.Errorf("usage: logs.requestSampleRate is %g: allowed a fraction from 0 to 1", *u.Logs.RequestSampleRate)
 	}
 	if _, ok := u.SQS.Requests["default"]; !ok {
 		return nil, fmt.Errorf("usage: sqs.requests.default is missing")
@@ -97,4 +106,9 @@ func (u *Usage) queueRequests(name string) float64 {
 		return v
 	}
 	return u.SQS.Requests["default"]
+}
+
+// requestLogGB is what one web log group ingests of request lines a month.
+func (u *Usage) requestLogGB() float64 {
+	return *u.Logs.WebRequests * *u.Logs.RequestSampleRate * *u.Logs.RequestLineBytes / 1e9
 }

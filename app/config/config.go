@@ -131,7 +131,19 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	Region          string
 	LogLevel        string
+	// Request logs: every 5xx and every request slower than LogSlow is
+	// logged, and LogSampleRate (0 to 1) of the rest. The load balancer's
+	// access logs hold every request; these are for what needs a look.
+	LogSampleRate float64
+	LogSlow       time.Duration
 }
+
+// DefaultLogSampleRate is the fraction of ordinary requests (not 5xx, not
+// slow) the app logs by default: 1 in 100, enough to see what traffic looks
+// like in the app's own terms (route, duration) at any volume, a hundredth
+// of the CloudWatch Logs bill of logging them all. `make cost` prices the
+// web log group with it (cost/usage.yaml, logs.requestSampleRate).
+const DefaultLogSampleRate = 0.01
 
 // JobsBucket is one region's jobs bucket.
 type JobsBucket struct {
@@ -211,6 +223,8 @@ var defaults = map[string]any{
 	"shutdown_timeout":              "20s",
 	appsettings.Region:              "",
 	"log_level":                     "info",
+	"log.sample_rate":               DefaultLogSampleRate,
+	"log.slow":                      "500ms",
 }
 
 // Flags registers a flag for every key on fs (dots become dashes: --cache-addr).
@@ -430,6 +444,8 @@ func build(v *viper.Viper) (Config, error) {
 	default:
 		r.fail("cookie_secure", c.CookieSecure, "auto, always or never")
 	}
+	c.LogSampleRate = r.fraction("log.sample_rate")
+	c.LogSlow = r.logSlow()
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -442,6 +458,27 @@ func build(v *viper.Viper) (Config, error) {
 	c.DatabaseURL, c.ReaderURLs = r.databaseURLs()
 	c.Shards = r.shards()
 	return c, r.err
+}
+
+// fraction reads a number from 0 to 1.
+func (r *reader) fraction(key string) float64 {
+	raw := r.v.GetString(key)
+	f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	if err != nil || !(f >= 0 && f <= 1) {
+		r.fail(key, raw, "a fraction from 0 (none) to 1 (every request), such as 0.01")
+	}
+	return f
+}
+
+// logSlow reads log.slow: a request this slow is always logged.
+func (r *reader) logSlow() time.Duration {
+	const key = "log.slow"
+	raw := r.v.GetString(key)
+	d, err := time.ParseDuration(strings.TrimSpace(raw))
+	if err != nil || (d != 0 && d < time.Millisecond) || d < 0 {
+		r.fail(key, raw, "0 (no request counts as slow) or a duration of at least 1ms, such as 500ms")
+	}
+	return d
 }
 
 // emfInterval reads metrics.emf_interval: off (0), or often enough to be

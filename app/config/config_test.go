@@ -402,3 +402,44 @@ func TestReadsEveryPublishedSetting(t *testing.T) {
 		}
 	}
 }
+
+// Request logs sample DefaultLogSampleRate of the ordinary requests and
+// always log those slower than 500ms; a rate outside 0-1 or a threshold
+// under 1ms (other than 0, off) is refused by name, with what it allows.
+func TestRequestLogSettings(t *testing.T) {
+	for _, c := range []struct {
+		env, key, raw string
+		rate          float64
+		slow          time.Duration
+		ok            bool
+	}{
+		{"", "", "", DefaultLogSampleRate, 500 * time.Millisecond, true},
+		{"SCALEZERO_LOG_SAMPLE_RATE", "log.sample_rate", "0", 0, 500 * time.Millisecond, true},
+		{"SCALEZERO_LOG_SAMPLE_RATE", "log.sample_rate", "1", 1, 500 * time.Millisecond, true},
+		{"SCALEZERO_LOG_SAMPLE_RATE", "log.sample_rate", "0.25", 0.25, 500 * time.Millisecond, true},
+		{"SCALEZERO_LOG_SAMPLE_RATE", "log.sample_rate", "1.5", 0, 0, false},
+		{"SCALEZERO_LOG_SAMPLE_RATE", "log.sample_rate", "-0.1", 0, 0, false},
+		{"SCALEZERO_LOG_SAMPLE_RATE", "log.sample_rate", "1%", 0, 0, false},
+		{"SCALEZERO_LOG_SAMPLE_RATE", "log.sample_rate", "NaN", 0, 0, false},
+		{"SCALEZERO_LOG_SLOW", "log.slow", "0", DefaultLogSampleRate, 0, true},
+		{"SCALEZERO_LOG_SLOW", "log.slow", "2s", DefaultLogSampleRate, 2 * time.Second, true},
+		{"SCALEZERO_LOG_SLOW", "log.slow", "500", 0, 0, false},
+		{"SCALEZERO_LOG_SLOW", "log.slow", "100us", 0, 0, false},
+		{"SCALEZERO_LOG_SLOW", "log.slow", "-1s", 0, 0, false},
+	} {
+		t.Run(c.key+"="+c.raw, func(t *testing.T) {
+			t.Setenv("SCALEZERO_DATABASE_URL", "postgres://u@h/db")
+			if c.env != "" {
+				t.Setenv(c.env, c.raw)
+			}
+			got, err := Load(nil)
+			var ce *Error
+			switch {
+			case c.ok && (err != nil || got.LogSampleRate != c.rate || got.LogSlow != c.slow):
+				t.Fatalf("got rate %v, slow %s, %v; want %v, %s", got.LogSampleRate, got.LogSlow, err, c.rate, c.slow)
+			case !c.ok && (!errors.As(err, &ce) || ce.Key != c.key || !strings.Contains(err.Error(), c.env) || !strings.Contains(err.Error(), "allowed ")):
+				t.Fatalf("got %v, want an error naming %s (%s) and what it allows", err, c.key, c.env)
+			}
+		})
+	}
+}

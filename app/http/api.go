@@ -139,7 +139,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.o.Users.UserByEmail(r.Context(), req.Email)
 	if err != nil && !errors.Is(err, app.ErrNotFound) {
-		s.uncount(r, counts)
+		s.uncount(w, r, counts)
 		s.fail(w, r, "database", err)
 		return
 	}
@@ -152,7 +152,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	var ok bool
 	var verr error
 	if !s.hashing(w, r, func() { ok, verr = password.Verify(req.Password, hash) }) {
-		s.uncount(r, counts) // not checked: no guess was made
+		s.uncount(w, r, counts) // not checked: no guess was made
 		return
 	}
 	if verr != nil {
@@ -165,7 +165,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusUnauthorized, "invalid email or password")
 		return
 	}
-	s.uncount(r, counts)
+	s.uncount(w, r, counts)
 	s.rememberDevice(w, r, acct)
 	if s.startSession(w, r, u.ID) {
 		writeJSON(w, http.StatusOK, u)
@@ -313,19 +313,40 @@ func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	return id, true
 }
 
+// profileJSON is a ProfileReader that also hands out a profile as the API
+// answers it: a cache that holds the JSON (redis.Profiles) serves its bytes
+// as they are, instead of decoding them only for writeJSON to encode them
+// again. The bytes must be json.Marshal's of the app.Profile.
+type profileJSON interface {
+	ProfileJSON(ctx context.Context, id int64) ([]byte, error)
+}
+
 func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
 	if !ok {
 		return
 	}
+	if pj, ok := s.o.Profiles.(profileJSON); ok {
+		body, err := pj.ProfileJSON(r.Context(), id)
+		if err != nil {
+			s.profileFailed(w, r, err)
+			return
+		}
+		writeRawJSON(w, http.StatusOK, body)
+		return
+	}
 	p, err := s.o.Profiles.Profile(r.Context(), id)
+	if err != nil {
+		s.profileFailed(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) profileFailed(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, app.ErrNotFound) {
 		writeError(w, r, http.StatusNotFound, "no such user")
 		return
 	}
-	if err != nil {
-		s.fail(w, r, "database", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	s.fail(w, r, "database", err)
 }

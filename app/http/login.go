@@ -153,7 +153,7 @@ func (s *Server) allowLogin(w http.ResponseWriter, r *http.Request, counts []log
 	for i, c := range counts {
 		n, left, err := s.o.Throttle.Add(r.Context(), c.key, 1, c.window)
 		if err == nil && n > c.limit {
-			s.uncount(r, counts[:i+1])
+			s.uncount(w, r, counts[:i+1])
 			s.throttled(w, r, "throttled_account", left, "too many failed logins for this account; try again later")
 			return false
 		}
@@ -162,10 +162,10 @@ func (s *Server) allowLogin(w http.ResponseWriter, r *http.Request, counts []log
 }
 
 // uncount takes back the counts an attempt made.
-func (s *Server) uncount(r *http.Request, counts []loginCount) {
+func (s *Server) uncount(w http.ResponseWriter, r *http.Request, counts []loginCount) {
 	for _, c := range counts {
 		if _, _, err := s.o.Throttle.Add(context.WithoutCancel(r.Context()), c.key, -1, c.window); err != nil {
-			s.o.Logger.Warn("uncounting a login", "error", err, "request_id", requestID(r.Context()))
+			s.o.Logger.Warn("uncounting a login", "error", err, "request_id", requestID(w))
 		}
 	}
 }

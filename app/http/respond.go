@@ -16,18 +16,34 @@ import (
 	"github.com/scalezero/scalezero/app"
 )
 
+// jsonType is every JSON answer's Content-Type, shared (capacity 1: an Add
+// copies) rather than allocated per answer by Header.Set.
+var jsonType = []string{"application/json"}[:1:1]
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonType
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
 
+// writeRawJSON answers with body, JSON already encoded as writeJSON would
+// encode it (json.Marshal's bytes; the newline Encode adds is written
+// after them: the server buffers both, and body need not grow).
+func writeRawJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header()["Content-Type"] = jsonType
+	w.WriteHeader(status)
+	w.Write(body)
+	w.Write(newline)
+}
+
+var newline = []byte{'\n'}
+
 func writeError(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg, "request_id": requestID(r.Context())})
+	writeJSON(w, status, map[string]string{"error": msg, "request_id": requestID(w)})
 }
 
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
-	s.o.Logger.Error("request failed", "error", err, "request_id", requestID(r.Context()), "path", r.URL.Path)
+	s.o.Logger.Error("request failed", "error", err, "request_id", requestID(w), "path", r.URL.Path)
 	writeError(w, r, http.StatusInternalServerError, "internal error")
 }
 
@@ -38,7 +54,7 @@ const retryAfter = 2 * time.Second
 // unavailable answers 503 with Retry-After: what the request needs is down,
 // and the same request may succeed later.
 func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
-	s.o.Logger.Warn(what+" unavailable", "error", err, "request_id", requestID(r.Context()))
+	s.o.Logger.Warn(what+" unavailable", "error", err, "request_id", requestID(w))
 	setRetryAfter(w, retryAfter)
 	writeError(w, r, http.StatusServiceUnavailable, what+" unavailable; try again")
 }
@@ -165,32 +181,4 @@ func jsonKind(k reflect.Kind) string {
 		return "a number"
 	}
 	return "a JSON value of another type"
-}
-
-// statusProbe captures what the mux's own 404 or 405 handler would send.
-type statusProbe struct {
-	header http.Header
-	status int
-}
-
-func (p *statusProbe) Header() http.Header         { return p.header }
-func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
-func (p *statusProbe) WriteHeader(code int)        { p.status = code }
-
-// jsonErrors answers unknown routes (404) and wrong methods (405, with Allow)
-// in the API's JSON error shape instead of the mux's plain text.
-func jsonErrors(mux *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h, pattern := mux.Handler(r)
-		if pattern != "" {
-			mux.ServeHTTP(w, r)
-			return
-		}
-		probe := &statusProbe{header: http.Header{}, status: http.StatusNotFound}
-		h.ServeHTTP(probe, r)
-		if allow := probe.header.Get("Allow"); allow != "" {
-			w.Header().Set("Allow", allow)
-		}
-		writeError(w, r, probe.status, strings.ToLower(http.StatusText(probe.status)))
-	})
 }

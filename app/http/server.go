@@ -44,6 +44,11 @@ type Options struct {
 	// CookieKeys sign the read-your-writes cookie: the first signs, all
 	// verify. None: a key of this process only (see New).
 	CookieKeys [][]byte
+	// Request logs (see logLevel): every 5xx and every request slower than
+	// LogSlow (0: none counts as slow) is logged, and LogSampleRate (0 to
+	// 1) of the rest.
+	LogSampleRate float64
+	LogSlow       time.Duration
 }
 
 // Server serves the app.
@@ -124,7 +129,7 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("POST /api/me/avatar", s.authed(s.uploadAvatar))
 	mux.HandleFunc("GET /api/jobs/{id}", s.authed(s.job))
 	mux.HandleFunc("GET /api/jobs/{id}/output", s.authed(s.jobOutput))
-	s.handler = s.observe(s.securityHeaders(jsonErrors(mux)))
+	s.handler = s.observe(s.securityHeaders(mux))
 	return s, nil
 }
 
@@ -161,7 +166,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if err := s.page.Execute(w, map[string]string{"Region": s.o.Region}); err != nil {
-		s.o.Logger.Error("render page", "error", err, "request_id", requestID(r.Context()))
+		s.o.Logger.Error("render page", "error", err, "request_id", requestID(w))
 	}
 }
 

@@ -5,6 +5,8 @@ package metrics
 
 import (
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +32,59 @@ type Metrics struct {
 	// an EMF is attached (a histogram's buckets cannot give CloudWatch its
 	// percentiles).
 	latencies sample
+
+	// The series every request and cache lookup counts in, by their labels
+	// (see memo).
+	requests memo[requestLabels, requestSeries]
+	caches   memo[[2]string, prometheus.Counter]
+}
+
+type requestLabels struct {
+	route, method string
+	status        int
+}
+
+type requestSeries struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
+}
+
+// memo keeps a vector's series by their labels. WithLabelValues hashes
+// every label, takes the vector's lock and allocates its arguments on each
+// call, and the request counter's status needs formatting too: per request,
+// that is work the same few series repeat. The map is replaced, never
+// changed, so readers take no lock; a new series (a route's first answer
+// with some status) copies it once. The labels are bounded where they
+// come from (routes are patterns, methods a fixed set), so is the map. A
+// series is never deleted from its vector (no Reset), so none kept goes stale.
+type memo[K comparable, V any] struct {
+	m  atomic.Pointer[map[K]V]
+	mu sync.Mutex
+}
+
+func (c *memo[K, V]) get(k K, create func() V) V {
+	if m := c.m.Load(); m != nil {
+		if v, ok := (*m)[k]; ok {
+			return v
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.m.Load()
+	if old != nil {
+		if v, ok := (*old)[k]; ok {
+			return v
+		}
+	}
+	next := create()
+	m := map[K]V{k: next}
+	if old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	c.m.Store(&m)
+	return next
 }
 
 // New creates and registers the collectors, with Go and process metrics.
@@ -91,8 +146,12 @@ func (m *Metrics) Request(route, method string, status int, elapsed time.Duratio
 	if m == nil {
 		return
 	}
-	m.Requests.WithLabelValues(route, Method(method), strconv.Itoa(status)).Inc()
-	m.Latency.WithLabelValues(route).Observe(elapsed.Seconds())
+	method = Method(method)
+	s := m.requests.get(requestLabels{route, method, status}, func() requestSeries {
+		return requestSeries{m.Requests.WithLabelValues(route, method, strconv.Itoa(status)), m.Latency.WithLabelValues(route)}
+	})
+	s.count.Inc()
+	s.latency.Observe(elapsed.Seconds())
 	if !probes[route] {
 		m.latencies.add(float64(elapsed.Microseconds()) / 1000)
 	}
@@ -115,7 +174,7 @@ func (m *Metrics) Fallback() {
 // CacheResult counts one cache lookup.
 func (m *Metrics) CacheResult(kind, result string) {
 	if m != nil {
-		m.Cache.WithLabelValues(kind, result).Inc()
+		m.caches.get([2]string{kind, result}, func() prometheus.Counter { return m.Cache.WithLabelValues(kind, result) }).Inc()
 	}
 }
 

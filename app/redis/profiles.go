@@ -144,7 +144,11 @@ func (c *Profiles) Sweep(ctx context.Context) error {
 	return nil
 }
 
-func profileKey(id int64) string { return "profile:" + strconv.FormatInt(id, 10) }
+// profileKey is built in one allocation: it is made on every read.
+func profileKey(id int64) string {
+	var b [32]byte
+	return string(strconv.AppendInt(append(b[:0], "profile:"...), id, 10))
+}
 
 // setIfNewer stores version and data unless the entry holds a newer version.
 var setIfNewer = goredis.NewScript(`
@@ -168,11 +172,39 @@ func (c *Profiles) entryTTL() time.Duration {
 // writes (app.WithOwnWrites) skips the cache.
 func (c *Profiles) Profile(ctx context.Context, id int64) (app.Profile, error) {
 	if !app.ReadsOwnWrites(ctx) {
-		if p, ok, err := c.get(ctx, id); ok {
+		var p app.Profile
+		if _, ok, err := c.get(ctx, id, func(raw []byte) bool { return json.Unmarshal(raw, &p) == nil }); ok {
 			return p, err
 		}
 	}
-	v, err, _ := c.group.Do(profileKey(id)+fmt.Sprint(app.ReadsOwnWrites(ctx)), func() (any, error) {
+	return c.load(ctx, id)
+}
+
+// ProfileJSON is Profile encoded as json.Marshal encodes it. A hit returns
+// the entry's bytes (which store wrote with json.Marshal) as they are: the
+// cached read decodes and encodes nothing.
+func (c *Profiles) ProfileJSON(ctx context.Context, id int64) ([]byte, error) {
+	if !app.ReadsOwnWrites(ctx) {
+		if raw, ok, err := c.get(ctx, id, json.Valid); ok {
+			return raw, err
+		}
+	}
+	p, err := c.load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(p)
+}
+
+// load reads the profile from the source, once however many callers miss
+// at the same moment, and caches it.
+func (c *Profiles) load(ctx context.Context, id int64) (app.Profile, error) {
+	own := app.ReadsOwnWrites(ctx)
+	group := profileKey(id)
+	if own {
+		group += " own"
+	}
+	v, err, _ := c.group.Do(group, func() (any, error) {
 		// The load serves every waiter: it must not die with the first caller.
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
@@ -193,32 +225,31 @@ func (c *Profiles) Profile(ctx context.Context, id int64) (app.Profile, error) {
 	return v.(app.Profile), nil
 }
 
-// get reads the entry: a profile, a marker that there is no such user
-// (app.ErrNotFound), or nothing (false).
-func (c *Profiles) get(ctx context.Context, id int64) (app.Profile, bool, error) {
+// get reads the entry: a profile's bytes (when ok says they are one), a
+// marker that there is no such user (app.ErrNotFound), or nothing (false).
+// An entry ok refuses counts as a miss, and the caller loads the profile.
+func (c *Profiles) get(ctx context.Context, id int64, ok func([]byte) bool) ([]byte, bool, error) {
 	if c.breaker.open() || !c.synced.Load() {
 		c.metrics.CacheResult("profile", "skip")
-		return app.Profile{}, false, nil
+		return nil, false, nil
 	}
 	raw, err := c.client.HGet(ctx, profileKey(id), "d").Bytes()
 	switch {
 	case errors.Is(err, goredis.Nil):
 		c.metrics.CacheResult("profile", "miss")
-		return app.Profile{}, false, nil
+		return nil, false, nil
 	case err != nil:
 		c.fail("get", err)
-		return app.Profile{}, false, nil
+		return nil, false, nil
 	case string(raw) == missing:
 		c.metrics.CacheResult("profile", "hit")
-		return app.Profile{}, true, app.ErrNotFound
-	}
-	var p app.Profile
-	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, true, app.ErrNotFound
+	case !ok(raw):
 		c.metrics.CacheResult("profile", "miss")
-		return app.Profile{}, false, nil
+		return nil, false, nil
 	}
 	c.metrics.CacheResult("profile", "hit")
-	return p, true, nil
+	return raw, true, nil
 }
 
 func (c *Profiles) put(ctx context.Context, p app.Profile) {

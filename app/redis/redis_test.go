@@ -1,7 +1,9 @@
 package redis_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -314,5 +316,42 @@ func TestSessionRedisMustNotEvict(t *testing.T) {
 				t.Fatalf("%s: %v", policy, err)
 			}
 		})
+	}
+}
+
+// A hit hands out the entry's bytes, which are json.Marshal's of the
+// profile (what the API would encode); a miss, an unknown id and a damaged
+// entry go to the source as Profile's would, and a damaged entry is never
+// handed out.
+func TestProfileJSONIsTheEntryAsStored(t *testing.T) {
+	f := setup(t, time.Minute)
+	u := f.user(t, "ada@example.com")
+	want, err := json.Marshal(u.Profile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		got, err := f.profiles.ProfileJSON(context.Background(), u.ID)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("read %d: %s, %v; want %s", i, got, err, want)
+		}
+	}
+	if f.source.loads.Load() != 1 || f.cache("hit") != 2 || f.cache("miss") != 1 {
+		t.Fatalf("loads %d, hits %v, misses %v", f.source.loads.Load(), f.cache("hit"), f.cache("miss"))
+	}
+	for i := 0; i < 2; i++ { // the second from the cache's "no such user"
+		if _, err := f.profiles.ProfileJSON(context.Background(), 999999); err != app.ErrNotFound {
+			t.Fatalf("missing profile, read %d: %v", i, err)
+		}
+	}
+	c := redis.NewClient(redis.Options{Addr: f.redis.Addr})
+	defer c.Close()
+	if err := c.HSet(context.Background(), "profile:"+strconv.FormatInt(u.ID, 10), "d", `{"id":`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	loads := f.source.loads.Load()
+	got, err := f.profiles.ProfileJSON(context.Background(), u.ID)
+	if err != nil || !bytes.Equal(got, want) || f.source.loads.Load() != loads+1 {
+		t.Fatalf("a damaged entry: %s, %v, %d loads; want %s from the source", got, err, f.source.loads.Load()-loads, want)
 	}
 }

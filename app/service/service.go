@@ -157,7 +157,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 		CDNBaseURL: cfg.CDNBaseURL, Region: cfg.Region, PasswordParams: pw,
 		Jobs: s.Jobs, MaxUploadBytes: cfg.MaxUploadBytes,
 		Throttle: throttle, CookieKeys: cfg.CookieKeys,
-		JobLimits: jobLimits(cfg),
+		JobLimits:     jobLimits(cfg),
+		LogSampleRate: cfg.LogSampleRate, LogSlow: cfg.LogSlow,
 		Login: apphttp.LoginLimits{
 			MaxHashing: cfg.LoginMaxHashing, HashWait: cfg.LoginHashWait,
 			AccountFailures: cfg.LoginAccountFailures, AccountWindow: cfg.LoginAccountWindow,
@@ -283,19 +284,24 @@ func (s *Service) writeMetrics(service string) (stop func()) {
 // with 431.
 const MaxHeaderBytes = 16 << 10
 
-// Serve listens until ctx ends, then drains: /readyz turns 503, the load
-// balancer has DrainDelay to notice, and in-flight requests get
-// ShutdownTimeout to finish.
-func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
-	defer s.writeMetrics("web")() // after the drain: the last requests count too
-	srv := &http.Server{
-		Handler:           s.HTTP,
+// NewHTTPServer is the web tier's server around h: its limits and timeouts.
+func NewHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+}
+
+// Serve listens until ctx ends, then drains: /readyz turns 503, the load
+// balancer has DrainDelay to notice, and in-flight requests get
+// ShutdownTimeout to finish.
+func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
+	defer s.writeMetrics("web")() // after the drain: the last requests count too
+	srv := NewHTTPServer(s.HTTP)
 	if s.HTTP.EphemeralCookieKey() {
 		s.Logger.Warn("no cookie_keys (SCALEZERO_COOKIE_KEYS) set: the read-your-writes cookie is signed with a key of this process, so other instances ignore it")
 	}

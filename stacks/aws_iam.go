@@ -68,6 +68,14 @@ func (b *builder) admit(r *region, client string, sg pulumi.StringInput) error {
 			}
 		}
 	}
+	if r.role == "primary" && client == "web" && b.writesAcross() {
+		// The first region back after a failover writes to the second's.
+		for _, d := range b.regions[1].databases {
+			if err := d.AdmitRemote(b.ctx, r.named(client), r.net.AppCIDRs); err != nil {
+				return err
+			}
+		}
+	}
 	if r.cache != nil {
 		return r.cache.Admit(b.ctx, clients)
 	}

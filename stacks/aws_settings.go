@@ -77,6 +77,7 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 		v["SCALEZERO_CDN_BASE_URL"] = b.cdn.BaseURL
 	}
 	b.jobValues(r, v)
+	b.switchoverValues(v)
 	if len(b.shards) > 0 {
 		v["SCALEZERO_DATABASE_SHARDS"] = r.shardMap
 	}

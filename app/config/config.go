@@ -33,6 +33,10 @@ type Config struct {
 	MaxConns       int32
 	HealthInterval time.Duration
 	ReadYourWrites time.Duration
+	// WritesPaused answers every write 503 with Retry-After
+	// (SCALEZERO_WRITES_PAUSED): a planned switchover pauses writes until
+	// the region taking them over has caught up, so none is lost.
+	WritesPaused bool
 	// DatabaseSecretARN, when set, names the Secrets Manager secret the
 	// database credentials are read from at connect time (and again when
 	// the database refuses them); SecretCache is how long a read is reused.
@@ -173,6 +177,7 @@ var defaults = map[string]any{
 	"login.address_window":       "1m",
 	"proxy_hops":                 0,
 	"read_your_writes":           "5s",
+	"writes_paused":              "false",
 	"cache.addr":                 "",
 	"cache.password":             "",
 	"cache.tls":                  false,
@@ -342,6 +347,7 @@ func build(v *viper.Viper) (Config, error) {
 		MaxConns:             int32(r.integer("database.max_conns", 1, 1000)),
 		HealthInterval:       r.duration("database.health_interval", 100*time.Millisecond),
 		ReadYourWrites:       r.duration("read_your_writes", 0),
+		WritesPaused:         r.boolean("writes_paused"),
 		CacheAddr:            v.GetString("cache.addr"),
 		CachePassword:        v.GetString("cache.password"),
 		CacheTLS:             r.boolean("cache.tls"),

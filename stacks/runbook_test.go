@@ -2,6 +2,7 @@ package stacks_test
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -52,21 +53,26 @@ func runbookGraph(t *testing.T, phase, step int) *graph.Graph {
 }
 
 // stateAfter is what the engine's state holds after a step run while a
-// region was lost: the step's graph, but the lost region's resources keep
-// the inputs they had before it (each was frozen: ignoreChanges on every
-// input, so the engine sent nothing and kept its state's). A resource whose
-// declared inputs changed meanwhile (the app image's registry login, skipped
-// while the region is lost) is then unchanged by the step after, as the
-// engine finds it.
-func stateAfter(t *testing.T, g, prior *graph.Graph, lost string) *graph.Graph {
-	t.Helper()
+// region was lost: the step's graph, but an input a resource's
+// ignoreChanges names keeps the value it had before the step (every input
+// of the lost region's resources, which were frozen: the engine sent them
+// nothing). A resource whose declared inputs changed meanwhile (the app
+// image's registry login, skipped while the region is lost) is then
+// unchanged by the step after, as the engine finds it.
+func stateAfter(g, prior *graph.Graph) *graph.Graph {
 	out := *g
 	out.Resources = make([]graph.Resource, len(g.Resources))
 	for i, r := range g.Resources {
-		if r.Custom && r.Provider != "" && !strings.HasPrefix(r.Type, "pulumi:providers:") && regionOf(t, g, r) == lost {
-			if p, ok := prior.ByURN(r.URN); ok {
-				r.Inputs = p.Inputs
+		if p, ok := prior.ByURN(r.URN); ok && r.Options != nil && len(r.Options.IgnoreChanges) > 0 {
+			inputs := maps.Clone(r.Inputs)
+			for _, key := range r.Options.IgnoreChanges {
+				if v, ok := p.Inputs[key]; ok {
+					inputs[key] = v
+				} else {
+					delete(inputs, key)
+				}
 			}
+			r.Inputs = inputs
 		}
 		out.Resources[i] = r
 	}
@@ -119,12 +125,12 @@ func TestFailoverRunbookSteps(t *testing.T) {
 			i++
 			t.Run(fmt.Sprintf("phase%d/%s", phase, step.Name), func(t *testing.T) {
 				before, after := runbookGraph(t, phase, i-1), runbookGraph(t, phase, i)
-				if lost := ladder.Runbook[i-1].LostRegion; lost != "" {
+				if ladder.Runbook[i-1].LostRegion != "" {
 					prior := flowGraph(t, "aws", phase, phase)
 					if i > 1 {
 						prior = runbookGraph(t, phase, i-2)
 					}
-					before = stateAfter(t, before, prior, lost)
+					before = stateAfter(before, prior)
 				}
 				ops := runbookOps(before, after)
 				checkRunbookStep(t, phase, step.Name, before, after, ops)

@@ -52,6 +52,9 @@ const (
 	SessionsTable       = "sessions.table"
 	SessionsRedisAddr   = "sessions.redis_addr"
 	SessionsRedisPass   = "sessions.redis_password"
+	// WritesPaused makes the app answer every write 503 with Retry-After:
+	// the first step of a planned switchover between regions.
+	WritesPaused = "writes_paused"
 )
 
 // AppKeys are the published settings the app reads, each a key of app/config.
@@ -60,7 +63,7 @@ var AppKeys = []string{
 	DatabaseReaderHosts, DatabaseSecretARN, DatabaseShards, ProxyHops, MetricsEMFInterval,
 	CacheAddr, CacheTLS, CachePassword, CDNBaseURL, CookieKeys, QueueURL, JobsBucket,
 	JobsRegion, JobsBuckets, WorkerJobTimeout, AWSEndpoint, SessionsStore, SessionsTable,
-	SessionsRedisAddr, SessionsRedisPass,
+	SessionsRedisAddr, SessionsRedisPass, WritesPaused,
 }
 
 // The values of SessionsStore.

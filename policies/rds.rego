@@ -443,7 +443,7 @@ deny_rds_no_backups contains msg if {
 
 # METADATA
 # title: A database with replicas is Multi-AZ
-# description: Once reads are spread over replicas, the primary keeps a standby in another zone.
+# description: Once reads are spread over replicas in its region, the primary keeps a standby in another zone. A copy in another region is not one of them, it is the other data center's (after a failover, the first region's copies of the promoted instances).
 # custom:
 #   message: Set multiAz to true on the primary.
 stack_deny_db_multi_az contains msg if {
@@ -451,6 +451,7 @@ stack_deny_db_multi_az contains msg if {
 	is_primary_db(db)
 	some replica in resources_of(rds)
 	depends_on(replica, "replicateSourceDb", db.__urn)
+	not cross_region(replica, db)
 	multi_az := object.get(db, "multiAz", false)
 	not unknown(multi_az)
 	multi_az != true

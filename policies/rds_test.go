@@ -1,6 +1,7 @@
 package policies_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -149,5 +150,31 @@ func TestReplicaStorageCeiling(t *testing.T) {
 				t.Errorf("got %v, want one message with %q", got, c.want)
 			}
 		})
+	}
+}
+
+// The runbook's steps after a failover (docs/failover.md) pass the pack: a
+// promoted copy in the second region is a primary without a Multi-AZ
+// standby, and the first region's copies replicate from it across regions,
+// which is no reason for one; the retiring primaries keep no deletion
+// protection on purpose.
+func TestTheRunbookStepsPass(t *testing.T) {
+	steps := map[string][]string{
+		"failover":   {"writerRegion=eu-west-1", "lostRegion=us-east-1"},
+		"retire":     {"writerRegion=eu-west-1", "primaryDatabases=retiring"},
+		"failback":   {"writerRegion=eu-west-1", "primaryDatabases=copies"},
+		"pause":      {"writerRegion=eu-west-1", "primaryDatabases=copies", "writesPaused=true"},
+		"switchover": {"primaryDatabases=copies", "writesPaused=true"},
+	}
+	for _, phase := range []int{7, 9} {
+		for name, set := range steps {
+			t.Run(fmt.Sprintf("phase%d/%s", phase, name), func(t *testing.T) {
+				for _, v := range evaluate(t, graphOf(t, "aws", phase, set...), nil) {
+					if v.Level == policies.Mandatory {
+						t.Errorf("%s %s: %s", v.Rule, v.Resource, v.Message)
+					}
+				}
+			})
+		}
 	}
 }

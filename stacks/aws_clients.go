@@ -67,16 +67,24 @@ func (g *hostGroups) fail(err error) {
 
 // remoteClients are the other regions' web hosts a database in region r
 // admits through the peering, by their app subnets' blocks: the primary
-// region's databases admit every other region's. The workers run in the
+// region's databases admit every other region's, and, once the first
+// region is back after a failover (writesAcross), the second region's
+// databases admit the first's, which write there. The workers run in the
 // same subnets, so the web hosts' rules admit them too (the same rule twice
 // AWS refuses as a duplicate).
 func (b *builder) remoteClients(r *region) []shared.RemoteClient {
-	if r.role != "primary" || b.p.SingleServer {
+	if b.p.SingleServer {
 		return nil
 	}
 	var out []shared.RemoteClient
-	for _, other := range b.regions[1:] {
-		out = append(out, shared.RemoteClient{Name: other.named("web"), CIDRs: other.net.AppCIDRs})
+	switch {
+	case r.role == "primary":
+		for _, other := range b.regions[1:] {
+			out = append(out, shared.RemoteClient{Name: other.named("web"), CIDRs: other.net.AppCIDRs})
+		}
+	case b.writesAcross():
+		prim := b.primary()
+		out = append(out, shared.RemoteClient{Name: prim.named("web"), CIDRs: prim.net.AppCIDRs})
 	}
 	return out
 }

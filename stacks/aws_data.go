@@ -8,6 +8,7 @@ import (
 	"github.com/scalezero/scalezero/appsettings"
 	"github.com/scalezero/scalezero/components/cache"
 	"github.com/scalezero/scalezero/components/database"
+	"github.com/scalezero/scalezero/stacks/plan"
 )
 
 // The aws target: the data tiers: databases and their copies, shards, caches, the job queue.
@@ -50,93 +51,160 @@ func (b *builder) buildDatabases() error {
 		return nil
 	}
 	prim := b.primary()
-	var err error
-	if b.db, err = database.New(b.ctx, "db", b.databaseArgs(prim, b.p.DBReplicas, b.p.DBMultiAZ), prim.opts()); err != nil {
-		return err
+	var sec *region
+	if b.p.MultiRegion {
+		sec = b.regions[1]
 	}
-	prim.writer, prim.readers = b.db.WriterEndpoint, b.db.ReaderEndpoints
-	prim.databases = append(prim.databases, b.db)
+	names := []string{"db"}
+	for i := range b.p.Shards {
+		names = append(names, fmt.Sprintf("shard-%d", i))
+	}
+	for i, name := range names {
+		first, copy, err := b.databasePair(prim, sec, name, i == 0)
+		if err != nil {
+			if i > 0 {
+				return fmt.Errorf("shard %d: %w", i-1, err)
+			}
+			return err
+		}
+		prim.databases = append(prim.databases, first)
+		if i == 0 {
+			b.db = first
+		} else {
+			b.shards = append(b.shards, first)
+		}
+		if copy == nil {
+			continue
+		}
+		sec.databases = append(sec.databases, copy)
+		if i == 0 {
+			b.secondaryDBs = append(b.secondaryDBs, copy)
+		} else {
+			b.secondaryShards = append(b.secondaryShards, copy)
+		}
+	}
 	b.out.DBWriter = b.db.WriterEndpoint
 	if b.p.DBReplicas > 0 {
 		b.out.DBReaders = b.db.ReaderEndpoints
 	}
 	b.out.DBSecretARN = b.db.SecretARN
-	for i := range b.p.Shards {
-		shard, err := database.New(b.ctx, fmt.Sprintf("shard-%d", i), b.databaseArgs(prim, b.s.ShardReplicas, b.s.DBMultiAZ), prim.opts())
-		if err != nil {
-			return fmt.Errorf("shard %d: %w", i, err)
-		}
-		b.shards = append(b.shards, shard)
-		prim.databases = append(prim.databases, shard)
-	}
-	if b.p.MultiRegion {
-		if err := b.buildSecondaryCopies(b.regions[1]); err != nil {
-			return err
-		}
-	}
-	if len(b.shards) > 0 {
-		prim.shardMap = shardMap(b.shards, nil, false)
-		b.out.ShardMap = prim.shardMap
-	}
+	b.routeDatabases(prim, sec)
 	return nil
 }
 
-// buildSecondaryCopies makes the second region's copies of the main
-// database and of each shard (phase 9): cross-region replicas its hosts read
-// locally, which a failover (writerRegion) promotes to its writers.
-func (b *builder) buildSecondaryCopies(sec *region) error {
-	promoted := b.s.WriterRole() == sec.role
-	copyOf := func(name string, source *database.Database) (*database.Database, error) {
-		args := b.databaseArgs(sec, 0, false)
-		args.ReplicaOf = &database.ReplicaSource{SourceARN: source.InstanceARN, Promoted: promoted}
-		args.SecretReplicaRegions = nil
-		c, err := database.New(b.ctx, name, args, sec.opts())
-		if err == nil {
-			sec.databases = append(sec.databases, c)
+// databasePair makes one database (the main one, or a shard) in the first
+// region and, from phase 7, its counterpart in the second: the writer
+// region's instance first, as the other one may replicate from it.
+func (b *builder) databasePair(prim, sec *region, name string, main bool) (first, copy *database.Database, err error) {
+	replicas, multiAZ := b.s.ShardReplicas, b.s.DBMultiAZ
+	if main {
+		replicas, multiAZ = b.p.DBReplicas, b.p.DBMultiAZ
+	}
+	if sec == nil {
+		first, err = database.New(b.ctx, name, b.databaseArgs(prim, replicas, multiAZ), prim.opts())
+		return first, nil, err
+	}
+	if b.s.WriterRole() == "primary" {
+		if first, err = b.firstRegionDatabase(prim, name, replicas, multiAZ, nil); err != nil {
+			return nil, nil, err
 		}
-		return c, err
+		copy, err = b.secondCopy(sec, name, first, false)
+		return first, copy, err
 	}
-	main, err := copyOf("db-secondary", b.db)
-	if err != nil {
-		return err
+	// The second region holds the writers: its copies are promoted. A lost
+	// first region keeps what it has (nothing is sent there); once it
+	// answers, its old primaries' replicas go (they replay what the stale
+	// primaries hold), and its copies replicate from the promoted ones.
+	if copy, err = b.secondCopy(sec, name, nil, true); err != nil {
+		return nil, nil, err
 	}
-	b.secondaryDBs = append(b.secondaryDBs, main)
-	sec.writer, sec.readers = b.db.WriterEndpoint, pulumi.StringArray{main.WriterEndpoint}.ToStringArrayOutput()
-	if promoted {
-		sec.writer = main.WriterEndpoint
+	if !prim.lost {
+		replicas = 0
 	}
-	b.out.SecondaryDBReader = main.WriterEndpoint
-	for i, shard := range b.shards {
-		c, err := copyOf(fmt.Sprintf("shard-%d-secondary", i), shard)
-		if err != nil {
-			return fmt.Errorf("shard %d: %w", i, err)
+	first, err = b.firstRegionDatabase(prim, name, replicas, multiAZ, copy)
+	return first, copy, err
+}
+
+// firstRegionDatabase is a database of the first region: the original
+// primary, or (primaryDatabases copies) the copy a failback rebuilt, a
+// replica of source while the second region holds the writers and promoted
+// otherwise. A copy keeps the secret the original had.
+func (b *builder) firstRegionDatabase(prim *region, name string, replicas int, multiAZ bool, source *database.Database) (*database.Database, error) {
+	args := b.databaseArgs(prim, replicas, multiAZ)
+	args.Retiring = b.s.PrimaryRetires()
+	if b.s.PrimaryCopyForm() {
+		args.ReplicaOf = &database.ReplicaSource{Promoted: true, KeepsSecret: true}
+		if b.s.PrimaryHoldsCopies() {
+			args.ReplicaOf = &database.ReplicaSource{SourceARN: source.InstanceARN, KeepsSecret: true}
 		}
-		b.secondaryShards = append(b.secondaryShards, c)
+	}
+	return database.New(b.ctx, name, args, prim.opts())
+}
+
+// secondCopy is the second region's copy of a database: a cross-region
+// replica of source its hosts read locally, which a failover (writerRegion)
+// promotes to its writer. Promoted and about to be replaced by a replica of
+// the first region again (writes paused before the switchover back), it is
+// retired first, as the first region's old primaries are.
+func (b *builder) secondCopy(sec *region, name string, source *database.Database, promoted bool) (*database.Database, error) {
+	args := b.databaseArgs(sec, 0, false)
+	args.ReplicaOf = &database.ReplicaSource{Promoted: promoted}
+	if source != nil {
+		args.ReplicaOf.SourceARN = source.InstanceARN
+	}
+	args.Retiring = promoted && b.s.WritesPaused && b.s.PrimaryDatabases == plan.PrimaryCopies
+	args.SecretReplicaRegions = nil
+	return database.New(b.ctx, name+"-secondary", args, sec.opts())
+}
+
+// routeDatabases tells each region's hosts where to write and read: the
+// writer region's instances take the writes of both; reads stay in a region,
+// except while the first region's old primaries are retiring (they miss
+// what the second region wrote since the failover). A lost region's hosts
+// are told nothing new: they cannot be reached.
+func (b *builder) routeDatabases(prim, sec *region) {
+	prim.writer, prim.readers = b.db.WriterEndpoint, b.db.ReaderEndpoints
+	prim.shardMap = shardMap(b.shards, nil)
+	if sec != nil {
+		main := b.secondaryDBs[0]
+		b.out.SecondaryDBReader = main.WriterEndpoint
+		sec.writer, sec.readers = b.db.WriterEndpoint, pulumi.StringArray{main.WriterEndpoint}.ToStringArrayOutput()
+		sec.shardMap = shardMap(b.shards, b.secondaryShards)
+		if b.s.WriterRole() == "secondary" {
+			sec.writer, sec.shardMap = main.WriterEndpoint, shardMap(b.secondaryShards, b.secondaryShards)
+		}
+		if b.s.WriterRole() == "secondary" && !prim.lost {
+			local, localShards := b.db, b.shards
+			if b.s.PrimaryRetires() {
+				local, localShards = main, b.secondaryShards
+			}
+			prim.writer, prim.readers = main.WriterEndpoint, pulumi.StringArray{local.WriterEndpoint}.ToStringArrayOutput()
+			prim.shardMap = shardMap(b.secondaryShards, localShards)
+		}
 	}
 	if len(b.shards) > 0 {
-		sec.shardMap = shardMap(b.shards, b.secondaryShards, promoted)
+		b.out.ShardMap = prim.shardMap
 	}
-	return nil
 }
 
 // shardMap is the shard map one region's hosts read: each shard's writer
-// and readers. With copies (the second region's), reads go to the local
-// copy, and writes too once the copies are promoted.
-func shardMap(shards, copies []*database.Database, promoted bool) pulumi.StringOutput {
-	parts := make([]any, 0, 2*len(shards))
-	for i, s := range shards {
-		writer, readers := s.WriterEndpoint, s.ReaderEndpoints
+// (writers[i]) and readers: the writer's own replicas, or with copies the
+// copy copies[i] (a region's local copy).
+func shardMap(writers, copies []*database.Database) pulumi.StringOutput {
+	if len(writers) == 0 {
+		return pulumi.StringOutput{}
+	}
+	parts := make([]any, 0, 2*len(writers))
+	for i, w := range writers {
+		readers := w.ReaderEndpoints
 		if copies != nil {
 			readers = pulumi.StringArray{copies[i].WriterEndpoint}.ToStringArrayOutput()
-			if promoted {
-				writer = copies[i].WriterEndpoint
-			}
 		}
-		parts = append(parts, writer, readers)
+		parts = append(parts, w.WriterEndpoint, readers)
 	}
 	return pulumi.All(parts...).ApplyT(func(v []any) (string, error) {
-		entries := make([]appsettings.Shard, len(shards))
-		for i := range shards {
+		entries := make([]appsettings.Shard, len(writers))
+		for i := range writers {
 			entries[i] = appsettings.Shard{ID: i, Writer: v[2*i].(string), Readers: v[2*i+1].([]string)}
 		}
 		return appsettings.EncodeShards(entries)

@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/scalezero/scalezero/appsettings"
 	"github.com/scalezero/scalezero/stacks/plan"
 )
 
@@ -129,4 +130,31 @@ func lostProviderArgs(args *aws.ProviderArgs) {
 	args.SkipCredentialsValidation = pulumi.Bool(true)
 	args.SkipRequestingAccountId = pulumi.Bool(true)
 	args.SkipMetadataApiCheck = pulumi.Bool(true)
+}
+
+// The first region's return after a failover (primaryDatabases): while the
+// second region holds the writers and the first answers again, the first
+// region's hosts write to the second's databases through the peering, as
+// the second region's did before the failover: its web subnets are routed
+// to the second VPC, admitted to its databases, and their traffic there
+// kept to the peering's packet size.
+
+// writesAcross reports whether the first region's hosts write to the second
+// region's databases: it holds the writers and the first region answers.
+func (b *builder) writesAcross() bool {
+	return b.p.MultiRegion && b.s.WriterRole() == "secondary" && !b.lost(b.s.PrimaryRegion)
+}
+
+// writesPausedKey tells the app to answer writes 503 (writesPaused): the
+// first step of a planned switchover, so that the copy to be promoted
+// catches up with every acknowledged write first.
+var writesPausedKey = envOf(appsettings.WritesPaused)
+
+// switchoverValues adds the switchover's settings to a region's host
+// settings: only while writes are paused, so a stack that never pauses
+// them publishes nothing new.
+func (b *builder) switchoverValues(v map[string]pulumi.StringInput) {
+	if b.s.WritesPaused {
+		v[writesPausedKey] = pulumi.String("true")
+	}
 }

@@ -158,6 +158,8 @@ func (b *builder) fleetArgs(r *region, kind, instanceType string, min, desired, 
 	opts := boot.Options{Role: kind, Region: r.name, ParamPath: b.paramPath, LogGroup: observability.LogGroupName(b.paramPath, kind)}
 	if r.role != "primary" {
 		opts.PeeredCIDRs = []string{b.primary().net.CIDR} // its databases, through the peering
+	} else if b.writesAcross() {
+		opts.PeeredCIDRs = []string{b.regions[1].net.CIDR} // the second region's writers (failback)
 	}
 	script, err := boot.Base64(opts)
 	return fleet.Args{

@@ -68,9 +68,10 @@ func (b *builder) watchedDatabases(r *region) []observability.Database {
 		}
 	}
 	if r.role == "primary" {
-		add(b.db, "db", false)
+		copies := b.s.PrimaryHoldsCopies() // replicas of the second region's writers
+		add(b.db, "db", copies)
 		for i, s := range b.shards {
-			add(s, fmt.Sprintf("shard-%d", i), false)
+			add(s, fmt.Sprintf("shard-%d", i), copies)
 		}
 		return out
 	}

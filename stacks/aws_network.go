@@ -25,6 +25,7 @@ func (b *builder) buildPeering() error {
 	for _, r := range b.regions[1:] {
 		if _, err := peering.New(b.ctx, "peering", &peering.Args{
 			Primary: b.primary().net, Remote: r.net, RemoteRegion: r.name, RemoteProvider: r.provider, Tags: b.tags,
+			Reverse: b.writesAcross(),
 		}, b.primary().opts()); err != nil {
 			return err
 		}

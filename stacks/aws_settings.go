@@ -79,6 +79,7 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 		v[envOf(appsettings.CDNBaseURL)] = b.cdn.BaseURL
 	}
 	b.jobValues(r, v)
+	b.switchoverValues(v)
 	if len(b.shards) > 0 {
 		v[envOf(appsettings.DatabaseShards)] = r.shardMap
 	}

@@ -34,6 +34,10 @@ type Config struct {
 	MaxConns       int32
 	HealthInterval time.Duration
 	ReadYourWrites time.Duration
+	// WritesPaused answers every write 503 with Retry-After
+	// (SCALEZERO_WRITES_PAUSED): a planned switchover pauses writes until
+	// the region taking them over has caught up, so none is lost.
+	WritesPaused bool
 	// DatabaseSecretARN, when set, names the Secrets Manager secret the
 	// database credentials are read from at connect time (and again when
 	// the database refuses them); SecretCache is how long a read is reused.
@@ -225,6 +229,7 @@ var defaults = map[string]any{
 	"log_level":                     "info",
 	"log.sample_rate":               DefaultLogSampleRate,
 	"log.slow":                      "500ms",
+	appsettings.WritesPaused:        false,
 }
 
 // Flags registers a flag for every key on fs (dots become dashes: --cache-addr).
@@ -367,6 +372,7 @@ func build(v *viper.Viper) (Config, error) {
 		MaxConns:             int32(r.integer("database.max_conns", 1, 1000)),
 		HealthInterval:       r.duration("database.health_interval", 100*time.Millisecond),
 		ReadYourWrites:       r.duration("read_your_writes", 0),
+		WritesPaused:         r.boolean(appsettings.WritesPaused),
 		CacheAddr:            v.GetString(appsettings.CacheAddr),
 		CachePassword:        v.GetString(appsettings.CachePassword),
 		CacheTLS:             r.boolean(appsettings.CacheTLS),

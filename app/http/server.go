@@ -31,6 +31,7 @@ type Options struct {
 	MaxBodyBytes   int64
 	CookieSecure   string          // auto | always | never
 	ReadYourWrites time.Duration   // how long after a write a user's reads go to the primary
+	WritesPaused   bool            // every write answers 503 (a planned switchover)
 	CDNBaseURL     string          // where /static/* is served from; empty: this server
 	Jobs           *jobs.Submitter // nil before phase 8
 	MaxUploadBytes int64
@@ -119,14 +120,14 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("GET /static/{file}", s.static)
-	mux.HandleFunc("POST /api/signup", s.signup)
+	mux.HandleFunc("POST /api/signup", s.writes(s.signup))
 	mux.HandleFunc("POST /api/login", s.login)
 	mux.HandleFunc("POST /api/logout", s.logout)
 	mux.HandleFunc("GET /api/me", s.authed(s.me))
-	mux.HandleFunc("PUT /api/me", s.authed(s.updateMe))
+	mux.HandleFunc("PUT /api/me", s.writes(s.authed(s.updateMe)))
 	mux.HandleFunc("GET /api/users/{id}", s.profile)
-	mux.HandleFunc("PUT /api/users/{id}", s.authed(s.updateUser))
-	mux.HandleFunc("POST /api/me/avatar", s.authed(s.uploadAvatar))
+	mux.HandleFunc("PUT /api/users/{id}", s.writes(s.authed(s.updateUser)))
+	mux.HandleFunc("POST /api/me/avatar", s.writes(s.authed(s.uploadAvatar)))
 	mux.HandleFunc("GET /api/jobs/{id}", s.authed(s.job))
 	mux.HandleFunc("GET /api/jobs/{id}/output", s.authed(s.jobOutput))
 	s.handler = s.observe(s.securityHeaders(mux))

@@ -154,7 +154,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, pw password
 	s.HTTP, err = apphttp.New(apphttp.Options{
 		Users: s.Users, Profiles: profiles, Sessions: sessions, Metrics: m, Logger: log,
 		MaxBodyBytes: cfg.MaxBodyBytes, CookieSecure: cfg.CookieSecure, ReadYourWrites: cfg.ReadYourWrites,
-		CDNBaseURL: cfg.CDNBaseURL, Region: cfg.Region, PasswordParams: pw,
+		WritesPaused: cfg.WritesPaused,
+		CDNBaseURL:   cfg.CDNBaseURL, Region: cfg.Region, PasswordParams: pw,
 		Jobs: s.Jobs, MaxUploadBytes: cfg.MaxUploadBytes,
 		Throttle: throttle, CookieKeys: cfg.CookieKeys,
 		JobLimits:     jobLimits(cfg),

@@ -13,6 +13,8 @@ package database
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -34,8 +36,14 @@ type ReplicaSource struct {
 	// Promoted makes the copy a standalone primary: its replication source
 	// is dropped, which the provider carries out in place as RDS's
 	// PromoteReadReplica (a failover). The copy keeps its automated backups
-	// (retention of at least a day), so it may have replicas of its own.
+	// (retention of at least a day), so it may have replicas of its own,
+	// and a named final snapshot like a primary's.
 	Promoted bool
+	// KeepsSecret keeps the master secret a primary of this name had: a
+	// copy rebuilt in the region of the original primary (a failback)
+	// shares its source's password, which is the original one, and the
+	// hosts of both regions read the secret and its regional copies.
+	KeepsSecret bool
 }
 
 // Args configure a Database.
@@ -60,6 +68,14 @@ type Args struct {
 	DeletionProtection  bool
 	SkipFinalSnapshot   bool
 	Replicas            int
+	// Retiring prepares the writer instance to be replaced (by a copy of
+	// another region's, the next step of a failback or switchover): its
+	// deletion protection goes off, since RDS refuses to delete a
+	// protected instance and a replacement deletes the old one first (the
+	// instance's identifier is its own), and it keeps a named final
+	// snapshot. Every other input keeps what the instance's state holds, in
+	// whichever form (primary or promoted copy) it was created.
+	Retiring bool
 
 	DBName   string // default "app"
 	Username string // default "app"
@@ -130,7 +146,7 @@ func validate(a *Args) error {
 		return bad("Replicas", a.Replicas, "0 to 15")
 	case a.ReplicaOf == nil && (majorVersion(a.EngineVersion) == "" || a.EngineVersion != majorVersion(a.EngineVersion)):
 		return bad("EngineVersion", a.EngineVersion, "a PostgreSQL major version such as 16 (RDS chooses and upgrades the minor)")
-	case a.ReplicaOf != nil && a.ReplicaOf.SourceARN == nil:
+	case a.ReplicaOf != nil && !a.ReplicaOf.Promoted && a.ReplicaOf.SourceARN == nil:
 		return bad("ReplicaOf.SourceARN", nil, "the source instance's ARN")
 	}
 	return nil
@@ -241,7 +257,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	d.ReaderEndpoints = readers.ToStringArrayOutput()
 	d.InstanceARN = d.Primary.Arn
 	d.SecretARN = pulumi.String("").ToStringOutput()
-	if args.ReplicaOf == nil {
+	if args.ReplicaOf == nil || args.ReplicaOf.KeepsSecret {
 		if err := d.credentials(ctx, name, args, child); err != nil {
 			return nil, err
 		}
@@ -277,9 +293,9 @@ func (d *Database) primary(ctx *pulumi.Context, name string, args *Args, opt, lo
 		PubliclyAccessible:      pulumi.Bool(false),
 		MultiAz:                 pulumi.Bool(args.MultiAZ),
 		BackupRetentionPeriod:   pulumi.Int(args.BackupRetentionDays),
-		DeletionProtection:      pulumi.Bool(args.DeletionProtection),
-		SkipFinalSnapshot:       pulumi.Bool(args.SkipFinalSnapshot),
-		FinalSnapshotIdentifier: d.finalSnapshot(args.SkipFinalSnapshot),
+		DeletionProtection:      pulumi.Bool(args.DeletionProtection && !args.Retiring),
+		SkipFinalSnapshot:       pulumi.Bool(args.SkipFinalSnapshot && !args.Retiring),
+		FinalSnapshotIdentifier: d.finalSnapshot(args.SkipFinalSnapshot && !args.Retiring),
 		CopyTagsToSnapshot:      pulumi.Bool(true),
 		AutoMinorVersionUpgrade: pulumi.Bool(true),
 		// Multi-AZ at phase 4 and other changes take effect on `pulumi up`,
@@ -288,7 +304,31 @@ func (d *Database) primary(ctx *pulumi.Context, name string, args *Args, opt, lo
 		ApplyImmediately:           pulumi.Bool(true),
 		PerformanceInsightsEnabled: pulumi.Bool(true),
 		Tags:                       shared.Tags(args.Tags, name),
-	}, opt, logs, pulumi.IgnoreChanges([]string{"password"}), pulumi.DeleteBeforeReplace(true))
+	}, opt, logs, pulumi.IgnoreChanges(kept(args, "password")), pulumi.DeleteBeforeReplace(true))
+}
+
+// retiringSends are the only inputs a retiring instance sends (Retiring).
+var retiringSends = []string{"deletionProtection", "finalSnapshotIdentifier", "skipFinalSnapshot"}
+
+// kept lists the instance inputs whose changes are ignored: always, and
+// when the instance is retiring every input but retiringSends, taken from
+// the pulumi tags of the instance's args type.
+func kept(args *Args, always ...string) []string {
+	if !args.Retiring {
+		return always
+	}
+	t := (&rds.InstanceArgs{}).ElementType()
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var out []string
+	for i := range t.NumField() {
+		if name := t.Field(i).Tag.Get("pulumi"); name != "" && !slices.Contains(retiringSends, name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // logGroup makes the log group an instance exports its PostgreSQL log to,
@@ -329,6 +369,12 @@ func (d *Database) credentials(ctx *pulumi.Context, name string, args *Args, opt
 	for _, region := range args.SecretReplicaRegions {
 		replicas = append(replicas, secretsmanager.SecretReplicaArgs{Region: pulumi.String(region)})
 	}
+	password := d.Primary.Password.Elem()
+	if args.ReplicaOf != nil {
+		// A copy has no password input (it has its source's); the value
+		// the secret holds is kept (copyKeeps), so this one is never sent.
+		password = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+	}
 	var err error
 	if d.Secret, err = secretsmanager.NewSecret(ctx, name, &secretsmanager.SecretArgs{
 		Description: pulumi.String(name + ": PostgreSQL master credentials"),
@@ -349,11 +395,21 @@ func (d *Database) credentials(ctx *pulumi.Context, name string, args *Args, opt
 			"port":     pulumi.Int(Port),
 			"dbname":   pulumi.String(args.DBName),
 			"username": pulumi.String(args.Username),
-			"password": d.Primary.Password.Elem(),
+			"password": password,
 		}),
-	}, opt)
+	}, opt, pulumi.IgnoreChanges(copyKeeps(args)))
 	d.SecretARN = d.Secret.Arn
 	return err
+}
+
+// copyKeeps keeps the secret's value once the database is a copy: a copy's
+// password is its source's (the original), which the provider does not read
+// back, so the value the secret holds stays right.
+func copyKeeps(args *Args) []string {
+	if args.ReplicaOf != nil {
+		return []string{"secretString"}
+	}
+	return nil
 }
 
 // SecretARNIn is the ARN of the master secret's copy in region (one of
@@ -382,8 +438,16 @@ func (d *Database) crossRegionReplica(ctx *pulumi.Context, name string, args *Ar
 	}
 	d.Key = key
 	var source pulumi.StringInput = args.ReplicaOf.SourceARN
+	// A replica takes no final snapshot (RDS refuses FinalDBSnapshotIdentifier
+	// when deleting one); a promoted copy is a primary and keeps one.
+	skip := true
+	// RDS cannot make a standalone instance a replica, nor give a replica
+	// another source (the provider refuses the update: "cannot elect new
+	// source database for replication"): a new source is a new instance.
+	// A promotion, the source dropped, is done in place.
+	var replace pulumi.ResourceOption = pulumi.ReplaceOnChanges([]string{"replicateSourceDb"})
 	if args.ReplicaOf.Promoted {
-		source = nil
+		source, skip, replace = nil, args.SkipFinalSnapshot && !args.Retiring, pulumi.ReplaceOnChanges(nil)
 	}
 	// Its own storage autoscaling up to the source's ceiling, as the
 	// same-region replicas.
@@ -402,13 +466,14 @@ func (d *Database) crossRegionReplica(ctx *pulumi.Context, name string, args *Ar
 		MultiAz:                      pulumi.Bool(args.MultiAZ),
 		// Keeping backups lets this replica have replicas and be promoted in a disaster.
 		BackupRetentionPeriod:   pulumi.Int(max(args.BackupRetentionDays, 1)),
-		DeletionProtection:      pulumi.Bool(args.DeletionProtection),
-		SkipFinalSnapshot:       pulumi.Bool(true),
+		DeletionProtection:      pulumi.Bool(args.DeletionProtection && !args.Retiring),
+		SkipFinalSnapshot:       pulumi.Bool(skip),
+		FinalSnapshotIdentifier: d.finalSnapshot(skip),
 		CopyTagsToSnapshot:      pulumi.Bool(true),
 		AutoMinorVersionUpgrade: pulumi.Bool(true),
 		ApplyImmediately:        pulumi.Bool(true),
 		Tags:                    shared.Tags(args.Tags, name),
-	}, opt, logs, pulumi.DeleteBeforeReplace(true))
+	}, opt, logs, replace, pulumi.IgnoreChanges(kept(args)), pulumi.DeleteBeforeReplace(true))
 }
 
 // finalSnapshot names the snapshot RDS takes when the primary is deleted.

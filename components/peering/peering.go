@@ -4,7 +4,9 @@
 // shards. An inter-region VPC peering connection, accepted on the other
 // side, and routes both ways: the other region's app subnets to the primary
 // VPC, and the primary's data subnets back to them. Nothing else routes
-// across: the primary's hosts and the other region's data tier do not.
+// across: the primary's hosts and the other region's data tier do not,
+// except after a failover (Reverse), when the other region holds the
+// writers and the primary region's hosts write there.
 //
 // No DNS option is needed: the databases are not publicly accessible, so
 // their endpoints resolve to private addresses wherever they are looked up
@@ -29,7 +31,11 @@ type Args struct {
 	Remote         *network.Network
 	RemoteRegion   string
 	RemoteProvider pulumi.ProviderResource
-	Tags           map[string]string
+	// Reverse routes the primary's app subnets to the remote VPC too, and
+	// the remote data subnets back to them: after a failover, the primary
+	// region's hosts write to the databases the remote region holds.
+	Reverse bool
+	Tags    map[string]string
 }
 
 // Peering is the component.
@@ -108,6 +114,18 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	for i, cidr := range args.Remote.AppCIDRs {
 		if err := p.route(ctx, fmt.Sprintf("%s-primary-data-%d", name, i), args.Primary.DataRouteTable, cidr, active, child); err != nil {
 			return nil, err
+		}
+	}
+	if args.Reverse {
+		for i, rt := range args.Primary.AppRouteTables {
+			if err := p.route(ctx, fmt.Sprintf("%s-primary-app-%d", name, i), rt, args.Remote.CIDR, active, child); err != nil {
+				return nil, err
+			}
+		}
+		for i, cidr := range args.Primary.AppCIDRs {
+			if err := p.route(ctx, fmt.Sprintf("%s-remote-data-%d", name, i), args.Remote.DataRouteTable, cidr, active, child, remote); err != nil {
+				return nil, err
+			}
 		}
 	}
 	p.ConnectionID = active

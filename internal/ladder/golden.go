@@ -60,17 +60,57 @@ func GoldenFile(target string, from, to int) string {
 // region while the first one's APIs fail.
 var Failover = []Setting{{Key: "writerRegion", Value: "eu-west-1"}, {Key: "lostRegion", Value: "us-east-1"}}
 
-// FailoverGoldenFile holds the failover step at a phase, relative to the
-// repository root; its title is FailoverTitle's.
-func FailoverGoldenFile(phase int) string {
-	return fmt.Sprintf("stacks/testdata/transitions/%d-failover.txt", phase)
+// A RunbookStep is one `pulumi up` of the failover runbook (docs/failover.md)
+// at phase 7 or 9: the settings it changes on top of the steps before it,
+// and the first region's state while it runs.
+type RunbookStep struct {
+	Name     string    // the golden file's name after the phase: 7-failover.txt
+	Settings []Setting // an empty Value sets the key empty (its default)
+	// LostRegion is the region whose APIs fail during the step ("": none).
+	LostRegion string
 }
 
-// FailoverTitle is Golden's text for the failover step at a phase, its
-// "phase n -> m" title replaced by what the step is.
-func FailoverTitle(phase int, golden string) string {
-	return fmt.Sprintf("# phase %d, failover (writerRegion eu-west-1, lostRegion us-east-1)%s", phase, golden[strings.Index(golden, ":"):])
+// Runbook is the failover, the first region's return and the planned
+// switchover back, in order; each step's golden file shows what it changes
+// after the one before it (the first: after the phase itself).
+var Runbook = []RunbookStep{
+	{Name: "failover", Settings: Failover, LostRegion: "us-east-1"},
+	// The first region answers again: its old primaries are retired.
+	{Name: "retire", Settings: []Setting{{Key: "lostRegion", Value: ""}, {Key: "primaryDatabases", Value: "retiring"}}},
+	// Failback: they are replaced by copies of the promoted instances.
+	{Name: "failback", Settings: []Setting{{Key: "primaryDatabases", Value: "copies"}}},
+	// The planned switchover back: writes paused, the copies promoted,
+	// writes resumed.
+	{Name: "pause", Settings: []Setting{{Key: "writesPaused", Value: "true"}}},
+	{Name: "switchover", Settings: []Setting{{Key: "writerRegion", Value: ""}}},
+	{Name: "resume", Settings: []Setting{{Key: "writesPaused", Value: "false"}}},
 }
+
+// RunbookGoldenFile holds a runbook step at a phase, relative to the
+// repository root; its title is RunbookTitle's.
+func RunbookGoldenFile(phase int, step RunbookStep) string {
+	return fmt.Sprintf("stacks/testdata/transitions/%d-%s.txt", phase, step.Name)
+}
+
+// FailoverGoldenFile holds the failover step at a phase.
+func FailoverGoldenFile(phase int) string { return RunbookGoldenFile(phase, Runbook[0]) }
+
+// RunbookTitle is Golden's text for a runbook step at a phase, its "phase n
+// -> m" title replaced by what the step is: its name and its settings.
+func RunbookTitle(phase int, step RunbookStep, golden string) string {
+	var set []string
+	for _, s := range step.Settings {
+		v := s.Value
+		if v == "" {
+			v = "empty"
+		}
+		set = append(set, s.Key+" "+v)
+	}
+	return fmt.Sprintf("# phase %d, %s (%s)%s", phase, step.Name, strings.Join(set, ", "), golden[strings.Index(golden, ":"):])
+}
+
+// FailoverTitle is RunbookTitle for the failover step.
+func FailoverTitle(phase int, golden string) string { return RunbookTitle(phase, Runbook[0], golden) }
 
 // LineDiff lists the lines only one side has, each marked with its side.
 func LineDiff(want, got, wantSide, gotSide string) string {

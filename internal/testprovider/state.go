@@ -31,6 +31,10 @@ type cloud struct {
 	// Containers are the docker containers by id, with whether the create
 	// waited for their health check to pass (the provider's wait).
 	Containers map[string]container `json:"containers"`
+	// Snapshots are the final snapshots of deleted RDS instances (name ->
+	// the instance's id): RDS keeps them after the instance is gone and
+	// refuses a second one of the same name.
+	Snapshots map[string]string `json:"snapshots"`
 }
 
 type container struct {
@@ -82,6 +86,9 @@ func (s *State) with(f func(c *cloud) error) error {
 	}
 	if c.Containers == nil {
 		c.Containers = map[string]container{}
+	}
+	if c.Snapshots == nil {
+		c.Snapshots = map[string]string{}
 	}
 	if err := f(c); err != nil {
 		return err
@@ -174,8 +181,15 @@ func (s *State) Delete(typ, id string, outs resource.PropertyMap) error {
 		if boolean(outs, "deletionProtection") {
 			return errors.New("InvalidParameterCombination: Cannot delete protected DB Instance, please disable deletion protection and try again.")
 		}
-		if !boolean(outs, "skipFinalSnapshot") && str(outs, "finalSnapshotIdentifier") == "" && str(outs, "replicateSourceDb") == "" {
+		replica := str(outs, "replicateSourceDb") != ""
+		if !boolean(outs, "skipFinalSnapshot") && str(outs, "finalSnapshotIdentifier") == "" && !replica {
 			return errors.New("final_snapshot_identifier is required when skip_final_snapshot is false")
+		}
+		// RDS takes no final snapshot of a read replica (DeleteDBInstance:
+		// FinalDBSnapshotIdentifier "can't be specified when deleting a
+		// read replica").
+		if replica && str(outs, "finalSnapshotIdentifier") != "" && !boolean(outs, "skipFinalSnapshot") {
+			return errors.New("InvalidParameterCombination: FinalDBSnapshotIdentifier can not be specified when deleting a replica instance")
 		}
 	case "aws:lb/loadBalancer:LoadBalancer":
 		if boolean(outs, "enableDeletionProtection") {
@@ -184,6 +198,13 @@ func (s *State) Delete(typ, id string, outs resource.PropertyMap) error {
 	}
 	return s.with(func(c *cloud) error {
 		switch typ {
+		case "aws:rds/instance:Instance":
+			if name := str(outs, "finalSnapshotIdentifier"); name != "" && !boolean(outs, "skipFinalSnapshot") {
+				if _, ok := c.Snapshots[name]; ok {
+					return fmt.Errorf("DBSnapshotAlreadyExists: Cannot create the snapshot because a snapshot with the identifier %s already exists.", name)
+				}
+				c.Snapshots[name] = id
+			}
 		case "aws:s3/bucketObjectv2:BucketObjectv2":
 			b := c.bucket(str(outs, "bucket"))
 			if b.Versioned {
@@ -396,4 +417,17 @@ func (s *State) Secrets() ([]string, error) {
 		}
 	}
 	return out, sc.Err()
+}
+
+// Snapshots lists the final snapshots RDS kept of deleted instances.
+func (s *State) Snapshots() ([]string, error) {
+	var out []string
+	err := s.with(func(c *cloud) error {
+		for name := range c.Snapshots {
+			out = append(out, name)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
 }

@@ -96,3 +96,39 @@ func TestContainersWaitForTheirHealthCheck(t *testing.T) {
 		t.Errorf("a deleted container is still listed: %v", got)
 	}
 }
+
+// Deleting an RDS instance: protected, it is refused; a primary keeps its
+// named final snapshot, and a second snapshot of that name is refused; a
+// replica takes none.
+func TestDeletingRDSInstances(t *testing.T) {
+	const typ = "aws:rds/instance:Instance"
+	s := &State{Dir: t.TempDir()}
+	props := func(m map[string]any) resource.PropertyMap { return resource.NewPropertyMapFromMap(m) }
+	primary := map[string]any{"deletionProtection": false, "skipFinalSnapshot": false, "finalSnapshotIdentifier": "db-x-final"}
+	cases := []struct {
+		name string
+		outs map[string]any
+		fail string
+	}{
+		{"protected", map[string]any{"deletionProtection": true, "skipFinalSnapshot": true}, "protected"},
+		{"a primary with a final snapshot", primary, ""},
+		{"a second one of the same snapshot name", primary, "DBSnapshotAlreadyExists"},
+		{"a primary with an unnamed snapshot", map[string]any{"skipFinalSnapshot": false}, "final_snapshot_identifier"},
+		{"a replica asked for a snapshot", map[string]any{"replicateSourceDb": "arn:aws:rds:eu-west-1:1:db:x", "skipFinalSnapshot": false, "finalSnapshotIdentifier": "r-final"}, "replica instance"},
+		{"a replica", map[string]any{"replicateSourceDb": "arn:aws:rds:eu-west-1:1:db:x", "skipFinalSnapshot": true}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := s.Delete(typ, "db-x", props(c.outs))
+			switch {
+			case c.fail == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.fail != "" && (err == nil || !strings.Contains(err.Error(), c.fail)):
+				t.Fatalf("got %v, want an error with %q", err, c.fail)
+			}
+		})
+	}
+	if got, err := s.Snapshots(); err != nil || len(got) != 1 || got[0] != "db-x-final" {
+		t.Fatalf("snapshots kept: %v %v, want [db-x-final]", got, err)
+	}
+}

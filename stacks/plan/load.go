@@ -67,6 +67,8 @@ var Defaults = map[string]string{
 	"shardReplicas":                 "1",
 	"writerRegion":                  "",
 	"lostRegion":                    "",
+	"primaryDatabases":              "original",
+	"writesPaused":                  "false",
 }
 
 // MaxmemoryPolicies are the eviction policies Redis and Valkey accept.
@@ -175,6 +177,8 @@ func Load(get Lookup) (Settings, error) {
 	s.ShardReplicas = r.intIn("shardReplicas", 0, 15)
 	s.WriterRegion = r.optional("writerRegion", regionPattern, "empty (the primary region), or primaryRegion's or secondaryRegion's name")
 	s.LostRegion = r.optional("lostRegion", regionPattern, "empty, or the name of the stack's region whose APIs fail")
+	s.PrimaryDatabases = r.oneOf("primaryDatabases", PrimaryOriginal, PrimaryRetiring, PrimaryCopies, PrimaryRetiringCopies)
+	s.WritesPaused = r.boolean("writesPaused")
 	if r.err != nil {
 		return s, r.err
 	}
@@ -265,12 +269,21 @@ func (s Settings) crossCheck() error {
 		return &ConfigError{Key: "lostRegion", Value: s.LostRegion, Allowed: fmt.Sprintf("empty, %s (primaryRegion) or %s (secondaryRegion)", s.PrimaryRegion, s.SecondaryRegion)}
 	case s.LostRegion != "" && s.LostRole() == s.WriterRole():
 		return &ConfigError{Key: "lostRegion", Value: s.LostRegion, Allowed: "a region other than the writer region: fail the writes over first (pulumi config set writerRegion " + s.other(s.LostRegion) + ")"}
-	case s.WriterRole() == "secondary" && s.LostRole() != "primary":
-		// Bringing the first region back means rebuilding its databases as
-		// copies of the promoted ones, which the program does not do yet:
-		// with both regions answering, the first region's hosts would
-		// write to its old primary while the second's write to its own.
-		return &ConfigError{Key: "writerRegion", Value: s.WriterRegion, Allowed: fmt.Sprintf("%s (the second region) only with lostRegion %s: the return of the first region as a copy of the promoted databases is not built yet (see the failover runbook)", s.SecondaryRegion, s.PrimaryRegion)}
+	case s.PrimaryDatabases != PrimaryOriginal && (p < 7 || s.Target == "docker"):
+		return &ConfigError{Key: "primaryDatabases", Value: s.PrimaryDatabases, Allowed: "original before phase 7 and on the docker target: a failback rebuilds RDS copies of the second data center"}
+	case s.WritesPaused && s.Target == "docker":
+		return &ConfigError{Key: "writesPaused", Value: "true", Allowed: "false on the docker target: its containers read their settings once, at start"}
+	case s.WriterRole() == "secondary" && s.LostRegion == "" && s.PrimaryDatabases == PrimaryOriginal:
+		// With both regions answering, the first region's hosts must not
+		// write to its old primary while the second's write to the
+		// promoted copy: the old primaries are retired (fenced off,
+		// deletion protection off, a final snapshot named) before a
+		// failback replaces them by copies.
+		return &ConfigError{Key: "primaryDatabases", Value: s.PrimaryDatabases, Allowed: fmt.Sprintf("retiring once %s answers again while %s holds the writers (`pulumi config set primaryDatabases retiring`), then copies (see the failover runbook)", s.PrimaryRegion, s.SecondaryRegion)}
+	case s.PrimaryRetires() && (s.WriterRole() != "secondary" || s.LostRegion != ""):
+		return &ConfigError{Key: "primaryDatabases", Value: s.PrimaryDatabases, Allowed: fmt.Sprintf("%s only with writerRegion %s and lostRegion empty: it prepares the failback of %s; original or copies otherwise", s.PrimaryDatabases, s.SecondaryRegion, s.PrimaryRegion)}
+	case s.WritesPaused && s.LostRegion != "":
+		return &ConfigError{Key: "writesPaused", Value: "true", Allowed: "false while a region is lost: pausing writes prepares a planned switchover, which needs both regions"}
 	case s.QueueVisibilitySeconds < s.JobTimeoutSeconds:
 		return &ConfigError{Key: "queueVisibilityTimeoutSeconds", Value: fmt.Sprint(s.QueueVisibilitySeconds), Allowed: fmt.Sprintf("at least jobTimeoutSeconds (%d), or a message reappears while its job still runs", s.JobTimeoutSeconds)}
 	}

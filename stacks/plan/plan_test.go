@@ -43,7 +43,15 @@ func TestBadConfigNamesTheKeyAndWhatIsAllowed(t *testing.T) {
 		{"the new writer lost", map[string]string{"phase": "9", "domain": "shop.scalezero-demo.net", "writerRegion": "eu-west-1", "lostRegion": "eu-west-1"}, "lostRegion", "pulumi config set writerRegion us-east-1"},
 		{"a third region lost", map[string]string{"phase": "7", "domain": "shop.scalezero-demo.net", "lostRegion": "ap-south-1"}, "lostRegion", "us-east-1 (primaryRegion) or eu-west-1"},
 		{"failover on docker", map[string]string{"phase": "7", "target": "docker", "writerRegion": "eu-west-1"}, "writerRegion", "empty on the docker target"},
-		{"two writers once the first region is back", map[string]string{"phase": "7", "domain": "shop.scalezero-demo.net", "writerRegion": "eu-west-1"}, "writerRegion", "only with lostRegion us-east-1"},
+		{"two writers once the first region is back", map[string]string{"phase": "7", "domain": "shop.scalezero-demo.net", "writerRegion": "eu-west-1"}, "primaryDatabases", "retiring once us-east-1 answers again"},
+		{"an unknown form of the first region's databases", map[string]string{"phase": "7", "domain": "shop.scalezero-demo.net", "primaryDatabases": "replicas"}, "primaryDatabases", "one of original, retiring, copies, retiringCopies"},
+		{"copies before phase 7", map[string]string{"phase": "6", "primaryDatabases": "copies"}, "primaryDatabases", "original before phase 7"},
+		{"copies on docker", map[string]string{"phase": "7", "target": "docker", "primaryDatabases": "copies"}, "primaryDatabases", "on the docker target"},
+		{"retiring the writers", map[string]string{"phase": "7", "domain": "shop.scalezero-demo.net", "primaryDatabases": "retiring"}, "primaryDatabases", "retiring only with writerRegion eu-west-1 and lostRegion empty"},
+		{"retiring a lost region", map[string]string{"phase": "9", "domain": "shop.scalezero-demo.net", "writerRegion": "eu-west-1", "lostRegion": "us-east-1", "primaryDatabases": "retiringCopies"}, "primaryDatabases", "retiringCopies only with writerRegion eu-west-1 and lostRegion empty"},
+		{"writes paused with a region lost", map[string]string{"phase": "7", "domain": "shop.scalezero-demo.net", "writerRegion": "eu-west-1", "lostRegion": "us-east-1", "writesPaused": "true"}, "writesPaused", "false while a region is lost"},
+		{"writes paused on docker", map[string]string{"phase": "3", "target": "docker", "writesPaused": "true"}, "writesPaused", "false on the docker target"},
+		{"writes paused not a bool", map[string]string{"phase": "7", "domain": "shop.scalezero-demo.net", "writesPaused": "soon"}, "writesPaused", "true or false"},
 		{"phase ten", map[string]string{"phase": "10"}, "phase", "1 to 9"},
 		{"phase in words", map[string]string{"phase": "five"}, "phase", "1 to 9"},
 		{"min above max", map[string]string{"webMin": "5", "webMax": "3", "webDesired": "4"}, "webMin", "at most webMax"},
@@ -211,5 +219,36 @@ func TestRegionsOpenedSince2022Load(t *testing.T) {
 				t.Fatalf("primaryRegion = %q, want %q", s.PrimaryRegion, region)
 			}
 		})
+	}
+}
+
+// Every step of the runbook's failover, failback and switchover loads, at
+// the phases with a second data center.
+func TestTheRunbookStepsLoad(t *testing.T) {
+	steps := []struct {
+		name string
+		kv   map[string]string
+	}{
+		{"failover", map[string]string{"writerRegion": "eu-west-1", "lostRegion": "us-east-1"}},
+		{"first region back, old primaries retiring", map[string]string{"writerRegion": "eu-west-1", "primaryDatabases": "retiring"}},
+		{"failback: copies", map[string]string{"writerRegion": "eu-west-1", "primaryDatabases": "copies"}},
+		{"writes paused", map[string]string{"writerRegion": "eu-west-1", "primaryDatabases": "copies", "writesPaused": "true"}},
+		{"switchover", map[string]string{"primaryDatabases": "copies", "writesPaused": "true"}},
+		{"writes resumed", map[string]string{"primaryDatabases": "copies"}},
+		{"a second failover", map[string]string{"writerRegion": "eu-west-1", "lostRegion": "us-east-1", "primaryDatabases": "copies"}},
+		{"a second failback retiring the copies", map[string]string{"writerRegion": "eu-west-1", "primaryDatabases": "retiringCopies"}},
+	}
+	for _, phase := range []string{"7", "9"} {
+		for _, st := range steps {
+			t.Run(phase+"/"+st.name, func(t *testing.T) {
+				kv := map[string]string{"phase": phase, "domain": "shop.scalezero-demo.net"}
+				for k, v := range st.kv {
+					kv[k] = v
+				}
+				if _, err := load(t, kv); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
 	}
 }

@@ -99,6 +99,58 @@ type Settings struct {
 	// program then changes nothing there and asks it nothing, so that a
 	// failover can run during the outage.
 	LostRegion string
+	// PrimaryDatabases is what the first region's databases are
+	// (primaryDatabases): PrimaryOriginal, PrimaryRetiring, PrimaryCopies
+	// or PrimaryRetiringCopies.
+	PrimaryDatabases string
+	// WritesPaused makes the hosts of every region answer writes 503 with
+	// Retry-After (writesPaused), so that a copy can catch up before a
+	// planned switchover promotes it.
+	WritesPaused bool
+}
+
+// The first region's databases (primaryDatabases). RDS cannot turn a
+// standalone instance into a replica (the provider answers "cannot elect new
+// source database for replication"), so the first region comes back after a
+// failover by replacing its old primaries with copies of the promoted ones.
+const (
+	// PrimaryOriginal: the primaries the stack created (the default).
+	PrimaryOriginal = "original"
+	// PrimaryRetiring: the old primaries once the first region answers
+	// again after a failover, before they are replaced: the first region's
+	// hosts write to and read from the second region, the old primaries
+	// lose their deletion protection (RDS refuses to delete a protected
+	// instance, and a replacement deletes first) and keep a named final
+	// snapshot; their same-region replicas go. Their other inputs keep what
+	// their state holds, whichever form they were created in.
+	PrimaryRetiring = "retiring"
+	// PrimaryCopies: rebuilt by a failback as cross-region replicas of
+	// the second region's instances, each with a KMS key of its own
+	// region; promoted again when writerRegion is the first region (the
+	// planned switchover). They keep this form from then on.
+	PrimaryCopies = "copies"
+	// PrimaryRetiringCopies is PrimaryRetiring for databases that are
+	// copies already (a second failback): they keep their KMS keys.
+	PrimaryRetiringCopies = "retiringCopies"
+)
+
+// PrimaryRetires reports whether the first region's databases are being
+// retired (PrimaryRetiring or PrimaryRetiringCopies).
+func (s Settings) PrimaryRetires() bool {
+	return s.PrimaryDatabases == PrimaryRetiring || s.PrimaryDatabases == PrimaryRetiringCopies
+}
+
+// PrimaryCopyForm reports whether the first region's databases were built
+// as copies (PrimaryCopies or PrimaryRetiringCopies).
+func (s Settings) PrimaryCopyForm() bool {
+	return s.PrimaryDatabases == PrimaryCopies || s.PrimaryDatabases == PrimaryRetiringCopies
+}
+
+// PrimaryHoldsCopies reports whether the first region's databases are
+// copies that replicate from the second region now: not while the first
+// region is lost (a second failover), when they are the stale writers.
+func (s Settings) PrimaryHoldsCopies() bool {
+	return s.PrimaryDatabases == PrimaryCopies && s.WriterRole() == "secondary" && s.LostRole() != "primary"
 }
 
 // WriterRole is "primary" or "secondary": the region role that holds the writers.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scalezero/scalezero/app/config"
 	"github.com/scalezero/scalezero/graph"
@@ -281,6 +282,33 @@ func TestDockerContainersWaitUntilHealthy(t *testing.T) {
 			}
 			if want == "" || !strings.Contains(test, checks[want]) {
 				t.Errorf("phase %d: %s checks its health with %q, want %q", phase, name, test, checks[want])
+			}
+		}
+	}
+}
+
+// The provider reads a container's health-check durations back from the
+// engine as Go's Duration.String gives them ("2m0s"); a duration written any
+// other way ("120s") differs from what the next preview reads, and the
+// provider replaces the container on every up (the first real run on an
+// engine showed it: every container, every step).
+func TestDockerHealthCheckDurationsReadBackAsWritten(t *testing.T) {
+	for phase := 1; phase <= 9; phase++ {
+		for name, c := range containersOf(dockerGraph(t, phase)) {
+			hc, _ := c.Inputs["healthcheck"].(map[string]any)
+			for _, field := range []string{"interval", "timeout", "startPeriod", "startInterval"} {
+				v, ok := hc[field].(string)
+				if !ok {
+					continue
+				}
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					t.Errorf("phase %d: %s healthcheck.%s %q: %v", phase, name, field, v, err)
+					continue
+				}
+				if d.String() != v {
+					t.Errorf("phase %d: %s healthcheck.%s is %q; the provider reads it back as %q, a change on every preview", phase, name, field, v, d.String())
+				}
 			}
 		}
 	}

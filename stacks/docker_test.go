@@ -343,7 +343,7 @@ func TestDockerRolloutsCreateBeforeTheyStop(t *testing.T) {
 			}
 			conf := nginxConfig(t, cs[lb])
 			for _, want := range []string{
-				"resolver 127.0.0.11 valid=1s", " resolve ", "proxy_connect_timeout 1s;",
+				"resolver 127.0.0.11 valid=1s", " resolve ", "proxy_connect_timeout 250ms;",
 				"proxy_next_upstream error timeout http_502 http_503;", "proxy_next_upstream_tries 0;",
 			} {
 				if !strings.Contains(conf, want) {

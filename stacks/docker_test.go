@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scalezero/scalezero/app/config"
 	"github.com/scalezero/scalezero/graph"
@@ -286,6 +287,33 @@ func TestDockerContainersWaitUntilHealthy(t *testing.T) {
 	}
 }
 
+// The provider reads a container's health-check durations back from the
+// engine as Go's Duration.String gives them ("2m0s"); a duration written any
+// other way ("120s") differs from what the next preview reads, and the
+// provider replaces the container on every up (the first real run on an
+// engine showed it: every container, every step).
+func TestDockerHealthCheckDurationsReadBackAsWritten(t *testing.T) {
+	for phase := 1; phase <= 9; phase++ {
+		for name, c := range containersOf(dockerGraph(t, phase)) {
+			hc, _ := c.Inputs["healthcheck"].(map[string]any)
+			for _, field := range []string{"interval", "timeout", "startPeriod", "startInterval"} {
+				v, ok := hc[field].(string)
+				if !ok {
+					continue
+				}
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					t.Errorf("phase %d: %s healthcheck.%s %q: %v", phase, name, field, v, err)
+					continue
+				}
+				if d.String() != v {
+					t.Errorf("phase %d: %s healthcheck.%s is %q; the provider reads it back as %q, a change on every preview", phase, name, field, v, d.String())
+				}
+			}
+		}
+	}
+}
+
 // From phase 3 a rollout loses no request, as the AWS fleet's: each web
 // container is replaced by a new one that is created and healthy before the
 // old one is stopped (the provider would delete first), the old one gets
@@ -315,7 +343,7 @@ func TestDockerRolloutsCreateBeforeTheyStop(t *testing.T) {
 			}
 			conf := nginxConfig(t, cs[lb])
 			for _, want := range []string{
-				"resolver 127.0.0.11 valid=1s", " resolve ", "proxy_connect_timeout 1s;",
+				"resolver 127.0.0.11 valid=1s", " resolve ", "proxy_connect_timeout 250ms;",
 				"proxy_next_upstream error timeout http_502 http_503;", "proxy_next_upstream_tries 0;",
 			} {
 				if !strings.Contains(conf, want) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"time"
 
 	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -95,12 +96,17 @@ type service struct {
 // start; a service that has not passed within waitTimeout fails the create
 // (a replica copies its primary first, the app runs its migrations).
 const (
-	healthInterval    = "2s"
-	healthTimeout     = "3s"
+	healthInterval    = 2 * time.Second
+	healthTimeout     = 3 * time.Second
 	healthRetries     = 3
-	healthStartPeriod = "120s"
+	healthStartPeriod = 120 * time.Second
 	waitTimeout       = 180 // seconds
 )
+
+// duration is a health-check duration as the provider reads it back from
+// the engine (Go's Duration.String: "2m0s", not "120s"); written any other
+// way, every preview after an up would replace the container.
+func duration(d time.Duration) pulumi.String { return pulumi.String(d.String()) }
 
 // run declares the service's container, under parent, with c's own
 // settings; extra options (an ordering) apply to the container alone.
@@ -131,8 +137,8 @@ func (s service) run(ctx *pulumi.Context, parent pulumi.Resource, c docker.Conta
 		return nil, fmt.Errorf("containers: %s has no health check: every long-running stand-in needs one, so that a create waits until it can serve", s.name)
 	}
 	c.Healthcheck = docker.ContainerHealthcheckArgs{
-		Tests: pulumi.ToStringArray(s.health), Interval: pulumi.String(healthInterval), Timeout: pulumi.String(healthTimeout),
-		Retries: pulumi.Int(healthRetries), StartPeriod: pulumi.String(healthStartPeriod),
+		Tests: pulumi.ToStringArray(s.health), Interval: duration(healthInterval), Timeout: duration(healthTimeout),
+		Retries: pulumi.Int(healthRetries), StartPeriod: duration(healthStartPeriod),
 	}
 	c.Wait = pulumi.Bool(true)
 	c.WaitTimeout = pulumi.Int(waitTimeout)

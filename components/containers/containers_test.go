@@ -508,3 +508,33 @@ func TestTheLoadBalancerPassesOverAGoneAddress(t *testing.T) {
 		})
 	}
 }
+
+// A rollout replaces the web containers together, so until nginx resolves
+// their names again it can hold the gone address of each, and a request may
+// try them all before a live one: it must still be answered well within the
+// end-to-end run's prober timeout (2s), the bound a user's client could
+// have. Two names each resolving to a gone and a new address stand as four
+// servers here, the gone ones first.
+func TestTheLoadBalancerPassesOverARolloutsGoneAddressesInTime(t *testing.T) {
+	for _, sticky := range []bool{true, false} {
+		t.Run(fmt.Sprintf("sticky=%v", sticky), func(t *testing.T) {
+			live0, live1 := startBackend(t, "web-0"), startBackend(t, "web-1")
+			names := []string{"old-web-0", "old-web-1", "web-0", "web-1"}
+			url := runNginx(t, containers.LoadBalancerConfig(names, sticky), map[string]string{
+				"old-web-0": blackhole(t), "old-web-1": blackhole(t), "web-0": live0.addr, "web-1": live1.addr,
+			})
+			client := &http.Client{Timeout: 2 * time.Second}
+			for i := range 8 {
+				resp, err := client.Get(url + "/")
+				if err != nil {
+					t.Fatalf("request %d: %v", i, err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if got := strings.TrimSpace(string(body)); resp.StatusCode != http.StatusOK || (got != "web-0" && got != "web-1") {
+					t.Fatalf("request %d: %s %s", i, resp.Status, body)
+				}
+			}
+		})
+	}
+}

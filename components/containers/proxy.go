@@ -45,8 +45,14 @@ type LoadBalancer struct {
 //     (resolver valid=1s, resolve), so it knows the new address while the
 //     old one still serves;
 //   - a request the old one no longer takes (connection refused, reset, or
-//     an address gone: connect timeout 1s) or answers 502/503 is passed to
-//     the next address, of the same name or another, within 10s;
+//     an address gone: connect timeout 250ms) or answers 502/503 is passed
+//     to the next address, of the same name or another, within 10s. Until
+//     nginx resolves the names again it may hold the gone address of every
+//     container of a rollout (they are replaced together), and a request
+//     can try each: a connect on one host's bridge takes well under a
+//     millisecond, so 250ms each keeps that to a fraction of a second
+//     (at 1s, two gone addresses held a request 2s, which the end-to-end
+//     run's prober counted as unanswered);
 //   - a backend that fails is passed over for 2s.
 //
 // A POST nginx has sent is not retried (it may have been done): the app
@@ -72,7 +78,7 @@ server {
         proxy_set_header Host $host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_connect_timeout 1s;
+        proxy_connect_timeout 250ms;
         proxy_next_upstream error timeout http_502 http_503;
         proxy_next_upstream_tries 0;
         proxy_next_upstream_timeout 10s;

@@ -29,14 +29,7 @@ func failoverConfig(phase int) map[string]string {
 // reproduce.
 func flowFailoverGraph(t *testing.T, phase int) *graph.Graph {
 	t.Helper()
-	flows, err := ladder.Load("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, secret, err := flows["aws"].Config("..", phase, phase)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, secret := flowConfig(t, phase)
 	for _, s := range ladder.Failover {
 		cfg[s.Key] = s.Value
 	}
@@ -45,6 +38,46 @@ func flowFailoverGraph(t *testing.T, phase int) *graph.Graph {
 		t.Fatal(err)
 	}
 	return g
+}
+
+// flowConfig is the aws flow's config at phase, as the README has a user
+// set it, and its secret keys.
+func flowConfig(t *testing.T, phase int) (map[string]string, []string) {
+	t.Helper()
+	flows, err := ladder.Load("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, secret, err := flows["aws"].Config("..", phase, phase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, secret
+}
+
+// changesOnlyIn reports each change from before to after outside region
+// (the primary provider's own change aside, which a lost region's skip
+// flags make) and returns how many resources changed in all.
+func changesOnlyIn(t *testing.T, before, after *graph.Graph, region string) int {
+	t.Helper()
+	changed := 0
+	for _, c := range graph.Diff(before, after) {
+		if c.Kind == graph.Unchanged {
+			continue
+		}
+		changed++
+		if c.URN == "urn:pulumi:dev::scalezero::pulumi:providers:aws::primary" {
+			continue
+		}
+		r, ok := after.ByURN(c.URN)
+		if !ok {
+			r, _ = before.ByURN(c.URN)
+		}
+		if got := regionOf(t, after, r); got != region {
+			t.Errorf("%s %s in %s, the lost region", c.Kind, c.URN, got)
+		}
+	}
+	return changed
 }
 
 func knownConfigGraph(t *testing.T, cfg map[string]string) *graph.Graph {
@@ -71,24 +104,7 @@ func TestFailoverTouchesOnlyTheSecondRegion(t *testing.T) {
 					t.Errorf("the failover asks the lost region: %s", token)
 				}
 			}
-			changed := 0
-			for _, c := range graph.Diff(before, after) {
-				if c.Kind == graph.Unchanged {
-					continue
-				}
-				changed++
-				if c.URN == "urn:pulumi:dev::scalezero::pulumi:providers:aws::primary" {
-					continue
-				}
-				r, ok := after.ByURN(c.URN)
-				if !ok {
-					r, _ = before.ByURN(c.URN)
-				}
-				if region := regionOf(t, after, r); region != "eu-west-1" {
-					t.Errorf("%s %s in %s, the lost region", c.Kind, c.URN, region)
-				}
-			}
-			if changed < 3 {
+			if changed := changesOnlyIn(t, before, after, "eu-west-1"); changed < 3 {
 				t.Fatalf("the failover changes %d resources: the promotion and the settings are missing", changed)
 			}
 			provider, _ := after.Named("pulumi:providers:aws", "primary")

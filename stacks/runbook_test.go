@@ -31,14 +31,7 @@ func runbookGraph(t *testing.T, phase, step int) *graph.Graph {
 	if g, ok := runbookGraphs[key]; ok {
 		return g
 	}
-	flows, err := ladder.Load("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, secret, err := flows["aws"].Config("..", phase, phase)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, secret := flowConfig(t, phase)
 	for _, st := range ladder.Runbook[:step+1] {
 		for _, s := range st.Settings {
 			cfg[s.Key] = s.Value
@@ -307,14 +300,7 @@ func TestFailoverASecondTime(t *testing.T) {
 	for _, phase := range []int{7, 9} {
 		t.Run(fmt.Sprintf("phase%d", phase), func(t *testing.T) {
 			before := runbookGraph(t, phase, len(ladder.Runbook)-1)
-			flows, err := ladder.Load("..")
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg, secret, err := flows["aws"].Config("..", phase, phase)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg, secret := flowConfig(t, phase)
 			cfg["primaryDatabases"] = "copies"
 			for _, s := range ladder.Failover {
 				cfg[s.Key] = s.Value
@@ -323,21 +309,7 @@ func TestFailoverASecondTime(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			changed := 0
-			for _, c := range graph.Diff(before, after) {
-				if c.Kind == graph.Unchanged || c.URN == "urn:pulumi:dev::scalezero::pulumi:providers:aws::primary" {
-					continue
-				}
-				changed++
-				r, ok := after.ByURN(c.URN)
-				if !ok {
-					r, _ = before.ByURN(c.URN)
-				}
-				if region := regionOf(t, after, r); region != "eu-west-1" {
-					t.Errorf("%s %s in %s, the lost region", c.Kind, c.URN, region)
-				}
-			}
-			if changed < 3 {
+			if changed := changesOnlyIn(t, before, after, "eu-west-1"); changed < 3 {
 				t.Fatalf("the second failover changes %d resources: the promotion and the settings are missing", changed)
 			}
 		})

@@ -57,9 +57,9 @@ type region struct {
 	// databases are the ones in this region (the primary's writer and
 	// shards, the second region's copy): its hosts are admitted to each.
 	databases []*database.Database
-	// hosts are its hosts' security groups, admitted by its data tier
-	// before the hosts exist.
-	hosts *hostGroups
+	// clients are its hosts' security groups, promised to its data tier
+	// before the hosts exist (aws_clients.go).
+	clients shared.Clients
 }
 
 func (r *region) named(base string) string { return base + r.suffix }
@@ -94,6 +94,8 @@ type builder struct {
 	edgeWatch *observability.Observability // us-east-1's alarms when the primary region is elsewhere
 	dns       *dns.DNS
 	out       *Outputs
+	// pending are the promises not kept yet, by name (aws_clients.go).
+	pending map[string]func(pulumi.Output)
 }
 
 // BuildAWS declares the plan's tiers on AWS. The order is that of the
@@ -125,12 +127,8 @@ func BuildAWS(ctx *pulumi.Context, p plan.Plan) (*Outputs, error) {
 		{"app config", b.buildAppConfig},
 		{"hosts", b.buildHosts},
 		{"dns records", b.buildDNS},
-		{"dashboards", b.finishObservability},
 	})
-	if err != nil {
-		for _, r := range b.regions {
-			r.hosts.fail(err)
-		}
+	if err := b.settle(err); err != nil {
 		return nil, err
 	}
 	return b.out, nil
@@ -180,7 +178,7 @@ func (b *builder) buildRegions() error {
 		if err != nil {
 			return err
 		}
-		r.hosts = b.newHostGroups(r)
+		r.clients = b.hostClients(r)
 		b.regions = append(b.regions, r)
 	}
 	if err := b.lookUpAccount(); err != nil {

@@ -2,67 +2,101 @@ package stacks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/scalezero/scalezero/components/shared"
 )
 
-// The aws target: which hosts the data tier admits.
+// The aws target: outputs promised before the resource they come from
+// exists, and which hosts the data tier admits.
 //
 // The hosts come last (they boot on every setting, so after everything the
-// settings name), but the databases and caches admit them from their
-// creation: each host kind's security group is a deferred output, handed to
-// the data tier in its Args and resolved when the hosts exist. Every
-// deferred group is resolved by the hosts step or, when the program stops
-// before it, rejected with the program's error: a rule waiting on a group
+// settings name), and the DNS's health checks after the load balancers;
+// but the databases and caches admit the hosts from their creation, and
+// observability watches the hosts and health checks from its creation (the
+// hosts log to its groups, so it comes first). Each such value is promised:
+// a deferred output handed to the component in its Args, kept (resolved)
+// by the step that makes the resource. A promise is kept once, or broken
+// with the program's error when it stops first, and one still open when
+// the program ends is an error of its own: a resource waiting on a value
 // never resolved would hold the program forever.
 
-// hostGroups are the security groups of one region's hosts, by client name
-// ("server", "web", "worker"): those of the kinds the plan builds there.
-type hostGroups struct {
-	ids     shared.Clients
-	resolve map[string]func(pulumi.Output)
+// promise is the value named key, to be kept by a later step.
+func (b *builder) promise(key string) pulumi.StringOutput {
+	if _, dup := b.pending[key]; dup {
+		panic("stacks: promised twice: " + key) // a programming error, caught by every test
+	}
+	out, resolve := pulumi.DeferredOutput[string](b.ctx.Context())
+	if b.pending == nil {
+		b.pending = map[string]func(pulumi.Output){}
+	}
+	b.pending[key] = resolve
+	return pulumi.StringOutput{OutputState: out.OutputState}
 }
 
-// newHostGroups makes the deferred groups of region r's host kinds.
-func (b *builder) newHostGroups(r *region) *hostGroups {
-	var kinds []string
-	switch {
-	case b.p.SingleServer && r.role == "primary":
-		kinds = append(kinds, "server")
-	case !b.p.SingleServer:
-		kinds = append(kinds, "web")
-	}
-	if b.p.Queue && !b.p.SingleServer {
-		kinds = append(kinds, "worker")
-	}
-	g := &hostGroups{ids: shared.Clients{}, resolve: map[string]func(pulumi.Output){}}
-	for _, kind := range kinds {
-		out, resolve := pulumi.DeferredOutput[string](b.ctx.Context())
-		g.ids[kind] = pulumi.StringOutput{OutputState: out.OutputState}
-		g.resolve[kind] = resolve
-	}
-	return g
-}
-
-// admit resolves a host kind's group: the rules that name it go ahead.
-func (g *hostGroups) admit(kind string, sg pulumi.StringOutput) error {
-	resolve, ok := g.resolve[kind]
+// keep resolves the promise named key with v.
+func (b *builder) keep(key string, v pulumi.StringOutput) error {
+	resolve, ok := b.pending[key]
 	if !ok {
-		return fmt.Errorf("hosts %q are not among this region's clients %v", kind, shared.SortedKeys(g.ids))
+		return fmt.Errorf("nothing was promised as %q (open: %s)", key, strings.Join(shared.SortedKeys(b.pending), ", "))
 	}
-	delete(g.resolve, kind)
-	resolve(sg)
+	delete(b.pending, key)
+	resolve(v)
 	return nil
 }
 
-// fail rejects every group not resolved yet with err.
-func (g *hostGroups) fail(err error) {
-	for kind, resolve := range g.resolve {
+// breakPromises rejects every open promise with err.
+func (b *builder) breakPromises(err error) {
+	for key, resolve := range b.pending {
 		resolve(pulumi.All().ApplyT(func([]any) (string, error) { return "", err }))
-		delete(g.resolve, kind)
+		delete(b.pending, key)
 	}
+}
+
+// settle ends the program's promises: on err, each open one breaks with
+// it; without, one still open is an error (a step that should have kept it
+// did not run).
+func (b *builder) settle(err error) error {
+	if err == nil && len(b.pending) > 0 {
+		err = fmt.Errorf("promised and never made: %s", strings.Join(shared.SortedKeys(b.pending), ", "))
+	}
+	if err != nil {
+		b.breakPromises(err)
+	}
+	return err
+}
+
+// hostKinds are the kinds of host the plan builds in region r.
+func (b *builder) hostKinds(r *region) []string {
+	switch {
+	case b.p.SingleServer && r.role == "primary":
+		return []string{"server"}
+	case b.p.SingleServer:
+		return nil
+	case b.p.Queue:
+		return []string{"web", "worker"}
+	}
+	return []string{"web"}
+}
+
+func groupKey(r *region, kind string) string { return r.named(kind) + " hosts' security group" }
+
+// hostClients are the security groups of region r's hosts, by client name
+// ("server", "web", "worker"), as the data tier admits them: promised.
+func (b *builder) hostClients(r *region) shared.Clients {
+	out := shared.Clients{}
+	for _, kind := range b.hostKinds(r) {
+		out[kind] = b.promise(groupKey(r, kind))
+	}
+	return out
+}
+
+// admit keeps the promise of region r's hosts of a kind: the rules that
+// name their group go ahead.
+func (b *builder) admit(r *region, kind string, sg pulumi.StringOutput) error {
+	return b.keep(groupKey(r, kind), sg)
 }
 
 // remoteClients are the other regions' web hosts a database in region r

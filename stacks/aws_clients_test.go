@@ -13,41 +13,59 @@ import (
 	"github.com/scalezero/scalezero/stacks/plan"
 )
 
-// A rule that names a host group waits for it: admitted, the rule is
-// declared with the group's id; when the program stops before the hosts,
-// the groups are rejected and the program ends with its error instead of
-// waiting for hosts that will never be built.
-func TestDeferredHostGroups(t *testing.T) {
-	program := func(stop error) pulumi.RunFunc {
+// A rule that names a host group promised to it waits for it: kept, the
+// rule is declared with the group's id and depends on the group; when the
+// program stops before the hosts, the promises break and the program ends
+// with its error instead of waiting for hosts that will never be built;
+// and a promise no step keeps is an error, not a program that never ends.
+func TestPromisedHostGroups(t *testing.T) {
+	type ending int
+	const (
+		kept ending = iota
+		stopped
+		forgotten
+	)
+	stop := errors.New("a later step failed")
+	program := func(end ending) pulumi.RunFunc {
 		return func(ctx *pulumi.Context) error {
 			b := &builder{ctx: ctx, p: plan.Plan{Queue: true}}
-			g := b.newHostGroups(&region{role: "primary"})
-			if got := shared.SortedKeys(g.ids); strings.Join(got, ",") != "web,worker" {
+			r := &region{role: "primary"}
+			clients := b.hostClients(r)
+			if got := shared.SortedKeys(clients); strings.Join(got, ",") != "web,worker" {
 				t.Errorf("host kinds of a phase with workers: %v, want web,worker", got)
 			}
 			sg, err := shared.SecurityGroup(ctx, "db", "db", pulumi.String("vpc-1"), nil)
 			if err != nil {
 				return err
 			}
-			if err := shared.AllowClients(ctx, "db", sg, g.ids, 5432); err != nil {
+			if err := shared.AllowClients(ctx, "db", sg, clients, 5432); err != nil {
 				return err
 			}
-			if stop != nil {
-				g.fail(stop)
-				return stop
+			switch end {
+			case stopped:
+				return b.settle(stop)
+			case forgotten:
+				web, _ := shared.SecurityGroup(ctx, "web", "web", pulumi.String("vpc-1"), nil)
+				if err := b.admit(r, "web", web.ID().ToStringOutput()); err != nil {
+					return err
+				}
+				return b.settle(nil)
 			}
 			web, _ := shared.SecurityGroup(ctx, "web", "web", pulumi.String("vpc-1"), nil)
 			worker, _ := shared.SecurityGroup(ctx, "worker", "worker", pulumi.String("vpc-1"), nil)
-			if err := g.admit("server", web.ID().ToStringOutput()); err == nil {
+			if err := b.admit(r, "server", web.ID().ToStringOutput()); err == nil {
 				t.Error("admitting a kind the region does not build was accepted")
 			}
-			if err := g.admit("web", web.ID().ToStringOutput()); err != nil {
+			if err := b.admit(r, "web", web.ID().ToStringOutput()); err != nil {
 				return err
 			}
-			return g.admit("worker", worker.ID().ToStringOutput())
+			if err := b.admit(r, "worker", worker.ID().ToStringOutput()); err != nil {
+				return err
+			}
+			return b.settle(nil)
 		}
 	}
-	gr, err := record.KnownErr(program(nil))
+	gr, err := record.KnownErr(program(kept))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +79,10 @@ func TestDeferredHostGroups(t *testing.T) {
 			t.Errorf("db-from-%s admits %q from %v, want the %s group's id from %s", client, rule.Str("referencedSecurityGroupId"), deps, client, group.URN)
 		}
 	}
-	stop := errors.New("a later step failed")
-	if _, err := record.KnownErr(program(stop)); err == nil || !strings.Contains(err.Error(), stop.Error()) {
+	if _, err := record.KnownErr(program(stopped)); err == nil || !strings.Contains(err.Error(), stop.Error()) {
 		t.Fatalf("a program stopped before its hosts: err = %v, want %q", err, stop)
+	}
+	if _, err := record.KnownErr(program(forgotten)); err == nil || !strings.Contains(err.Error(), "never made: worker hosts' security group") {
+		t.Fatalf("a promise no step kept: err = %v, want it named", err)
 	}
 }

@@ -29,7 +29,7 @@ func (b *builder) databaseArgs(r *region, replicas int, multiAZ bool) *database.
 		VpcID:                r.net.VpcID,
 		SubnetIDs:            r.net.DataSubnetIDs,
 		Zones:                r.zones,
-		Clients:              r.hosts.ids,
+		Clients:              r.clients,
 		RemoteClients:        b.remoteClients(r),
 		InstanceClass:        b.s.DBInstanceClass,
 		AllocatedStorage:     b.s.DBAllocatedStorage,
@@ -219,7 +219,7 @@ func (b *builder) buildCaches() error {
 		args := &cache.Args{
 			VpcID:            r.net.VpcID,
 			SubnetIDs:        r.net.DataSubnetIDs,
-			Clients:          r.hosts.ids,
+			Clients:          r.clients,
 			NodeType:         b.s.CacheNodeType,
 			Replicas:         b.s.CacheReplicas,
 			MaxmemoryPolicy:  b.s.CacheMaxmemoryPolicy,

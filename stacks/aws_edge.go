@@ -129,6 +129,11 @@ func (b *builder) buildDNS() error {
 	if b.dns, err = dns.New(b.ctx, "dns", args, b.primary().opts()); err != nil {
 		return err
 	}
+	for i, hc := range b.dns.HealthChecks {
+		if err := b.keep(healthCheckKey(b.regions[i]), hc.ID().ToStringOutput()); err != nil {
+			return err
+		}
+	}
 	scheme := "http://"
 	if b.p.HTTPS {
 		scheme = "https://"

@@ -149,7 +149,10 @@ func (b *builder) buildServer() error {
 	b.out.ServerIP = srv.PublicIP
 	b.out.ServerInstanceID = srv.InstanceID
 	b.out.URL = pulumi.Sprintf("http://%s", srv.PublicIP)
-	return r.hosts.admit("server", srv.SecurityGroupID)
+	if err := b.keep("server instance id", srv.InstanceID); err != nil {
+		return err
+	}
+	return b.admit(r, "server", srv.SecurityGroupID)
 }
 
 // fleetArgs are a fleet's hosts in region r: they boot after the region's
@@ -198,5 +201,8 @@ func (b *builder) buildWeb(r *region) error {
 	if err := r.web.AddFleet(b.ctx, &webtier.FleetArgs{AppSubnetIDs: r.net.AppSubnetIDs, Fleet: fa}); err != nil {
 		return err
 	}
-	return r.hosts.admit("web", r.web.SecurityGroupID)
+	if err := b.keep(r.named("web")+" group name", r.web.GroupName); err != nil {
+		return err
+	}
+	return b.admit(r, "web", r.web.SecurityGroupID)
 }

@@ -130,5 +130,8 @@ func (b *builder) buildWorkers(r *region) error {
 	if err != nil {
 		return err
 	}
-	return r.hosts.admit("worker", r.worker.SecurityGroupID)
+	if err := b.keep(r.named("worker")+" group name", r.worker.GroupName); err != nil {
+		return err
+	}
+	return b.admit(r, "worker", r.worker.SecurityGroupID)
 }

@@ -13,6 +13,7 @@ import (
 // buildObservability watches each region's tiers (and, where the primary
 // region is not us-east-1, the global metrics from there).
 func (b *builder) buildObservability() error {
+	checks := b.watchedHealthChecks()
 	for _, r := range b.regions {
 		args := &observability.Args{
 			Region:           r.name,
@@ -38,6 +39,13 @@ func (b *builder) buildObservability() error {
 		if r.role == "primary" && b.cdn != nil {
 			args.DistributionID = b.cdn.DistributionID
 		}
+		args.Fleets = b.watchedFleets(r)
+		if r.role == "primary" {
+			if b.p.SingleServer {
+				args.Server = &observability.Server{Name: "server", InstanceID: b.promise("server instance id")}
+			}
+			args.HealthChecks = checks
+		}
 		var err error
 		if r.watch, err = observability.New(b.ctx, r.named("observability"), args, r.opts()); err != nil {
 			return err
@@ -46,7 +54,7 @@ func (b *builder) buildObservability() error {
 	if b.s.PrimaryRegion == observability.EdgeRegion || (b.cdn == nil && !b.p.MultiRegion) {
 		return nil
 	}
-	args := &observability.Args{Region: observability.EdgeRegion, LogRetentionDays: b.s.LogRetentionDays, AlertEmail: b.s.AlertEmail, AccountID: b.account, Tags: b.tags}
+	args := &observability.Args{Region: observability.EdgeRegion, LogRetentionDays: b.s.LogRetentionDays, AlertEmail: b.s.AlertEmail, AccountID: b.account, Tags: b.tags, HealthChecks: checks}
 	if b.cdn != nil {
 		args.DistributionID = b.cdn.DistributionID
 	}
@@ -85,35 +93,30 @@ func (b *builder) watchedDatabases(r *region) []observability.Database {
 	return out
 }
 
-// finishObservability watches the hosts and health checks and draws each
-// region's dashboard.
-func (b *builder) finishObservability() error {
-	var checks []observability.HealthCheck
-	if b.dns != nil {
-		for i, hc := range b.dns.HealthChecks {
-			checks = append(checks, observability.HealthCheck{Name: b.regions[i].named("region"), ID: hc.ID().ToStringOutput()})
+// watchedFleets are region r's fleets, their groups' names promised: the
+// fleets are made after observability, whose log groups they write to.
+func (b *builder) watchedFleets(r *region) []observability.Fleet {
+	var out []observability.Fleet
+	for _, kind := range b.hostKinds(r) {
+		if kind != "server" {
+			out = append(out, observability.Fleet{Name: r.named(kind), Service: kind, GroupName: b.promise(r.named(kind) + " group name")})
 		}
 	}
-	for _, r := range b.regions {
-		late := &observability.Late{}
-		if r.web != nil && r.web.Fleet != nil {
-			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("web"), Service: "web", GroupName: r.web.GroupName})
-		}
-		if r.worker != nil {
-			late.Fleets = append(late.Fleets, observability.Fleet{Name: r.named("worker"), Service: "worker", GroupName: r.worker.GroupName})
-		}
-		if r.role == "primary" {
-			if b.p.SingleServer {
-				late.Server = &observability.Server{Name: "server", InstanceID: b.out.ServerInstanceID}
-			}
-			late.HealthChecks = checks
-		}
-		if err := r.watch.Finish(b.ctx, late); err != nil {
-			return err
-		}
-	}
-	if b.edgeWatch != nil {
-		return b.edgeWatch.Finish(b.ctx, &observability.Late{HealthChecks: checks})
-	}
-	return nil
+	return out
 }
+
+// watchedHealthChecks are the DNS's health checks of each region's load
+// balancer (a domain across two regions), promised: the DNS comes after
+// the load balancers and the CDN.
+func (b *builder) watchedHealthChecks() []observability.HealthCheck {
+	if b.zone == nil || !b.p.MultiRegion {
+		return nil
+	}
+	var out []observability.HealthCheck
+	for _, r := range b.regions {
+		out = append(out, observability.HealthCheck{Name: r.named("region"), ID: b.promise(healthCheckKey(r))})
+	}
+	return out
+}
+
+func healthCheckKey(r *region) string { return r.named("region") + " health check" }

@@ -87,6 +87,13 @@ type Args struct {
 	// empty: looked up with the component's provider.
 	AccountID string
 	Tags      map[string]string
+
+	// The hosts and the DNS's health checks: made after this component
+	// (the hosts log to its groups), so their names may be outputs that
+	// resolve later.
+	Fleets       []Fleet
+	Server       *Server // phases 1-2
+	HealthChecks []HealthCheck
 }
 
 // Server is the single host of phases 1 and 2: the app, and in phase 1 its
@@ -94,13 +101,6 @@ type Args struct {
 type Server struct {
 	Name       string
 	InstanceID pulumi.StringInput
-}
-
-// Late are the tiers made after New: the hosts, and the DNS's health checks.
-type Late struct {
-	Fleets       []Fleet
-	Server       *Server // phases 1-2
-	HealthChecks []HealthCheck
 }
 
 // Observability is the component.
@@ -172,7 +172,7 @@ func (o *Observability) topic(ctx *pulumi.Context, name string, opt pulumi.Resou
 // LogGroupName is the log group of a service's containers.
 func LogGroupName(path, service string) string { return path + service }
 
-// New creates the topic, the log groups and the alarms.
+// New creates the topic, the log groups, the alarms and the dashboard.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Observability, error) {
 	if err := validate(args); err != nil {
 		return nil, err
@@ -207,6 +207,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err := o.makeAlarms(ctx, o.alarms()); err != nil {
 		return nil, err
 	}
+	if err := o.watchHosts(ctx); err != nil {
+		return nil, err
+	}
 	return o, ctx.RegisterResourceOutputs(o, pulumi.Map{"topicArn": o.TopicARN})
 }
 
@@ -221,20 +224,17 @@ func (o *Observability) makeAlarms(ctx *pulumi.Context, alarms []alarm) error {
 	return nil
 }
 
-// Finish watches what came after New (the single server; health-check
-// alarms, in us-east-1) and makes the dashboard: every tier of the region,
+// watchHosts watches the single server and the health checks (their
+// alarms in us-east-1) and makes the dashboard: every tier of the region,
 // the hosts included.
-func (o *Observability) Finish(ctx *pulumi.Context, late *Late) error {
-	if late == nil {
-		late = &Late{}
-	}
-	if err := o.makeAlarms(ctx, append(o.serverAlarms(late.Server), o.healthAlarms(late.HealthChecks)...)); err != nil {
+func (o *Observability) watchHosts(ctx *pulumi.Context) error {
+	if err := o.makeAlarms(ctx, append(o.serverAlarms(o.args.Server), o.healthAlarms(o.args.HealthChecks)...)); err != nil {
 		return err
 	}
 	if o.args.DashboardName == "" {
 		return nil
 	}
-	body := o.body(late)
+	body := o.body()
 	var err error
 	o.Dashboard, err = cloudwatch.NewDashboard(ctx, o.args.DashboardName, &cloudwatch.DashboardArgs{
 		DashboardName: pulumi.String(o.args.DashboardName),

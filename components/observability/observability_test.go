@@ -39,20 +39,16 @@ func fullArgs() *Args {
 		Caches:         []Cache{{Name: "cache", ReplicationGroupID: pulumi.String("cache-1"), Nodes: 2}},
 		Queues:         []Queue{{Name: "jobs", QueueName: pulumi.String("jobs-1"), DLQName: pulumi.String("jobs-dlq-1"), OldestMessageSecond: 600}},
 		DistributionID: pulumi.String("E123"),
+		Fleets:         []Fleet{{Name: "web", Service: "web", GroupName: pulumi.String("web-fleet-1")}, {Name: "worker", Service: "worker", GroupName: pulumi.String("worker-fleet-1")}},
+		HealthChecks:   []HealthCheck{{Name: "region", ID: pulumi.String("hc-1")}},
 	}
 }
 
 func build(t *testing.T, args *Args) map[string]graph.Resource {
 	t.Helper()
 	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
-		o, err := New(ctx, "observability", args)
-		if err != nil {
-			return err
-		}
-		return o.Finish(ctx, &Late{
-			Fleets:       []Fleet{{Name: "web", Service: "web", GroupName: pulumi.String("web-fleet-1")}, {Name: "worker", Service: "worker", GroupName: pulumi.String("worker-fleet-1")}},
-			HealthChecks: []HealthCheck{{Name: "region", ID: pulumi.String("hc-1")}},
-		})
+		_, err := New(ctx, "observability", args)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -164,11 +160,9 @@ func TestValidateRefuses(t *testing.T) {
 // notifies the topic.
 func TestServerAlarms(t *testing.T) {
 	g, err := record.KnownErr(func(ctx *pulumi.Context) error {
-		o, err := New(ctx, "observability", &Args{Region: "ap-southeast-4", DashboardName: "d", LogGroups: []string{"web"}, LogGroupPath: "/scalezero/dev/", LogRetentionDays: 30})
-		if err != nil {
-			return err
-		}
-		return o.Finish(ctx, &Late{Server: &Server{Name: "server", InstanceID: pulumi.String("i-0123")}})
+		_, err := New(ctx, "observability", &Args{Region: "ap-southeast-4", DashboardName: "d", LogGroups: []string{"web"}, LogGroupPath: "/scalezero/dev/", LogRetentionDays: 30,
+			Server: &Server{Name: "server", InstanceID: pulumi.String("i-0123")}})
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -22,9 +22,9 @@ func (v *values) ref(in pulumi.StringInput) func() string {
 }
 
 // body is the dashboard's JSON, known once every name it shows is.
-func (o *Observability) body(late *Late) pulumi.StringOutput {
+func (o *Observability) body() pulumi.StringOutput {
 	v := &values{}
-	build := o.rows(v, late)
+	build := o.rows(v)
 	return pulumi.All(v.inputs...).ApplyT(func(got []any) (string, error) {
 		v.got = got
 		return Body(o.args.Region, build())
@@ -43,8 +43,8 @@ func edge(m Metric) Metric { m.Region = EdgeRegion; return m }
 
 // rows registers what the dashboard shows and returns its builder: a row
 // per tier the region has.
-func (o *Observability) rows(v *values, late *Late) func() []Row {
-	a, fleets := o.args, late.Fleets
+func (o *Observability) rows(v *values) func() []Row {
+	a, fleets := o.args, o.args.Fleets
 	var build []func() Row
 	for _, lb := range a.LoadBalancers {
 		lbName, suffix, tg := lb.Name, v.ref(lb.ARNSuffix), v.ref(lb.TargetGroupARNSuffix)
@@ -88,7 +88,7 @@ func (o *Observability) rows(v *values, late *Late) func() []Row {
 			}}
 		})
 	}
-	if s := late.Server; s != nil {
+	if s := a.Server; s != nil {
 		name, id := s.Name, v.ref(s.InstanceID)
 		build = append(build, func() Row {
 			host := func(ns, metricName, stat, label string) []Metric {
@@ -176,13 +176,13 @@ func (o *Observability) rows(v *values, late *Late) func() []Row {
 			}}
 		})
 	}
-	if len(late.HealthChecks) > 0 {
+	if len(a.HealthChecks) > 0 {
 		type ref struct {
 			name string
 			id   func() string
 		}
 		var refs []ref
-		for _, hc := range late.HealthChecks {
+		for _, hc := range a.HealthChecks {
 			refs = append(refs, ref{hc.Name, v.ref(hc.ID)})
 		}
 		build = append(build, func() Row {

@@ -29,7 +29,7 @@ func failoverConfig(phase int) map[string]string {
 // reproduce.
 func flowFailoverGraph(t *testing.T, phase int) *graph.Graph {
 	t.Helper()
-	cfg, secret := flowConfig(t, phase)
+	cfg, secret := flowConfig(t, "aws", phase, phase)
 	for _, s := range ladder.Failover {
 		cfg[s.Key] = s.Value
 	}
@@ -40,15 +40,15 @@ func flowFailoverGraph(t *testing.T, phase int) *graph.Graph {
 	return g
 }
 
-// flowConfig is the aws flow's config at phase, as the README has a user
-// set it, and its secret keys.
-func flowConfig(t *testing.T, phase int) (map[string]string, []string) {
+// flowConfig is a target's config at phase, as the README has a user set
+// it having been as high as reached, and its secret keys.
+func flowConfig(t *testing.T, target string, phase, reached int) (map[string]string, []string) {
 	t.Helper()
 	flows, err := ladder.Load("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, secret, err := flows["aws"].Config("..", phase, phase)
+	cfg, secret, err := flows[target].Config("..", phase, reached)
 	if err != nil {
 		t.Fatal(err)
 	}

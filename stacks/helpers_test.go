@@ -32,10 +32,28 @@ func baseConfig(phase int) map[string]string {
 	}
 }
 
-var (
-	graphsMu sync.Mutex
-	graphs   = map[string]*graph.Graph{}
-)
+// graphCache runs each program once per key and shares its graph among
+// the tests that read it.
+type graphCache struct {
+	mu sync.Mutex
+	m  map[string]*graph.Graph
+}
+
+func (c *graphCache) get(key string, run func() *graph.Graph) *graph.Graph {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if g, ok := c.m[key]; ok {
+		return g
+	}
+	if c.m == nil {
+		c.m = map[string]*graph.Graph{}
+	}
+	g := run()
+	c.m[key] = g
+	return g
+}
+
+var phaseGraphs graphCache
 
 // phaseGraph runs the program once per phase and shares the result.
 func phaseGraph(t *testing.T, phase int) *graph.Graph {
@@ -46,20 +64,15 @@ func phaseGraph(t *testing.T, phase int) *graph.Graph {
 // targetGraph is phaseGraph for a target (aws or docker).
 func targetGraph(t *testing.T, target string, phase int) *graph.Graph {
 	t.Helper()
-	graphsMu.Lock()
-	defer graphsMu.Unlock()
-	key := fmt.Sprintf("%s/%d", target, phase)
-	if g, ok := graphs[key]; ok {
+	return phaseGraphs.get(fmt.Sprintf("%s/%d", target, phase), func() *graph.Graph {
+		cfg := baseConfig(phase)
+		cfg["target"] = target
+		g, err := stackgraph.Run(cfg, "cacheAuthToken")
+		if err != nil {
+			t.Fatalf("phase %d, target %s: %v", phase, target, err)
+		}
 		return g
-	}
-	cfg := baseConfig(phase)
-	cfg["target"] = target
-	g, err := stackgraph.Run(cfg, "cacheAuthToken")
-	if err != nil {
-		t.Fatalf("phase %d, target %s: %v", phase, target, err)
-	}
-	graphs[key] = g
-	return g
+	})
 }
 
 func forPhases(t *testing.T, from, to int, f func(t *testing.T, g *graph.Graph)) {

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/scalezero/scalezero/graph"
@@ -15,34 +14,26 @@ import (
 	"github.com/scalezero/scalezero/internal/ladder"
 )
 
-var (
-	runbookMu     sync.Mutex
-	runbookGraphs = map[string]*graph.Graph{}
-)
+var runbookGraphs graphCache
 
 // runbookGraph is the README flow's stack at phase after the runbook's steps
 // up to and including step (ladder.Runbook): the graph the engine's
 // runbook (engine/failover_test.go) must reproduce step by step.
 func runbookGraph(t *testing.T, phase, step int) *graph.Graph {
 	t.Helper()
-	runbookMu.Lock()
-	defer runbookMu.Unlock()
-	key := fmt.Sprintf("%d/%d", phase, step)
-	if g, ok := runbookGraphs[key]; ok {
-		return g
-	}
-	cfg, secret := flowConfig(t, phase)
-	for _, st := range ladder.Runbook[:step+1] {
-		for _, s := range st.Settings {
-			cfg[s.Key] = s.Value
+	return runbookGraphs.get(fmt.Sprintf("%d/%d", phase, step), func() *graph.Graph {
+		cfg, secret := flowConfig(t, "aws", phase, phase)
+		for _, st := range ladder.Runbook[:step+1] {
+			for _, s := range st.Settings {
+				cfg[s.Key] = s.Value
+			}
 		}
-	}
-	g, err := stackgraph.RunView(graph.Known, cfg, secret...)
-	if err != nil {
-		t.Fatalf("phase %d, runbook step %s: %v", phase, ladder.Runbook[step].Name, err)
-	}
-	runbookGraphs[key] = g
-	return g
+		g, err := stackgraph.RunView(graph.Known, cfg, secret...)
+		if err != nil {
+			t.Fatalf("phase %d, runbook step %s: %v", phase, ladder.Runbook[step].Name, err)
+		}
+		return g
+	})
 }
 
 // stateAfter is what the engine's state holds after a step run while a
@@ -300,7 +291,7 @@ func TestFailoverASecondTime(t *testing.T) {
 	for _, phase := range []int{7, 9} {
 		t.Run(fmt.Sprintf("phase%d", phase), func(t *testing.T) {
 			before := runbookGraph(t, phase, len(ladder.Runbook)-1)
-			cfg, secret := flowConfig(t, phase)
+			cfg, secret := flowConfig(t, "aws", phase, phase)
 			cfg["primaryDatabases"] = "copies"
 			for _, s := range ladder.Failover {
 				cfg[s.Key] = s.Value

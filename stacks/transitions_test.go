@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -46,35 +45,20 @@ func transition(from, to *graph.Graph) (text string, added, removed, changed []s
 	return ladder.Golden(from.Phase, to.Phase, ops), added, removed, changed
 }
 
-var (
-	flowMu     sync.Mutex
-	flowGraphs = map[string]*graph.Graph{}
-)
+var flowGraphs graphCache
 
 // flowGraph is the known-value graph of a target at phase with the config a
 // user following the README has there, having been as high as reached.
 func flowGraph(t *testing.T, target string, phase, reached int) *graph.Graph {
 	t.Helper()
-	flowMu.Lock()
-	defer flowMu.Unlock()
-	key := fmt.Sprintf("%s/%d/%d", target, phase, reached)
-	if g, ok := flowGraphs[key]; ok {
+	return flowGraphs.get(fmt.Sprintf("%s/%d/%d", target, phase, reached), func() *graph.Graph {
+		cfg, secret := flowConfig(t, target, phase, reached)
+		g, err := stackgraph.RunView(graph.Known, cfg, secret...)
+		if err != nil {
+			t.Fatalf("%s phase %d (the README's flow, having reached phase %d): %v", target, phase, reached, err)
+		}
 		return g
-	}
-	flows, err := ladder.Load("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, secret, err := flows[target].Config("..", phase, reached)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := stackgraph.RunView(graph.Known, cfg, secret...)
-	if err != nil {
-		t.Fatalf("%s phase %d (the README's flow, having reached phase %d): %v", target, phase, reached, err)
-	}
-	flowGraphs[key] = g
-	return g
+	})
 }
 
 // TestTransitionsMatchGoldenFiles fails when a URN is added, removed or changed

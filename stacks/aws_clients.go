@@ -47,14 +47,6 @@ func (b *builder) keep(key string, v pulumi.StringOutput) error {
 	return nil
 }
 
-// breakPromises rejects every open promise with err.
-func (b *builder) breakPromises(err error) {
-	for key, resolve := range b.pending {
-		resolve(pulumi.All().ApplyT(func([]any) (string, error) { return "", err }))
-		delete(b.pending, key)
-	}
-}
-
 // settle ends the program's promises: on err, each open one breaks with
 // it; without, one still open is an error (a step that should have kept it
 // did not run).
@@ -62,11 +54,17 @@ func (b *builder) settle(err error) error {
 	if err == nil && len(b.pending) > 0 {
 		err = fmt.Errorf("promised and never made: %s", strings.Join(shared.SortedKeys(b.pending), ", "))
 	}
-	if err != nil {
-		b.breakPromises(err)
+	for key, resolve := range b.pending {
+		resolve(pulumi.All().ApplyT(func([]any) (string, error) { return "", err }))
+		delete(b.pending, key)
 	}
 	return err
 }
+
+// The promises' names.
+const serverInstanceKey = "server instance id"
+
+func groupNameKey(r *region, kind string) string { return r.named(kind) + " group name" }
 
 // hostKinds are the kinds of host the plan builds in region r.
 func (b *builder) hostKinds(r *region) []string {

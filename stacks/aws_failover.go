@@ -148,7 +148,7 @@ func (b *builder) writesAcross() bool {
 // writesPausedKey tells the app to answer writes 503 (writesPaused): the
 // first step of a planned switchover, so that the copy to be promoted
 // catches up with every acknowledged write first.
-var writesPausedKey = envOf(appsettings.WritesPaused)
+var writesPausedKey = appsettings.Env(appsettings.WritesPaused)
 
 // switchoverValues adds the switchover's settings to a region's host
 // settings: only while writes are paused, so a stack that never pauses

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"slices"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -101,18 +103,17 @@ func (b *builder) scaling() *webtier.Scaling {
 	return &webtier.Scaling{Metric: b.s.ScalingMetric, Target: b.s.ScalingTarget}
 }
 
+// buildHosts makes, kind by kind (every region's web hosts before any
+// worker), the hosts hostKinds names for each region: the kinds whose
+// groups and names the data tier and observability were promised.
 func (b *builder) buildHosts() error {
-	if b.p.SingleServer {
-		return b.buildServer()
-	}
-	for _, r := range b.regions {
-		if err := b.buildWeb(r); err != nil {
-			return err
-		}
-	}
-	if b.p.Queue {
+	build := map[string]func(*region) error{"server": b.buildServer, "web": b.buildWeb, "worker": b.buildWorkers}
+	for _, kind := range []string{"server", "web", "worker"} {
 		for _, r := range b.regions {
-			if err := b.buildWorkers(r); err != nil {
+			if !slices.Contains(b.hostKinds(r), kind) {
+				continue
+			}
+			if err := build[kind](r); err != nil {
 				return err
 			}
 		}
@@ -120,8 +121,7 @@ func (b *builder) buildHosts() error {
 	return nil
 }
 
-func (b *builder) buildServer() error {
-	r := b.primary()
+func (b *builder) buildServer(r *region) error {
 	rl, err := b.newRole(r, "server")
 	if err != nil {
 		return err
@@ -149,7 +149,7 @@ func (b *builder) buildServer() error {
 	b.out.ServerIP = srv.PublicIP
 	b.out.ServerInstanceID = srv.InstanceID
 	b.out.URL = pulumi.Sprintf("http://%s", srv.PublicIP)
-	if err := b.keep("server instance id", srv.InstanceID); err != nil {
+	if err := b.keep(serverInstanceKey, srv.InstanceID); err != nil {
 		return err
 	}
 	return b.admit(r, "server", srv.SecurityGroupID)
@@ -201,7 +201,7 @@ func (b *builder) buildWeb(r *region) error {
 	if err := r.web.AddFleet(b.ctx, &webtier.FleetArgs{AppSubnetIDs: r.net.AppSubnetIDs, Fleet: fa}); err != nil {
 		return err
 	}
-	if err := b.keep(r.named("web")+" group name", r.web.GroupName); err != nil {
+	if err := b.keep(groupNameKey(r, "web"), r.web.GroupName); err != nil {
 		return err
 	}
 	return b.admit(r, "web", r.web.SecurityGroupID)

@@ -48,12 +48,12 @@ func (b *builder) jobValues(r *region, v map[string]pulumi.StringInput) {
 	if r.queue == nil {
 		return
 	}
-	v[envOf(appsettings.QueueURL)] = r.queue.QueueURL
-	v[envOf(appsettings.JobsBucket)] = r.queue.BucketName
-	v[envOf(appsettings.JobsRegion)] = pulumi.String(r.name)
-	v[envOf(appsettings.JobsBuckets)] = b.jobsBuckets()
+	v[appsettings.Env(appsettings.QueueURL)] = r.queue.QueueURL
+	v[appsettings.Env(appsettings.JobsBucket)] = r.queue.BucketName
+	v[appsettings.Env(appsettings.JobsRegion)] = pulumi.String(r.name)
+	v[appsettings.Env(appsettings.JobsBuckets)] = b.jobsBuckets()
 	// The worker's attempt timeout is the one the queue's visibility was sized for.
-	v[envOf(appsettings.WorkerJobTimeout)] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
+	v[appsettings.Env(appsettings.WorkerJobTimeout)] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
 }
 
 // jobsBuckets is "region=bucket,..." over the regions, the primary first:
@@ -130,7 +130,7 @@ func (b *builder) buildWorkers(r *region) error {
 	if err != nil {
 		return err
 	}
-	if err := b.keep(r.named("worker")+" group name", r.worker.GroupName); err != nil {
+	if err := b.keep(groupNameKey(r, "worker"), r.worker.GroupName); err != nil {
 		return err
 	}
 	return b.admit(r, "worker", r.worker.SecurityGroupID)

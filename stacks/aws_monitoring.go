@@ -42,7 +42,7 @@ func (b *builder) buildObservability() error {
 		args.Fleets = b.watchedFleets(r)
 		if r.role == "primary" {
 			if b.p.SingleServer {
-				args.Server = &observability.Server{Name: "server", InstanceID: b.promise("server instance id")}
+				args.Server = &observability.Server{Name: "server", InstanceID: b.promise(serverInstanceKey)}
 			}
 			args.HealthChecks = checks
 		}
@@ -99,7 +99,7 @@ func (b *builder) watchedFleets(r *region) []observability.Fleet {
 	var out []observability.Fleet
 	for _, kind := range b.hostKinds(r) {
 		if kind != "server" {
-			out = append(out, observability.Fleet{Name: r.named(kind), Service: kind, GroupName: b.promise(r.named(kind) + " group name")})
+			out = append(out, observability.Fleet{Name: r.named(kind), Service: kind, GroupName: b.promise(groupNameKey(r, kind))})
 		}
 	}
 	return out

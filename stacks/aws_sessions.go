@@ -43,11 +43,11 @@ func (b *builder) buildSessions() error {
 // of SCALEZERO_REGION, the host's own region.
 func (b *builder) sessionValues(r *region, v map[string]pulumi.StringInput) {
 	if b.sessions == nil {
-		v[envOf(appsettings.SessionsStore)] = pulumi.String("memory")
+		v[appsettings.Env(appsettings.SessionsStore)] = pulumi.String("memory")
 		return
 	}
-	v[envOf(appsettings.SessionsStore)] = pulumi.String("dynamodb")
-	v[envOf(appsettings.SessionsTable)] = b.sessions.Name
+	v[appsettings.Env(appsettings.SessionsStore)] = pulumi.String("dynamodb")
+	v[appsettings.Env(appsettings.SessionsTable)] = b.sessions.Name
 }
 
 // sessionStatements let region r's web hosts use the table's replica in
@@ -83,10 +83,10 @@ func (b *dockerBuilder) buildSessions() error {
 // sessionEnv is the session store's settings for the app containers.
 func (b *dockerBuilder) sessionEnv(env map[string]pulumi.StringInput) {
 	if b.sessions == nil {
-		env[envOf(appsettings.SessionsStore)] = pulumi.String("memory")
+		env[appsettings.Env(appsettings.SessionsStore)] = pulumi.String("memory")
 		return
 	}
-	env[envOf(appsettings.SessionsStore)] = pulumi.String("redis")
-	env[envOf(appsettings.SessionsRedisAddr)] = b.sessions.Addr
-	env[envOf(appsettings.SessionsRedisPass)] = b.localSecret("sessions-token", "")
+	env[appsettings.Env(appsettings.SessionsStore)] = pulumi.String("redis")
+	env[appsettings.Env(appsettings.SessionsRedisAddr)] = b.sessions.Addr
+	env[appsettings.Env(appsettings.SessionsRedisPass)] = b.localSecret("sessions-token", "")
 }

@@ -27,10 +27,10 @@ func (b *builder) secretARNs(r *region) map[string]pulumi.StringOutput {
 	}
 	out := map[string]pulumi.StringOutput{}
 	if b.db != nil {
-		out[envOf(appsettings.DatabaseSecretARN)] = arn(b.db)
+		out[appsettings.Env(appsettings.DatabaseSecretARN)] = arn(b.db)
 	}
 	for i, s := range b.shards {
-		out[envOf(appsettings.ShardSecretARN(i))] = arn(s)
+		out[appsettings.Env(appsettings.ShardSecretARN(i))] = arn(s)
 	}
 	return out
 }
@@ -38,50 +38,50 @@ func (b *builder) secretARNs(r *region) map[string]pulumi.StringOutput {
 // appValues are the settings one region's hosts read (see components/boot).
 func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.StringInput) {
 	v := map[string]pulumi.StringInput{
-		envOf(appsettings.Image):        r.image.Ref,
-		envOf(appsettings.Region):       pulumi.String(r.name),
-		envOf(appsettings.DatabaseName): pulumi.String("app"),
+		appsettings.Env(appsettings.Image):        r.image.Ref,
+		appsettings.Env(appsettings.Region):       pulumi.String(r.name),
+		appsettings.Env(appsettings.DatabaseName): pulumi.String("app"),
 		// Proxies in front that add to X-Forwarded-For: the load balancer,
 		// from phase 3 (the app throttles logins per client address). The
 		// CDN's dynamic path is not counted: clients reach the site at the
 		// domain or the load balancer, and a larger count would let a
 		// client that reaches the load balancer directly choose its address.
-		envOf(appsettings.ProxyHops): pulumi.String(fmt.Sprint(btoi(b.p.WebTier))),
+		appsettings.Env(appsettings.ProxyHops): pulumi.String(fmt.Sprint(btoi(b.p.WebTier))),
 		// The app's metrics, as Embedded Metric Format lines in the log
 		// stream the awslogs driver ships; CloudWatch extracts them.
-		envOf(appsettings.MetricsEMFInterval): pulumi.String("60s"),
+		appsettings.Env(appsettings.MetricsEMFInterval): pulumi.String("60s"),
 	}
 	b.sessionValues(r, v)
 	s := map[string]pulumi.StringInput{}
 	if b.p.LocalData {
 		v[boot.LocalDataKey] = pulumi.String("true")
-		v[envOf(appsettings.DatabaseHost)] = pulumi.String("127.0.0.1")
-		v[envOf(appsettings.DatabaseUser)] = pulumi.String("app")
-		v[envOf(appsettings.CacheAddr)] = pulumi.String("127.0.0.1:6379")
+		v[appsettings.Env(appsettings.DatabaseHost)] = pulumi.String("127.0.0.1")
+		v[appsettings.Env(appsettings.DatabaseUser)] = pulumi.String("app")
+		v[appsettings.Env(appsettings.CacheAddr)] = pulumi.String("127.0.0.1:6379")
 	}
 	if b.db != nil {
 		// Writes go to the writer region's primary, from every region.
-		v[envOf(appsettings.DatabaseHost)] = r.writer
-		v[envOf(appsettings.DatabaseTLS)] = pulumi.String("true")
+		v[appsettings.Env(appsettings.DatabaseHost)] = r.writer
+		v[appsettings.Env(appsettings.DatabaseTLS)] = pulumi.String("true")
 		if b.p.DBReplicas > 0 || r.role == "secondary" {
-			v[envOf(appsettings.DatabaseReaderHosts)] = r.readers.ApplyT(func(h []string) string { return strings.Join(h, ",") }).(pulumi.StringOutput)
+			v[appsettings.Env(appsettings.DatabaseReaderHosts)] = r.readers.ApplyT(func(h []string) string { return strings.Join(h, ",") }).(pulumi.StringOutput)
 		}
 	}
 	for k, arn := range b.secretARNs(r) {
 		v[k] = arn
 	}
 	if r.cache != nil {
-		v[envOf(appsettings.CacheAddr)] = pulumi.Sprintf("%s:%d", r.cache.PrimaryEndpoint, cache.Port)
-		v[envOf(appsettings.CacheTLS)] = pulumi.String("true")
-		s[envOf(appsettings.CachePassword)] = r.cache.AuthToken
+		v[appsettings.Env(appsettings.CacheAddr)] = pulumi.Sprintf("%s:%d", r.cache.PrimaryEndpoint, cache.Port)
+		v[appsettings.Env(appsettings.CacheTLS)] = pulumi.String("true")
+		s[appsettings.Env(appsettings.CachePassword)] = r.cache.AuthToken
 	}
 	if b.cdn != nil {
-		v[envOf(appsettings.CDNBaseURL)] = b.cdn.BaseURL
+		v[appsettings.Env(appsettings.CDNBaseURL)] = b.cdn.BaseURL
 	}
 	b.jobValues(r, v)
 	b.switchoverValues(v)
 	if len(b.shards) > 0 {
-		v[envOf(appsettings.DatabaseShards)] = r.shardMap
+		v[appsettings.Env(appsettings.DatabaseShards)] = r.shardMap
 	}
 	return v, s
 }
@@ -89,7 +89,7 @@ func (b *builder) appValues(r *region) (values, secrets map[string]pulumi.String
 // cookieKeys is the app's cookie-signing keys: the configured ones, else
 // one the primary region makes once and the other regions copy, so a
 // cookie signed in one region verifies in the other.
-var cookieKeys = envOf(appsettings.CookieKeys)
+var cookieKeys = appsettings.Env(appsettings.CookieKeys)
 
 func (b *builder) buildAppConfig() error {
 	for _, r := range b.regions {
@@ -115,7 +115,3 @@ func (b *builder) buildAppConfig() error {
 	b.out.AppConfigPath = b.paramPath
 	return nil
 }
-
-// envOf is the name a host receives the app's config key under (the
-// contract both sides import: appsettings).
-func envOf(key string) string { return appsettings.Env(key) }

@@ -273,41 +273,41 @@ func (b *dockerBuilder) buildCDN() error {
 // same as the AWS target's SSM parameters.
 func (b *dockerBuilder) appEnv(r *dockerRegion) map[string]pulumi.StringInput {
 	env := map[string]pulumi.StringInput{
-		envOf(appsettings.Region):       pulumi.String(r.name),
-		envOf(appsettings.DatabaseHost): pulumi.String(b.dbHost),
+		appsettings.Env(appsettings.Region):       pulumi.String(r.name),
+		appsettings.Env(appsettings.DatabaseHost): pulumi.String(b.dbHost),
 		// nginx, from phase 3, adds the client's address to X-Forwarded-For.
-		envOf(appsettings.ProxyHops): pulumi.String(fmt.Sprint(btoi(b.p.WebTier))),
+		appsettings.Env(appsettings.ProxyHops): pulumi.String(fmt.Sprint(btoi(b.p.WebTier))),
 	}
 	b.sessionEnv(env)
 	if len(r.readers) > 0 {
-		env[envOf(appsettings.DatabaseReaderHosts)] = pulumi.String(strings.Join(r.readers, ","))
+		env[appsettings.Env(appsettings.DatabaseReaderHosts)] = pulumi.String(strings.Join(r.readers, ","))
 	}
 	if r.cache != nil {
-		env[envOf(appsettings.CacheAddr)] = r.cache.Addr
+		env[appsettings.Env(appsettings.CacheAddr)] = r.cache.Addr
 		if b.p.Cache {
-			env[envOf(appsettings.CachePassword)] = b.localSecret("cache-token", b.s.CacheAuthToken)
+			env[appsettings.Env(appsettings.CachePassword)] = b.localSecret("cache-token", b.s.CacheAuthToken)
 		}
 	}
-	env[envOf(appsettings.CookieKeys)] = b.localSecret("cookie-keys", b.s.CookieKeys)
+	env[appsettings.Env(appsettings.CookieKeys)] = b.localSecret("cookie-keys", b.s.CookieKeys)
 	if b.cdn != nil {
-		env[envOf(appsettings.CDNBaseURL)] = b.cdn.BaseURL
+		env[appsettings.Env(appsettings.CDNBaseURL)] = b.cdn.BaseURL
 	}
 	if b.jobs != nil {
-		env[envOf(appsettings.QueueURL)] = b.jobs.QueueURL
-		env[envOf(appsettings.JobsBucket)] = b.jobs.BucketName
+		env[appsettings.Env(appsettings.QueueURL)] = b.jobs.QueueURL
+		env[appsettings.Env(appsettings.JobsBucket)] = b.jobs.BucketName
 		// One emulator holds the one queue and bucket both regions' containers
 		// use (on AWS each region has its own): every container names the
 		// primary region as theirs, so the jobs it records and the clients
 		// that read them agree.
-		env[envOf(appsettings.JobsRegion)] = pulumi.String(b.s.PrimaryRegion)
-		env[envOf(appsettings.AWSEndpoint)] = b.jobs.Endpoint
-		env[envOf(appsettings.WorkerJobTimeout)] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
+		env[appsettings.Env(appsettings.JobsRegion)] = pulumi.String(b.s.PrimaryRegion)
+		env[appsettings.Env(appsettings.AWSEndpoint)] = b.jobs.Endpoint
+		env[appsettings.Env(appsettings.WorkerJobTimeout)] = pulumi.String(fmt.Sprintf("%ds", b.s.JobTimeoutSeconds))
 		// The emulator takes any credentials; the SDK wants some.
 		env["AWS_ACCESS_KEY_ID"] = pulumi.String("local")
 		env["AWS_SECRET_ACCESS_KEY"] = pulumi.String("local")
 	}
 	if len(b.shards) > 0 {
-		env[envOf(appsettings.DatabaseShards)] = pulumi.String(b.shardMap())
+		env[appsettings.Env(appsettings.DatabaseShards)] = pulumi.String(b.shardMap())
 	}
 	return env
 }

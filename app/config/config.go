@@ -295,9 +295,11 @@ func FromEnv(env map[string]string) (Config, error) {
 			v.Set(key, val)
 		}
 	}
-	// Each shard's own credentials, which have no default.
-	for id := range maxShards {
-		for _, key := range []string{appsettings.ShardUser(id), appsettings.ShardPassword(id), appsettings.ShardSecretARN(id)} {
+	// Each shard's own credentials, which have no default: those of the
+	// shards the map names (a map that does not decode fails in build).
+	shards, _ := appsettings.DecodeShards(env[appsettings.Env(appsettings.DatabaseShards)])
+	for _, sh := range shards {
+		for _, key := range []string{appsettings.ShardUser(sh.ID), appsettings.ShardPassword(sh.ID), appsettings.ShardSecretARN(sh.ID)} {
 			if val, ok := env[appsettings.Env(key)]; ok {
 				v.Set(key, val)
 			}
@@ -305,9 +307,6 @@ func FromEnv(env map[string]string) (Config, error) {
 	}
 	return build(v)
 }
-
-// maxShards bounds the shard ids FromEnv reads credentials for.
-const maxShards = 64
 
 func withDefaults() *viper.Viper {
 	v := viper.New()
@@ -549,9 +548,10 @@ func (r *reader) jobsBuckets(region, bucket string) []JobsBucket {
 		return []JobsBucket{{Region: region, Bucket: bucket}}
 	}
 	buckets, err := appsettings.DecodeBuckets(raw)
-	own := slices.ContainsFunc(buckets, func(b appsettings.Bucket) bool { return b.Region == region })
-	mismatch := slices.ContainsFunc(buckets, func(b appsettings.Bucket) bool { return b.Region == region && b.Name != bucket })
-	if err != nil || !own || mismatch {
+	// This region's entry, once (DecodeBuckets refuses a region twice),
+	// must name this region's bucket.
+	own := slices.Contains(buckets, appsettings.Bucket{Region: region, Name: bucket})
+	if err != nil || !own {
 		r.fail(key, raw, fmt.Sprintf("region=bucket pairs separated by commas, the primary region's first, each region once, with %s=%s (jobs.region=jobs.bucket) among them", region, bucket))
 		return nil
 	}
